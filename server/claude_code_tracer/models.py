@@ -1,0 +1,309 @@
+"""Pydantic models for everything that crosses a boundary (LSP, CLI, JSON output).
+
+Params models forbid unknown keys so a typo in a client surfaces as a clear InvalidParams error
+instead of a silently ignored filter. Every model serialises to camelCase: the faces always call
+``model_dump(mode="json", by_alias=True)`` because pygls cannot serialise datetimes itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+# A session id or project folder name as it may appear on disk. The pattern keeps path separators and
+# ".." out, so such a value can never name a file outside the projects root (checked again on the
+# resolved path, see transcripts.resolve_session_file).
+SAFE_NAME = r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,200}$"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=False)
+
+    def dump(self) -> dict[str, Any]:
+        """The wire form: camelCase keys, JSON-native values."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Params(Model):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_max_length=4096
+    )
+
+
+class Kind(StrEnum):
+    """What a message row is; each kind has its own table so unrequested kinds are never scanned."""
+
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL_RESULT = "tool_result"
+    SYSTEM = "system"
+    PROGRESS = "progress"
+    ATTACHMENT = "attachment"
+    UNKNOWN = "unknown"
+
+
+ALL_KINDS: tuple[Kind, ...] = tuple(Kind)
+
+ProgressToken = int | str
+
+
+class MessageFilter(Params):
+    kinds: list[Kind] | None = Field(default=None, max_length=len(ALL_KINDS))
+    tools: list[str] | None = Field(default=None, max_length=200)
+    errors_only: bool = False
+    text: str | None = Field(default=None, max_length=1000)
+    include_sidechains: bool = False
+    agent_id: str | None = Field(default=None, pattern=SAFE_NAME)
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @field_validator("tools")
+    @classmethod
+    def _tool_names_are_short(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(len(name) > 200 for name in value):
+            raise ValueError("tool names are at most 200 characters")
+        return value
+
+    @field_validator("since", "until")
+    @classmethod
+    def _as_naive_utc(cls, value: datetime | None) -> datetime | None:
+        # Transcript timestamps are UTC and stored naive; compare like with like.
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+
+class SessionRef(Params):
+    session_id: str = Field(pattern=SAFE_NAME)
+    project: str | None = Field(default=None, pattern=SAFE_NAME)
+
+
+class SessionsListParams(Params):
+    workspace: str | None = None
+    project: str | None = Field(default=None, pattern=SAFE_NAME)
+    query: str | None = Field(default=None, max_length=1000)
+    limit: int = Field(default=100, ge=1, le=1000)
+    cursor: str | None = Field(default=None, max_length=2048)
+    include_deleted: bool = False
+
+
+class MessagesPageParams(SessionRef):
+    cursor: str | None = Field(default=None, max_length=2048)
+    limit: int = Field(default=50, ge=1, le=500)
+    filter: MessageFilter = Field(default_factory=MessageFilter)
+    expand: bool = False
+
+
+class MessagesStreamParams(MessagesPageParams):
+    partial_result_token: ProgressToken | None = None
+    work_done_token: ProgressToken | None = None
+    batch_size: int = Field(default=50, ge=1, le=500)
+
+
+class MessageGetParams(SessionRef):
+    uuid: str = Field(min_length=1, max_length=200)
+
+
+class FilesSessionsParams(Params):
+    path: str = Field(min_length=1)
+
+
+class Tokens(Model):
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_creation: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input + self.output + self.cache_read + self.cache_creation
+
+
+class MessageSummary(Model):
+    uuid: str
+    parent_uuid: str | None = None
+    kind: Kind
+    subtype: str | None = None
+    timestamp: datetime | None = None
+    preview: str = ""
+    model: str | None = None
+    tool_names: list[str] = Field(default_factory=list)
+    tool_use_ids: list[str] = Field(default_factory=list)
+    is_error: bool = False
+    is_sidechain: bool = False
+    agent_id: str | None = None
+    spawned_agent_id: str | None = None
+    message_id: str | None = None
+    tokens: Tokens | None = None
+    line: int = Field(description="1-based line number in its transcript file")
+    file: str = Field(description="which file of the session: 'session' or the agent file's name")
+    content: list[Any] | None = Field(default=None, description="full content blocks, with expand")
+
+
+class MessagesPage(Model):
+    messages: list[MessageSummary]
+    next_cursor: str | None = None
+    has_more: bool = False
+    total: int | None = None
+
+
+class MessageDetail(MessageSummary):
+    entry: dict[str, Any] = Field(default_factory=dict, description="the whole transcript line")
+    tool_results: list[MessageDetail] = Field(default_factory=list)
+
+
+class SessionInfo(Model):
+    session_id: str
+    project: str
+    path: str
+    cwd: str | None = None
+    git_branch: str | None = None
+    title: str | None = None
+    first_prompt: str | None = None
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+    message_count: int = 0
+    tool_call_count: int = 0
+    error_count: int = 0
+    tokens: Tokens = Field(default_factory=Tokens)
+    models: list[str] = Field(default_factory=list)
+    subagent_count: int = 0
+    malformed_lines: int = 0
+    size_bytes: int = 0
+    deleted: bool = False
+
+
+class SessionsPage(Model):
+    sessions: list[SessionInfo]
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class KindCount(Model):
+    kind: Kind
+    count: int
+
+
+class SessionMetrics(Model):
+    session_id: str
+    message_count: int
+    by_kind: list[KindCount]
+    tokens: Tokens
+    api_calls: int
+    tool_calls: int
+    errors: int
+    models: list[str]
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+    duration_seconds: float | None = None
+    malformed_lines: int = 0
+    subagent_message_count: int = 0
+
+
+class ToolStat(Model):
+    name: str
+    calls: int
+    errors: int
+
+
+class SessionTools(Model):
+    session_id: str
+    tools: list[ToolStat]
+
+
+class SubagentInfo(Model):
+    agent_id: str
+    file: str | None = None
+    agent_type: str | None = None
+    description: str | None = None
+    tool_use_id: str | None = None
+    message_count: int = 0
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+    layout: Literal["inline", "flat", "nested"] = "nested"
+
+
+class SessionSubagents(Model):
+    session_id: str
+    subagents: list[SubagentInfo]
+
+
+class NameCount(Model):
+    name: str
+    count: int
+
+
+class FilterOptions(Model):
+    session_id: str
+    kinds: list[KindCount]
+    tools: list[NameCount]
+    models: list[NameCount]
+    agent_ids: list[str]
+    first_timestamp: datetime | None = None
+    last_timestamp: datetime | None = None
+
+
+ChangeKind = Literal["created", "appended", "deleted", "changed"]
+
+
+class SessionChange(Model):
+    session_id: str
+    project: str
+    kind: ChangeKind
+
+
+class SessionsDidChange(Model):
+    changes: list[SessionChange]
+
+
+class ServerOptions(Params):
+    """initializationOptions and workspace/didChangeConfiguration settings."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_max_length=4096
+    )
+    projects_root: str | None = None
+    cache_dir: str | None = None
+    session_ttl_seconds: float = Field(default=300.0, gt=0)
+    max_loaded_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
+    watch: bool = True
+
+
+# --- methods: the one table the extension's protocol.ts mirrors -----------------------------------
+class Method:
+    SESSIONS_LIST = "sessions/list"
+    MESSAGES_PAGE = "messages/page"
+    MESSAGES_STREAM = "messages/stream"
+    MESSAGES_GET = "messages/get"
+    SESSION_METRICS = "session/metrics"
+    SESSION_TOOLS = "session/tools"
+    SESSION_SUBAGENTS = "session/subagents"
+    MESSAGES_FILTERS = "messages/filters"
+    SESSIONS_DID_CHANGE = "sessions/didChange"
+
+
+METHOD_PARAMS: dict[str, type[Params]] = {
+    Method.SESSIONS_LIST: SessionsListParams,
+    Method.MESSAGES_PAGE: MessagesPageParams,
+    Method.MESSAGES_STREAM: MessagesStreamParams,
+    Method.MESSAGES_GET: MessageGetParams,
+    Method.SESSION_METRICS: SessionRef,
+    Method.SESSION_TOOLS: SessionRef,
+    Method.SESSION_SUBAGENTS: SessionRef,
+    Method.MESSAGES_FILTERS: SessionRef,
+}
+
+METHOD_RESULTS: dict[str, type[Model]] = {
+    Method.SESSIONS_LIST: SessionsPage,
+    Method.MESSAGES_PAGE: MessagesPage,
+    Method.MESSAGES_STREAM: MessagesPage,
+    Method.MESSAGES_GET: MessageDetail,
+    Method.SESSION_METRICS: SessionMetrics,
+    Method.SESSION_TOOLS: SessionTools,
+    Method.SESSION_SUBAGENTS: SessionSubagents,
+    Method.MESSAGES_FILTERS: FilterOptions,
+}
