@@ -7,7 +7,7 @@ class TracerError(Exception):
 
 
 class InvalidRequest(TracerError):
-    """The request cannot be answered as asked: unknown session, bad cursor, path outside the root."""
+    """The request cannot be answered as asked: unknown session, bad cursor, outside the root."""
 
 
 class SessionNotFound(InvalidRequest):

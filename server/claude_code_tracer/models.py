@@ -14,10 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-# A session id or project folder name as it may appear on disk. The pattern keeps path separators and
+# A session id or project folder name as it may appear on disk. The pattern keeps separators and
 # ".." out, so such a value can never name a file outside the projects root (checked again on the
 # resolved path, see transcripts.resolve_session_file).
-SAFE_NAME = r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,200}$"
+SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
 
 
 class Model(BaseModel):

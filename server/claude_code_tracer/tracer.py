@@ -6,16 +6,30 @@ JSON-RPC or terminals. Errors are raised as ``errors.TracerError`` subclasses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
+
+from . import cursor as cursors
+from .cache import ResultCache
+from .catalog import Catalog
+from .errors import SessionNotFound, SourceUnavailable
 from .models import (
+    ALL_KINDS,
     FilterOptions,
+    Kind,
+    KindCount,
     MessageDetail,
+    MessageFilter,
     MessageGetParams,
     MessagesPage,
     MessagesPageParams,
+    MessageSummary,
+    NameCount,
     SessionChange,
     SessionMetrics,
     SessionRef,
@@ -23,6 +37,19 @@ from .models import (
     SessionsPage,
     SessionSubagents,
     SessionTools,
+    SubagentInfo,
+    Tokens,
+    ToolStat,
+)
+from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
+from .store import Database, LoadedSession, SessionStore
+from .transcripts import (
+    SessionFiles,
+    default_roots,
+    read_agent_meta,
+    read_entry,
+    resolve_session,
+    session_for_path,
 )
 
 # progress(done, total): bytes parsed so far out of the bytes to parse.
@@ -38,52 +65,388 @@ class TracerOptions:
     persistent_catalog: bool = True
 
 
+def content_blocks(entry: dict[str, Any]) -> list[Any]:
+    """A transcript line's content as a list of blocks, whatever its entry type."""
+    msg = entry.get("message")
+    if isinstance(msg, dict):
+        content = msg.get("content")
+        if isinstance(content, list):
+            return content
+        if isinstance(content, str):
+            return [{"type": "text", "text": content}]
+    etype = entry.get("type")
+    if etype == "system" and isinstance(entry.get("content"), str):
+        return [{"type": "text", "text": entry["content"]}]
+    for key in ("data", "attachment"):
+        if isinstance(entry.get(key), dict):
+            return [{"type": key, **entry[key]}]
+    return [{"type": "entry", "entry": entry}]
+
+
 class Tracer:
-    def __init__(self, options: TracerOptions) -> None:
-        raise NotImplementedError
+    def __init__(self, options: TracerOptions | None = None) -> None:
+        self.options = options or TracerOptions()
+        self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
+        self.db = Database()
+        self.store = SessionStore(
+            self.db, self.options.session_ttl_seconds, self.options.max_loaded_bytes
+        )
+        self.catalog = Catalog(self.options.cache_dir, self.options.persistent_catalog)
+        self.cache = ResultCache()
 
     @property
     def roots(self) -> list[Path]:
-        raise NotImplementedError
+        return list(self._roots)
 
+    # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
         self, params: SessionsListParams, progress: ProgressFn | None = None
     ) -> SessionsPage:
-        raise NotImplementedError
+        fp = Catalog.list_fingerprint(params)
+        after = None
+        if params.cursor:
+            key = cursors.decode(params.cursor, "sessions", fp)
+            after = (key.ts, key.uuid)
+        self.catalog.refresh(self._roots, progress)
+        infos = self.catalog.query(self._roots, params, after)
+        has_more = len(infos) > params.limit
+        infos = infos[: params.limit]
+        next_cursor = None
+        if has_more and infos:
+            last = infos[-1]
+            ts = last.last_timestamp or datetime(1970, 1, 1)
+            next_cursor = cursors.encode("sessions", fp, cursors.PageKey(ts, last.path, 0))
+        return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
+
+    def _files(self, ref: SessionRef) -> SessionFiles:
+        return resolve_session(self._roots, ref.session_id, ref.project)
+
+    def _session(self, ref: SessionRef, progress: ProgressFn | None = None) -> LoadedSession:
+        return self.store.acquire(self._files(ref), progress)
 
     def ensure_loaded(self, ref: SessionRef, progress: ProgressFn | None = None) -> bool:
         """Load or refresh the session's tables; True when a parse had to happen."""
-        raise NotImplementedError
+        files = self._files(ref)
+        fresh = self.store.is_fresh(files)
+        self.store.acquire(files, progress)
+        return not fresh
 
+    def is_loaded(self, ref: SessionRef) -> bool:
+        return self.store.is_fresh(self._files(ref))
+
+    # -- pages -------------------------------------------------------------------------------------
     def page(self, params: MessagesPageParams) -> MessagesPage:
-        raise NotImplementedError
+        return self._with_retry(params, lambda sess: self._page(sess, params, count=True))
 
     def stream_pages(self, params: MessagesPageParams, batch_size: int) -> Iterator[MessagesPage]:
         """Yield the page in batches; the last yielded page carries nextCursor/hasMore/total."""
-        raise NotImplementedError
+        sess = self._session(params)
+        total = None
+        if params.cursor is None:
+            total = self._count(sess, params.filter)
+        remaining = params.limit
+        cursor = params.cursor
+        while True:
+            n = max(1, min(batch_size, remaining))
+            sub = params.model_copy(update={"cursor": cursor, "limit": n})
+            part = self._page(sess, sub, count=False)
+            remaining -= len(part.messages)
+            if remaining <= 0 or not part.has_more:
+                part.total = total
+                yield part
+                return
+            yield MessagesPage(messages=part.messages, has_more=True)
+            cursor = part.next_cursor
 
+    def _with_retry(self, ref: SessionRef, run: Callable[[LoadedSession], Any]) -> Any:
+        # A concurrent full reload may replace the session's tables between acquire and query:
+        # the second attempt sees the new ones.
+        for attempt in (1, 2):
+            sess = self._session(ref)
+            try:
+                return run(sess)
+            except duckdb.CatalogException:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _count(self, sess: LoadedSession, flt: MessageFilter) -> int:
+        sql, args = count_query(sess.tables, flt)
+        row = self.db.cursor().execute(sql, args).fetchone()
+        return int(row[0]) if row else 0
+
+    def _page(self, sess: LoadedSession, params: MessagesPageParams, count: bool) -> MessagesPage:
+        scope = f"{sess.files.project}/{sess.files.session_id}"
+        fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
+        after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
+        sql, args = page_query(sess.tables, params.filter, after, params.limit + 1)
+        rows = self.db.cursor().execute(sql, args).fetchall()
+        has_more = len(rows) > params.limit
+        rows = rows[: params.limit]
+        names = sess.file_names
+        messages = [row_to_summary(r, names) for r in rows]
+        if params.expand and rows:
+            for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
+                msg.content = content_blocks(entry)
+        # The cursor is returned even on the last page: after the session grows, it continues
+        # exactly after the last row the client saw.
+        next_cursor = params.cursor
+        if rows:
+            next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
+        total = self._count(sess, params.filter) if count and params.cursor is None else None
+        return MessagesPage(
+            messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
+        )
+
+    def _entries(self, sess: LoadedSession, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for row in rows:
+            file_id, offset, length = row[1], row[3], row[4]
+            try:
+                out.append(read_entry(sess.path_of(file_id), offset, length))
+            except (OSError, ValueError) as exc:
+                raise SourceUnavailable(
+                    f"cannot read message {row[5]} from {sess.path_of(file_id).name}: {exc}"
+                ) from exc
+        return out
+
+    # -- one message -------------------------------------------------------------------------------
     def get_message(self, params: MessageGetParams) -> MessageDetail:
-        raise NotImplementedError
+        return self._with_retry(params, lambda sess: self._get(sess, params))
+
+    def _get(self, sess: LoadedSession, params: MessageGetParams) -> MessageDetail:
+        cur = self.db.cursor()
+        sql = all_rows_union(sess.tables, "uuid = ?") + " ORDER BY ts, seq LIMIT 1"
+        rows = cur.execute(sql, [params.uuid] * len(ALL_KINDS)).fetchall()
+        if not rows:
+            raise SessionNotFound(f"no message {params.uuid} in session {sess.files.session_id}")
+        detail = self._detail(sess, rows[0])
+        if detail.kind == Kind.ASSISTANT and detail.tool_use_ids:
+            results = cur.execute(
+                all_rows_union(
+                    {Kind.TOOL_RESULT: sess.tables[Kind.TOOL_RESULT]},
+                    "list_has_any(tool_use_ids, ?::VARCHAR[])",
+                    kinds=(Kind.TOOL_RESULT,),
+                )
+                + " ORDER BY ts, seq",
+                [detail.tool_use_ids],
+            ).fetchall()
+            detail.tool_results = [self._detail(sess, r) for r in results]
+        return detail
+
+    def _detail(self, sess: LoadedSession, row: tuple[Any, ...]) -> MessageDetail:
+        summary = row_to_summary(row, sess.file_names)
+        entry = self._entries(sess, [row])[0]
+        return MessageDetail(
+            **summary.model_dump(exclude={"content"}), content=content_blocks(entry), entry=entry
+        )
+
+    # -- cached statistics -------------------------------------------------------------------------
+    def _cache_key(self, name: str, sess: LoadedSession) -> Hashable:
+        return (name, tuple((str(lf.path), lf.ident) for lf in sess.loaded_files))
+
+    def _cached(self, name: str, ref: SessionRef, compute: Callable[[LoadedSession], Any]) -> Any:
+        def run(sess: LoadedSession) -> Any:
+            return self.cache.get_or_compute(self._cache_key(name, sess), lambda: compute(sess))
+
+        return self._with_retry(ref, run)
 
     def metrics(self, ref: SessionRef) -> SessionMetrics:
-        raise NotImplementedError
+        return self._cached("metrics", ref, self._metrics)
+
+    def _metrics(self, sess: LoadedSession) -> SessionMetrics:
+        cur = self.db.cursor()
+        t = sess.tables
+        by_kind = []
+        trunk = 0
+        side = 0
+        for kind in ALL_KINDS:
+            row = cur.execute(
+                f"SELECT count(*) FILTER (WHERE NOT is_sidechain), "
+                f"count(*) FILTER (WHERE is_sidechain) FROM {t[kind]}"
+            ).fetchone()
+            assert row is not None
+            trunk += row[0]
+            side += row[1]
+            if row[0]:
+                by_kind.append(KindCount(kind=kind, count=row[0]))
+        usage = cur.execute(
+            "SELECT coalesce(sum(i), 0), coalesce(sum(o), 0), coalesce(sum(r), 0), "
+            "coalesce(sum(c), 0), count(*) FROM ("
+            " SELECT arg_max(input_tokens, tot) AS i, arg_max(output_tokens, tot) AS o,"
+            " arg_max(cache_read_tokens, tot) AS r, arg_max(cache_creation_tokens, tot) AS c"
+            " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
+            f" + cache_creation_tokens AS tot FROM {t[Kind.ASSISTANT]}"
+            " WHERE coalesce(model, '') <> '<synthetic>')"
+            " GROUP BY coalesce(message_id, uuid))"
+        ).fetchone()
+        assert usage is not None
+        tool_calls = cur.execute(
+            f"SELECT coalesce(sum(len(tool_names)), 0) FROM {t[Kind.ASSISTANT]}"
+        ).fetchone()
+        models = cur.execute(
+            f"SELECT DISTINCT model FROM {t[Kind.ASSISTANT]} "
+            "WHERE model IS NOT NULL AND model <> '<synthetic>' ORDER BY model"
+        ).fetchall()
+        span = cur.execute(
+            "SELECT min(ts), max(ts), count(*) FILTER (WHERE is_error) FROM ("
+            + all_rows_union(t, "NOT is_sidechain", columns="ts, is_error")
+            + ")"
+        ).fetchone()
+        assert span is not None and tool_calls is not None
+        first, last, errors = span
+        return SessionMetrics(
+            session_id=sess.files.session_id,
+            message_count=trunk,
+            by_kind=by_kind,
+            tokens=Tokens(
+                input=usage[0], output=usage[1], cache_read=usage[2], cache_creation=usage[3]
+            ),
+            api_calls=usage[4],
+            tool_calls=tool_calls[0],
+            errors=errors,
+            models=[m[0] for m in models],
+            first_timestamp=first,
+            last_timestamp=last,
+            duration_seconds=(last - first).total_seconds() if first and last else None,
+            malformed_lines=sess.malformed,
+            subagent_message_count=side,
+        )
 
     def tools(self, ref: SessionRef) -> SessionTools:
-        raise NotImplementedError
+        return self._cached("tools", ref, self._tools)
+
+    def _tools(self, sess: LoadedSession) -> SessionTools:
+        t = sess.tables
+        rows = (
+            self.db.cursor()
+            .execute(
+                "WITH calls AS (SELECT unnest(tool_names) AS name FROM "
+                f"{t[Kind.ASSISTANT]}), errs AS (SELECT unnest(tool_names) AS name FROM "
+                f"{t[Kind.TOOL_RESULT]} WHERE is_error) "
+                "SELECT c.name, c.n, coalesce(e.n, 0) FROM "
+                "(SELECT name, count(*) AS n FROM calls GROUP BY name) c "
+                "LEFT JOIN (SELECT name, count(*) AS n FROM errs GROUP BY name) e USING (name) "
+                "ORDER BY c.n DESC, c.name"
+            )
+            .fetchall()
+        )
+        return SessionTools(
+            session_id=sess.files.session_id,
+            tools=[ToolStat(name=r[0], calls=r[1], errors=r[2]) for r in rows],
+        )
 
     def subagents(self, ref: SessionRef) -> SessionSubagents:
-        raise NotImplementedError
+        return self._cached("subagents", ref, self._subagents)
+
+    def _subagents(self, sess: LoadedSession) -> SessionSubagents:
+        t = sess.tables
+        cur = self.db.cursor()
+        rows = cur.execute(
+            "SELECT agent_id, min(file_id), count(*), min(ts), max(ts) FROM ("
+            + all_rows_union(
+                t, "is_sidechain AND agent_id IS NOT NULL", columns="agent_id, file_id, ts"
+            )
+            + ") GROUP BY agent_id ORDER BY min(ts), agent_id"
+        ).fetchall()
+        spawns = dict(
+            cur.execute(
+                f"SELECT spawned_agent_id, any_value(tool_use_ids[1]) FROM {t[Kind.TOOL_RESULT]} "
+                "WHERE spawned_agent_id IS NOT NULL GROUP BY spawned_agent_id"
+            ).fetchall()
+        )
+        out: list[SubagentInfo] = []
+        for agent_id, file_id, count, first, last in rows:
+            info = SubagentInfo(
+                agent_id=agent_id,
+                message_count=count,
+                first_timestamp=first,
+                last_timestamp=last,
+                tool_use_id=spawns.get(agent_id),
+            )
+            if file_id > 0:
+                path = sess.path_of(file_id)
+                info.file = path.name
+                info.layout = (
+                    "nested"
+                    if path.parent.name == "subagents" or ("subagents" in path.parts)
+                    else "flat"
+                )
+                meta = read_agent_meta(path)
+                for key, attr in (
+                    ("agentType", "agent_type"),
+                    ("description", "description"),
+                    ("toolUseId", "tool_use_id"),
+                ):
+                    if isinstance(meta.get(key), str):
+                        setattr(info, attr, meta[key])
+            else:
+                info.layout = "inline"
+            out.append(info)
+        return SessionSubagents(session_id=sess.files.session_id, subagents=out)
 
     def filters(self, ref: SessionRef) -> FilterOptions:
-        raise NotImplementedError
+        return self._cached("filters", ref, self._filters)
 
+    def _filters(self, sess: LoadedSession) -> FilterOptions:
+        metrics = self.metrics(
+            SessionRef(session_id=sess.files.session_id, project=sess.files.project)
+        )
+        t = sess.tables
+        cur = self.db.cursor()
+        tools = cur.execute(
+            f"SELECT name, count(*) FROM (SELECT unnest(tool_names) AS name FROM "
+            f"{t[Kind.ASSISTANT]}) GROUP BY name ORDER BY count(*) DESC, name"
+        ).fetchall()
+        models = cur.execute(
+            f"SELECT model, count(*) FROM {t[Kind.ASSISTANT]} WHERE model IS NOT NULL "
+            "GROUP BY model ORDER BY count(*) DESC, model"
+        ).fetchall()
+        agents = self.subagents(
+            SessionRef(session_id=sess.files.session_id, project=sess.files.project)
+        )
+        return FilterOptions(
+            session_id=sess.files.session_id,
+            kinds=metrics.by_kind,
+            tools=[NameCount(name=n, count=c) for n, c in tools],
+            models=[NameCount(name=n, count=c) for n, c in models],
+            agent_ids=[a.agent_id for a in agents.subagents],
+            first_timestamp=metrics.first_timestamp,
+            last_timestamp=metrics.last_timestamp,
+        )
+
+    # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
         """Map changed files (path -> 'added'|'modified'|'deleted') to session changes."""
-        raise NotImplementedError
+        changes: dict[tuple[str, str], SessionChange] = {}
+        for path, what in paths.items():
+            if path.suffix != ".jsonl":
+                continue
+            key = session_for_path(self._roots, path)
+            if key is None:
+                continue
+            sid, project = key
+            is_main = path.name == f"{sid}.jsonl"
+            if is_main and what == "deleted":
+                kind = "deleted"
+                self.store.drop(path)
+            elif is_main and what == "added":
+                kind = "created"
+            else:
+                kind = "appended"
+            prev = changes.get(key)
+            if prev is None or kind in ("deleted", "created"):
+                changes[key] = SessionChange(session_id=sid, project=project, kind=kind)
+        return list(changes.values())
 
     def sweep(self) -> int:
         """Drop session tables idle past the TTL; returns how many were dropped."""
-        raise NotImplementedError
+        return self.store.sweep()
 
     def close(self) -> None:
-        raise NotImplementedError
+        self.store.close()
+        self.catalog.close()
+        self.db.close()
+
+
+__all__ = ["MessageSummary", "ProgressFn", "Tracer", "TracerOptions"]

@@ -1,0 +1,392 @@
+"""The persistent session catalog: the session list survives a restart without reparsing.
+
+One row per trunk transcript, in an embedded DuckDB file in the user's cache folder. A refresh
+costs a ``stat`` per file: an unchanged file (same size and mtime) is not read, a file that only
+grew is parsed from the byte offset where the last parse stopped, and anything else is parsed
+again. Rows of files that disappeared are kept and marked deleted, because Claude Code deletes
+transcripts after 30 days and the history is worth keeping. The file is a cache: deleting it loses
+nothing but time, and a file written with another schema version is rebuilt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from .cursor import fingerprint
+from .models import SessionInfo, SessionsListParams, Tokens
+from .transcripts import FileState, Parser, first_session_id, is_agent_file, iter_session_files
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "3"
+CATALOG_FILE = "catalog.duckdb"
+
+_COLUMNS: tuple[tuple[str, str, Any], ...] = (
+    ("path", "VARCHAR PRIMARY KEY", pa.string()),
+    ("root", "VARCHAR", pa.string()),
+    ("project", "VARCHAR", pa.string()),
+    ("session_id", "VARCHAR", pa.string()),
+    ("size", "BIGINT", pa.int64()),
+    ("mtime_ns", "BIGINT", pa.int64()),
+    ("ino", "BIGINT", pa.int64()),
+    ("parse_state", "VARCHAR", pa.string()),
+    ("cwd", "VARCHAR", pa.string()),
+    ("git_branch", "VARCHAR", pa.string()),
+    ("title", "VARCHAR", pa.string()),
+    ("first_prompt", "VARCHAR", pa.string()),
+    ("first_ts", "TIMESTAMP", pa.string()),
+    ("last_ts", "TIMESTAMP", pa.string()),
+    ("message_count", "BIGINT", pa.int64()),
+    ("tool_calls", "BIGINT", pa.int64()),
+    ("errors", "BIGINT", pa.int64()),
+    ("malformed", "BIGINT", pa.int64()),
+    ("input_tokens", "BIGINT", pa.int64()),
+    ("output_tokens", "BIGINT", pa.int64()),
+    ("cache_read_tokens", "BIGINT", pa.int64()),
+    ("cache_creation_tokens", "BIGINT", pa.int64()),
+    ("models", "VARCHAR[]", pa.list_(pa.string())),
+    ("subagent_count", "BIGINT", pa.int64()),
+    ("deleted", "BOOLEAN", pa.bool_()),
+)
+_NAMES = [c[0] for c in _COLUMNS]
+_SCHEMA = pa.schema([(c[0], c[2]) for c in _COLUMNS])
+_INSERT_COLS = ", ".join(
+    f"TRY_CAST({n} AS TIMESTAMP)" if n in ("first_ts", "last_ts") else n for n in _NAMES
+)
+
+Progress = Callable[[int, int], None]
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "claude-code-tracer"
+
+
+@dataclass
+class RefreshReport:
+    files: int = 0
+    parsed: int = 0
+    appended: int = 0
+    deleted: int = 0
+
+
+class Catalog:
+    def __init__(self, cache_dir: Path | None, persistent: bool = True) -> None:
+        self.path: Path | None = None
+        self._lock = threading.Lock()
+        self.con = self._open(cache_dir, persistent)
+        self.total_parses = 0
+
+    def _open(self, cache_dir: Path | None, persistent: bool) -> duckdb.DuckDBPyConnection:
+        con: duckdb.DuckDBPyConnection | None = None
+        if persistent:
+            directory = cache_dir or default_cache_dir()
+            path = directory / CATALOG_FILE
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(str(path))
+                self.path = path
+            except (OSError, duckdb.Error) as exc:
+                # Another process (a second editor window) may hold the file's lock: this
+                # process then keeps its catalog in memory, which costs a first indexing only.
+                log.warning("session catalog %s unavailable (%s); using memory", path, exc)
+        if con is None:
+            con = duckdb.connect(":memory:")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
+        row = con.execute("SELECT value FROM catalog_meta WHERE key = 'schema'").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            con.execute("DROP TABLE IF EXISTS sessions")
+            ddl = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in _COLUMNS)
+            con.execute(f"CREATE TABLE sessions ({ddl})")
+            con.execute(
+                "INSERT OR REPLACE INTO catalog_meta VALUES ('schema', ?)", [SCHEMA_VERSION]
+            )
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            self.con.close()
+
+    # -- refresh -----------------------------------------------------------------------------------
+    def refresh(self, roots: list[Path], progress: Progress | None = None) -> RefreshReport:
+        with self._lock:
+            return self._refresh(roots, progress)
+
+    def _refresh(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
+        report = RefreshReport()
+        cur = self.con.cursor()
+        root_names = [str(r) for r in roots]
+        known: dict[str, tuple[Any, ...]] = {
+            row[0]: row
+            for row in cur.execute(
+                f"SELECT {', '.join(_NAMES)} FROM sessions WHERE list_contains(?, root)",
+                [root_names],
+            ).fetchall()
+        }
+        seen: set[str] = set()
+        work: list[tuple[Path, str, Path, os.stat_result, tuple[Any, ...] | None]] = []
+        for root in roots:
+            for project, path, st in iter_session_files(root):
+                key = str(path)
+                seen.add(key)
+                report.files += 1
+                row = known.get(key)
+                if row is not None and row[4] == st.st_size and row[5] == st.st_mtime_ns:
+                    if row[24]:  # came back after being marked deleted
+                        work.append((root, project, path, st, row))
+                    continue
+                work.append((root, project, path, st, row))
+        total = sum(st.st_size for *_, st, _row in work) or 1
+        done = 0
+        out: dict[str, list[Any]] = {n: [] for n in _NAMES}
+        flat_agents: dict[Path, dict[str, int]] = {}
+        for root, project, path, st, row in work:
+            record = self._parse(root, project, path, st, row, report, flat_agents)
+            done += st.st_size
+            if progress is not None:
+                progress(done, total)
+            if record is not None:
+                for n in _NAMES:
+                    out[n].append(record[n])
+        gone = [k for k, row in known.items() if k not in seen and not row[24]]
+        if out["path"] or gone:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                if out["path"]:
+                    batch = pa.Table.from_pydict(out, schema=_SCHEMA)
+                    cur.register("catalog_batch", batch)
+                    cur.execute(
+                        f"INSERT OR REPLACE INTO sessions SELECT {_INSERT_COLS} FROM catalog_batch"
+                    )
+                    cur.unregister("catalog_batch")
+                if gone:
+                    cur.execute(
+                        "UPDATE sessions SET deleted = true WHERE list_contains(?, path)", [gone]
+                    )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            report.deleted = len(gone)
+        return report
+
+    def _parse(
+        self,
+        root: Path,
+        project: str,
+        path: Path,
+        st: os.stat_result,
+        row: tuple[Any, ...] | None,
+        report: RefreshReport,
+        flat_agents: dict[Path, dict[str, int]],
+    ) -> dict[str, Any] | None:
+        parser = Parser()
+        state = FileState()
+        base = (0, 0, 0, 0)
+        incremental = False
+        if row is not None and row[6] == st.st_ino and st.st_size >= row[4]:
+            saved = orjson.loads(row[7]) if row[7] else None
+            if saved and self._probe_ok(path, saved):
+                incremental = True
+                state = FileState(
+                    offset=saved["offset"],
+                    line=saved["line"],
+                    last_ts=saved.get("last_ts"),
+                    malformed=saved["malformed"],
+                    tail_probe=bytes.fromhex(saved["probe"]),
+                )
+                m = parser.meta
+                m.cwd, m.git_branch = row[8], row[9]
+                m.first_prompt = saved.get("first_prompt")
+                m.custom_title = saved.get("custom_title")
+                m.ai_title = saved.get("ai_title")
+                m.summary = saved.get("summary")
+                m.first_ts = saved.get("first_ts")
+                m.last_ts = saved.get("last_ts_meta")
+                m.message_count, m.tool_calls, m.errors = row[14], row[15], row[16]
+                m.models = set(row[22] or [])
+                last_mid = saved.get("last_mid")
+                last_usage = tuple(saved.get("last_usage") or (0, 0, 0, 0))
+                if last_mid:
+                    m.usage[last_mid] = last_usage
+                base = (
+                    row[18] - last_usage[0],
+                    row[19] - last_usage[1],
+                    row[20] - last_usage[2],
+                    row[21] - last_usage[3],
+                )
+        try:
+            parser.parse_file(path, 0, state, None)
+        except OSError as exc:
+            log.warning("cannot read %s: %s", path, exc)
+            return None
+        self.total_parses += 1
+        if incremental:
+            report.appended += 1
+        else:
+            report.parsed += 1
+        m = parser.meta
+        totals = m.token_totals()
+        last_mid = next(reversed(m.usage)) if m.usage else None
+        last_usage = m.usage[last_mid] if last_mid else (0, 0, 0, 0)
+        tokens = tuple(b + t for b, t in zip(base, totals, strict=True))
+        saved_state = {
+            "offset": state.offset,
+            "line": state.line,
+            "last_ts": state.last_ts,
+            "malformed": state.malformed,
+            "probe": state.tail_probe.hex(),
+            "first_prompt": m.first_prompt,
+            "custom_title": m.custom_title,
+            "ai_title": m.ai_title,
+            "summary": m.summary,
+            "first_ts": m.first_ts,
+            "last_ts_meta": m.last_ts,
+            "last_mid": last_mid,
+            "last_usage": list(last_usage),
+        }
+        session_id = path.name[: -len(".jsonl")]
+        return {
+            "path": str(path),
+            "root": str(root),
+            "project": project,
+            "session_id": session_id,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "ino": st.st_ino,
+            "parse_state": orjson.dumps(saved_state).decode(),
+            "cwd": m.cwd,
+            "git_branch": m.git_branch,
+            "title": m.title,
+            "first_prompt": m.first_prompt,
+            "first_ts": m.first_ts,
+            "last_ts": m.last_ts,
+            "message_count": m.message_count,
+            "tool_calls": m.tool_calls,
+            "errors": m.errors,
+            "malformed": state.malformed + int(state.torn_tail),
+            "input_tokens": tokens[0],
+            "output_tokens": tokens[1],
+            "cache_read_tokens": tokens[2],
+            "cache_creation_tokens": tokens[3],
+            "models": sorted(m.models),
+            "subagent_count": self._count_agents(path, session_id, flat_agents),
+            "deleted": False,
+        }
+
+    @staticmethod
+    def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:
+        probe = bytes.fromhex(saved.get("probe") or "")
+        offset = int(saved.get("offset") or 0)
+        if not probe:
+            return offset == 0
+        try:
+            with path.open("rb") as fh:
+                fh.seek(offset - len(probe))
+                return fh.read(len(probe)) == probe
+        except OSError:
+            return False
+
+    @staticmethod
+    def _count_agents(path: Path, session_id: str, flat: dict[Path, dict[str, int]]) -> int:
+        count = 0
+        nested = path.parent / session_id / "subagents"
+        if nested.is_dir():
+            count += sum(1 for _ in nested.rglob("agent-*.jsonl"))
+        project_dir = path.parent
+        if project_dir not in flat:
+            by_session: dict[str, int] = {}
+            try:
+                for entry in os.scandir(project_dir):
+                    if is_agent_file(entry.name):
+                        sid = first_session_id(Path(entry.path))
+                        if sid:
+                            by_session[sid] = by_session.get(sid, 0) + 1
+            except OSError:
+                pass
+            flat[project_dir] = by_session
+        return count + flat[project_dir].get(session_id, 0)
+
+    # -- queries -----------------------------------------------------------------------------------
+    @staticmethod
+    def _conditions(roots: list[Path], params: SessionsListParams) -> tuple[list[str], list[Any]]:
+        conds = ["list_contains(?, root)"]
+        args: list[Any] = [[str(r) for r in roots]]
+        if not params.include_deleted:
+            conds.append("NOT deleted")
+        if params.project:
+            conds.append("project = ?")
+            args.append(params.project)
+        if params.workspace:
+            ws = params.workspace.rstrip("/\\") or params.workspace
+            conds.append("(cwd = ? OR starts_with(cwd, ?) OR starts_with(cwd, ?))")
+            args.extend([ws, ws + "/", ws + "\\"])
+        if params.query:
+            conds.append(
+                "(contains(lower(coalesce(title, '')), ?) OR "
+                "contains(lower(coalesce(first_prompt, '')), ?) OR session_id = ?)"
+            )
+            q = params.query.lower()
+            args.extend([q, q, params.query])
+        return conds, args
+
+    def query(
+        self,
+        roots: list[Path],
+        params: SessionsListParams,
+        after: tuple[datetime, str] | None,
+    ) -> list[SessionInfo]:
+        """Sessions newest first, after the (last_ts, path) key of a previous page."""
+        conds, args = self._conditions(roots, params)
+        sort_ts = "coalesce(last_ts, TIMESTAMP '1970-01-01')"
+        if after is not None:
+            conds.append(f"({sort_ts}, path) < (?, ?)")
+            args.extend([after[0], after[1]])
+        sql = (
+            f"SELECT {', '.join(_NAMES)}, {sort_ts} FROM sessions WHERE {' AND '.join(conds)} "
+            f"ORDER BY {sort_ts} DESC, path DESC LIMIT ?"
+        )
+        args.append(params.limit + 1)
+        with self._lock:
+            rows = self.con.cursor().execute(sql, args).fetchall()
+        return [self._info(r) for r in rows]
+
+    @staticmethod
+    def _info(r: tuple[Any, ...]) -> SessionInfo:
+        return SessionInfo(
+            session_id=r[3],
+            project=r[2],
+            path=r[0],
+            cwd=r[8],
+            git_branch=r[9],
+            title=r[10],
+            first_prompt=r[11],
+            first_timestamp=r[12],
+            last_timestamp=r[13],
+            message_count=r[14],
+            tool_call_count=r[15],
+            error_count=r[16],
+            malformed_lines=r[17],
+            tokens=Tokens(input=r[18], output=r[19], cache_read=r[20], cache_creation=r[21]),
+            models=list(r[22] or []),
+            subagent_count=r[23],
+            deleted=bool(r[24]),
+            size_bytes=r[4],
+        )
+
+    @staticmethod
+    def list_fingerprint(params: SessionsListParams) -> str:
+        return fingerprint(params.model_dump(mode="json", exclude={"cursor", "limit"}))

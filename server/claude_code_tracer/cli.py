@@ -1,0 +1,416 @@
+"""The command line face of the core: list and read sessions from a terminal or a script.
+
+Each command validates its input with the same pydantic models as the language server, calls one
+``Tracer`` method and prints the result: a readable table by default, JSON with ``--json``. Bad
+input ends with one line on stderr and exit code 2, never a traceback. Transcript text is
+untrusted: control characters (ANSI escapes included) are made visible before printing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import SourceUnavailable, TracerError
+from .models import (
+    MessageDetail,
+    MessageGetParams,
+    MessagesPageParams,
+    Model,
+    SessionRef,
+    SessionsListParams,
+)
+from .tracer import Tracer, TracerOptions
+from .transcripts import default_roots, iter_session_files
+
+SAMPLES = Path(__file__).parent / "samples" / "projects"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """Make control characters visible so transcript text cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _width() -> int:
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def _ago(ts: datetime | None) -> str:
+    if ts is None:
+        return "-"
+    return ts.strftime("%Y-%m-%d %H:%M")
+
+
+def _short(text: str | None, n: int) -> str:
+    text = clean(" ".join((text or "").split()))
+    return text if len(text) <= n else text[: max(0, n - 1)] + "…"
+
+
+def _table(headers: list[str], rows: list[list[str]], flex: int) -> str:
+    """Columns sized to their content; column ``flex`` takes what width is left."""
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    fixed = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (len(headers) - 1)
+    widths[flex] = max(10, min(widths[flex], _width() - fixed))
+    out = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    for r in rows:
+        out.append(
+            "  ".join(_short(c, widths[i]).ljust(widths[i]) for i, c in enumerate(r)).rstrip()
+        )
+    return "\n".join(out)
+
+
+class ProgressBar:
+    """Progress of a first indexing on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        frac = min(1.0, done / total)
+        bar = "#" * int(frac * 30)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {frac:4.0%}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def _emit(args: argparse.Namespace, model: Model, render: Callable[[], str]) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps(model.dump(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render() + "\n")
+
+
+def _tracer(args: argparse.Namespace) -> Tracer:
+    roots = [Path(args.root)] if args.root else []
+    return Tracer(
+        TracerOptions(
+            projects_roots=roots,
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            persistent_catalog=not args.no_cache,
+        )
+    )
+
+
+def _filter(args: argparse.Namespace) -> dict[str, Any]:
+    flt: dict[str, Any] = {}
+    if args.kind:
+        flt["kinds"] = args.kind
+    if args.tool:
+        flt["tools"] = args.tool
+    if args.errors:
+        flt["errorsOnly"] = True
+    if args.search:
+        flt["text"] = args.search
+    if args.sidechains:
+        flt["includeSidechains"] = True
+    if args.agent:
+        flt["agentId"] = args.agent
+    return flt
+
+
+# --- commands -------------------------------------------------------------------------------------
+def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
+    params = SessionsListParams.model_validate(
+        {
+            "limit": args.limit,
+            "cursor": args.cursor,
+            "query": args.query,
+            "project": args.project,
+            "workspace": args.workspace,
+            "includeDeleted": args.deleted,
+        }
+    )
+    bar = ProgressBar("indexing sessions")
+    try:
+        page = tracer.list_sessions(params, bar)
+    finally:
+        bar.close()
+
+    def render() -> str:
+        rows = [
+            [
+                s.session_id,
+                _ago(s.last_timestamp),
+                str(s.message_count),
+                f"{s.tokens.total:,}",
+                (s.cwd or s.project) + (" (deleted)" if s.deleted else ""),
+                s.title or "",
+            ]
+            for s in page.sessions
+        ]
+        text = _table(["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"], rows, 5)
+        if page.next_cursor:
+            text += f"\nmore: --cursor {page.next_cursor}"
+        return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))
+
+    _emit(args, page, render)
+
+
+def cmd_messages(args: argparse.Namespace, tracer: Tracer) -> None:
+    params = MessagesPageParams.model_validate(
+        {
+            "sessionId": args.session,
+            "project": args.project,
+            "cursor": args.cursor,
+            "limit": args.limit,
+            "filter": _filter(args),
+            "expand": args.expand,
+        }
+    )
+    bar = ProgressBar("reading session")
+    try:
+        tracer.ensure_loaded(params, bar)
+    finally:
+        bar.close()
+    page = tracer.page(params)
+
+    def render() -> str:
+        rows = [
+            [
+                m.timestamp.strftime("%H:%M:%S") if m.timestamp else "-",
+                m.kind.value + ("!" if m.is_error else ""),
+                ",".join(n for n in m.tool_names if n),
+                m.uuid,
+                m.preview,
+            ]
+            for m in page.messages
+        ]
+        text = _table(["TIME", "KIND", "TOOLS", "UUID", "PREVIEW"], rows, 4)
+        head = f"{page.total} messages\n" if page.total is not None else ""
+        tail = f"\nmore: --cursor {page.next_cursor}" if page.has_more else ""
+        return head + text + tail
+
+    _emit(args, page, render)
+
+
+def _render_detail(d: MessageDetail, indent: str = "") -> str:
+    lines = [f"{indent}{d.kind.value}  {d.timestamp}  {d.uuid}"]
+    if d.model:
+        lines.append(f"{indent}model: {d.model}")
+    for block in d.content or []:
+        if not isinstance(block, dict):
+            lines.append(indent + clean(str(block)))
+            continue
+        btype = block.get("type")
+        if btype == "text":
+            body = str(block.get("text", ""))
+        elif btype == "thinking":
+            body = "(thinking) " + str(block.get("thinking", ""))
+        elif btype == "tool_use":
+            body = f"[tool_use {block.get('name')} {block.get('id')}]\n" + json.dumps(
+                block.get("input"), indent=2, ensure_ascii=False
+            )
+        elif btype == "tool_result":
+            content = block.get("content")
+            if isinstance(content, list):
+                content = "\n".join(
+                    str(c.get("text", f"[{c.get('type')}]")) if isinstance(c, dict) else str(c)
+                    for c in content
+                )
+            err = " (error)" if block.get("is_error") else ""
+            body = f"[tool_result {block.get('tool_use_id')}{err}]\n{content}"
+        else:
+            body = json.dumps(block, ensure_ascii=False)[:2000]
+        lines.extend(indent + clean(line) for line in body.splitlines() or [""])
+    for result in d.tool_results:
+        lines.append(f"{indent}  ->")
+        lines.append(_render_detail(result, indent + "    "))
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace, tracer: Tracer) -> None:
+    params = MessageGetParams.model_validate(
+        {"sessionId": args.session, "project": args.project, "uuid": args.uuid}
+    )
+    detail = tracer.get_message(params)
+    _emit(args, detail, lambda: _render_detail(detail))
+
+
+def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
+    ref = SessionRef.model_validate({"sessionId": args.session, "project": args.project})
+    metrics = tracer.metrics(ref)
+    tools = tracer.tools(ref)
+    if args.json:
+        sys.stdout.write(
+            json.dumps({"metrics": metrics.dump(), "tools": tools.dump()["tools"]}) + "\n"
+        )
+        return
+    m = metrics
+    out = [
+        f"session   {m.session_id}",
+        f"messages  {m.message_count} (+{m.subagent_message_count} in subagents)",
+        "by kind   " + ", ".join(f"{k.kind.value} {k.count}" for k in m.by_kind),
+        f"tokens    in {m.tokens.input:,}  out {m.tokens.output:,}  cache read "
+        f"{m.tokens.cache_read:,}  cache write {m.tokens.cache_creation:,}",
+        f"api calls {m.api_calls}   tool calls {m.tool_calls}   errors {m.errors}",
+        f"models    {', '.join(m.models) or '-'}",
+        f"span      {_ago(m.first_timestamp)} .. {_ago(m.last_timestamp)}",
+        f"malformed lines skipped: {m.malformed_lines}",
+        "",
+        _table(
+            ["TOOL", "CALLS", "ERRORS"],
+            [[t.name, str(t.calls), str(t.errors)] for t in tools.tools],
+            0,
+        ),
+    ]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
+    sys.stdout.write(f"projects root: {', '.join(map(str, tracer.roots))}\n\n")
+    args.limit, args.cursor, args.query, args.project, args.workspace, args.deleted = (
+        10,
+        None,
+        None,
+        None,
+        None,
+        False,
+    )
+    page = tracer.list_sessions(SessionsListParams(limit=10), ProgressBar("indexing sessions"))
+    cmd_sessions(args, tracer)
+    if not page.sessions:
+        return
+    first = page.sessions[0]
+    sys.stdout.write(f"\nfirst page of {first.session_id} ({first.title or 'untitled'}):\n")
+    args.session, args.project, args.limit = first.session_id, first.project, 15
+    args.kind, args.tool, args.errors, args.search = (
+        ["user", "assistant", "tool_result"],
+        [],
+        False,
+        None,
+    )
+    args.sidechains, args.agent, args.expand = False, None, False
+    cmd_messages(args, tracer)
+
+
+def _has_sessions(roots: list[Path]) -> bool:
+    return any(next(iter_session_files(r), None) is not None for r in roots)
+
+
+# --- entry point ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claude-code-tracer",
+        description="Browse Claude Code session transcripts from the terminal.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root",
+        help="projects folder (default: $CLAUDE_CONFIG_DIR/projects or ~/.claude/projects)",
+    )
+    common.add_argument("--cache-dir", help="where the session catalog is kept")
+    common.add_argument("--no-cache", action="store_true", help="keep the catalog in memory")
+    common.add_argument("--json", action="store_true", help="print JSON for machines")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sessions", parents=[common], help="list sessions, newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--cursor")
+    p.add_argument("--query", help="text in the title or first prompt")
+    p.add_argument("--project", help="project folder name under the root")
+    p.add_argument("--workspace", help="only sessions whose cwd is this folder or below")
+    p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
+    p.set_defaults(run=cmd_sessions)
+
+    p = sub.add_parser("messages", parents=[common], help="one page of a session's messages")
+    p.add_argument("session")
+    p.add_argument("--project")
+    p.add_argument("--cursor")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument(
+        "--kind",
+        action="append",
+        help="user, assistant, tool_result, system, progress, attachment, unknown (repeatable)",
+    )
+    p.add_argument("--tool", action="append", help="tool name (repeatable)")
+    p.add_argument("--errors", action="store_true", help="only errors")
+    p.add_argument("--search", help="text to look for")
+    p.add_argument("--sidechains", action="store_true", help="include subagent messages")
+    p.add_argument("--agent", help="only this subagent's messages")
+    p.add_argument("--expand", action="store_true", help="include full content (with --json)")
+    p.set_defaults(run=cmd_messages)
+
+    p = sub.add_parser("show", parents=[common], help="one message in full")
+    p.add_argument("session")
+    p.add_argument("uuid")
+    p.add_argument("--project")
+    p.set_defaults(run=cmd_show)
+
+    p = sub.add_parser("stats", parents=[common], help="a session's metrics and tool use")
+    p.add_argument("session")
+    p.add_argument("--project")
+    p.set_defaults(run=cmd_stats)
+
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="list sessions and print one page "
+        "(on the bundled samples when this machine has no transcripts)",
+    )
+    p.set_defaults(run=cmd_demo)
+
+    sub.add_parser("serve", help="run the language server on stdio")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        from .lsp import run_stdio
+
+        run_stdio()
+        return 0
+    if args.command == "demo" and not args.root and not _has_sessions(default_roots()):
+        sys.stdout.write("no transcripts on this machine: using the bundled samples\n")
+        args.root = str(SAMPLES)
+        args.no_cache = True
+    try:
+        tracer = _tracer(args)
+    except TracerError as exc:
+        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        return 2
+    try:
+        args.run(args, tracer)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        sys.stderr.write(f"claude-code-tracer: invalid {where or 'input'}: {first['msg']}\n")
+        return 2
+    except SourceUnavailable as exc:
+        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        return 1
+    except TracerError as exc:
+        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        tracer.close()
+    return 0
+
+
+__all__ = ["main"]

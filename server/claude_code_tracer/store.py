@@ -1,0 +1,427 @@
+"""Session tables in DuckDB: parsed once, refreshed by appended bytes, dropped when idle.
+
+The seed design used a view over ``read_json_auto``, so every page re-parsed the whole file. Here
+the first request for a session parses its files once (orjson, in Python, leniently) into one
+DuckDB table per message kind; later requests query those tables. A file that only grew is
+refreshed by parsing the appended bytes; any other change reparses the session. Idle sessions
+expire after a TTL, and an LRU bound on the bytes loaded evicts the least recently used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .errors import SessionNotFound, SourceUnavailable
+from .models import ALL_KINDS, Kind
+from .queries import TABLE_NAME
+from .transcripts import (
+    COLUMNS,
+    FileState,
+    Parser,
+    RowBuffer,
+    SessionFiles,
+    agent_id_from_name,
+    find_agent_files,
+    is_agent_file,
+)
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("file_id", pa.int32()),
+        ("line", pa.int64()),
+        ("byte_offset", pa.int64()),
+        ("byte_len", pa.int64()),
+        ("uuid", pa.string()),
+        ("parent_uuid", pa.string()),
+        ("kind", pa.string()),
+        ("subtype", pa.string()),
+        ("ts", pa.string()),
+        ("is_sidechain", pa.bool_()),
+        ("agent_id", pa.string()),
+        ("spawned_agent_id", pa.string()),
+        ("model", pa.string()),
+        ("message_id", pa.string()),
+        ("tool_names", pa.list_(pa.string())),
+        ("tool_use_ids", pa.list_(pa.string())),
+        ("is_error", pa.bool_()),
+        ("preview", pa.string()),
+        ("search", pa.string()),
+        ("input_tokens", pa.int64()),
+        ("output_tokens", pa.int64()),
+        ("cache_read_tokens", pa.int64()),
+        ("cache_creation_tokens", pa.int64()),
+    ]
+)
+assert tuple(ARROW_SCHEMA.names) == COLUMNS
+
+TABLE_DDL = """(
+    seq BIGINT, file_id INTEGER, line BIGINT, byte_offset BIGINT, byte_len BIGINT,
+    uuid VARCHAR, parent_uuid VARCHAR, kind VARCHAR, subtype VARCHAR, ts TIMESTAMP,
+    is_sidechain BOOLEAN, agent_id VARCHAR, spawned_agent_id VARCHAR, model VARCHAR,
+    message_id VARCHAR, tool_names VARCHAR[], tool_use_ids VARCHAR[], is_error BOOLEAN,
+    preview VARCHAR, search VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+    cache_read_tokens BIGINT, cache_creation_tokens BIGINT)"""
+
+_INSERT_SELECT = ", ".join(
+    "COALESCE(TRY_CAST(ts AS TIMESTAMP), TIMESTAMP '1970-01-01')" if c == "ts" else c
+    for c in COLUMNS
+)
+
+Progress = Callable[[int, int], None]
+FileIdentity = tuple[int, int, int]  # (size, mtime_ns, inode)
+
+
+class Database:
+    """One DuckDB database per process; each thread queries through its own cursor."""
+
+    def __init__(self, memory_limit: str | None = None) -> None:
+        self.con = duckdb.connect(":memory:")
+        if memory_limit:
+            self.con.execute("SET memory_limit = ?", [memory_limit])
+        self._local = threading.local()
+        self._all: list[duckdb.DuckDBPyConnection] = []
+        self._lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.con.cursor()
+            self._local.cursor = cur
+            with self._lock:
+                self._all.append(cur)
+        return cur
+
+    def interrupt(self) -> None:
+        with self._lock:
+            for cur in self._all:
+                cur.interrupt()
+
+    def close(self) -> None:
+        with self._lock:
+            for cur in self._all:
+                cur.close()
+            self._all.clear()
+        self.con.close()
+
+
+def identity(st: os.stat_result) -> FileIdentity:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    agent_id: str | None
+    state: FileState = field(default_factory=FileState)
+    ident: FileIdentity = (0, 0, 0)
+
+
+class LoadedSession:
+    """One session's tables and the parse state needed to refresh them incrementally."""
+
+    _generations = itertools.count(1)
+
+    def __init__(self, files: SessionFiles) -> None:
+        self.files = files
+        self.key = hashlib.blake2b(str(files.main).encode(), digest_size=8).hexdigest()
+        self.lock = threading.Lock()
+        self.loaded = False
+        self.tables: dict[Kind, str] = {}
+        self.parser = Parser()
+        self.loaded_files: list[LoadedFile] = []
+        self.last_used = time.monotonic()
+        self.version = 0  # bumped on every change of content; part of the result-cache key
+
+    @property
+    def bytes_loaded(self) -> int:
+        return sum(f.state.offset for f in self.loaded_files)
+
+    @property
+    def file_names(self) -> list[str]:
+        return ["session" if i == 0 else f.path.name for i, f in enumerate(self.loaded_files)]
+
+    @property
+    def malformed(self) -> int:
+        return sum(f.state.malformed + int(f.state.torn_tail) for f in self.loaded_files)
+
+    def path_of(self, file_id: int) -> Path:
+        return self.loaded_files[file_id].path
+
+
+class SessionStore:
+    def __init__(
+        self,
+        db: Database,
+        ttl_seconds: float = 300.0,
+        max_loaded_bytes: int = 1 << 30,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.ttl = ttl_seconds
+        self.max_loaded_bytes = max_loaded_bytes
+        self.clock = clock
+        self._sessions: dict[Path, LoadedSession] = {}
+        self._lock = threading.Lock()
+        self.full_parses = 0
+        self.append_parses = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def acquire(self, files: SessionFiles, progress: Progress | None = None) -> LoadedSession:
+        """The session's tables, loaded or refreshed as needed. Concurrent callers for one session
+        wait on its lock, so its files are parsed once."""
+        with self._lock:
+            sess = self._sessions.get(files.main)
+            if sess is None:
+                sess = LoadedSession(files)
+                self._sessions[files.main] = sess
+        with sess.lock:
+            if not sess.loaded:
+                self._full_load(sess, files, progress)
+            else:
+                self._refresh(sess, progress)
+            sess.last_used = self.clock()
+        self._evict_over_budget(keep=sess)
+        return sess
+
+    def is_fresh(self, files: SessionFiles) -> bool:
+        """True when the session is loaded and no file changed (a stat per file, no parse)."""
+        sess = self._sessions.get(files.main)
+        if sess is None or not sess.loaded:
+            return False
+        for lf in sess.loaded_files:
+            try:
+                if identity(lf.path.stat()) != lf.ident:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def loaded_sessions(self) -> list[LoadedSession]:
+        with self._lock:
+            return [s for s in self._sessions.values() if s.loaded]
+
+    def sweep(self) -> int:
+        """Drop sessions idle for longer than the TTL."""
+        now = self.clock()
+        with self._lock:
+            idle = [s for s in self._sessions.values() if now - s.last_used > self.ttl]
+        dropped = 0
+        for sess in idle:
+            if self._drop(sess, only_if_idle_since=now - self.ttl):
+                dropped += 1
+        return dropped
+
+    def drop(self, main: Path) -> None:
+        sess = self._sessions.get(main)
+        if sess is not None:
+            self._drop(sess)
+
+    def close(self) -> None:
+        for sess in list(self._sessions.values()):
+            self._drop(sess)
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _drop(self, sess: LoadedSession, only_if_idle_since: float | None = None) -> bool:
+        with sess.lock:
+            if only_if_idle_since is not None and sess.last_used > only_if_idle_since:
+                return False
+            with self._lock:
+                if self._sessions.get(sess.files.main) is sess:
+                    del self._sessions[sess.files.main]
+            self._drop_tables(sess.tables)
+            sess.tables = {}
+            sess.loaded = False
+        return True
+
+    def _drop_tables(self, tables: dict[Kind, str]) -> None:
+        cur = self.db.cursor()
+        for name in tables.values():
+            if TABLE_NAME.match(name):
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def _evict_over_budget(self, keep: LoadedSession) -> None:
+        with self._lock:
+            sessions = sorted(self._sessions.values(), key=lambda s: s.last_used)
+        total = sum(s.bytes_loaded for s in sessions)
+        for sess in sessions:
+            if total <= self.max_loaded_bytes:
+                break
+            if sess is keep:
+                continue
+            total -= sess.bytes_loaded
+            self._drop(sess)
+
+    def _new_tables(self, sess: LoadedSession) -> dict[Kind, str]:
+        gen = next(LoadedSession._generations)
+        tables = {k: f"s_{sess.key}_g{gen}_{k.value}" for k in ALL_KINDS}
+        cur = self.db.cursor()
+        for name in tables.values():
+            assert TABLE_NAME.match(name)
+            cur.execute(f"CREATE TABLE {name} {TABLE_DDL}")
+        return tables
+
+    def _full_load(
+        self, sess: LoadedSession, files: SessionFiles, progress: Progress | None
+    ) -> None:
+        old_tables = sess.tables
+        sess.parser = Parser()
+        sess.loaded_files = []
+        tables = self._new_tables(sess)
+        try:
+            self._parse_files(sess, tables, files.all_files, progress)
+        except BaseException:
+            self._drop_tables(tables)
+            raise
+        sess.tables = tables
+        sess.files = files
+        sess.loaded = True
+        sess.version += 1
+        self.full_parses += 1
+        if old_tables:
+            self._drop_tables(old_tables)
+
+    def _parse_files(
+        self,
+        sess: LoadedSession,
+        tables: dict[Kind, str],
+        paths: tuple[Path, ...],
+        progress: Progress | None,
+    ) -> None:
+        todo: list[LoadedFile] = []
+        for path in paths:
+            agent = agent_id_from_name(path.name) if is_agent_file(path.name) else None
+            lf = LoadedFile(path, agent)
+            sess.loaded_files.append(lf)
+            todo.append(lf)
+        self._parse_into(sess, tables, todo, progress)
+
+    def _parse_into(
+        self,
+        sess: LoadedSession,
+        tables: dict[Kind, str],
+        todo: list[LoadedFile],
+        progress: Progress | None,
+    ) -> None:
+        sizes: dict[int, int] = {}
+        for lf in todo:
+            try:
+                st = lf.path.stat()
+            except FileNotFoundError as exc:
+                if lf is sess.loaded_files[0]:
+                    raise SessionNotFound(f"session file {lf.path.name} no longer exists") from exc
+                continue
+            except OSError as exc:
+                raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
+            lf.ident = identity(st)
+            sizes[id(lf)] = max(0, st.st_size - lf.state.offset)
+        total = sum(sizes.values()) or 1
+        done = 0
+        buf = RowBuffer()
+        for lf in todo:
+            if id(lf) not in sizes:
+                continue
+            file_id = sess.loaded_files.index(lf)
+            base = done
+
+            def report(n: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(min(total, base + n), total)
+
+            try:
+                done += sess.parser.parse_file(lf.path, file_id, lf.state, buf, lf.agent_id, report)
+            except FileNotFoundError as exc:
+                if file_id == 0:
+                    raise SessionNotFound(f"session file {lf.path.name} vanished") from exc
+                continue
+            except OSError as exc:
+                raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
+            if len(buf) >= 200_000:
+                self._insert(tables, buf)
+                buf = RowBuffer()
+        if len(buf):
+            self._insert(tables, buf)
+        if progress is not None:
+            progress(total, total)
+
+    def _insert(self, tables: dict[Kind, str], buf: RowBuffer) -> None:
+        batch = pa.Table.from_pydict(buf.cols, schema=ARROW_SCHEMA)
+        cur = self.db.cursor()
+        view = f"batch_{threading.get_ident()}"
+        cur.register(view, batch)
+        try:
+            present = set(batch.column("kind").unique().to_pylist())
+            for kind in ALL_KINDS:
+                if kind.value in present:
+                    cur.execute(
+                        f"INSERT INTO {tables[kind]} SELECT {_INSERT_SELECT} FROM {view} "
+                        "WHERE kind = ? ORDER BY seq",
+                        [kind.value],
+                    )
+        finally:
+            cur.unregister(view)
+
+    def _refresh(self, sess: LoadedSession, progress: Progress | None) -> None:
+        """Bring a loaded session up to date with its files at the cost of what changed."""
+        grown: list[LoadedFile] = []
+        for lf in sess.loaded_files:
+            try:
+                st = lf.path.stat()
+            except FileNotFoundError:
+                if lf is sess.loaded_files[0]:
+                    self._drop_tables(sess.tables)
+                    sess.tables = {}
+                    sess.loaded = False
+                    raise SessionNotFound(f"session file {lf.path.name} was deleted") from None
+                continue
+            ident = identity(st)
+            if ident == lf.ident:
+                continue
+            if (
+                ident[2] == lf.ident[2]
+                and st.st_size >= lf.state.offset
+                and self._prefix_unchanged(lf)
+            ):
+                grown.append(lf)
+            else:
+                self._full_load(sess, sess.files, progress)
+                return
+        main_changed = bool(grown) and grown[0] is sess.loaded_files[0]
+        new_files: list[LoadedFile] = []
+        if main_changed:
+            known = {lf.path for lf in sess.loaded_files}
+            for path in find_agent_files(sess.files.main, sess.files.session_id):
+                if path not in known:
+                    lf = LoadedFile(path, agent_id_from_name(path.name))
+                    sess.loaded_files.append(lf)
+                    new_files.append(lf)
+        todo = grown + new_files
+        if not todo:
+            return
+        self._parse_into(sess, sess.tables, todo, progress)
+        sess.version += 1
+        self.append_parses += 1
+
+    @staticmethod
+    def _prefix_unchanged(lf: LoadedFile) -> bool:
+        """A cheap check that a grown file was appended to, not rewritten: the bytes just before
+        the last parsed offset are still the same."""
+        if not lf.state.offset:
+            return True
+        probe = lf.state.tail_probe
+        try:
+            with lf.path.open("rb") as fh:
+                fh.seek(lf.state.offset - len(probe))
+                return fh.read(len(probe)) == probe
+        except OSError:
+            return False

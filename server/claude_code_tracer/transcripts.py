@@ -1,0 +1,706 @@
+"""Finding transcript files and turning their lines into rows.
+
+Parsing is lenient by design (FORMAT.md §9): a line that is not JSON is counted and skipped, an
+unknown entry type is kept as a row of kind ``unknown``, and a line without its newline is left for
+the next read because Claude Code may still be writing it. Reads are incremental: a parse starts at
+a byte offset and reports how far it got, so a live session is refreshed by parsing what was
+appended, never the whole file again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import OutsideRoot, SessionNotFound
+from .models import SAFE_NAME, Kind
+
+PREVIEW_CHARS = 200
+# Text search looks at this many characters of each message's text. Bounded so that a session of
+# 100 MB of tool output does not hold a second copy of itself in memory.
+SEARCH_CHARS = 2000
+# Bytes read per step: bounds the transient memory of a parse of a very large file.
+READ_CHUNK = 8 * 1024 * 1024
+
+METADATA_TYPES = frozenset(
+    {
+        "summary",
+        "ai-title",
+        "custom-title",
+        "agent-name",
+        "agent-setting",
+        "permission-mode",
+        "mode",
+        "last-prompt",
+        "pr-link",
+        "bridge-session",
+        "file-history-snapshot",
+        "file-history-delta",
+        "queue-operation",
+        "tag",
+    }
+)
+CONVERSATION_TYPES = frozenset({"user", "assistant", "system", "progress", "attachment"})
+ERROR_ATTACHMENTS = frozenset({"hook_blocking_error", "hook_non_blocking_error"})
+
+_SAFE = re.compile(SAFE_NAME)
+_COMMAND_TAG = re.compile(r"^\s*<(command-name|local-command-|command-message|bash-input)")
+
+
+# --- discovery ------------------------------------------------------------------------------------
+def default_roots(explicit: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The projects roots: an explicit one wins, then $CLAUDE_CONFIG_DIR (a comma-separated list
+    is allowed), then ~/.claude."""
+    if explicit:
+        return [Path(explicit).expanduser()]
+    env = os.environ.get("CLAUDE_CONFIG_DIR", "").strip()
+    if env:
+        return [Path(p.strip()).expanduser() / "projects" for p in env.split(",") if p.strip()]
+    return [Path.home() / ".claude" / "projects"]
+
+
+@dataclass(frozen=True)
+class SessionFiles:
+    """One session's files: its trunk transcript and the subagent transcripts attached to it."""
+
+    session_id: str
+    project: str
+    root: Path
+    main: Path
+    agents: tuple[Path, ...] = ()
+
+    @property
+    def all_files(self) -> tuple[Path, ...]:
+        return (self.main, *self.agents)
+
+
+def is_agent_file(name: str) -> bool:
+    return name.startswith("agent-") and name.endswith(".jsonl")
+
+
+def agent_id_from_name(name: str) -> str:
+    return name[len("agent-") : -len(".jsonl")]
+
+
+def iter_session_files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """Yield (project, path, stat) for every trunk transcript under a projects root: a stat per
+    file, no reads."""
+    try:
+        projects = list(os.scandir(root))
+    except OSError:
+        return
+    for proj in projects:
+        if not proj.is_dir(follow_symlinks=False):
+            continue
+        try:
+            entries = list(os.scandir(proj.path))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(".jsonl") or is_agent_file(name):
+                continue
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            yield proj.name, Path(entry.path), st
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def resolve_session(roots: list[Path], session_id: str, project: str | None) -> SessionFiles:
+    """Find a session's files from a client-supplied id, never leaving the projects roots."""
+    if not _SAFE.match(session_id) or (project is not None and not _SAFE.match(project)):
+        raise OutsideRoot(
+            "session ids and project names may hold only letters, digits, '.', '_', '-'"
+        )
+    for root in roots:
+        candidates: list[Path]
+        if project is not None:
+            candidates = [root / project / f"{session_id}.jsonl"]
+        else:
+            candidates = sorted(root.glob(f"*/{session_id}.jsonl"))
+        for path in candidates:
+            if path.is_file():
+                if not _inside(root, path):
+                    raise OutsideRoot(f"session {session_id} resolves outside the projects root")
+                return SessionFiles(
+                    session_id, path.parent.name, root, path, find_agent_files(path, session_id)
+                )
+    where = f" in project {project}" if project else ""
+    raise SessionNotFound(f"no session {session_id}{where} under {', '.join(map(str, roots))}")
+
+
+def find_agent_files(main: Path, session_id: str) -> tuple[Path, ...]:
+    """Subagent transcripts of a session in both on-disk layouts: nested under
+    ``<sessionId>/subagents/`` (2.1.x, also deeper workflow folders) and flat ``agent-*.jsonl``
+    beside the sessions (2.0.x), the latter matched by the sessionId of their first line."""
+    found: list[Path] = []
+    nested = main.parent / session_id / "subagents"
+    if nested.is_dir():
+        found.extend(sorted(p for p in nested.rglob("agent-*.jsonl") if p.is_file()))
+    try:
+        siblings = sorted(e.path for e in os.scandir(main.parent) if is_agent_file(e.name))
+    except OSError:
+        siblings = []
+    for sib in siblings:
+        if first_session_id(Path(sib)) == session_id:
+            found.append(Path(sib))
+    return tuple(found)
+
+
+def first_session_id(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            for _ in range(20):
+                line = fh.readline(1 << 20)
+                if not line:
+                    return None
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict) and isinstance(obj.get("sessionId"), str):
+                    return str(obj["sessionId"])
+    except OSError:
+        return None
+    return None
+
+
+def read_agent_meta(agent_file: Path) -> dict[str, Any]:
+    meta = agent_file.with_name(agent_file.name[: -len(".jsonl")] + ".meta.json")
+    try:
+        data = orjson.loads(meta.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# --- rows -----------------------------------------------------------------------------------------
+COLUMNS: tuple[str, ...] = (
+    "seq",
+    "file_id",
+    "line",
+    "byte_offset",
+    "byte_len",
+    "uuid",
+    "parent_uuid",
+    "kind",
+    "subtype",
+    "ts",
+    "is_sidechain",
+    "agent_id",
+    "spawned_agent_id",
+    "model",
+    "message_id",
+    "tool_names",
+    "tool_use_ids",
+    "is_error",
+    "preview",
+    "search",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+)
+
+
+@dataclass
+class FileState:
+    """What a parse of one file leaves behind, so the next parse can continue where it stopped."""
+
+    offset: int = 0
+    line: int = 0
+    last_ts: str | None = None
+    malformed: int = 0
+    torn_tail: bool = False
+    tail_probe: bytes = b""
+
+
+@dataclass
+class SessionMeta:
+    """Session-level facts gathered while parsing; feeds the catalog and the metrics."""
+
+    cwd: str | None = None
+    git_branch: str | None = None
+    version: str | None = None
+    custom_title: str | None = None
+    ai_title: str | None = None
+    summary: str | None = None
+    first_prompt: str | None = None
+    first_ts: str | None = None
+    last_ts: str | None = None
+    message_count: int = 0
+    tool_calls: int = 0
+    errors: int = 0
+    models: set[str] = field(default_factory=set)
+    # message.id -> the largest usage seen for it: split assistant lines repeat usage (FORMAT §6)
+    usage: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    tool_names_by_id: dict[str, str] = field(default_factory=dict)
+    inline_agents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str | None:
+        return self.custom_title or self.ai_title or self.summary or self.first_prompt
+
+    def token_totals(self) -> tuple[int, int, int, int]:
+        i = o = r = c = 0
+        for a, b, d, e in self.usage.values():
+            i += a
+            o += b
+            r += d
+            c += e
+        return i, o, r, c
+
+
+class RowBuffer:
+    """Column lists for a batch of rows, ready to become one Arrow table."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+
+    def __len__(self) -> int:
+        return len(self.cols["seq"])
+
+
+def _text_of(content: Any, limit: int) -> str:
+    """Plain text of a content value (string or block list), at most about ``limit`` chars."""
+    if isinstance(content, str):
+        return content[:limit]
+    parts: list[str] = []
+    size = 0
+    if isinstance(content, list):
+        for block in content:
+            if size >= limit:
+                break
+            piece = _block_text(block, limit - size)
+            if piece:
+                parts.append(piece)
+                size += len(piece) + 1
+    return "\n".join(parts)[:limit]
+
+
+def _block_text(block: Any, limit: int) -> str:
+    if isinstance(block, str):
+        return block[:limit]
+    if not isinstance(block, dict):
+        return ""
+    btype = block.get("type")
+    if btype == "text":
+        return str(block.get("text") or "")[:limit]
+    if btype == "thinking":
+        return str(block.get("thinking") or "[thinking]")[:limit]
+    if btype == "tool_use":
+        return f"{block.get('name', '')} {_input_text(block.get('input'), limit)}"[:limit]
+    if btype == "tool_result":
+        return _text_of(block.get("content"), limit)
+    if btype == "image":
+        return "[image]"
+    if btype == "document":
+        return "[document]"
+    if btype == "tool_reference":
+        return f"[tool {block.get('tool_name', '')}]"
+    return ""
+
+
+_INPUT_KEYS = (
+    "file_path",
+    "notebook_path",
+    "command",
+    "pattern",
+    "path",
+    "url",
+    "query",
+    "description",
+    "prompt",
+    "subagent_type",
+)
+
+
+def _input_text(inp: Any, limit: int) -> str:
+    if not isinstance(inp, dict):
+        return str(inp)[:limit] if inp is not None else ""
+    parts: list[str] = []
+    size = 0
+    for key in _INPUT_KEYS:
+        val = inp.get(key)
+        if isinstance(val, str) and val:
+            parts.append(val[: limit - size])
+            size += len(parts[-1]) + 1
+            if size >= limit:
+                break
+    if size < limit:
+        for key, val in inp.items():
+            if key in _INPUT_KEYS or not isinstance(val, str):
+                continue
+            parts.append(val[: limit - size])
+            size += len(parts[-1]) + 1
+            if size >= limit:
+                break
+    return " ".join(parts)[:limit]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
+
+
+def _usage(msg: dict[str, Any]) -> tuple[int, int, int, int] | None:
+    usage = msg.get("usage")
+    if not isinstance(usage, dict):
+        return None
+
+    def num(key: str) -> int:
+        v = usage.get(key)
+        return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0
+
+    return (
+        num("input_tokens"),
+        num("output_tokens"),
+        num("cache_read_input_tokens"),
+        num("cache_creation_input_tokens"),
+    )
+
+
+def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
+    if entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"):
+        return False
+    text = _text_of(content, 400)
+    return (
+        bool(text.strip())
+        and not _COMMAND_TAG.match(text)
+        and not text.startswith(("<", "[Request interrupted", "Caveat:"))
+    )
+
+
+class Parser:
+    """Turns lines of one session's files into rows and session metadata.
+
+    One Parser lives as long as a loaded session: it carries what linking needs across
+    incremental reads (tool_use id -> name, inline sidechain roots, usage per message.id)."""
+
+    def __init__(self) -> None:
+        self.meta = SessionMeta()
+        self.next_seq = 0
+
+    def parse_file(
+        self,
+        path: Path,
+        file_id: int,
+        state: FileState,
+        out: RowBuffer | None,
+        agent_id: str | None = None,
+        progress: Any = None,
+    ) -> int:
+        """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
+
+        ``out`` None gathers only the metadata (the catalog's cheaper pass)."""
+        read = 0
+        with path.open("rb") as fh:
+            fh.seek(state.offset)
+            pending = b""
+            pending_start = state.offset
+            while True:
+                chunk = fh.read(READ_CHUNK)
+                if not chunk:
+                    break
+                data = pending + chunk if pending else chunk
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    pending = data
+                    continue
+                self._parse_block(data[: cut + 1], pending_start, file_id, state, out, agent_id)
+                consumed = cut + 1
+                pending_start += consumed
+                read += consumed
+                pending = data[consumed:]
+                if progress is not None:
+                    progress(read)
+            state.offset = pending_start
+            state.torn_tail = bool(pending.strip(b"\x00 \t\r\n"))
+            if state.offset:
+                fh.seek(max(0, state.offset - 64))
+                state.tail_probe = fh.read(min(64, state.offset))
+        return read
+
+    def _parse_block(
+        self,
+        data: bytes,
+        base: int,
+        file_id: int,
+        state: FileState,
+        out: RowBuffer | None,
+        agent_id: str | None,
+    ) -> None:
+        pos = 0
+        end = len(data)
+        loads = orjson.loads
+        while pos < end:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                nl = end
+            raw = data[pos:nl]
+            start = pos
+            pos = nl + 1
+            state.line += 1
+            if not raw.strip():
+                continue
+            try:
+                entry = loads(raw)
+            except orjson.JSONDecodeError:
+                state.malformed += 1
+                continue
+            if not isinstance(entry, dict):
+                state.malformed += 1
+                continue
+            self._entry(entry, base + start, len(raw), file_id, state, out, agent_id)
+
+    def _entry(
+        self,
+        entry: dict[str, Any],
+        offset: int,
+        length: int,
+        file_id: int,
+        state: FileState,
+        out: RowBuffer | None,
+        file_agent: str | None,
+    ) -> None:
+        meta = self.meta
+        etype = entry.get("type")
+        if etype in METADATA_TYPES:
+            self._metadata(etype, entry)
+            return
+        ts = entry.get("timestamp")
+        if isinstance(ts, str) and ts:
+            state.last_ts = ts
+        else:
+            ts = state.last_ts
+        is_side = bool(entry.get("isSidechain")) or file_agent is not None
+        uuid = entry.get("uuid")
+        if not isinstance(uuid, str) or not uuid:
+            uuid = f"line:{file_id}:{state.line}"
+        parent = entry.get("parentUuid")
+        parent = parent if isinstance(parent, str) else None
+        agent_id: str | None = None
+        if is_side:
+            aid = entry.get("agentId")
+            agent_id = aid if isinstance(aid, str) else file_agent
+            if agent_id is None:
+                # 1.0.x inline sidechains have no agentId: a root starts an agent, its chain follows
+                agent_id = meta.inline_agents.get(parent or "") or f"inline-{uuid[:8]}"
+                meta.inline_agents[uuid] = agent_id
+        if file_id == 0 and not is_side:
+            if isinstance(ts, str):
+                if meta.first_ts is None:
+                    meta.first_ts = ts
+                meta.last_ts = ts
+            cwd = entry.get("cwd")
+            if isinstance(cwd, str) and cwd and meta.cwd is None:
+                meta.cwd = cwd
+            branch = entry.get("gitBranch")
+            if isinstance(branch, str) and branch:
+                meta.git_branch = branch
+            version = entry.get("version")
+            if isinstance(version, str):
+                meta.version = version
+
+        kind: Kind
+        subtype: str | None = None
+        model = message_id = spawned = None
+        tool_names: list[str] = []
+        tool_ids: list[str] = []
+        is_error = False
+        preview = ""
+        search = ""
+        tokens = (0, 0, 0, 0)
+        msg = entry.get("message")
+        msg = msg if isinstance(msg, dict) else {}
+
+        if etype == "assistant":
+            kind = Kind.ASSISTANT
+            content = msg.get("content")
+            m = msg.get("model")
+            model = m if isinstance(m, str) else None
+            mid = msg.get("id")
+            message_id = mid if isinstance(mid, str) else None
+            if isinstance(content, list):
+                for block in content:
+                    if isinstance(block, dict) and block.get("type") == "tool_use":
+                        name = str(block.get("name") or "")
+                        bid = str(block.get("id") or "")
+                        tool_names.append(name)
+                        tool_ids.append(bid)
+                        meta.tool_names_by_id[bid] = name
+            is_error = bool(entry.get("isApiErrorMessage"))
+            preview = _text_of(content, PREVIEW_CHARS * 2)
+            if tool_names and not preview.strip():
+                preview = " ".join(tool_names)
+            search = _text_of(content, SEARCH_CHARS)
+            usage = _usage(msg)
+            if usage is not None:
+                tokens = usage
+                if not is_side and model != "<synthetic>":
+                    key = message_id or uuid
+                    prev = meta.usage.get(key)
+                    if prev is None or sum(usage) >= sum(prev):
+                        meta.usage[key] = usage
+            if not is_side:
+                if model and model != "<synthetic>":
+                    meta.models.add(model)
+                meta.tool_calls += len(tool_names)
+        elif etype == "user":
+            content = msg.get("content")
+            blocks = content if isinstance(content, list) else None
+            if blocks and all(
+                isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks
+            ):
+                kind = Kind.TOOL_RESULT
+                for block in blocks:
+                    bid = str(block.get("tool_use_id") or "")
+                    tool_ids.append(bid)
+                    tool_names.append(meta.tool_names_by_id.get(bid, ""))
+                    if block.get("is_error"):
+                        is_error = True
+                tur = entry.get("toolUseResult")
+                if isinstance(tur, dict) and isinstance(tur.get("agentId"), str) and not is_side:
+                    spawned = tur["agentId"]
+            else:
+                kind = Kind.USER
+                if file_id == 0 and meta.first_prompt is None and is_human_prompt(entry, content):
+                    meta.first_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                if entry.get("isCompactSummary"):
+                    subtype = "compact_summary"
+                elif entry.get("isMeta"):
+                    subtype = "meta"
+            preview = _text_of(content, PREVIEW_CHARS * 2)
+            search = _text_of(content, SEARCH_CHARS)
+        elif etype == "system":
+            kind = Kind.SYSTEM
+            st = entry.get("subtype")
+            subtype = st if isinstance(st, str) else None
+            text = entry.get("content")
+            preview = text if isinstance(text, str) else (subtype or "system")
+            search = preview[:SEARCH_CHARS]
+            is_error = entry.get("level") == "error" or subtype == "api_error"
+        elif etype == "progress":
+            kind = Kind.PROGRESS
+            data = entry.get("data")
+            data = data if isinstance(data, dict) else {}
+            st = data.get("type")
+            subtype = st if isinstance(st, str) else None
+            bits = [subtype or "progress"]
+            for key in ("hookName", "hookEvent", "command", "agentId", "output"):
+                val = data.get(key)
+                if isinstance(val, str) and val:
+                    bits.append(val[:PREVIEW_CHARS])
+            preview = " ".join(bits)
+            search = preview
+            aid = data.get("agentId")
+            if isinstance(aid, str) and not is_side:
+                spawned = aid
+        elif etype == "attachment":
+            kind = Kind.ATTACHMENT
+            att = entry.get("attachment")
+            att = att if isinstance(att, dict) else {}
+            st = att.get("type")
+            subtype = st if isinstance(st, str) else None
+            is_error = subtype in ERROR_ATTACHMENTS
+            bits = [subtype or "attachment"]
+            for key in ("content", "hookName", "prompt", "filename"):
+                val = att.get(key)
+                if isinstance(val, str) and val:
+                    bits.append(val)
+            preview = " ".join(bits)
+            search = preview[:SEARCH_CHARS]
+        else:
+            kind = Kind.UNKNOWN
+            subtype = etype if isinstance(etype, str) else None
+            preview = f"[{subtype or 'entry without a type'}]"
+            search = preview
+
+        if file_id == 0 and not is_side:
+            meta.message_count += 1
+            if is_error:
+                meta.errors += 1
+        if out is None:
+            return
+        cols = out.cols
+        cols["seq"].append(self.next_seq)
+        self.next_seq += 1
+        cols["file_id"].append(file_id)
+        cols["line"].append(state.line)
+        cols["byte_offset"].append(offset)
+        cols["byte_len"].append(length)
+        cols["uuid"].append(uuid)
+        cols["parent_uuid"].append(parent)
+        cols["kind"].append(kind.value)
+        cols["subtype"].append(subtype)
+        cols["ts"].append(ts)
+        cols["is_sidechain"].append(is_side)
+        cols["agent_id"].append(agent_id)
+        cols["spawned_agent_id"].append(spawned)
+        cols["model"].append(model)
+        cols["message_id"].append(message_id)
+        cols["tool_names"].append(tool_names)
+        cols["tool_use_ids"].append(tool_ids)
+        cols["is_error"].append(is_error)
+        cols["preview"].append(_one_line(preview))
+        cols["search"].append(search.lower())
+        cols["input_tokens"].append(tokens[0])
+        cols["output_tokens"].append(tokens[1])
+        cols["cache_read_tokens"].append(tokens[2])
+        cols["cache_creation_tokens"].append(tokens[3])
+
+    def _metadata(self, etype: str, entry: dict[str, Any]) -> None:
+        meta = self.meta
+        if etype == "custom-title" and isinstance(entry.get("customTitle"), str):
+            meta.custom_title = entry["customTitle"]
+        elif etype == "ai-title" and isinstance(entry.get("aiTitle"), str):
+            meta.ai_title = entry["aiTitle"]
+        elif etype == "summary" and isinstance(entry.get("summary"), str) and not meta.summary:
+            meta.summary = entry["summary"]
+
+
+def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
+    """One transcript line, read again from disk: full content is never held in memory."""
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        raw = fh.read(length)
+    obj = orjson.loads(raw)
+    return obj if isinstance(obj, dict) else {}
+
+
+def session_for_path(roots: list[Path], path: Path) -> tuple[str, str] | None:
+    """(session_id, project) that a changed file belongs to, from its place under a root.
+
+    Flat 2.0.x agent files name no session in their path; they are resolved by their first line."""
+    for root in roots:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue
+        parts = rel.parts
+        if len(parts) < 2:
+            return None
+        project = parts[0]
+        if len(parts) == 2 and parts[1].endswith(".jsonl"):
+            if is_agent_file(parts[1]):
+                sid = first_session_id(path)
+                return (sid, project) if sid else None
+            return parts[1][: -len(".jsonl")], project
+        if len(parts) >= 3 and parts[-1].endswith(".jsonl"):
+            return parts[1], project
+        return None
+    return None
