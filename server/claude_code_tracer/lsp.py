@@ -1,0 +1,796 @@
+"""The language server: pygls 2 glue between JSON-RPC and the core ``Tracer``.
+
+Handlers are thin: validate the raw params with the pydantic model of ``models.METHOD_PARAMS``,
+call one ``Tracer`` method on a worker thread, return ``model.dump()``. Everything that blocks
+(DuckDB, file reads) runs on ``TracerServer.executor`` so the event loop stays free to read
+``$/cancelRequest`` and to answer other sessions' requests. Nothing here knows SQL.
+
+Server-initiated traffic: ``window/logMessage`` (the ``claude_code_tracer`` logger), the
+``sessions/didChange`` notification (a ``watchfiles`` watcher over the projects roots), and
+work-done progress while an archive is indexed or a session is parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future as ConcurrentFuture
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+from lsprotocol import types
+from pydantic import ValidationError
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcRequestCancelled,
+    JsonRpcServerNotInitialized,
+)
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from . import __version__
+from .errors import InvalidRequest, SourceUnavailable, TracerError
+from .models import (
+    METHOD_PARAMS,
+    MessagesPage,
+    MessagesStreamParams,
+    Method,
+    Model,
+    Params,
+    ServerOptions,
+    SessionRef,
+    SessionsDidChange,
+    SessionsListParams,
+)
+from .tracer import ProgressFn, Tracer, TracerOptions
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SERVER_NAME = "claude-code-tracer"
+# LSP's RequestFailed: the request was valid but the server could not do it (I/O trouble).
+REQUEST_FAILED = types.LSPErrorCodes.RequestFailed.value
+# Custom request methods whose params reach the handlers as the raw JSON (dicts), not namedtuples.
+RAW_METHODS = frozenset(METHOD_PARAMS)
+# Internal method a request is rerouted to when pygls cannot even structure it.
+_MALFORMED = "$/claudeCodeTracer/malformed"
+# Threads for the core's blocking work; the stdin reader has its own pool (LanguageServer's).
+WORKER_THREADS = 4
+WATCH_DEBOUNCE_MS = 200
+WATCH_STEP_MS = 50
+# Settings sections a client may nest the options under in workspace/didChangeConfiguration.
+SETTINGS_SECTIONS = ("claudeCodeTracer", "claude-code-tracer", "claude_code_tracer")
+
+
+# --- raw-dict protocol ----------------------------------------------------------------------------
+@attrs.define
+class RawRequest:
+    """A request whose params stay the JSON the client sent (pygls would make namedtuples)."""
+
+    id: int | str
+    method: str
+    jsonrpc: str
+    params: Any = None
+
+
+@attrs.define
+class RawNotification:
+    method: str
+    jsonrpc: str
+    params: Any = None
+
+
+class TracerProtocol(LanguageServerProtocol):
+    """Hands the custom methods their params as dicts, and answers requests pygls cannot parse.
+
+    pygls turns unknown methods' params into namedtuples (keys renamed, nested objects echoed back
+    as arrays). And when a standard method's params fail to structure, pygls logs and drops the
+    message, leaving the client waiting forever; here such a request is answered InvalidParams.
+    """
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        method = data.get("method") if "jsonrpc" in data else None
+        if isinstance(method, str) and method in RAW_METHODS:
+            if "id" in data:
+                return RawRequest(
+                    id=data["id"], method=method, jsonrpc=data["jsonrpc"], params=data.get("params")
+                )
+            return RawNotification(
+                method=method, jsonrpc=data["jsonrpc"], params=data.get("params")
+            )
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(method, str) and isinstance(data.get("id"), int | str):
+                cause = exc.__cause__ or exc
+                return RawRequest(
+                    id=data["id"],
+                    method=_MALFORMED,
+                    jsonrpc=str(data.get("jsonrpc")),
+                    params={"method": method, "error": _first_line(str(cause))},
+                )
+            # A nested object that merely looks like a message (or a broken notification): keep
+            # the dict; the outer message, if any, goes on being parsed.
+            return data
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        if method_name == _MALFORMED:
+            error = JsonRpcInvalidParams(
+                f"{params['method']}: the params do not match the LSP specification "
+                f"({params['error']})"
+            )
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._handle_request(msg_id, method_name, params)
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "unreadable params"
+    return line[:limit]
+
+
+# --- errors ---------------------------------------------------------------------------------------
+def describe_validation_error(method: str, error: ValidationError) -> str:
+    """One sentence a person can act on, naming each bad parameter by its wire (camelCase) name."""
+    parts: list[str] = []
+    for item in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"])
+        kind = item["type"]
+        value = item.get("input")
+        if kind == "extra_forbidden":
+            parts.append(f"unknown parameter '{loc}'")
+        elif kind == "string_pattern_mismatch":
+            parts.append(
+                f"{loc} must be a plain name (letters, digits, '.', '_' or '-'; no '/' and not "
+                f"'..'), got {_short(value)}"
+            )
+        elif kind == "model_type" and not loc:
+            parts.append(f"params must be an object, got {type(value).__name__}")
+        else:
+            where = f"{loc}: " if loc else ""
+            parts.append(f"{where}{item['msg']} (got {_short(value)})")
+    if len(parts) > 5:
+        parts = [*parts[:5], f"and {len(parts) - 5} more"]
+    return f"{method}: invalid params: " + "; ".join(parts)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def to_rpc_error(method: str, exc: BaseException) -> JsonRpcException:
+    """Map the core's and pydantic's errors to JSON-RPC errors (see errors.py)."""
+    if isinstance(exc, JsonRpcException):
+        return exc
+    if isinstance(exc, ValidationError):
+        data = exc.errors(include_url=False, include_context=False, include_input=False)
+        return JsonRpcInvalidParams(describe_validation_error(method, exc), data=data)
+    if isinstance(exc, InvalidRequest):
+        return JsonRpcInvalidParams(f"{method}: {exc}")
+    if isinstance(exc, SourceUnavailable | OSError):
+        return JsonRpcException(message=f"{method}: {exc}", code=REQUEST_FAILED)
+    if isinstance(exc, TracerError):
+        return JsonRpcException(message=f"{method}: {exc}", code=REQUEST_FAILED)
+    log.error("%s failed", method, exc_info=(type(exc), exc, exc.__traceback__))
+    return JsonRpcInternalError(f"{method}: internal error: {type(exc).__name__}: {exc}")
+
+
+def parse_params(method: str, raw: Any) -> Params:
+    model = METHOD_PARAMS[method]
+    if raw is None:
+        raw = {}
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise to_rpc_error(method, exc) from None
+
+
+class _QuietExpectedErrors(logging.Filter):
+    """pygls logs a traceback for every error response; InvalidParams and cancels are routine."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            return not issubclass(
+                record.exc_info[0], JsonRpcInvalidParams | JsonRpcRequestCancelled
+            )
+        return True
+
+
+# --- the server -----------------------------------------------------------------------------------
+class TracerServer(LanguageServer):
+    """Holds the core ``Tracer``, the options it was made from and the background tasks."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            SERVER_NAME,
+            __version__,
+            protocol_cls=TracerProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.None_,
+            max_workers=2,  # the stdin reader's pool; the core's work runs on `executor`
+        )
+        self.options = ServerOptions()
+        self.executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="tracer")
+        self._tracer: Tracer | None = None
+        self._tracer_error: str | None = None
+        # Requests using each tracer; a replaced tracer is closed when its last user is done.
+        self._users: dict[int, int] = {}
+        self._retired: dict[int, Tracer] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._watch_task: asyncio.Task[None] | None = None
+        self._watch_stop: asyncio.Event | None = None
+        self._sweep_task: asyncio.Task[None] | None = None
+        self._initialized = False
+        self._shut_down = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._log_handler: _ClientLogHandler | None = None
+
+    # -- tracer lifetime -----------------------------------------------------------------------
+    def tracer_options(self, options: ServerOptions) -> TracerOptions:
+        roots = [Path(options.projects_root).expanduser()] if options.projects_root else []
+        return TracerOptions(
+            projects_roots=roots,
+            cache_dir=Path(options.cache_dir).expanduser() if options.cache_dir else None,
+            session_ttl_seconds=options.session_ttl_seconds,
+            max_loaded_bytes=options.max_loaded_bytes,
+        )
+
+    async def apply_options(self, options: ServerOptions) -> None:
+        """Open a tracer for the options; the previous one is closed once its requests finish."""
+        try:
+            tracer = await self.run(Tracer, self.tracer_options(options))
+        except Exception as exc:
+            self._tracer_error = f"cannot open the session archive: {exc}"
+            log.error("%s", self._tracer_error, exc_info=not isinstance(exc, TracerError))
+            self.show_error(self._tracer_error)
+            return
+        old, self._tracer, self.options, self._tracer_error = self._tracer, tracer, options, None
+        if old is not None:
+            self._retire(old)
+        try:
+            roots = ", ".join(str(root) for root in tracer.roots)
+        except Exception:
+            roots = "?"
+        log.info("%s %s reading %s", SERVER_NAME, __version__, roots or "(no projects root)")
+        if self._initialized:
+            self.restart_background()
+
+    @contextlib.contextmanager
+    def using_tracer(self, method: str) -> Iterator[Tracer]:
+        tracer = self._tracer
+        if tracer is None:
+            if not self._initialized and self._tracer_error is None:
+                raise JsonRpcServerNotInitialized(f"{method}: the server is not initialized yet")
+            raise JsonRpcException(
+                message=f"{method}: {self._tracer_error or 'the server has shut down'}",
+                code=REQUEST_FAILED,
+            )
+        self._users[id(tracer)] = self._users.get(id(tracer), 0) + 1
+        try:
+            yield tracer
+        finally:
+            self._release(tracer)
+
+    def hold(self, tracer: Tracer) -> None:
+        self._users[id(tracer)] = self._users.get(id(tracer), 0) + 1
+
+    def _release(self, tracer: Tracer) -> None:
+        key = id(tracer)
+        left = self._users.get(key, 1) - 1
+        if left > 0:
+            self._users[key] = left
+            return
+        self._users.pop(key, None)
+        if key in self._retired:
+            self._close_soon(self._retired.pop(key))
+
+    def release_threadsafe(self, tracer: Tracer) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._release, tracer)
+
+    def _retire(self, tracer: Tracer) -> None:
+        if self._users.get(id(tracer)):
+            self._retired[id(tracer)] = tracer
+        else:
+            self._close_soon(tracer)
+
+    def _close_soon(self, tracer: Tracer) -> None:
+        def close() -> None:
+            try:
+                tracer.close()
+            except Exception:
+                log.exception("closing the previous tracer failed")
+
+        self.executor.submit(close)
+
+    # -- running blocking work -----------------------------------------------------------------
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on a worker thread; a cancel stops the wait at once (the thread finishes)."""
+        return await asyncio.wrap_future(self.executor.submit(fn, *args))
+
+    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        """Start a background task, keep a reference, and log its failure."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and (exc := finished.exception()) is not None:
+                log.error("%s failed: %s", name, exc, exc_info=exc)
+
+        task.add_done_callback(done)
+        return task
+
+    # -- background: watcher and sweeper ------------------------------------------------------
+    def restart_background(self) -> None:
+        self.stop_background()
+        if self._tracer is None or self._shut_down:
+            return
+        if self.options.watch:
+            self._watch_stop = asyncio.Event()
+            self._watch_task = self.spawn(self._watch(self._watch_stop), "watcher")
+        self._sweep_task = self.spawn(self._sweep_loop(), "sweeper")
+
+    def stop_background(self) -> None:
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+        for task in (self._watch_task, self._sweep_task):
+            if task is not None:
+                task.cancel()
+        self._watch_task = self._sweep_task = self._watch_stop = None
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        from watchfiles import Change, awatch
+
+        names = {Change.added: "added", Change.modified: "modified", Change.deleted: "deleted"}
+        with self.using_tracer("watcher") as tracer:
+            roots = [root for root in tracer.roots if root.is_dir()]
+        if not roots:
+            log.info("not watching for changes: no projects root exists yet")
+            return
+        log.info("watching %s", ", ".join(str(root) for root in roots))
+        async for batch in awatch(
+            *roots,
+            watch_filter=_is_transcript_change,
+            debounce=WATCH_DEBOUNCE_MS,
+            step=WATCH_STEP_MS,
+            stop_event=stop,
+            recursive=True,
+            ignore_permission_denied=True,
+        ):
+            seen: dict[Path, set[str]] = {}
+            for change, path in batch:
+                seen.setdefault(Path(path), set()).add(names.get(change, "modified"))
+            try:
+                await self._publish_changes(seen)
+            except Exception as exc:
+                log.warning("could not map file changes to sessions: %s", exc)
+
+    async def _publish_changes(self, seen: dict[Path, set[str]]) -> None:
+        paths = {path: _change_kind(path, kinds) for path, kinds in seen.items()}
+        with self.using_tracer("watcher") as tracer:
+            changes = await self.run(tracer.changes_for, paths)
+        if changes and not self._shut_down:
+            note = SessionsDidChange(changes=changes).dump()
+            self.protocol.notify(Method.SESSIONS_DID_CHANGE, note)
+
+    async def _sweep_loop(self) -> None:
+        interval = min(60.0, max(1.0, self.options.session_ttl_seconds / 2))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                with self.using_tracer("sweeper") as tracer:
+                    dropped = await self.run(tracer.sweep)
+                if dropped:
+                    log.debug("dropped %d idle session table(s)", dropped)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("sweep failed: %s", exc)
+
+    # -- client-facing helpers -----------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        with contextlib.suppress(Exception):
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=message)
+            )
+
+    def client_supports_work_done(self) -> bool:
+        try:
+            window = self.client_capabilities.window
+        except Exception:
+            return False
+        return bool(window and window.work_done_progress)
+
+    def install_log_handler(self) -> None:
+        if self._log_handler is None:
+            self._log_handler = _ClientLogHandler(self)
+            logging.getLogger("claude_code_tracer").addHandler(self._log_handler)
+
+    def remove_log_handler(self) -> None:
+        if self._log_handler is not None:
+            logging.getLogger("claude_code_tracer").removeHandler(self._log_handler)
+            self._log_handler = None
+
+    async def shut_down(self) -> None:
+        self._shut_down = True
+        self.stop_background()
+        tracer, self._tracer = self._tracer, None
+        self._tracer_error = "the server has shut down"
+        if tracer is not None:
+            self._retire(tracer)
+
+
+def _is_transcript_change(change: Any, path: str) -> bool:
+    return path.endswith(".jsonl")
+
+
+def _change_kind(path: Path, kinds: set[str]) -> str:
+    """One kind per path for a debounced batch (a set, so the events' order is lost)."""
+    if not path.exists():
+        return "deleted"
+    return "added" if "added" in kinds else "modified"
+
+
+class _ClientLogHandler(logging.Handler):
+    """Forwards the package's log records to the client as window/logMessage."""
+
+    LEVELS = (
+        (logging.ERROR, types.MessageType.Error),
+        (logging.WARNING, types.MessageType.Warning),
+        (logging.INFO, types.MessageType.Info),
+    )
+
+    def __init__(self, server: TracerServer) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        loop = self.server.loop
+        if loop is None or loop.is_closed():
+            return
+        kind = next(
+            (t for level, t in self.LEVELS if record.levelno >= level), types.MessageType.Log
+        )
+        try:
+            params = types.LogMessageParams(type=kind, message=self.format(record))
+        except Exception:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._send(params)
+        else:
+            loop.call_soon_threadsafe(self._send, params)
+
+    def _send(self, params: types.LogMessageParams) -> None:
+        if self.server._shut_down and params.type != types.MessageType.Error:
+            return
+        with contextlib.suppress(Exception):
+            self.server.window_log_message(params)
+
+
+class WorkDone:
+    """Work-done progress fed by the core's ``progress(done, total)`` callback from any thread.
+
+    Nothing is sent unless the core reports progress (a session already loaded reports none).
+    With ``create`` the token is made server-side first (window/workDoneProgress/create).
+    """
+
+    def __init__(
+        self, server: TracerServer, title: str, token: types.ProgressToken | None, create: bool
+    ) -> None:
+        self._server = server
+        self._loop = asyncio.get_running_loop()
+        self._title = title
+        self._token: types.ProgressToken = token if token is not None else f"cct-{uuid.uuid4()}"
+        self._create = create
+        self._begin_task: asyncio.Task[None] | None = None
+        self._ready = False
+        self._ended = False
+        self._done = 0
+        self._total = 0
+        self._sent = -1
+
+    def callback(self, done: int, total: int) -> None:
+        """The ProgressFn given to the core; safe to call from a worker thread."""
+        with contextlib.suppress(RuntimeError):  # loop closed: the server is going away
+            self._loop.call_soon_threadsafe(self._on_progress, done, total)
+
+    @property
+    def percentage(self) -> int:
+        if self._total <= 0:
+            return 0
+        return max(0, min(100, self._done * 100 // self._total))
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self._done, self._total = done, total
+        if self._begin_task is None:
+            self._begin_task = self._loop.create_task(self._begin())
+        elif self._ready:
+            self._report()
+
+    async def _begin(self) -> None:
+        progress = self._server.work_done_progress
+        try:
+            if self._create:
+                await asyncio.wait_for(progress.create_async(self._token), timeout=10)
+            progress.begin(
+                self._token,
+                types.WorkDoneProgressBegin(
+                    title=self._title, percentage=self.percentage, cancellable=False
+                ),
+            )
+            self._sent = self.percentage
+            self._ready = True
+        except Exception as exc:
+            log.debug("no work-done progress for %r: %s", self._title, exc)
+
+    def _message(self) -> str:
+        return f"{self._done / 1e6:.1f} of {self._total / 1e6:.1f} MB"
+
+    def _report(self) -> None:
+        if self._ended or self.percentage == self._sent:
+            return
+        self._sent = self.percentage
+        self._server.work_done_progress.report(
+            self._token,
+            types.WorkDoneProgressReport(percentage=self._sent, message=self._message()),
+        )
+
+    def finish(self, message: str | None = None) -> None:
+        """Send ``end`` (after ``begin``, if that is still waiting for the client)."""
+        if self._begin_task is None:
+            return
+        if not self._begin_task.done():
+            self._begin_task.add_done_callback(lambda _: self.finish(message))
+            return
+        if self._ready and not self._ended:
+            self._report()
+            self._ended = True
+            progress = self._server.work_done_progress
+            progress.end(self._token, types.WorkDoneProgressEnd(message=message))
+            progress.tokens.pop(self._token, None)
+
+
+# --- handlers -------------------------------------------------------------------------------------
+Call = Callable[[Tracer, Any], Model]
+
+SIMPLE_METHODS: dict[str, Call] = {
+    Method.MESSAGES_PAGE: lambda tracer, params: tracer.page(params),
+    Method.MESSAGES_GET: lambda tracer, params: tracer.get_message(params),
+    Method.SESSION_METRICS: lambda tracer, params: tracer.metrics(params),
+    Method.SESSION_TOOLS: lambda tracer, params: tracer.tools(params),
+    Method.SESSION_SUBAGENTS: lambda tracer, params: tracer.subagents(params),
+    Method.MESSAGES_FILTERS: lambda tracer, params: tracer.filters(params),
+}
+
+
+def _dump_call(call: Call, tracer: Tracer, params: Params) -> dict[str, Any]:
+    # Serialise on the worker thread too: a page of expanded messages is not small.
+    return call(tracer, params).dump()
+
+
+def _register_simple(server: TracerServer, method: str, call: Call) -> None:
+    async def handler(ls: TracerServer, raw: Any) -> dict[str, Any]:
+        params = parse_params(method, raw)
+        try:
+            with ls.using_tracer(method) as tracer:
+                return await ls.run(_dump_call, call, tracer, params)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise to_rpc_error(method, exc) from None
+
+    handler.__name__ = "handle_" + method.replace("/", "_")
+    server.feature(method)(handler)
+
+
+async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
+    method = Method.SESSIONS_LIST
+    params = parse_params(method, raw)
+    assert isinstance(params, SessionsListParams)
+    work: WorkDone | None = None
+    if ls.client_supports_work_done():
+        work = WorkDone(ls, "Indexing Claude Code sessions", token=None, create=True)
+    try:
+        with ls.using_tracer(method) as tracer:
+            progress: ProgressFn | None = work.callback if work else None
+            return await ls.run(
+                lambda: tracer.list_sessions(params, progress).dump()
+            )
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_rpc_error(method, exc) from None
+    finally:
+        if work is not None:
+            work.finish()
+
+
+_END = object()
+
+
+def _next_dumped(pages: Iterator[MessagesPage]) -> dict[str, Any] | None:
+    page = next(pages, None)
+    return None if page is None else page.dump()
+
+
+async def messages_stream(ls: TracerServer, raw: Any) -> dict[str, Any]:
+    """Batches go out as ``$/progress`` on the partialResultToken; the response is the last one.
+
+    Every message is sent once, in order: a batch is held back until the next one is read, so
+    the batch that turns out to be the last carries the cursor fields in the response.
+    """
+    method = Method.MESSAGES_STREAM
+    params = parse_params(method, raw)
+    assert isinstance(params, MessagesStreamParams)
+    token = params.partial_result_token
+    pending: ConcurrentFuture[Any] | None = None
+    pages: Iterator[MessagesPage] | None = None
+    tracer: Tracer | None = None
+    try:
+        with ls.using_tracer(method) as tracer:
+            ls.hold(tracer)  # released by the cleanup below, once no thread uses the iterator
+        if params.work_done_token is not None:
+            work = WorkDone(
+                ls, f"Reading session {params.session_id}", params.work_done_token, create=False
+            )
+            ref = SessionRef(session_id=params.session_id, project=params.project)
+            try:
+                await ls.run(tracer.ensure_loaded, ref, work.callback)
+            finally:
+                work.finish()
+        pages = await ls.run(tracer.stream_pages, params, params.batch_size)
+        held: dict[str, Any] | None = None
+        collected: list[Any] = []
+        while True:
+            pending = ls.executor.submit(_next_dumped, pages)
+            page = await asyncio.wrap_future(pending)
+            pending = None
+            if page is None:
+                break
+            if held is not None:
+                if token is not None:
+                    ls.progress(
+                        types.ProgressParams(token=token, value={"messages": held["messages"]})
+                    )
+                else:
+                    collected.extend(held["messages"])
+            held = page
+        if held is None:
+            held = MessagesPage(messages=[]).dump()
+        if collected:
+            held["messages"] = collected + held["messages"]
+        return held
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_rpc_error(method, exc) from None
+    finally:
+        if tracer is not None:
+            _cleanup_stream(ls, tracer, pages, pending)
+
+
+def _cleanup_stream(
+    ls: TracerServer,
+    tracer: Tracer,
+    pages: Iterator[MessagesPage] | None,
+    pending: ConcurrentFuture[Any] | None,
+) -> None:
+    """Close the core's iterator (releasing its resources) once no thread is inside it."""
+
+    def close() -> None:
+        try:
+            close_fn = getattr(pages, "close", None)
+            if close_fn is not None:
+                close_fn()
+        except Exception:
+            log.exception("closing a message stream failed")
+        finally:
+            ls.release_threadsafe(tracer)
+
+    if pending is not None and not pending.done():
+        pending.add_done_callback(lambda _: close())  # runs on the worker thread when it returns
+    else:
+        try:
+            ls.executor.submit(close)
+        except RuntimeError:  # executor shut down
+            ls._release(tracer)
+
+
+# --- lifecycle ------------------------------------------------------------------------------------
+def read_options(ls: TracerServer, raw: Any, source: str) -> ServerOptions:
+    """Options from the client; invalid ones are reported and replaced by the defaults."""
+    if isinstance(raw, dict):
+        for section in SETTINGS_SECTIONS:
+            if isinstance(raw.get(section), dict):
+                raw = raw[section]
+                break
+    if raw is None:
+        raw = {}
+    try:
+        return ServerOptions.model_validate(raw)
+    except ValidationError as exc:
+        message = describe_validation_error(source, exc) + "; using the defaults"
+        log.warning("%s", message)
+        ls.show_error(message)
+        return ServerOptions()
+
+
+async def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
+    ls.loop = asyncio.get_running_loop()
+    ls.install_log_handler()
+    options = read_options(ls, params.initialization_options, "initializationOptions")
+    await ls.apply_options(options)
+
+
+async def initialized(ls: TracerServer, params: types.InitializedParams) -> None:
+    ls._initialized = True
+    ls.restart_background()
+
+
+async def did_change_configuration(
+    ls: TracerServer, params: types.DidChangeConfigurationParams
+) -> None:
+    options = read_options(ls, params.settings, "workspace/didChangeConfiguration")
+    if options == ls.options and ls._tracer is not None:
+        return
+    log.info("configuration changed; reopening the archive")
+    await ls.apply_options(options)
+
+
+async def shutdown(ls: TracerServer, params: Any) -> None:
+    await ls.shut_down()
+
+
+def exit_(ls: TracerServer, params: Any) -> None:
+    ls.remove_log_handler()
+    ls.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def create_server() -> TracerServer:
+    server = TracerServer()
+    server.feature(types.INITIALIZE)(initialize)
+    server.feature(types.INITIALIZED)(initialized)
+    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+    server.feature(types.SHUTDOWN)(shutdown)
+    server.feature(types.EXIT)(exit_)
+    server.feature(Method.SESSIONS_LIST)(sessions_list)
+    server.feature(Method.MESSAGES_STREAM)(messages_stream)
+    for method, call in SIMPLE_METHODS.items():
+        _register_simple(server, method, call)
+    return server
+
+
+def run_stdio() -> None:
+    """Serve LSP over stdin/stdout until the client sends exit (or closes the pipe)."""
+    # stderr gets warnings (or $CLAUDE_CODE_TRACER_LOG); the client gets INFO via logMessage.
+    level = os.environ.get("CLAUDE_CODE_TRACER_LOG", "WARNING").upper()
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(getattr(logging, level, logging.WARNING))
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    stderr.addFilter(_QuietExpectedErrors())
+    root = logging.getLogger()
+    root.addHandler(stderr)
+    root.setLevel(min(stderr.level, logging.INFO))
+    logging.getLogger("claude_code_tracer").setLevel(logging.INFO)
+    create_server().start_io()
+
+
+if __name__ == "__main__":
+    run_stdio()
