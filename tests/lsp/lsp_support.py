@@ -168,3 +168,22 @@ def init_params(projects: Path, cache: Path, **extra: Any) -> types.InitializePa
         capabilities=CAPABILITIES,
         initialization_options={"projectsRoot": str(projects), "cacheDir": str(cache), **extra},
     )
+
+
+BIG_SESSION = "fa812bfe-b295-4cca-9c2f-fdf01028cb46"  # 3.5 MB, subagents, tool errors
+BIG_PROJECT = "-home-USER-projects-spotter-worktrees-spotter-a0y"
+SMALL_SESSION = "55604662-cf2a-4331-851a-ec234028f8ca"
+SMALL_PROJECT = "-home-marco-projects-spotter"
+
+
+async def page_all(client: TracerClient, params: dict[str, Any], limit: int) -> list[Any]:
+    """Every message of ``messages/page`` for ``params``, following nextCursor."""
+    messages: list[Any] = []
+    cursor = None
+    while True:
+        page = await client.request("messages/page", {**params, "limit": limit, "cursor": cursor})
+        messages.extend(page["messages"])
+        if not page["hasMore"]:
+            return messages
+        assert page["nextCursor"], page
+        cursor = page["nextCursor"]
