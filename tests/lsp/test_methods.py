@@ -29,19 +29,24 @@ from .lsp_support import (
     page_all,
 )
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-@pytest.fixture
-def oracle(projects: Path, tmp_path: Path) -> Iterator[Tracer]:
+
+@pytest.fixture(scope="module")
+def oracle(shared_projects: Path) -> Iterator[Tracer]:
     tracer = Tracer(
         TracerOptions(
-            projects_roots=[projects], cache_dir=tmp_path / "oracle", persistent_catalog=False
+            projects_roots=[shared_projects],
+            cache_dir=shared_projects.parent / "oracle",
+            persistent_catalog=False,
         )
     )
     yield tracer
     tracer.close()
 
 
-async def test_sessions_list_matches_the_core(client: TracerClient, oracle: Tracer) -> None:
+async def test_sessions_list_matches_the_core(shared_client: TracerClient, oracle: Tracer) -> None:
+    client = shared_client
     result = await client.request("sessions/list", {})
     assert result == oracle.list_sessions(SessionsListParams()).dump()
     ids = [s["sessionId"] for s in result["sessions"]]
@@ -52,7 +57,8 @@ async def test_sessions_list_matches_the_core(client: TracerClient, oracle: Trac
     assert {"sessionId", "project", "path", "messageCount", "lastTimestamp"} <= first.keys()
 
 
-async def test_sessions_list_pages_filters_and_cursor(client: TracerClient) -> None:
+async def test_sessions_list_pages_filters_and_cursor(shared_client: TracerClient) -> None:
+    client = shared_client
     everything = (await client.request("sessions/list", {}))["sessions"]
     seen: list[str] = []
     cursor = None
@@ -78,7 +84,8 @@ async def test_sessions_list_pages_filters_and_cursor(client: TracerClient) -> N
     assert elsewhere["sessions"] == [] and elsewhere["hasMore"] is False
 
 
-async def test_messages_page_matches_the_core(client: TracerClient, oracle: Tracer) -> None:
+async def test_messages_page_matches_the_core(shared_client: TracerClient, oracle: Tracer) -> None:
+    client = shared_client
     params = {"sessionId": BIG_SESSION, "project": BIG_PROJECT, "limit": 40}
     first = await client.request("messages/page", params)
     assert first == oracle.page(MessagesPageParams.model_validate(params)).dump()
@@ -92,7 +99,8 @@ async def test_messages_page_matches_the_core(client: TracerClient, oracle: Trac
     assert len({m["uuid"] + m["file"] + str(m["line"]) for m in everything}) == len(everything)
 
 
-async def test_messages_page_filter_and_expand(client: TracerClient, oracle: Tracer) -> None:
+async def test_messages_page_filter_and_expand(shared_client: TracerClient, oracle: Tracer) -> None:
+    client = shared_client
     params = {
         "sessionId": BIG_SESSION,
         "filter": {"kinds": ["tool_result"], "errorsOnly": True},
@@ -111,7 +119,8 @@ async def test_messages_page_filter_and_expand(client: TracerClient, oracle: Tra
     assert side["total"] > page["total"]
 
 
-async def test_messages_get(client: TracerClient, oracle: Tracer) -> None:
+async def test_messages_get(shared_client: TracerClient, oracle: Tracer) -> None:
+    client = shared_client
     page = await client.request(
         "messages/page",
         {"sessionId": BIG_SESSION, "filter": {"kinds": ["assistant"]}, "limit": 500},
@@ -136,8 +145,9 @@ async def test_messages_get(client: TracerClient, oracle: Tracer) -> None:
     ],
 )
 async def test_session_statistics(
-    client: TracerClient, oracle: Tracer, method: str, call: object
+    shared_client: TracerClient, oracle: Tracer, method: str, call: object
 ) -> None:
+    client = shared_client
     for session, project in ((BIG_SESSION, BIG_PROJECT), (SMALL_SESSION, None)):
         params = {"sessionId": session} | ({"project": project} if project else {})
         result = await client.request(method, params)
@@ -145,7 +155,8 @@ async def test_session_statistics(
         assert result["sessionId"] == session
 
 
-async def test_statistics_facts_of_the_big_sample(client: TracerClient) -> None:
+async def test_statistics_facts_of_the_big_sample(shared_client: TracerClient) -> None:
+    client = shared_client
     ref = {"sessionId": BIG_SESSION}
     metrics = await client.request("session/metrics", ref)
     tools = await client.request("session/tools", ref)
