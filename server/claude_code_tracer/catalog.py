@@ -106,8 +106,8 @@ class Catalog:
         con.execute(
             "CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
         )
-        row = con.execute("SELECT value FROM catalog_meta WHERE key = 'schema'").fetchone()
-        if row is None or row[0] != SCHEMA_VERSION:
+        rows = con.execute("SELECT value FROM catalog_meta WHERE key = 'schema'").fetchall()
+        if not rows or rows[0][0] != SCHEMA_VERSION:
             con.execute("DROP TABLE IF EXISTS sessions")
             ddl = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in _COLUMNS)
             con.execute(f"CREATE TABLE sessions ({ddl})")

@@ -55,11 +55,12 @@ def _table(tables: dict[Kind, str], kind: Kind) -> str:
     return name
 
 
-def kinds_to_scan(flt: MessageFilter) -> list[Kind]:
+def kinds_to_scan(flt: MessageFilter, present: dict[Kind, str]) -> list[Kind]:
+    """The kinds a filter can match that have rows at all: only their tables are scanned."""
     kinds = list(dict.fromkeys(flt.kinds)) if flt.kinds else list(ALL_KINDS)
     if flt.tools:
         kinds = [k for k in kinds if k in TOOL_KINDS]
-    return kinds
+    return [k for k in kinds if k in present]
 
 
 def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
@@ -89,9 +90,11 @@ def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
 
 def page_query(
     tables: dict[Kind, str], flt: MessageFilter, after: PageKey | None, limit: int
-) -> tuple[str, list[Any]]:
-    """A page of summaries: ``limit`` rows after ``after`` in (ts, uuid, seq) order."""
-    kinds = kinds_to_scan(flt)
+) -> tuple[str, list[Any]] | None:
+    """A page of summaries: ``limit`` rows after ``after`` in (ts, uuid, seq) order.
+
+    ``tables`` holds the session's non-empty kind tables; None means nothing can match."""
+    kinds = kinds_to_scan(flt, tables)
     conds, fparams = filter_conditions(flt)
     if after is not None:
         # The plain ts bound lets DuckDB skip row groups by their min/max before the row compare.
@@ -99,7 +102,7 @@ def page_query(
         fparams = [*fparams, after.ts, after.ts, after.uuid, after.seq]
     where = " AND ".join(conds) if conds else "TRUE"
     if not kinds:
-        return f"SELECT {_SELECT} FROM {_table(tables, Kind.USER)} WHERE FALSE", []
+        return None
     ctes: list[str] = []
     params: list[Any] = []
     for kind in kinds:
@@ -116,7 +119,7 @@ def page_query(
 
 
 def count_query(tables: dict[Kind, str], flt: MessageFilter) -> tuple[str, list[Any]]:
-    kinds = kinds_to_scan(flt)
+    kinds = kinds_to_scan(flt, tables)
     if not kinds:
         return "SELECT 0", []
     conds, fparams = filter_conditions(flt)
@@ -133,7 +136,7 @@ def all_rows_union(
 ) -> str:
     """Rows of several kinds under one fixed condition (used by lookups and statistics)."""
     return " UNION ALL ".join(
-        f"SELECT {columns} FROM {_table(tables, k)} WHERE {where}" for k in kinds
+        f"SELECT {columns} FROM {_table(tables, k)} WHERE {where}" for k in kinds if k in tables
     )
 
 

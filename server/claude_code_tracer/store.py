@@ -138,10 +138,16 @@ class LoadedSession:
         self.lock = threading.Lock()
         self.loaded = False
         self.tables: dict[Kind, str] = {}
+        self.counts: dict[Kind, int] = {}
         self.parser = Parser()
         self.loaded_files: list[LoadedFile] = []
         self.last_used = time.monotonic()
         self.version = 0  # bumped on every change of content; part of the result-cache key
+
+    @property
+    def present(self) -> dict[Kind, str]:
+        """The kind tables that hold rows: queries never touch the empty ones."""
+        return {k: t for k, t in self.tables.items() if self.counts.get(k)}
 
     @property
     def bytes_loaded(self) -> int:
@@ -275,6 +281,7 @@ class SessionStore:
         self, sess: LoadedSession, files: SessionFiles, progress: Progress | None
     ) -> None:
         old_tables = sess.tables
+        sess.counts = {}
         sess.parser = Parser()
         sess.loaded_files = []
         tables = self._new_tables(sess)
@@ -347,27 +354,30 @@ class SessionStore:
             except OSError as exc:
                 raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
             if len(buf) >= 200_000:
-                self._insert(tables, buf)
+                self._insert(sess, tables, buf)
                 buf = RowBuffer()
         if len(buf):
-            self._insert(tables, buf)
+            self._insert(sess, tables, buf)
         if progress is not None:
             progress(total, total)
 
-    def _insert(self, tables: dict[Kind, str], buf: RowBuffer) -> None:
+    def _insert(self, sess: LoadedSession, tables: dict[Kind, str], buf: RowBuffer) -> None:
         batch = pa.Table.from_pydict(buf.cols, schema=ARROW_SCHEMA)
         cur = self.db.cursor()
         view = f"batch_{threading.get_ident()}"
         cur.register(view, batch)
         try:
-            present = set(batch.column("kind").unique().to_pylist())
+            present: dict[str, int] = {}
+            for kind_name in buf.cols["kind"]:
+                present[kind_name] = present.get(kind_name, 0) + 1
             for kind in ALL_KINDS:
                 if kind.value in present:
+                    sess.counts[kind] = sess.counts.get(kind, 0) + present[kind.value]
                     cur.execute(
                         f"INSERT INTO {tables[kind]} SELECT {_INSERT_SELECT} FROM {view} "
                         "WHERE kind = ? ORDER BY seq",
                         [kind.value],
-                    )
+                    ).fetchall()
         finally:
             cur.unregister(view)
 

@@ -171,16 +171,16 @@ class Tracer:
         raise AssertionError("unreachable")
 
     def _count(self, sess: LoadedSession, flt: MessageFilter) -> int:
-        sql, args = count_query(sess.tables, flt)
-        row = self.db.cursor().execute(sql, args).fetchone()
-        return int(row[0]) if row else 0
+        sql, args = count_query(sess.present, flt)
+        row = self.db.cursor().execute(sql, args).fetchall()[0]
+        return int(row[0])
 
     def _page(self, sess: LoadedSession, params: MessagesPageParams, count: bool) -> MessagesPage:
         scope = f"{sess.files.project}/{sess.files.session_id}"
         fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
         after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
-        sql, args = page_query(sess.tables, params.filter, after, params.limit + 1)
-        rows = self.db.cursor().execute(sql, args).fetchall()
+        query = page_query(sess.present, params.filter, after, params.limit + 1)
+        rows = self.db.cursor().execute(*query).fetchall() if query else []
         has_more = len(rows) > params.limit
         rows = rows[: params.limit]
         names = sess.file_names
@@ -216,8 +216,11 @@ class Tracer:
 
     def _get(self, sess: LoadedSession, params: MessageGetParams) -> MessageDetail:
         cur = self.db.cursor()
-        sql = all_rows_union(sess.tables, "uuid = ?") + " ORDER BY ts, seq LIMIT 1"
-        rows = cur.execute(sql, [params.uuid] * len(ALL_KINDS)).fetchall()
+        present = sess.present
+        rows = []
+        if present:
+            sql = all_rows_union(present, "uuid = ?") + " ORDER BY ts, seq LIMIT 1"
+            rows = cur.execute(sql, [params.uuid] * len(present)).fetchall()
         if not rows:
             raise SessionNotFound(f"no message {params.uuid} in session {sess.files.session_id}")
         detail = self._detail(sess, rows[0])
@@ -264,8 +267,7 @@ class Tracer:
             row = cur.execute(
                 f"SELECT count(*) FILTER (WHERE NOT is_sidechain), "
                 f"count(*) FILTER (WHERE is_sidechain) FROM {t[kind]}"
-            ).fetchone()
-            assert row is not None
+            ).fetchall()[0]
             trunk += row[0]
             side += row[1]
             if row[0]:
@@ -279,11 +281,10 @@ class Tracer:
             f" + cache_creation_tokens AS tot FROM {t[Kind.ASSISTANT]}"
             " WHERE coalesce(model, '') <> '<synthetic>')"
             " GROUP BY coalesce(message_id, uuid))"
-        ).fetchone()
-        assert usage is not None
+        ).fetchall()[0]
         tool_calls = cur.execute(
             f"SELECT coalesce(sum(len(tool_names)), 0) FROM {t[Kind.ASSISTANT]}"
-        ).fetchone()
+        ).fetchall()[0]
         models = cur.execute(
             f"SELECT DISTINCT model FROM {t[Kind.ASSISTANT]} "
             "WHERE model IS NOT NULL AND model <> '<synthetic>' ORDER BY model"
@@ -292,8 +293,7 @@ class Tracer:
             "SELECT min(ts), max(ts), count(*) FILTER (WHERE is_error) FROM ("
             + all_rows_union(t, "NOT is_sidechain", columns="ts, is_error")
             + ")"
-        ).fetchone()
-        assert span is not None and tool_calls is not None
+        ).fetchall()[0]
         first, last, errors = span
         return SessionMetrics(
             session_id=sess.files.session_id,
