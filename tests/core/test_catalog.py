@@ -1,0 +1,141 @@
+"""The persistent session catalog and the session list built on it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from claude_code_tracer.catalog import CATALOG_FILE
+from claude_code_tracer.models import SessionsListParams
+from claude_code_tracer.tracer import Tracer
+
+from .test_store import SID, append, entry, write
+
+
+def test_catalog_survives_a_restart_without_reparsing_unchanged_files(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    first = make_tracer(samples_root)
+    before = first.list_sessions(SessionsListParams())
+    assert first.catalog.total_parses == 8
+    first.close()
+    second = make_tracer(samples_root)
+    after = second.list_sessions(SessionsListParams())
+    assert second.catalog.total_parses == 0
+    assert after.model_dump() == before.model_dump()
+
+
+def test_a_grown_session_is_parsed_from_where_the_catalog_stopped(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    path = root / "-work-proj" / f"{SID}.jsonl"
+    write(path, [entry(i, "assistant" if i % 2 else "user") for i in range(10)])
+    tracer = make_tracer(root)
+    info = tracer.list_sessions(SessionsListParams()).sessions[0]
+    assert info.message_count == 10
+    append(path, [entry(i, "assistant") for i in range(10, 14)])
+    report = tracer.catalog.refresh(tracer.roots)
+    assert (report.parsed, report.appended) == (0, 1)
+    info = tracer.list_sessions(SessionsListParams()).sessions[0]
+    fresh = make_tracer(root, cache_dir=tmp_path / "other-cache")
+    full = fresh.list_sessions(SessionsListParams()).sessions[0]
+    assert info.model_dump() == full.model_dump()
+    assert info.message_count == 14
+
+
+def test_deleted_transcripts_stay_listed_as_deleted(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
+    victim = samples_root / "-path-to-Demo" / "1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+    victim.unlink()
+    live = tracer.list_sessions(SessionsListParams()).sessions
+    assert len(live) == 7
+    everything = tracer.list_sessions(SessionsListParams(include_deleted=True)).sessions
+    gone = [s for s in everything if s.deleted]
+    assert [s.session_id for s in gone] == ["1af7fc5e-8455-4414-9ccd-011d40f70b2a"]
+    assert gone[0].message_count == 29
+
+
+def test_a_catalog_of_another_schema_version_is_rebuilt_not_misread(
+    samples_root: Path, tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    con = duckdb.connect(str(cache / CATALOG_FILE))
+    con.execute("CREATE TABLE catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO catalog_meta VALUES ('schema', 'ancient')")
+    con.execute("CREATE TABLE sessions (path VARCHAR, nonsense INTEGER)")
+    con.close()
+    tracer = make_tracer(samples_root)
+    assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
+
+
+def test_a_locked_catalog_file_falls_back_to_memory(
+    samples_root: Path, tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / CATALOG_FILE).write_bytes(b"this is not a duckdb file")
+    tracer = make_tracer(samples_root)
+    assert tracer.catalog.path is None
+    assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
+
+
+def test_session_list_is_newest_first_and_pages_by_cursor(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    everything = tracer.list_sessions(SessionsListParams()).sessions
+    stamps = [s.last_timestamp for s in everything]
+    assert stamps == sorted(stamps, reverse=True)  # type: ignore[type-var]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = tracer.list_sessions(SessionsListParams(limit=3, cursor=cursor))
+        seen += [s.session_id for s in page.sessions]
+        if not page.has_more:
+            break
+        cursor = page.next_cursor
+    assert seen == [s.session_id for s in everything]
+
+
+def test_workspace_keeps_sessions_at_or_below_that_folder(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    spotter = tracer.list_sessions(SessionsListParams(workspace="/home/marco/projects/spotter"))
+    assert len(spotter.sessions) == 3
+    assert {s.cwd for s in spotter.sessions} == {"/home/marco/projects/spotter"}
+    worktrees = tracer.list_sessions(SessionsListParams(workspace="/home/USER/projects/"))
+    assert len(worktrees.sessions) == 2
+    prefix_only = tracer.list_sessions(SessionsListParams(workspace="/home/marco/projects/spot"))
+    assert prefix_only.sessions == []
+
+
+def test_project_cwd_comes_from_the_entries_not_the_folder_name(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    write(root / "-my-odd-name" / f"{SID}.jsonl", [entry(0, cwd="/srv/my_odd.name")])
+    tracer = make_tracer(root)
+    info = tracer.list_sessions(SessionsListParams()).sessions[0]
+    assert (info.cwd, info.project) == ("/srv/my_odd.name", "-my-odd-name")
+
+
+def test_claude_config_dir_may_list_several_roots(tmp_path: Path, monkeypatch: object) -> None:
+    from claude_code_tracer.transcripts import default_roots
+
+    os.environ["CLAUDE_CONFIG_DIR"] = f"{tmp_path / 'a'}, {tmp_path / 'b'}"
+    try:
+        assert default_roots() == [tmp_path / "a" / "projects", tmp_path / "b" / "projects"]
+        assert default_roots(tmp_path / "x") == [tmp_path / "x"]
+    finally:
+        del os.environ["CLAUDE_CONFIG_DIR"]
+    assert json.dumps(str(default_roots()[0])).endswith('.claude/projects"')
