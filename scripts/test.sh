@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up everything and runs every test: lint and types, the Python suites (core, language
+# server over stdio), the benchmark at its smallest size, and the VS Code extension's tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+PY=.venv/bin/python
+
+echo "== lint and types"
+.venv/bin/ruff check server tests benchmarks
+.venv/bin/mypy
+
+echo "== python tests"
+"$PY" -m pytest -q -p no:cacheprovider
+
+if [ -f benchmarks/run.py ]; then
+  echo "== benchmark, smallest size (no assertions on time)"
+  "$PY" benchmarks/run.py --quick --out "${TMPDIR:-/tmp}/cct-bench-quick.md"
+fi
+
+if [ -f vscode-extension/ci.sh ] && [ "${SKIP_EXTENSION:-0}" != "1" ]; then
+  echo "== VS Code extension"
+  CCT_PYTHON="$PWD/$PY" bash vscode-extension/ci.sh
+fi
