@@ -36,6 +36,7 @@ from pygls.exceptions import (
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from watchfiles import Change, awatch
 
 from . import __version__
 from .errors import InvalidRequest, SourceUnavailable, TracerError
@@ -351,15 +352,17 @@ class TracerServer(LanguageServer):
         self._watch_task = self._sweep_task = self._watch_stop = None
 
     async def _watch(self, stop: asyncio.Event) -> None:
-        from watchfiles import Change, awatch
-
         names = {Change.added: "added", Change.modified: "modified", Change.deleted: "deleted"}
         with self.using_tracer("watcher") as tracer:
             roots = [root for root in tracer.roots if root.is_dir()]
         if not roots:
             log.info("not watching for changes: no projects root exists yet")
             return
-        log.info("watching %s", ", ".join(str(root) for root in roots))
+        # awatch sets up its inotify watches synchronously when first iterated, so a callback
+        # queued now runs once they exist: clients (and tests) may rely on "watching" meaning it.
+        asyncio.get_running_loop().call_soon(
+            log.info, "watching %s", ", ".join(str(root) for root in roots)
+        )
         async for batch in awatch(
             *roots,
             watch_filter=_is_transcript_change,
@@ -371,7 +374,15 @@ class TracerServer(LanguageServer):
         ):
             seen: dict[Path, set[str]] = {}
             for change, path in batch:
-                seen.setdefault(Path(path), set()).add(names.get(change, "modified"))
+                if path.endswith(".jsonl"):
+                    seen.setdefault(Path(path), set()).add(names.get(change, "modified"))
+                elif change == Change.added:
+                    # A new folder is watched only from when its creation is seen; files written
+                    # into it before that raise no event of their own, so look for them.
+                    for found in await self.run(_transcripts_under, Path(path)):
+                        seen.setdefault(found, set()).add("added")
+            if not seen:
+                continue
             try:
                 await self._publish_changes(seen)
             except Exception as exc:
@@ -433,7 +444,14 @@ class TracerServer(LanguageServer):
 
 
 def _is_transcript_change(change: Any, path: str) -> bool:
-    return path.endswith(".jsonl")
+    return path.endswith(".jsonl") or (change == Change.added and os.path.isdir(path))
+
+
+def _transcripts_under(folder: Path) -> list[Path]:
+    try:
+        return [path for path in folder.rglob("*.jsonl") if path.is_file()]
+    except OSError:
+        return []
 
 
 def _change_kind(path: Path, kinds: set[str]) -> str:
@@ -610,9 +628,7 @@ async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
     try:
         with ls.using_tracer(method) as tracer:
             progress: ProgressFn | None = work.callback if work else None
-            return await ls.run(
-                lambda: tracer.list_sessions(params, progress).dump()
-            )
+            return await ls.run(lambda: tracer.list_sessions(params, progress).dump())
     except asyncio.CancelledError:
         raise
     except Exception as exc:

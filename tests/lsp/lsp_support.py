@@ -22,6 +22,7 @@ from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, LanguageClientProtocol
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+from pytest_lsp.client import log_message as default_log_handler
 from pytest_lsp.client import progress as default_progress_handler
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,6 +85,23 @@ class TracerClient(LanguageClient):
         self._partial_waiters: dict[Any, asyncio.Future[None]] = {}
         self.changes: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
+        self._logged = asyncio.Event()
+
+    def on_log(self, params: types.LogMessageParams) -> None:
+        self._logged.set()
+
+    async def wait_for_log(self, text: str, timeout: float = WAIT) -> types.LogMessageParams:
+        """The first window/logMessage so far or later that contains ``text``."""
+
+        async def scan() -> types.LogMessageParams:
+            while True:
+                for params in self.log_messages:
+                    if text in params.message:
+                        return params
+                self._logged.clear()
+                await self._logged.wait()
+
+        return await asyncio.wait_for(scan(), timeout)
 
     def expect_partials(self, token: str) -> asyncio.Future[None]:
         """Collect ``$/progress`` values for ``token``; the future resolves on the first one."""
@@ -126,7 +144,8 @@ class TracerClient(LanguageClient):
 
 def make_client() -> TracerClient:
     client = TracerClient(converter_factory=default_converter)
-    features = {m: f for m, f in DEFAULT_CLIENT_FEATURES.items() if m != types.PROGRESS}
+    mine = {types.PROGRESS, types.WINDOW_LOG_MESSAGE}
+    features = {m: f for m, f in DEFAULT_CLIENT_FEATURES.items() if m not in mine}
     register_lsp_features(client, features)
 
     @client.feature(types.PROGRESS)
@@ -135,6 +154,11 @@ def make_client() -> TracerClient:
             ls.on_partial(params.token, params.value)
         else:
             default_progress_handler(ls, params)
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def on_log_message(ls: TracerClient, params: types.LogMessageParams) -> None:
+        default_log_handler(ls, params)
+        ls.on_log(params)
 
     @client.feature(DID_CHANGE)
     def on_did_change(ls: TracerClient, params: Any) -> None:
