@@ -111,6 +111,15 @@ def test_message_lines_is_exact_and_matches_a_recount(tmp_path: Path, messages: 
     assert gs.bytes == gs.path.stat().st_size
 
 
+def test_tiny_budget_still_places_every_requested_feature(tmp_path: Path) -> None:
+    gs = generate_session(tmp_path, messages=3, seed=9, subagents=2, big_results=1)
+    good, _bad, _tail = read_lines(gs.path)
+    assert len(gs.subagent_ids) == 2
+    assert gs.message_lines == 2 + 2 * 3 == sum(1 for e in good if e["type"] in MESSAGE_TYPES)
+    empty = generate_session(tmp_path / "empty", messages=0, seed=9, subagents=2)
+    assert empty.message_lines == 0 and empty.bytes == 0 and empty.subagent_ids == []
+
+
 def test_rich_session_counts_match_the_file(rich: GeneratedSession) -> None:
     good, _bad, _tail = read_lines(rich.path)
     types = Counter(e["type"] for e in good)

@@ -480,13 +480,18 @@ class _Convo:
         self.edited: list[str] = []
         self.last_prompt: str | None = None
         self.in_damage = False
+        self.in_turn = False
 
     # -- budget --------------------------------------------------------------------------------
     def left(self) -> int:
         return self.target - self.count
 
     def spare(self) -> int:
-        return self.target - self.count - self.reserved
+        # lines still owed to scheduled subagents / big results (tool_use + tool_result each)
+        # are held back too, so optional noise can never crowd them out of the budget
+        pending = self.subagents_left + self.big_left
+        owed = 2 * pending + (2 if pending and not self.in_turn else 0)  # + a turn to host them
+        return self.target - self.count - self.reserved - owed
 
     # -- low level -----------------------------------------------------------------------------
     def tick(self, lo: int, hi: int) -> str:
@@ -735,7 +740,8 @@ class _Convo:
         self.put(obj, counted=False)
 
     # -- tools ---------------------------------------------------------------------------------
-    def plan_tools(self) -> list[tuple[str, bool]]:
+    def plan_tools(self) -> list[tuple[str, bool, bool]]:
+        """Tools for one API response as (tool, big output, scheduled feature)."""
         r = self.r
         k = r.choices((1, 2, 3), weights=(70, 20, 10))[0]
         names = (
@@ -744,20 +750,18 @@ class _Convo:
             else ("Read", "Bash", "Edit", "Grep", "Glob", "Write", "MultiEdit")
         )
         weights = (40, 25, 20, 15) if self.sidechain else (30, 25, 15, 10, 6, 6, 4)
-        tools = [(r.choices(names, weights=weights)[0], False) for _ in range(k)]
-        pending = 3 * (self.subagents_left + self.big_left) + 4
+        tools = [(r.choices(names, weights=weights)[0], False, False) for _ in range(k)]
+        late = self.spare() <= 6
         if self.subagents_left > 0:
             done = self.subagents_total - self.subagents_left
             due = (done + 1) * self.target // (self.subagents_total + 1)
-            if self.count >= due or self.spare() <= pending:
-                tools[0] = ("Task", False)
+            if self.count >= due or late:
+                tools[0] = ("Task", False, True)
         if self.big_left > 0:
             done = self.big_total - self.big_left
             due = (2 * done + 1) * self.target // (2 * self.big_total)
-            if self.count >= due or self.spare() <= pending:
-                tools[-1] = (
-                    (r.choice(("Bash", "Read")), True) if tools[-1][0] != "Task" else tools[-1]
-                )
+            if (self.count >= due or late) and (len(tools) > 1 or tools[0][0] != "Task"):
+                tools[-1] = (r.choice(("Bash", "Read")), True, True)
         return tools
 
     def tool_input(self, tool: str) -> tuple[Json, dict[str, Any]]:
@@ -1087,10 +1091,18 @@ class _Convo:
     def tool_round(self) -> bool:
         r = self.r
         tools = self.plan_tools()
-        if self.spare() < 2 * len(tools):
-            tools = tools[:1]
-            if self.spare() < 2:
+        forced = [t for t in tools if t[2]]
+        # a scheduled feature's lines are already held back by spare(); placing it releases them
+        avail = self.spare() + 2 * len(forced)
+        if avail < 2 * len(tools):
+            tools = forced or tools[:1]
+            if avail < 2 * len(tools):
                 return False
+        for tool, big, _ in forced:
+            if tool == "Task":
+                self.subagents_left -= 1
+            if big:
+                self.big_left -= 1
         self.reserved += 2 * len(tools)
         msg_id, req_id, usage = self.response_ids()
         if self.spare() >= 1 and r.random() < 0.4:
@@ -1098,7 +1110,7 @@ class _Convo:
         if self.spare() >= 1 and r.random() < 0.6:
             self.assistant(msg_id, req_id, usage, self.text_block(r.randint(1, 2)), mandatory=False)
         calls: list[_Call] = []
-        for tool, big in tools:
+        for tool, big, _ in tools:
             inp, extra = self.tool_input(tool)
             tool_id = "toolu_01" + _b62(r, 22)
             name = self.task_tool if tool == "Task" else tool
@@ -1113,10 +1125,6 @@ class _Convo:
             error = not big and tool != "Task" and r.random() < 0.07
             calls.append(_Call(tool, tool_id, inp, auuid, big=big, error=error, extra=extra))
             self.tool_uses += 1
-            if tool == "Task":
-                self.subagents_left -= 1
-            if big:
-                self.big_left -= 1
         for call in calls:
             shown = self.task_tool if call.tool == "Task" else call.tool
             self.hooks("PreToolUse", f"PreToolUse:{shown}", call.tool_id, 5)
@@ -1220,7 +1228,9 @@ class _Convo:
             self.queue("dequeue")
             self.queued = False
         self.snapshot(prompt_uuid, False)
-        self.reserved += 1  # the prompt
+        closing = self.left() >= 2
+        self.reserved += 2 if closing else 1  # the prompt and the closing text
+        self.in_turn = True
         if first:
             self.last_uuid = None
             # real 2.1.x files open with SessionStart hook progress as the DAG root
@@ -1253,12 +1263,13 @@ class _Convo:
         if first:
             self.title("ai-title")
         self.slug_on = True
-        if self.left() <= 0:
+        if not closing:
+            self.in_turn = False
             return
-        self.reserved += 1  # the closing text
         rounds = r.choices((0, 1, 2, 3, 5, 8), weights=(12, 25, 20, 15, 18, 10))[0]
-        if self.subagents_left or self.big_left:
-            rounds = max(rounds, 1)
+        pending = self.subagents_left + self.big_left
+        if pending:
+            rounds = max(rounds, pending if self.spare() <= 6 else 1)
         for _ in range(rounds):
             if not self.tool_round():
                 break
@@ -1266,6 +1277,7 @@ class _Convo:
             self.queue("enqueue")
             self.queued = True
         self.final_response()
+        self.in_turn = False
         self.hooks("Stop", "Stop", None, 3)
         if self.spare() >= 1 and r.random() < 0.3:
             hook_infos = [{"command": c} for c in _HOOK_COMMANDS[:3]]
@@ -1350,10 +1362,10 @@ class _Convo:
             self.turn(first)
             first = False
         guard = 0
-        while (self.subagents_left > 0 or self.big_left > 0) and guard < 10_000:
+        while (self.subagents_left > 0 or self.big_left > 0) and self.target > 0 and guard < 1000:
             # the budget was too small for what was asked: extend it just enough
             guard += 1
-            self.target = self.count + 3 * (self.subagents_left + self.big_left) + 2
+            self.target = self.count + 2 * (self.subagents_left + self.big_left) + 2
             self.turn(first)
             first = False
         if not self.custom_titled and self.turns > 0:
@@ -1393,9 +1405,14 @@ def generate_session(
 ) -> GeneratedSession:
     """Write one synthetic session transcript (plus its subagent files) and describe it.
 
-    ``messages`` is met exactly unless the requested subagents/big results need more lines than
-    that; damaged lines and metadata lines (snapshots, titles, queue operations) come on top.
-    ``path`` is either the ``.jsonl`` file or a directory to put ``<sessionId>.jsonl`` in.
+    The report is the ground truth tests compare a reader against, so ``message_lines`` is exact:
+    it equals ``messages`` unless the requested subagents/big results cannot fit, in which case
+    it is ``2 + 2 * (subagents + big_results)`` (one turn hosting them all); ``messages=0`` writes
+    no conversation at all.  Damaged lines and metadata lines (snapshots, titles, queue
+    operations) come on top.  A big result's text is ``big_result_bytes`` long, and like the real
+    CLI the line stores it twice (tool_result content and ``toolUseResult``).
+    ``path`` is either the ``.jsonl`` file or a directory to put ``<sessionId>.jsonl`` in; a file
+    whose stem is a UUID lends it as the session id.
     """
     path = Path(path)
     r = random.Random(seed)
@@ -1436,6 +1453,9 @@ def generate_session(
         c.subagents_total = c.subagents_left = max(0, subagents)
         c.big_total = c.big_left = max(0, big_results)
         c.big_bytes = max(1, big_result_bytes)
+        if c.target > 0 and c.subagents_left + c.big_left > 0:
+            # one prompt + closing text, plus a tool_use and a tool_result per scheduled feature
+            c.target = max(c.target, 2 + 2 * (c.subagents_left + c.big_left))
         if malformed > 0:
             span = max(1, c.target)
             c.damage_at = sorted(
