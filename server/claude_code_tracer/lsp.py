@@ -404,7 +404,11 @@ class TracerServer(LanguageServer):
                 with self.using_tracer("sweeper") as tracer:
                     dropped = await self.run(tracer.sweep)
                 if dropped:
-                    log.debug("dropped %d idle session table(s)", dropped)
+                    log.info(
+                        "released %d session(s) idle for over %gs",
+                        dropped,
+                        self.options.session_ttl_seconds,
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -730,22 +734,30 @@ def _cleanup_stream(
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
-def read_options(ls: TracerServer, raw: Any, source: str) -> ServerOptions:
-    """Options from the client; invalid ones are reported and replaced by the defaults."""
+def _section(raw: Any) -> Any:
+    """The options, whether sent bare or nested under the extension's settings section."""
     if isinstance(raw, dict):
         for section in SETTINGS_SECTIONS:
             if isinstance(raw.get(section), dict):
-                raw = raw[section]
-                break
+                return raw[section]
+    return raw
+
+
+def read_options(
+    ls: TracerServer, raw: Any, source: str, fallback: ServerOptions | None = None
+) -> ServerOptions:
+    """Options from the client; invalid ones are reported and replaced by ``fallback``."""
+    raw = _section(raw)
     if raw is None:
         raw = {}
     try:
         return ServerOptions.model_validate(raw)
     except ValidationError as exc:
-        message = describe_validation_error(source, exc) + "; using the defaults"
+        keep = "keeping the current options" if fallback else "using the defaults"
+        message = f"{describe_validation_error(source, exc)}; {keep}"
         log.warning("%s", message)
         ls.show_error(message)
-        return ServerOptions()
+        return fallback or ServerOptions()
 
 
 async def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
@@ -760,10 +772,40 @@ async def initialized(ls: TracerServer, params: types.InitializedParams) -> None
     ls.restart_background()
 
 
+async def _pull_settings(ls: TracerServer) -> Any:
+    """Ask a pull-model client (settings: null) for our section; None when it cannot say."""
+    workspace = ls.client_capabilities.workspace
+    if not (workspace and workspace.configuration):
+        return None
+    try:
+        items = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(
+                    items=[types.ConfigurationItem(section=SETTINGS_SECTIONS[0])]
+                )
+            ),
+            timeout=10,
+        )
+    except Exception as exc:
+        log.warning("could not read the configuration from the client: %s", exc)
+        return None
+    return items[0] if items else None
+
+
 async def did_change_configuration(
     ls: TracerServer, params: types.DidChangeConfigurationParams
 ) -> None:
-    options = read_options(ls, params.settings, "workspace/didChangeConfiguration")
+    """Apply changed settings. Keys not sent keep their current value (send null to reset)."""
+    source = "workspace/didChangeConfiguration"
+    raw = _section(params.settings)
+    if not raw:
+        raw = await _pull_settings(ls)
+    if not isinstance(raw, dict) or not raw:
+        if raw not in (None, {}):
+            read_options(ls, raw, source, fallback=ls.options)  # reports the bad value
+        return
+    merged = {**ls.options.model_dump(by_alias=True, exclude_unset=True), **raw}
+    options = read_options(ls, merged, source, fallback=ls.options)
     if options == ls.options and ls._tracer is not None:
         return
     log.info("configuration changed; reopening the archive")

@@ -90,12 +90,15 @@ class TracerClient(LanguageClient):
     def on_log(self, params: types.LogMessageParams) -> None:
         self._logged.set()
 
-    async def wait_for_log(self, text: str, timeout: float = WAIT) -> types.LogMessageParams:
-        """The first window/logMessage so far or later that contains ``text``."""
+    async def wait_for_log(
+        self, text: str, timeout: float = WAIT, start: int = 0
+    ) -> types.LogMessageParams:
+        """The first window/logMessage from index ``start`` on (so far or later) containing
+        ``text``."""
 
         async def scan() -> types.LogMessageParams:
             while True:
-                for params in self.log_messages:
+                for params in self.log_messages[start:]:
                     if text in params.message:
                         return params
                 self._logged.clear()
@@ -183,7 +186,8 @@ CONFIG = ClientServerConfig(
 )
 
 CAPABILITIES = types.ClientCapabilities(
-    window=types.WindowClientCapabilities(work_done_progress=True)
+    window=types.WindowClientCapabilities(work_done_progress=True),
+    workspace=types.WorkspaceClientCapabilities(configuration=True),
 )
 
 
