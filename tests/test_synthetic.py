@@ -144,6 +144,7 @@ def test_rich_session_counts_match_the_file(rich: GeneratedSession) -> None:
     assert types["file-history-snapshot"] > 0
     assert types["ai-title"] >= 1
     assert types["custom-title"] == 1
+    assert types["queue-operation"] >= 1
     subtypes = Counter(e.get("subtype") for e in good if e["type"] == "system")
     assert subtypes["turn_duration"] > 0 and subtypes["compact_boundary"] == 1
     kinds = Counter(e["data"]["type"] for e in good if e["type"] == "progress")
@@ -323,6 +324,25 @@ def test_append_lines_continues_the_session(tmp_path: Path) -> None:
     assert all(e["parentUuid"] in by_uuid for e in new_dag)
 
 
+def test_append_finds_its_anchor_behind_a_multi_megabyte_last_line(tmp_path: Path) -> None:
+    gs = generate_session(tmp_path, messages=20, seed=4)
+    good, _bad, _tail = read_lines(gs.path)
+    last = [e for e in good if e["type"] in MESSAGE_TYPES][-1]
+    huge = {
+        "type": "file-history-snapshot",
+        "messageId": last["uuid"],
+        "snapshot": {"trackedFileBackups": {"big.bin": "x" * 3_000_000}, "timestamp": None},
+        "isSnapshotUpdate": True,
+    }
+    with gs.path.open("ab") as fh:
+        fh.write(json.dumps(huge).encode() + b"\n")
+    assert append_lines(gs.path, 4, seed=0) == 4
+    after, _bad, _tail = read_lines(gs.path)
+    new_dag = [e for e in after[len(good) + 1 :] if e["type"] in MESSAGE_TYPES]
+    assert len(new_dag) == 4 and new_dag[0]["parentUuid"] == last["uuid"]
+    assert new_dag[0]["timestamp"] > last["timestamp"]
+
+
 def test_archive_layout_counts_and_mtimes(tmp_path: Path) -> None:
     out = generate_archive(tmp_path, sessions=14, messages_per_session=(10, 40), projects=5, seed=4)
     assert len(out) == 14
@@ -379,3 +399,6 @@ def test_cli_session_and_archive(tmp_path: Path, capsys: pytest.CaptureFixture[s
     report = json.loads(capsys.readouterr().out)
     assert report["sessions"] == 3 and report["message_lines"] >= 45
     assert len(list((tmp_path / "a" / "projects").glob("*/*.jsonl"))) == 3
+    session_file = next((tmp_path / "a" / "projects").glob("*/*.jsonl"))
+    assert main(["append", str(session_file), "--lines", "6", "--seed", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["appended"] == 6

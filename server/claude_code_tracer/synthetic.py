@@ -481,6 +481,7 @@ class _Convo:
         self.last_prompt: str | None = None
         self.in_damage = False
         self.in_turn = False
+        self.queue_ops = 0
 
     # -- budget --------------------------------------------------------------------------------
     def left(self) -> int:
@@ -735,6 +736,7 @@ class _Convo:
             "timestamp": self.tick(1, 30),
             "sessionId": self.sid,
         }
+        self.queue_ops += 1
         if operation == "enqueue":
             obj["content"] = _fill(self.r, self.r.choice(_PROMPTS), self.files)
         self.put(obj, counted=False)
@@ -1273,7 +1275,8 @@ class _Convo:
         for _ in range(rounds):
             if not self.tool_round():
                 break
-        if not self.queued and r.random() < 0.05:
+        steer = r.random() < 0.05 or (self.turns == 2 and not self.sidechain and not self.queue_ops)
+        if not self.queued and steer:  # a prompt typed while Claude works, picked up next turn
             self.queue("enqueue")
             self.queued = True
         self.final_response()
@@ -1523,9 +1526,9 @@ def _tail_state(path: Path) -> _TailState:
                     continue
                 if not isinstance(obj, dict):
                     continue
-                ts = obj.get("timestamp")
-                if isinstance(ts, str) and last_ms < 0:
-                    last_ms = _parse_iso_ms(ts)
+                ts = obj.get("timestamp") or (obj.get("snapshot") or {}).get("timestamp")
+                if isinstance(ts, str):
+                    last_ms = max(last_ms, _parse_iso_ms(ts))
                 if model is None and obj.get("type") == "assistant":
                     model = (obj.get("message") or {}).get("model")
                 if found is None and isinstance(obj.get("uuid"), str) and "sessionId" in obj:
