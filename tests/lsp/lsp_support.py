@@ -11,6 +11,7 @@ The client differs from pytest-lsp's default in three ways:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 from collections.abc import Callable
@@ -215,3 +216,37 @@ async def page_all(client: TracerClient, params: dict[str, Any], limit: int) -> 
             return messages
         assert page["nextCursor"], page
         cursor = page["nextCursor"]
+
+
+_tokens = itertools.count(1)
+
+
+async def stream_all(
+    client: TracerClient, params: dict[str, Any], batch: int, limit: int = 500
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Stream a whole session (following nextCursor); returns the messages and the responses."""
+    messages: list[Any] = []
+    responses: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        token = f"partial-{next(_tokens)}"
+        client.expect_partials(token)
+        response = await client.request(
+            "messages/stream",
+            {
+                **params,
+                "cursor": cursor,
+                "limit": limit,
+                "batchSize": batch,
+                "partialResultToken": token,
+            },
+        )
+        batches = client.partials.pop(token)
+        assert all(set(b) == {"messages"} for b in batches)
+        assert all(len(b["messages"]) == batch for b in batches), "full batches before the last"
+        messages.extend(m for b in batches for m in b["messages"])
+        messages.extend(response["messages"])
+        responses.append(response)
+        if not response["hasMore"]:
+            return messages, responses
+        cursor = response["nextCursor"]

@@ -3,47 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .lsp_support import BIG_PROJECT, BIG_SESSION, WAIT, TracerClient, page_all
-
-_tokens = itertools.count(1)
-
-
-async def stream_all(
-    client: TracerClient, params: dict[str, Any], batch: int, limit: int = 500
-) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Stream a whole session (following nextCursor); returns the messages and the responses."""
-    messages: list[Any] = []
-    responses: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        token = f"partial-{next(_tokens)}"
-        client.expect_partials(token)
-        response = await client.request(
-            "messages/stream",
-            {
-                **params,
-                "cursor": cursor,
-                "limit": limit,
-                "batchSize": batch,
-                "partialResultToken": token,
-            },
-        )
-        batches = client.partials.pop(token)
-        assert all(set(b) == {"messages"} for b in batches)
-        assert all(len(b["messages"]) == batch for b in batches), "full batches before the last"
-        messages.extend(m for b in batches for m in b["messages"])
-        messages.extend(response["messages"])
-        responses.append(response)
-        if not response["hasMore"]:
-            return messages, responses
-        cursor = response["nextCursor"]
+from .lsp_support import BIG_PROJECT, BIG_SESSION, WAIT, TracerClient, page_all, stream_all
 
 
 @pytest.mark.parametrize(
