@@ -31,6 +31,7 @@ from pygls.exceptions import (
     JsonRpcException,
     JsonRpcInternalError,
     JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
     JsonRpcRequestCancelled,
     JsonRpcServerNotInitialized,
 )
@@ -123,6 +124,15 @@ class TracerProtocol(LanguageServerProtocol):
             # A nested object that merely looks like a message (or a broken notification): keep
             # the dict; the outer message, if any, goes on being parsed.
             return data
+
+    def handle_message(self, message: Any) -> None:
+        # pygls drops requests after `shutdown` without an answer; the spec wants InvalidRequest.
+        if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
+            if message.method != types.EXIT:
+                error = JsonRpcInvalidRequest(f"{message.method}: the server has been shut down")
+                self._send_response(message.id, error=error.to_response_error())
+                return
+        super().handle_message(message)
 
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
         if method_name == _MALFORMED:
@@ -231,7 +241,7 @@ class TracerServer(LanguageServer):
         self._watch_task: asyncio.Task[None] | None = None
         self._watch_stop: asyncio.Event | None = None
         self._sweep_task: asyncio.Task[None] | None = None
-        self._initialized = False
+        self._initialized = False  # the client sent `initialized`: background tasks may start
         self._shut_down = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self._log_handler: _ClientLogHandler | None = None
@@ -246,15 +256,18 @@ class TracerServer(LanguageServer):
             max_loaded_bytes=options.max_loaded_bytes,
         )
 
-    async def apply_options(self, options: ServerOptions) -> None:
-        """Open a tracer for the options; the previous one is closed once its requests finish."""
+    def open_tracer(self, options: ServerOptions) -> Tracer | None:
+        """A tracer for the options, or None (reported to the user) when it cannot be opened."""
         try:
-            tracer = await self.run(Tracer, self.tracer_options(options))
+            return Tracer(self.tracer_options(options))
         except Exception as exc:
             self._tracer_error = f"cannot open the session archive: {exc}"
             log.error("%s", self._tracer_error, exc_info=not isinstance(exc, TracerError))
             self.show_error(self._tracer_error)
-            return
+            return None
+
+    def install_tracer(self, tracer: Tracer, options: ServerOptions) -> None:
+        """Serve from ``tracer``; the previous one is closed once its requests finish."""
         old, self._tracer, self.options, self._tracer_error = self._tracer, tracer, options, None
         if old is not None:
             self._retire(old)
@@ -266,16 +279,25 @@ class TracerServer(LanguageServer):
         if self._initialized:
             self.restart_background()
 
+    async def apply_options(self, options: ServerOptions) -> None:
+        """Reopen for new options off the event loop; the old tracer serves until then."""
+        tracer = await self.run(self.open_tracer, options)
+        if tracer is not None and not self._shut_down:
+            self.install_tracer(tracer, options)
+        elif tracer is not None:
+            self._close_soon(tracer)
+
     @contextlib.contextmanager
     def using_tracer(self, method: str) -> Iterator[Tracer]:
         tracer = self._tracer
         if tracer is None:
-            if not self._initialized and self._tracer_error is None:
-                raise JsonRpcServerNotInitialized(f"{method}: the server is not initialized yet")
-            raise JsonRpcException(
-                message=f"{method}: {self._tracer_error or 'the server has shut down'}",
-                code=REQUEST_FAILED,
-            )
+            if self._shut_down:
+                raise JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+            if self._tracer_error is not None:
+                raise JsonRpcException(
+                    message=f"{method}: {self._tracer_error}", code=REQUEST_FAILED
+                )
+            raise JsonRpcServerNotInitialized(f"{method}: the server is not initialized yet")
         self._users[id(tracer)] = self._users.get(id(tracer), 0) + 1
         try:
             yield tracer
@@ -760,11 +782,17 @@ def read_options(
         return fallback or ServerOptions()
 
 
-async def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
+def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
+    # Synchronous on purpose: no request is handled before the tracer exists (opening it is
+    # quick: DuckDB in memory plus the catalog file).
     ls.loop = asyncio.get_running_loop()
     ls.install_log_handler()
     options = read_options(ls, params.initialization_options, "initializationOptions")
-    await ls.apply_options(options)
+    tracer = ls.open_tracer(options)
+    if tracer is not None:
+        ls.install_tracer(tracer, options)
+    else:
+        ls.options = options
 
 
 async def initialized(ls: TracerServer, params: types.InitializedParams) -> None:

@@ -3,12 +3,15 @@ while the archive is indexed, and the idle sweep."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
-from .lsp_support import CONFIG, SMALL_SESSION, TracerClient, init_params
+from .lsp_support import CONFIG, SMALL_SESSION, WAIT, TracerClient, init_params
 
 
 @pytest_lsp.fixture(config=CONFIG)
@@ -129,3 +132,24 @@ async def test_idle_sessions_are_released_after_the_ttl(short_ttl_client: Tracer
     await client.wait_for_log("released 1 session(s) idle", timeout=15)
     again = await client.request("messages/page", {"sessionId": SMALL_SESSION, "limit": 5})
     assert again == first
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def closing_client(lsp_client: TracerClient, projects: Path, tmp_path: Path):
+    """The test itself sends shutdown; teardown only sends exit."""
+    await lsp_client.initialize_session(init_params(projects, tmp_path / "cache"))
+    yield
+    lsp_client.exit(None)
+    await asyncio.wait_for(lsp_client._server.wait(), WAIT)  # type: ignore[union-attr]
+    assert lsp_client._server.returncode == 0  # type: ignore[union-attr]
+
+
+async def test_requests_after_shutdown_are_refused_not_dropped(
+    closing_client: TracerClient,
+) -> None:
+    client = closing_client
+    assert await client.request("messages/page", {"sessionId": SMALL_SESSION, "limit": 1})
+    await asyncio.wait_for(client.shutdown_async(None), WAIT)
+    with pytest.raises(JsonRpcException) as raised:
+        await client.request("sessions/list", {})
+    assert raised.value.code == -32600
