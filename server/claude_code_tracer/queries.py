@@ -1,7 +1,8 @@
 """SQL for pages, counts and per-session statistics.
 
 Each message kind lives in its own table, so a page query is a UNION ALL of one CTE per requested
-kind. Every filter, the keyset condition and the LIMIT go inside each CTE, before the union: kinds
+kind, ordered by (timestamp, seq): seq is the order of the lines in the files, so lines written in
+the same millisecond (the parts of one split assistant message) keep their file order. Every filter, the keyset condition and the LIMIT go inside each CTE, before the union: kinds
 that were not asked for are never scanned and each branch hands the union at most ``limit + 1``
 rows. Values are always bound parameters; the only identifiers spliced into SQL are table names
 that the store made itself (checked against ``TABLE_NAME``).
@@ -43,7 +44,6 @@ SUMMARY_COLUMNS = (
     "cache_read_tokens",
     "cache_creation_tokens",
 )
-_SELECT = ", ".join(SUMMARY_COLUMNS)
 # Only these kinds can carry tool names; a tool filter never needs to scan the others.
 TOOL_KINDS = frozenset({Kind.ASSISTANT, Kind.TOOL_RESULT})
 
@@ -91,15 +91,17 @@ def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
 def page_query(
     tables: dict[Kind, str], flt: MessageFilter, after: PageKey | None, limit: int
 ) -> tuple[str, list[Any]] | None:
-    """A page of summaries: ``limit`` rows after ``after`` in (ts, uuid, seq) order.
+    """The (ts, seq) keys of a page: ``limit`` rows after ``after`` in (ts, seq) order.
 
-    ``tables`` holds the session's non-empty kind tables; None means nothing can match."""
+    Narrow on purpose: the per-kind CTEs carry two fixed-width columns through their top-N and
+    the union; the page's summaries are then taken by seq (``SessionStore.summaries``), which
+    costs the same at any depth. ``tables`` holds the session's non-empty kind tables; None means
+    that nothing can match."""
     kinds = kinds_to_scan(flt, tables)
     conds, fparams = filter_conditions(flt)
     if after is not None:
-        # The plain ts bound lets DuckDB skip row groups by their min/max before the row compare.
-        conds = [*conds, "ts >= ?", "(ts, uuid, seq) > (?, ?, ?)"]
-        fparams = [*fparams, after.ts, after.ts, after.uuid, after.seq]
+        conds = [*conds, "(ts, seq) > (?, ?)"]
+        fparams = [*fparams, after.ts, after.seq]
     where = " AND ".join(conds) if conds else "TRUE"
     if not kinds:
         return None
@@ -107,15 +109,40 @@ def page_query(
     params: list[Any] = []
     for kind in kinds:
         ctes.append(
-            f"k_{kind.value} AS (SELECT {_SELECT} FROM {_table(tables, kind)} "
-            f"WHERE {where} ORDER BY ts, uuid, seq LIMIT ?)"
+            f"k_{kind.value} AS (SELECT ts, seq FROM {_table(tables, kind)} "
+            f"WHERE {where} ORDER BY ts, seq LIMIT ?)"
         )
         params.extend(fparams)
         params.append(limit)
     union = " UNION ALL ".join(f"SELECT * FROM k_{k.value}" for k in kinds)
-    sql = f"WITH {', '.join(ctes)} SELECT * FROM ({union}) ORDER BY ts, uuid, seq LIMIT ?"
+    sql = f"WITH {', '.join(ctes)} SELECT seq FROM ({union}) ORDER BY ts, seq LIMIT ?"
     params.append(limit)
     return sql, params
+
+
+def after_union_page_query(
+    tables: dict[Kind, str], flt: MessageFilter, after: PageKey | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The same page, filtered after the union of every kind: the naive plan, kept so the
+    benchmark can measure what pushing filters down saves."""
+    conds, fparams = filter_conditions(flt)
+    if flt.kinds:
+        conds.append("list_contains(?, kind)")
+        fparams.append([k.value for k in flt.kinds])
+    if after is not None:
+        conds.append("(ts, seq) > (?, ?)")
+        fparams.extend([after.ts, after.seq])
+    where = " AND ".join(conds) if conds else "TRUE"
+    union = " UNION ALL ".join(
+        f"SELECT ts, seq, kind, is_sidechain, agent_id, tool_names, is_error, search "
+        f"FROM {_table(tables, k)}"
+        for k in ALL_KINDS
+        if k in tables
+    )
+    return (
+        f"SELECT seq FROM ({union}) WHERE {where} ORDER BY ts, seq LIMIT ?",
+        [*fparams, limit],
+    )
 
 
 def count_query(tables: dict[Kind, str], flt: MessageFilter) -> tuple[str, list[Any]]:
@@ -131,7 +158,7 @@ def count_query(tables: dict[Kind, str], flt: MessageFilter) -> tuple[str, list[
 def all_rows_union(
     tables: dict[Kind, str],
     where: str,
-    columns: str = _SELECT,
+    columns: str,
     kinds: tuple[Kind, ...] = ALL_KINDS,
 ) -> str:
     """Rows of several kinds under one fixed condition (used by lookups and statistics)."""
@@ -140,56 +167,35 @@ def all_rows_union(
     )
 
 
-def row_to_summary(row: tuple[Any, ...], file_names: list[str]) -> MessageSummary:
-    (
-        _seq,
-        file_id,
-        line,
-        _offset,
-        _length,
-        uuid,
-        parent_uuid,
-        kind,
-        subtype,
-        ts,
-        is_sidechain,
-        agent_id,
-        spawned,
-        model,
-        message_id,
-        tool_names,
-        tool_use_ids,
-        is_error,
-        preview,
-        tin,
-        tout,
-        tcr,
-        tcc,
-    ) = row
+def row_to_summary(row: dict[str, Any], file_names: list[str]) -> MessageSummary:
+    """A summary from one row of the session's summary table (see ``SUMMARY_COLUMNS``)."""
+    tin, tout = row["input_tokens"], row["output_tokens"]
+    tcr, tcc = row["cache_read_tokens"], row["cache_creation_tokens"]
     tokens = None
     if tin or tout or tcr or tcc:
         tokens = Tokens(input=tin, output=tout, cache_read=tcr, cache_creation=tcc)
+    file_id = row["file_id"]
     return MessageSummary(
-        uuid=uuid,
-        parent_uuid=parent_uuid,
-        kind=Kind(kind),
-        subtype=subtype,
-        timestamp=ts,
-        preview=preview,
-        model=model,
-        tool_names=list(tool_names or []),
-        tool_use_ids=list(tool_use_ids or []),
-        is_error=bool(is_error),
-        is_sidechain=bool(is_sidechain),
-        agent_id=agent_id,
-        spawned_agent_id=spawned,
-        message_id=message_id,
+        uuid=row["uuid"],
+        parent_uuid=row["parent_uuid"],
+        kind=Kind(row["kind"]),
+        subtype=row["subtype"],
+        timestamp=row["ts"],
+        preview=row["preview"],
+        model=row["model"],
+        tool_names=row["tool_names"] or [],
+        tool_use_ids=row["tool_use_ids"] or [],
+        is_error=bool(row["is_error"]),
+        is_sidechain=bool(row["is_sidechain"]),
+        agent_id=row["agent_id"],
+        spawned_agent_id=row["spawned_agent_id"],
+        message_id=row["message_id"],
         tokens=tokens,
-        line=line,
+        line=row["line"],
         file=file_names[file_id] if file_id < len(file_names) else str(file_id),
     )
 
 
-def row_key(row: tuple[Any, ...]) -> PageKey:
-    ts: datetime = row[9]
-    return PageKey(ts=ts, uuid=row[5], seq=row[0])
+def row_key(row: dict[str, Any]) -> PageKey:
+    ts: datetime = row["ts"]
+    return PageKey(ts=ts, uuid=row["uuid"], seq=row["seq"])

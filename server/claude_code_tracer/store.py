@@ -9,6 +9,8 @@ expire after a TTL, and an LRU bound on the bytes loaded evicts the least recent
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import itertools
 import os
@@ -23,7 +25,7 @@ import pyarrow as pa
 
 from .errors import SessionNotFound, SourceUnavailable
 from .models import ALL_KINDS, Kind
-from .queries import TABLE_NAME
+from .queries import SUMMARY_COLUMNS, TABLE_NAME
 from .transcripts import (
     COLUMNS,
     FileState,
@@ -70,16 +72,18 @@ TABLE_DDL = """(
     uuid VARCHAR, parent_uuid VARCHAR, kind VARCHAR, subtype VARCHAR, ts TIMESTAMP,
     is_sidechain BOOLEAN, agent_id VARCHAR, spawned_agent_id VARCHAR, model VARCHAR,
     message_id VARCHAR, tool_names VARCHAR[], tool_use_ids VARCHAR[], is_error BOOLEAN,
-    preview VARCHAR, search VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+    search VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
     cache_read_tokens BIGINT, cache_creation_tokens BIGINT)"""
 
-_INSERT_SELECT = ", ".join(
-    "COALESCE(TRY_CAST(ts AS TIMESTAMP), TIMESTAMP '1970-01-01')" if c == "ts" else c
-    for c in COLUMNS
-)
+_TS = "COALESCE(TRY_CAST(ts AS TIMESTAMP), TIMESTAMP '1970-01-01') AS ts"
+# DuckDB holds what filters, sorts and statistics need; display-only text stays out of it.
+_INSERT_SELECT = ", ".join(_TS if c == "ts" else c for c in COLUMNS if c != "preview")
+# The summary table (Arrow, indexed by seq) holds what a page shows.
+_SUMMARY_SELECT = ", ".join(_TS if c == "ts" else c for c in SUMMARY_COLUMNS)
 
 Progress = Callable[[int, int], None]
 FileIdentity = tuple[int, int, int]  # (size, mtime_ns, inode)
+_EMPTY_SUMMARIES = pa.table({c: pa.array([], pa.null()) for c in SUMMARY_COLUMNS})
 
 
 class Database:
@@ -115,6 +119,26 @@ class Database:
         self.con.close()
 
 
+def _libc_trim() -> Callable[[], object] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], object] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return lambda: trim(0)
+
+
+_TRIM = _libc_trim()
+
+
+def release_free_memory() -> None:
+    """Hand the parse's freed heap back to the OS (glibc keeps it otherwise, and the server's
+    resident size would stay at the peak of its largest parse)."""
+    pa.default_memory_pool().release_unused()
+    if _TRIM is not None:
+        _TRIM()
+
+
 def identity(st: os.stat_result) -> FileIdentity:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
@@ -125,6 +149,31 @@ class LoadedFile:
     agent_id: str | None
     state: FileState = field(default_factory=FileState)
     ident: FileIdentity = (0, 0, 0)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A consistent snapshot of a loaded session for one request: its tables and its summary
+    table change together on a refresh, so a request never mixes two versions."""
+
+    files: SessionFiles
+    tables: dict[Kind, str]
+    present: dict[Kind, str]
+    summaries: pa.Table
+    paths: tuple[Path, ...]
+    identity: tuple[tuple[str, FileIdentity], ...]
+    malformed: int
+
+    @property
+    def file_names(self) -> list[str]:
+        return ["session" if i == 0 else p.name for i, p in enumerate(self.paths)]
+
+    def take(self, seqs: list[int]) -> list[dict[str, object]]:
+        """Summary rows by seq (= row index), in the order asked: O(len(seqs)) at any depth."""
+        if not seqs:
+            return []
+        rows: list[dict[str, object]] = self.summaries.take(pa.array(seqs, pa.int64())).to_pylist()
+        return rows
 
 
 class LoadedSession:
@@ -139,30 +188,29 @@ class LoadedSession:
         self.loaded = False
         self.tables: dict[Kind, str] = {}
         self.counts: dict[Kind, int] = {}
+        self.summary_chunks: list[pa.Table] = []
         self.parser = Parser()
         self.loaded_files: list[LoadedFile] = []
         self.last_used = time.monotonic()
-        self.version = 0  # bumped on every change of content; part of the result-cache key
-
-    @property
-    def present(self) -> dict[Kind, str]:
-        """The kind tables that hold rows: queries never touch the empty ones."""
-        return {k: t for k, t in self.tables.items() if self.counts.get(k)}
+        self.view: SessionView | None = None
 
     @property
     def bytes_loaded(self) -> int:
         return sum(f.state.offset for f in self.loaded_files)
 
-    @property
-    def file_names(self) -> list[str]:
-        return ["session" if i == 0 else f.path.name for i, f in enumerate(self.loaded_files)]
-
-    @property
-    def malformed(self) -> int:
-        return sum(f.state.malformed + int(f.state.torn_tail) for f in self.loaded_files)
-
-    def path_of(self, file_id: int) -> Path:
-        return self.loaded_files[file_id].path
+    def make_view(self) -> SessionView:
+        if len(self.summary_chunks) > 1:
+            self.summary_chunks = [pa.concat_tables(self.summary_chunks).combine_chunks()]
+        summaries = self.summary_chunks[0] if self.summary_chunks else _EMPTY_SUMMARIES
+        return SessionView(
+            files=self.files,
+            tables=dict(self.tables),
+            present={k: t for k, t in self.tables.items() if self.counts.get(k)},
+            summaries=summaries,
+            paths=tuple(f.path for f in self.loaded_files),
+            identity=tuple((str(f.path), f.ident) for f in self.loaded_files),
+            malformed=sum(f.state.malformed + int(f.state.torn_tail) for f in self.loaded_files),
+        )
 
 
 class SessionStore:
@@ -183,7 +231,7 @@ class SessionStore:
         self.append_parses = 0
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def acquire(self, files: SessionFiles, progress: Progress | None = None) -> LoadedSession:
+    def acquire(self, files: SessionFiles, progress: Progress | None = None) -> SessionView:
         """The session's tables, loaded or refreshed as needed. Concurrent callers for one session
         wait on its lock, so its files are parsed once."""
         with self._lock:
@@ -196,9 +244,12 @@ class SessionStore:
                 self._full_load(sess, files, progress)
             else:
                 self._refresh(sess, progress)
+            if sess.view is None:
+                sess.view = sess.make_view()
+            view = sess.view
             sess.last_used = self.clock()
         self._evict_over_budget(keep=sess)
-        return sess
+        return view
 
     def is_fresh(self, files: SessionFiles) -> bool:
         """True when the session is loaded and no file changed (a stat per file, no parse)."""
@@ -247,6 +298,8 @@ class SessionStore:
                     del self._sessions[sess.files.main]
             self._drop_tables(sess.tables)
             sess.tables = {}
+            sess.summary_chunks = []
+            sess.view = None
             sess.loaded = False
         return True
 
@@ -282,6 +335,8 @@ class SessionStore:
     ) -> None:
         old_tables = sess.tables
         sess.counts = {}
+        sess.summary_chunks = []
+        sess.view = None
         sess.parser = Parser()
         sess.loaded_files = []
         tables = self._new_tables(sess)
@@ -293,7 +348,6 @@ class SessionStore:
         sess.tables = tables
         sess.files = files
         sess.loaded = True
-        sess.version += 1
         self.full_parses += 1
         if old_tables:
             self._drop_tables(old_tables)
@@ -345,19 +399,23 @@ class SessionStore:
                 if progress is not None:
                     progress(min(total, base + n), total)
 
+            def flush(rows: RowBuffer) -> None:
+                self._insert(sess, tables, rows)
+                rows.clear()
+
             try:
-                done += sess.parser.parse_file(lf.path, file_id, lf.state, buf, lf.agent_id, report)
+                done += sess.parser.parse_file(
+                    lf.path, file_id, lf.state, buf, lf.agent_id, report, flush
+                )
             except FileNotFoundError as exc:
                 if file_id == 0:
                     raise SessionNotFound(f"session file {lf.path.name} vanished") from exc
                 continue
             except OSError as exc:
                 raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
-            if len(buf) >= 200_000:
-                self._insert(sess, tables, buf)
-                buf = RowBuffer()
         if len(buf):
             self._insert(sess, tables, buf)
+        release_free_memory()
         if progress is not None:
             progress(total, total)
 
@@ -367,6 +425,10 @@ class SessionStore:
         view = f"batch_{threading.get_ident()}"
         cur.register(view, batch)
         try:
+            # The summaries first: a reader that sees a row in DuckDB always finds its summary.
+            summary = cur.sql(f"SELECT {_SUMMARY_SELECT} FROM {view} ORDER BY seq")
+            sess.summary_chunks.append(summary.to_arrow_table())
+            sess.view = None
             present: dict[str, int] = {}
             for kind_name in buf.cols["kind"]:
                 present[kind_name] = present.get(kind_name, 0) + 1
@@ -391,6 +453,8 @@ class SessionStore:
                 if lf is sess.loaded_files[0]:
                     self._drop_tables(sess.tables)
                     sess.tables = {}
+                    sess.summary_chunks = []
+                    sess.view = None
                     sess.loaded = False
                     raise SessionNotFound(f"session file {lf.path.name} was deleted") from None
                 continue
@@ -419,7 +483,7 @@ class SessionStore:
         if not todo:
             return
         self._parse_into(sess, sess.tables, todo, progress)
-        sess.version += 1
+        sess.view = None
         self.append_parses += 1
 
     @staticmethod

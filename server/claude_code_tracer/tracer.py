@@ -42,7 +42,7 @@ from .models import (
     ToolStat,
 )
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
-from .store import Database, LoadedSession, SessionStore
+from .store import Database, SessionStore, SessionView
 from .transcripts import (
     SessionFiles,
     default_roots,
@@ -121,7 +121,7 @@ class Tracer:
     def _files(self, ref: SessionRef) -> SessionFiles:
         return resolve_session(self._roots, ref.session_id, ref.project)
 
-    def _session(self, ref: SessionRef, progress: ProgressFn | None = None) -> LoadedSession:
+    def _session(self, ref: SessionRef, progress: ProgressFn | None = None) -> SessionView:
         return self.store.acquire(self._files(ref), progress)
 
     def ensure_loaded(self, ref: SessionRef, progress: ProgressFn | None = None) -> bool:
@@ -158,7 +158,7 @@ class Tracer:
             yield MessagesPage(messages=part.messages, has_more=True)
             cursor = part.next_cursor
 
-    def _with_retry(self, ref: SessionRef, run: Callable[[LoadedSession], Any]) -> Any:
+    def _with_retry(self, ref: SessionRef, run: Callable[[SessionView], Any]) -> Any:
         # A concurrent full reload may replace the session's tables between acquire and query:
         # the second attempt sees the new ones.
         for attempt in (1, 2):
@@ -170,19 +170,19 @@ class Tracer:
                     raise
         raise AssertionError("unreachable")
 
-    def _count(self, sess: LoadedSession, flt: MessageFilter) -> int:
+    def _count(self, sess: SessionView, flt: MessageFilter) -> int:
         sql, args = count_query(sess.present, flt)
         row = self.db.cursor().execute(sql, args).fetchall()[0]
         return int(row[0])
 
-    def _page(self, sess: LoadedSession, params: MessagesPageParams, count: bool) -> MessagesPage:
+    def _page(self, sess: SessionView, params: MessagesPageParams, count: bool) -> MessagesPage:
         scope = f"{sess.files.project}/{sess.files.session_id}"
         fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
         after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
         query = page_query(sess.present, params.filter, after, params.limit + 1)
-        rows = self.db.cursor().execute(*query).fetchall() if query else []
-        has_more = len(rows) > params.limit
-        rows = rows[: params.limit]
+        seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
+        has_more = len(seqs) > params.limit
+        rows = sess.take(seqs[: params.limit])
         names = sess.file_names
         messages = [row_to_summary(r, names) for r in rows]
         if params.expand and rows:
@@ -198,15 +198,15 @@ class Tracer:
             messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
         )
 
-    def _entries(self, sess: LoadedSession, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    def _entries(self, sess: SessionView, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for row in rows:
-            file_id, offset, length = row[1], row[3], row[4]
+            path = sess.paths[row["file_id"]]
             try:
-                out.append(read_entry(sess.path_of(file_id), offset, length))
+                out.append(read_entry(path, row["byte_offset"], row["byte_len"]))
             except (OSError, ValueError) as exc:
                 raise SourceUnavailable(
-                    f"cannot read message {row[5]} from {sess.path_of(file_id).name}: {exc}"
+                    f"cannot read message {row['uuid']} from {path.name}: {exc}"
                 ) from exc
         return out
 
@@ -214,30 +214,33 @@ class Tracer:
     def get_message(self, params: MessageGetParams) -> MessageDetail:
         return self._with_retry(params, lambda sess: self._get(sess, params))
 
-    def _get(self, sess: LoadedSession, params: MessageGetParams) -> MessageDetail:
+    def _get(self, sess: SessionView, params: MessageGetParams) -> MessageDetail:
         cur = self.db.cursor()
         present = sess.present
-        rows = []
+        seqs: list[Any] = []
         if present:
-            sql = all_rows_union(present, "uuid = ?") + " ORDER BY ts, seq LIMIT 1"
-            rows = cur.execute(sql, [params.uuid] * len(present)).fetchall()
-        if not rows:
+            sql = all_rows_union(present, "uuid = ?", "ts, seq") + " ORDER BY ts, seq LIMIT 1"
+            seqs = cur.execute(sql, [params.uuid] * len(present)).fetchall()
+        if not seqs:
             raise SessionNotFound(f"no message {params.uuid} in session {sess.files.session_id}")
-        detail = self._detail(sess, rows[0])
-        if detail.kind == Kind.ASSISTANT and detail.tool_use_ids:
+        detail = self._detail(sess, sess.take([seqs[0][1]])[0])
+        if detail.kind == Kind.ASSISTANT and detail.tool_use_ids and Kind.TOOL_RESULT in present:
             results = cur.execute(
                 all_rows_union(
-                    {Kind.TOOL_RESULT: sess.tables[Kind.TOOL_RESULT]},
+                    present,
                     "list_has_any(tool_use_ids, ?::VARCHAR[])",
+                    "ts, seq",
                     kinds=(Kind.TOOL_RESULT,),
                 )
                 + " ORDER BY ts, seq",
                 [detail.tool_use_ids],
             ).fetchall()
-            detail.tool_results = [self._detail(sess, r) for r in results]
+            detail.tool_results = [
+                self._detail(sess, r) for r in sess.take([s for _, s in results])
+            ]
         return detail
 
-    def _detail(self, sess: LoadedSession, row: tuple[Any, ...]) -> MessageDetail:
+    def _detail(self, sess: SessionView, row: dict[str, Any]) -> MessageDetail:
         summary = row_to_summary(row, sess.file_names)
         entry = self._entries(sess, [row])[0]
         return MessageDetail(
@@ -245,11 +248,11 @@ class Tracer:
         )
 
     # -- cached statistics -------------------------------------------------------------------------
-    def _cache_key(self, name: str, sess: LoadedSession) -> Hashable:
-        return (name, tuple((str(lf.path), lf.ident) for lf in sess.loaded_files))
+    def _cache_key(self, name: str, sess: SessionView) -> Hashable:
+        return (name, sess.identity)
 
-    def _cached(self, name: str, ref: SessionRef, compute: Callable[[LoadedSession], Any]) -> Any:
-        def run(sess: LoadedSession) -> Any:
+    def _cached(self, name: str, ref: SessionRef, compute: Callable[[SessionView], Any]) -> Any:
+        def run(sess: SessionView) -> Any:
             return self.cache.get_or_compute(self._cache_key(name, sess), lambda: compute(sess))
 
         return self._with_retry(ref, run)
@@ -257,7 +260,7 @@ class Tracer:
     def metrics(self, ref: SessionRef) -> SessionMetrics:
         return self._cached("metrics", ref, self._metrics)
 
-    def _metrics(self, sess: LoadedSession) -> SessionMetrics:
+    def _metrics(self, sess: SessionView) -> SessionMetrics:
         cur = self.db.cursor()
         t = sess.tables
         by_kind = []
@@ -316,7 +319,7 @@ class Tracer:
     def tools(self, ref: SessionRef) -> SessionTools:
         return self._cached("tools", ref, self._tools)
 
-    def _tools(self, sess: LoadedSession) -> SessionTools:
+    def _tools(self, sess: SessionView) -> SessionTools:
         t = sess.tables
         rows = (
             self.db.cursor()
@@ -339,7 +342,7 @@ class Tracer:
     def subagents(self, ref: SessionRef) -> SessionSubagents:
         return self._cached("subagents", ref, self._subagents)
 
-    def _subagents(self, sess: LoadedSession) -> SessionSubagents:
+    def _subagents(self, sess: SessionView) -> SessionSubagents:
         t = sess.tables
         cur = self.db.cursor()
         rows = cur.execute(
@@ -365,7 +368,7 @@ class Tracer:
                 tool_use_id=spawns.get(agent_id),
             )
             if file_id > 0:
-                path = sess.path_of(file_id)
+                path = sess.paths[file_id]
                 info.file = path.name
                 info.layout = (
                     "nested"
@@ -388,7 +391,7 @@ class Tracer:
     def filters(self, ref: SessionRef) -> FilterOptions:
         return self._cached("filters", ref, self._filters)
 
-    def _filters(self, sess: LoadedSession) -> FilterOptions:
+    def _filters(self, sess: SessionView) -> FilterOptions:
         metrics = self.metrics(
             SessionRef(session_id=sess.files.session_id, project=sess.files.project)
         )

@@ -26,7 +26,9 @@ PREVIEW_CHARS = 200
 # 100 MB of tool output does not hold a second copy of itself in memory.
 SEARCH_CHARS = 2000
 # Bytes read per step: bounds the transient memory of a parse of a very large file.
-READ_CHUNK = 8 * 1024 * 1024
+READ_CHUNK = 4 * 1024 * 1024
+# Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
+FLUSH_ROWS = 20_000
 
 METADATA_TYPES = frozenset(
     {
@@ -275,6 +277,10 @@ class RowBuffer:
     def __len__(self) -> int:
         return len(self.cols["seq"])
 
+    def clear(self) -> None:
+        for col in self.cols.values():
+            col.clear()
+
 
 def _text_of(content: Any, limit: int) -> str:
     """Plain text of a content value (string or block list), at most about ``limit`` chars."""
@@ -403,10 +409,12 @@ class Parser:
         out: RowBuffer | None,
         agent_id: str | None = None,
         progress: Any = None,
+        flush: Any = None,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
-        ``out`` None gathers only the metadata (the catalog's cheaper pass)."""
+        ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
+        called between chunks so that rows leave Python memory as the parse goes."""
         read = 0
         with path.open("rb") as fh:
             fh.seek(state.offset)
@@ -426,6 +434,8 @@ class Parser:
                 pending_start += consumed
                 read += consumed
                 pending = data[consumed:]
+                if flush is not None and out is not None and len(out) >= FLUSH_ROWS:
+                    flush(out)
                 if progress is not None:
                     progress(read)
             state.offset = pending_start

@@ -64,7 +64,8 @@ def _plain(content: Any) -> str:
 
 
 def read_rows(files: list[Path]) -> list[Row]:
-    """Every message row of a session's files, in the core's documented order."""
+    """Every message row of a session's files, in the core's documented order: by timestamp,
+    then by position in the files (main file first, then subagent files)."""
     rows: list[Row] = []
     names: dict[str, str] = {}
     order = 0
@@ -128,7 +129,7 @@ def read_rows(files: list[Path]) -> list[Row]:
                         "hook_non_blocking_error",
                     )
             rows.append(row)
-    rows.sort(key=lambda r: (r.ts, r.uuid, r.order))
+    rows.sort(key=lambda r: (r.ts, r.order))
     return rows
 
 
