@@ -2,10 +2,11 @@
 
 Each message kind lives in its own table, so a page query is a UNION ALL of one CTE per requested
 kind, ordered by (timestamp, seq): seq is the order of the lines in the files, so lines written in
-the same millisecond (the parts of one split assistant message) keep their file order. Every filter, the keyset condition and the LIMIT go inside each CTE, before the union: kinds
-that were not asked for are never scanned and each branch hands the union at most ``limit + 1``
-rows. Values are always bound parameters; the only identifiers spliced into SQL are table names
-that the store made itself (checked against ``TABLE_NAME``).
+the same millisecond (the parts of one split assistant message) keep their file order. Every
+filter, the keyset condition and the LIMIT go inside each CTE, before the union: kinds that were
+not asked for are never scanned and each branch hands the union at most ``limit + 1`` rows.
+Values are always bound parameters; the only identifiers spliced into SQL are table names that
+the store made itself (checked against ``TABLE_NAME``).
 """
 
 from __future__ import annotations
