@@ -256,15 +256,10 @@ class TracerServer(LanguageServer):
             max_loaded_bytes=options.max_loaded_bytes,
         )
 
-    def open_tracer(self, options: ServerOptions) -> Tracer | None:
-        """A tracer for the options, or None (reported to the user) when it cannot be opened."""
-        try:
-            return Tracer(self.tracer_options(options))
-        except Exception as exc:
-            self._tracer_error = f"cannot open the session archive: {exc}"
-            log.error("%s", self._tracer_error, exc_info=not isinstance(exc, TracerError))
-            self.show_error(self._tracer_error)
-            return None
+    def open_failed(self, exc: Exception) -> None:
+        self._tracer_error = f"cannot open the session archive: {exc}"
+        log.error("%s", self._tracer_error, exc_info=not isinstance(exc, TracerError))
+        self.show_error(self._tracer_error)
 
     def install_tracer(self, tracer: Tracer, options: ServerOptions) -> None:
         """Serve from ``tracer``; the previous one is closed once its requests finish."""
@@ -281,14 +276,18 @@ class TracerServer(LanguageServer):
 
     async def apply_options(self, options: ServerOptions) -> None:
         """Reopen for new options off the event loop; the old tracer serves until then."""
-        tracer = await self.run(self.open_tracer, options)
-        if tracer is not None and not self._shut_down:
-            self.install_tracer(tracer, options)
-        elif tracer is not None:
+        try:
+            tracer = await self.run(Tracer, self.tracer_options(options))
+        except Exception as exc:
+            self.open_failed(exc)
+            return
+        if self._shut_down:
             self._close_soon(tracer)
+        else:
+            self.install_tracer(tracer, options)
 
-    @contextlib.contextmanager
-    def using_tracer(self, method: str) -> Iterator[Tracer]:
+    def acquire(self, method: str) -> Tracer:
+        """The current tracer, counted as in use until ``release`` (loop thread only)."""
         tracer = self._tracer
         if tracer is None:
             if self._shut_down:
@@ -299,15 +298,9 @@ class TracerServer(LanguageServer):
                 )
             raise JsonRpcServerNotInitialized(f"{method}: the server is not initialized yet")
         self._users[id(tracer)] = self._users.get(id(tracer), 0) + 1
-        try:
-            yield tracer
-        finally:
-            self._release(tracer)
+        return tracer
 
-    def hold(self, tracer: Tracer) -> None:
-        self._users[id(tracer)] = self._users.get(id(tracer), 0) + 1
-
-    def _release(self, tracer: Tracer) -> None:
+    def release(self, tracer: Tracer) -> None:
         key = id(tracer)
         left = self._users.get(key, 1) - 1
         if left > 0:
@@ -319,7 +312,7 @@ class TracerServer(LanguageServer):
 
     def release_threadsafe(self, tracer: Tracer) -> None:
         if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._release, tracer)
+            self.loop.call_soon_threadsafe(self.release, tracer)
 
     def _retire(self, tracer: Tracer) -> None:
         if self._users.get(id(tracer)):
@@ -340,6 +333,19 @@ class TracerServer(LanguageServer):
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on a worker thread; a cancel stops the wait at once (the thread finishes)."""
         return await asyncio.wrap_future(self.executor.submit(fn, *args))
+
+    async def call(self, method: str, fn: Callable[[Tracer], T]) -> T:
+        """``fn(tracer)`` on a worker thread. The tracer stays in use until the thread is done,
+        even when the request is cancelled first, so a reconfiguration never closes it under
+        a running query."""
+        tracer = self.acquire(method)
+        try:
+            future = self.executor.submit(fn, tracer)
+        except BaseException:
+            self.release(tracer)
+            raise
+        future.add_done_callback(lambda _: self.release_threadsafe(tracer))
+        return await asyncio.wrap_future(future)
 
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         """Start a background task, keep a reference, and log its failure."""
@@ -375,8 +381,11 @@ class TracerServer(LanguageServer):
 
     async def _watch(self, stop: asyncio.Event) -> None:
         names = {Change.added: "added", Change.modified: "modified", Change.deleted: "deleted"}
-        with self.using_tracer("watcher") as tracer:
+        tracer = self.acquire("watcher")
+        try:
             roots = [root for root in tracer.roots if root.is_dir()]
+        finally:
+            self.release(tracer)
         if not roots:
             log.info("not watching for changes: no projects root exists yet")
             return
@@ -412,8 +421,7 @@ class TracerServer(LanguageServer):
 
     async def _publish_changes(self, seen: dict[Path, set[str]]) -> None:
         paths = {path: _change_kind(path, kinds) for path, kinds in seen.items()}
-        with self.using_tracer("watcher") as tracer:
-            changes = await self.run(tracer.changes_for, paths)
+        changes = await self.call("watcher", lambda tracer: tracer.changes_for(paths))
         if changes and not self._shut_down:
             note = SessionsDidChange(changes=changes).dump()
             self.protocol.notify(Method.SESSIONS_DID_CHANGE, note)
@@ -423,8 +431,7 @@ class TracerServer(LanguageServer):
         while True:
             await asyncio.sleep(interval)
             try:
-                with self.using_tracer("sweeper") as tracer:
-                    dropped = await self.run(tracer.sweep)
+                dropped = await self.call("sweeper", lambda tracer: tracer.sweep())
                 if dropped:
                     log.info(
                         "released %d session(s) idle for over %gs",
@@ -624,17 +631,11 @@ SIMPLE_METHODS: dict[str, Call] = {
 }
 
 
-def _dump_call(call: Call, tracer: Tracer, params: Params) -> dict[str, Any]:
-    # Serialise on the worker thread too: a page of expanded messages is not small.
-    return call(tracer, params).dump()
-
-
 def _register_simple(server: TracerServer, method: str, call: Call) -> None:
     async def handler(ls: TracerServer, raw: Any) -> dict[str, Any]:
         params = parse_params(method, raw)
         try:
-            with ls.using_tracer(method) as tracer:
-                return await ls.run(_dump_call, call, tracer, params)
+            return await ls.call(method, lambda tracer: call(tracer, params).dump())
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -652,9 +653,8 @@ async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
     if ls.client_supports_work_done():
         work = WorkDone(ls, "Indexing Claude Code sessions", token=None, create=True)
     try:
-        with ls.using_tracer(method) as tracer:
-            progress: ProgressFn | None = work.callback if work else None
-            return await ls.run(lambda: tracer.list_sessions(params, progress).dump())
+        progress: ProgressFn | None = work.callback if work else None
+        return await ls.call(method, lambda tracer: tracer.list_sessions(params, progress).dump())
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -662,9 +662,6 @@ async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
     finally:
         if work is not None:
             work.finish()
-
-
-_END = object()
 
 
 def _next_dumped(pages: Iterator[MessagesPage]) -> dict[str, Any] | None:
@@ -685,25 +682,31 @@ async def messages_stream(ls: TracerServer, raw: Any) -> dict[str, Any]:
     pending: ConcurrentFuture[Any] | None = None
     pages: Iterator[MessagesPage] | None = None
     tracer: Tracer | None = None
+
+    async def step(fn: Callable[..., T], *args: Any) -> T:
+        # `pending` tells the cleanup whether a worker thread is still inside the core.
+        nonlocal pending
+        pending = ls.executor.submit(fn, *args)
+        result = await asyncio.wrap_future(pending)
+        pending = None
+        return result
+
     try:
-        with ls.using_tracer(method) as tracer:
-            ls.hold(tracer)  # released by the cleanup below, once no thread uses the iterator
+        tracer = ls.acquire(method)  # released by the cleanup, once no thread uses the iterator
         if params.work_done_token is not None:
             work = WorkDone(
                 ls, f"Reading session {params.session_id}", params.work_done_token, create=False
             )
             ref = SessionRef(session_id=params.session_id, project=params.project)
             try:
-                await ls.run(tracer.ensure_loaded, ref, work.callback)
+                await step(tracer.ensure_loaded, ref, work.callback)
             finally:
                 work.finish()
-        pages = await ls.run(tracer.stream_pages, params, params.batch_size)
+        pages = tracer.stream_pages(params, params.batch_size)
         held: dict[str, Any] | None = None
         collected: list[Any] = []
         while True:
-            pending = ls.executor.submit(_next_dumped, pages)
-            page = await asyncio.wrap_future(pending)
-            pending = None
+            page = await step(_next_dumped, pages)
             if page is None:
                 break
             if held is not None:
@@ -752,7 +755,7 @@ def _cleanup_stream(
         try:
             ls.executor.submit(close)
         except RuntimeError:  # executor shut down
-            ls._release(tracer)
+            ls.release(tracer)
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
@@ -788,11 +791,13 @@ def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
     ls.loop = asyncio.get_running_loop()
     ls.install_log_handler()
     options = read_options(ls, params.initialization_options, "initializationOptions")
-    tracer = ls.open_tracer(options)
-    if tracer is not None:
-        ls.install_tracer(tracer, options)
-    else:
-        ls.options = options
+    ls.options = options
+    try:
+        tracer = Tracer(ls.tracer_options(options))
+    except Exception as exc:
+        ls.open_failed(exc)
+        return
+    ls.install_tracer(tracer, options)
 
 
 async def initialized(ls: TracerServer, params: types.InitializedParams) -> None:

@@ -12,6 +12,7 @@ from pygls.exceptions import JsonRpcException
 from .lsp_support import BIG_PROJECT, BIG_SESSION, WAIT, TracerClient, page_all, stream_all
 
 
+@pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize(
     "flt",
     [
@@ -21,7 +22,8 @@ from .lsp_support import BIG_PROJECT, BIG_SESSION, WAIT, TracerClient, page_all,
     ],
     ids=["trunk", "sidechains", "filtered"],
 )
-async def test_stream_equals_paging(client: TracerClient, flt: dict[str, Any]) -> None:
+async def test_stream_equals_paging(shared_client: TracerClient, flt: dict[str, Any]) -> None:
+    client = shared_client
     params = {"sessionId": BIG_SESSION, "project": BIG_PROJECT, "filter": flt}
     streamed, responses = await stream_all(client, params, batch=37)
     paged = await page_all(client, params, limit=100)
@@ -32,7 +34,11 @@ async def test_stream_equals_paging(client: TracerClient, flt: dict[str, Any]) -
     assert all(r.get("total") is None for r in responses[1:])
 
 
-async def test_stream_without_partial_token_answers_in_one_response(client: TracerClient) -> None:
+@pytest.mark.asyncio(loop_scope="module")
+async def test_stream_without_partial_token_answers_in_one_response(
+    shared_client: TracerClient,
+) -> None:
+    client = shared_client
     params = {"sessionId": BIG_SESSION, "limit": 120, "batchSize": 25}
     response = await client.request("messages/stream", params)
     page = await client.request("messages/page", {"sessionId": BIG_SESSION, "limit": 120})
@@ -73,7 +79,9 @@ async def test_stream_reports_the_parse_as_work_done(client: TracerClient) -> No
     assert client.progress_reports["parse-2"] == []
 
 
-async def test_cancel_stops_a_stream_within_one_batch(client: TracerClient) -> None:
+@pytest.mark.asyncio(loop_scope="module")
+async def test_cancel_stops_a_stream_within_one_batch(shared_client: TracerClient) -> None:
+    client = shared_client
     token = "partial-cancel"
     first_batch = client.expect_partials(token)
     params = {
