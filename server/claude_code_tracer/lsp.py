@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import attrs
 from lsprotocol import types
 from pydantic import ValidationError
+from pygls import uris
 from pygls.exceptions import (
     JsonRpcException,
     JsonRpcInternalError,
@@ -649,6 +650,12 @@ async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
     method = Method.SESSIONS_LIST
     params = parse_params(method, raw)
     assert isinstance(params, SessionsListParams)
+    if params.workspace and params.workspace.startswith("file:"):
+        # LSP clients name folders by URI; the core wants a path.
+        path = uris.to_fs_path(params.workspace)
+        if not path:
+            raise JsonRpcInvalidParams(f"{method}: workspace {params.workspace!r} is not a path")
+        params.workspace = path
     work: WorkDone | None = None
     if ls.client_supports_work_done():
         work = WorkDone(ls, "Indexing Claude Code sessions", token=None, create=True)

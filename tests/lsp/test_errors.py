@@ -39,6 +39,13 @@ async def raw_request(client: TracerClient, method: str, params: Any) -> Any:
     return await asyncio.wait_for(asyncio.wrap_future(answer), WAIT)
 
 
+def nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 async def assert_still_serving(client: TracerClient) -> None:
     page = await client.request("messages/page", {"sessionId": SMALL_SESSION, "limit": 3})
     assert len(page["messages"]) == 3
@@ -165,4 +172,35 @@ async def test_malformed_standard_and_unknown_methods(shared_client: TracerClien
         {"sessionId": BIG_SESSION, "filter": {"jsonrpc": "2.0", "method": "x"}},
     )
     assert error.code == INVALID_PARAMS
+    await assert_still_serving(client)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sessionId": BIG_SESSION, "limit": 10**30},
+        {"sessionId": BIG_SESSION, "limit": 1.5},
+        {"sessionId": BIG_SESSION, "limit": None},
+        {"sessionId": "\ud800"},
+        {"sessionId": "x" * 100_000},
+        {"sessionId": BIG_SESSION, "filter": {"text": "\ud800\x00"}},
+        {"sessionId": BIG_SESSION, "filter": {"text": "%' OR 1=1 --"}},
+        {"sessionId": BIG_SESSION, "filter": {"tools": [{"name": "Bash"}]}},
+        {"sessionId": BIG_SESSION, "filter": {"since": "2026-13-45T99:00:00Z"}},
+        {"sessionId": BIG_SESSION, "cursor": "\x00" * 10},
+        {"sessionId": BIG_SESSION, "filter": {"kinds": "assistant"}},
+        {"sessionId": BIG_SESSION, "filter": nested(200)},
+    ],
+)
+async def test_hostile_params_never_break_the_server(
+    shared_client: TracerClient, params: dict[str, Any]
+) -> None:
+    client = shared_client
+    try:
+        result = await raw_request(client, "messages/page", params)
+    except JsonRpcException as exc:
+        assert exc.code == INVALID_PARAMS, exc.message
+        assert exc.message.startswith("messages/page: ")
+    else:
+        assert isinstance(result["messages"], list)
     await assert_still_serving(client)

@@ -80,6 +80,8 @@ async def test_sessions_list_pages_filters_and_cursor(shared_client: TracerClien
     inside = await client.request("sessions/list", {"workspace": cwd})
     assert BIG_SESSION in [s["sessionId"] for s in inside["sessions"]]
     assert all(s["cwd"].startswith(cwd) for s in inside["sessions"])
+    by_uri = await client.request("sessions/list", {"workspace": Path(cwd).as_uri()})
+    assert by_uri == inside
     elsewhere = await client.request("sessions/list", {"workspace": "/definitely/not/here"})
     assert elsewhere["sessions"] == [] and elsewhere["hasMore"] is False
 
