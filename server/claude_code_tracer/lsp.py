@@ -878,15 +878,16 @@ def create_server() -> TracerServer:
 def run_stdio() -> None:
     """Serve LSP over stdin/stdout until the client sends exit (or closes the pipe)."""
     # stderr gets warnings (or $CLAUDE_CODE_TRACER_LOG); the client gets INFO via logMessage.
-    level = os.environ.get("CLAUDE_CODE_TRACER_LOG", "WARNING").upper()
+    name = os.environ.get("CLAUDE_CODE_TRACER_LOG", "WARNING").upper()
+    level = logging.getLevelNamesMapping().get(name, logging.WARNING)
     stderr = logging.StreamHandler(sys.stderr)
-    stderr.setLevel(getattr(logging, level, logging.WARNING))
+    stderr.setLevel(level)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     stderr.addFilter(_QuietExpectedErrors())
     root = logging.getLogger()
     root.addHandler(stderr)
-    root.setLevel(min(stderr.level, logging.INFO))
-    logging.getLogger("claude_code_tracer").setLevel(logging.INFO)
+    root.setLevel(level)
+    logging.getLogger("claude_code_tracer").setLevel(min(level, logging.INFO))
     create_server().start_io()
 
 
