@@ -24,12 +24,12 @@ import orjson
 import pyarrow as pa
 
 from .cursor import fingerprint
-from .models import SessionInfo, SessionsListParams, Tokens
+from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams, Tokens
 from .transcripts import FileState, Parser, first_session_id, is_agent_file, iter_session_files
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -60,6 +60,26 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("deleted", "BOOLEAN", pa.bool_()),
 )
 _NAMES = [c[0] for c in _COLUMNS]
+# Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
+_TOUCH_COLUMNS: tuple[tuple[str, str, Any], ...] = (
+    ("session_path", "VARCHAR", pa.string()),
+    ("session_id", "VARCHAR", pa.string()),
+    ("project", "VARCHAR", pa.string()),
+    ("path", "VARCHAR", pa.string()),
+    ("tool", "VARCHAR", pa.string()),
+    ("kind", "VARCHAR", pa.string()),
+    ("written", "VARCHAR", pa.string()),
+    ("uuid", "VARCHAR", pa.string()),
+    ("tool_use_id", "VARCHAR", pa.string()),
+    ("ts", "TIMESTAMP", pa.string()),
+    ("prompt", "VARCHAR", pa.string()),
+)
+_TOUCH_NAMES = [c[0] for c in _TOUCH_COLUMNS]
+_TOUCH_SCHEMA = pa.schema([(c[0], c[2]) for c in _TOUCH_COLUMNS])
+_TOUCH_INSERT = ", ".join(
+    "COALESCE(TRY_CAST(ts AS TIMESTAMP), TIMESTAMP '1970-01-01')" if n == "ts" else n
+    for n in _TOUCH_NAMES
+)
 _SCHEMA = pa.schema([(c[0], c[2]) for c in _COLUMNS])
 _INSERT_COLS = ", ".join(
     f"TRY_CAST({n} AS TIMESTAMP)" if n in ("first_ts", "last_ts") else n for n in _NAMES
@@ -111,6 +131,9 @@ class Catalog:
             con.execute("DROP TABLE IF EXISTS sessions")
             ddl = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in _COLUMNS)
             con.execute(f"CREATE TABLE sessions ({ddl})")
+            con.execute("DROP TABLE IF EXISTS file_touches")
+            tddl = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in _TOUCH_COLUMNS)
+            con.execute(f"CREATE TABLE file_touches ({tddl})")
             con.execute(
                 "INSERT OR REPLACE INTO catalog_meta VALUES ('schema', ?)", [SCHEMA_VERSION]
             )
@@ -152,15 +175,24 @@ class Catalog:
         total = sum(st.st_size for *_, st, _row in work) or 1
         done = 0
         out: dict[str, list[Any]] = {n: [] for n in _NAMES}
+        touches: dict[str, list[Any]] = {n: [] for n in _TOUCH_NAMES}
+        reparsed: list[str] = []
         flat_agents: dict[Path, dict[str, int]] = {}
         for root, project, path, st, row in work:
-            record = self._parse(root, project, path, st, row, report, flat_agents)
+            parsed = self._parse(root, project, path, st, row, report, flat_agents)
             done += st.st_size
             if progress is not None:
                 progress(done, total)
-            if record is not None:
-                for n in _NAMES:
-                    out[n].append(record[n])
+            if parsed is None:
+                continue
+            record, found, incremental = parsed
+            for n in _NAMES:
+                out[n].append(record[n])
+            if not incremental:
+                reparsed.append(record["path"])
+            for t in found:
+                for n in _TOUCH_NAMES:
+                    touches[n].append(t[n])
         gone = [k for k, row in known.items() if k not in seen and not row[24]]
         if out["path"] or gone:
             cur.execute("BEGIN TRANSACTION")
@@ -170,8 +202,19 @@ class Catalog:
                     cur.register("catalog_batch", batch)
                     cur.execute(
                         f"INSERT OR REPLACE INTO sessions SELECT {_INSERT_COLS} FROM catalog_batch"
-                    )
+                    ).fetchall()
                     cur.unregister("catalog_batch")
+                if reparsed:
+                    cur.execute(
+                        "DELETE FROM file_touches WHERE list_contains(?, session_path)", [reparsed]
+                    ).fetchall()
+                if touches["path"]:
+                    tbatch = pa.Table.from_pydict(touches, schema=_TOUCH_SCHEMA)
+                    cur.register("touch_batch", tbatch)
+                    cur.execute(
+                        f"INSERT INTO file_touches SELECT {_TOUCH_INSERT} FROM touch_batch"
+                    ).fetchall()
+                    cur.unregister("touch_batch")
                 if gone:
                     cur.execute(
                         "UPDATE sessions SET deleted = true WHERE list_contains(?, path)", [gone]
@@ -192,8 +235,10 @@ class Catalog:
         row: tuple[Any, ...] | None,
         report: RefreshReport,
         flat_agents: dict[Path, dict[str, int]],
-    ) -> dict[str, Any] | None:
-        parser = Parser()
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], bool] | None:
+        """The session's catalog row, the files its new lines touched, and whether the parse
+        continued an earlier one (else the session's old touches are replaced)."""
+        parser = Parser(collect_touches=True)
         state = FileState()
         base = (0, 0, 0, 0)
         incremental = False
@@ -211,6 +256,7 @@ class Catalog:
                 m = parser.meta
                 m.cwd, m.git_branch = row[8], row[9]
                 m.first_prompt = saved.get("first_prompt")
+                m.last_prompt = saved.get("last_prompt")
                 m.custom_title = saved.get("custom_title")
                 m.ai_title = saved.get("ai_title")
                 m.summary = saved.get("summary")
@@ -250,6 +296,7 @@ class Catalog:
             "malformed": state.malformed,
             "probe": state.tail_probe.hex(),
             "first_prompt": m.first_prompt,
+            "last_prompt": m.last_prompt,
             "custom_title": m.custom_title,
             "ai_title": m.ai_title,
             "summary": m.summary,
@@ -259,7 +306,23 @@ class Catalog:
             "last_usage": list(last_usage),
         }
         session_id = path.name[: -len(".jsonl")]
-        return {
+        found = [
+            {
+                "session_path": str(path),
+                "session_id": session_id,
+                "project": project,
+                "path": touch.path,
+                "tool": touch.tool,
+                "kind": touch.kind,
+                "written": touch.written,
+                "uuid": uuid,
+                "tool_use_id": tool_use_id,
+                "ts": ts,
+                "prompt": prompt,
+            }
+            for touch, uuid, ts, tool_use_id, prompt in m.touches
+        ]
+        record = {
             "path": str(path),
             "root": str(root),
             "project": project,
@@ -286,6 +349,7 @@ class Catalog:
             "subagent_count": self._count_agents(path, session_id, flat_agents),
             "deleted": False,
         }
+        return record, found, incremental
 
     @staticmethod
     def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:
@@ -390,3 +454,81 @@ class Catalog:
     @staticmethod
     def list_fingerprint(params: SessionsListParams) -> str:
         return fingerprint(params.model_dump(mode="json", exclude={"cursor", "limit"}))
+
+    # -- files -------------------------------------------------------------------------------------
+    _TOUCH_SELECT = (
+        "t.session_id, t.project, t.uuid, t.tool_use_id, t.tool, t.kind, t.path, t.ts, t.prompt, "
+        "s.title"
+    )
+
+    @staticmethod
+    def _touch(r: tuple[Any, ...]) -> FileTouch:
+        return FileTouch(
+            session_id=r[0],
+            project=r[1],
+            uuid=r[2],
+            tool_use_id=r[3],
+            tool=r[4],
+            kind=r[5],
+            path=r[6],
+            timestamp=r[7],
+            prompt=r[8],
+            session_title=r[9],
+        )
+
+    def file_sessions(self, roots: list[Path], path: str) -> list[FileSessionInfo]:
+        """Sessions whose tool calls named ``path``, newest first, with counts by tool."""
+        sql = (
+            "SELECT t.session_id, t.project, any_value(s.title), max(t.ts), count(*), "
+            "histogram(t.tool), bool_or(s.deleted) FROM file_touches t "
+            "JOIN sessions s ON s.path = t.session_path "
+            "WHERE t.path = ? AND list_contains(?, s.root) "
+            "GROUP BY t.session_id, t.project ORDER BY max(t.ts) DESC, t.session_id"
+        )
+        with self._lock:
+            rows = self.con.cursor().execute(sql, [path, [str(r) for r in roots]]).fetchall()
+        return [
+            FileSessionInfo(
+                session_id=r[0],
+                project=r[1],
+                title=r[2],
+                last_timestamp=r[3],
+                touches=r[4],
+                by_tool=dict(r[5] or {}),
+                deleted=bool(r[6]),
+            )
+            for r in rows
+        ]
+
+    def file_history(
+        self, roots: list[Path], path: str, after: tuple[datetime, str] | None, limit: int
+    ) -> list[FileTouch]:
+        """The tool calls that named ``path``, newest first, after a (ts, tool_use_id) key."""
+        conds = ["t.path = ?", "list_contains(?, s.root)"]
+        args: list[Any] = [path, [str(r) for r in roots]]
+        if after is not None:
+            conds.append("(t.ts, t.tool_use_id) < (?, ?)")
+            args.extend(after)
+        sql = (
+            f"SELECT {self._TOUCH_SELECT} FROM file_touches t "
+            "JOIN sessions s ON s.path = t.session_path "
+            f"WHERE {' AND '.join(conds)} ORDER BY t.ts DESC, t.tool_use_id DESC LIMIT ?"
+        )
+        with self._lock:
+            rows = self.con.cursor().execute(sql, [*args, limit + 1]).fetchall()
+        return [self._touch(r) for r in rows]
+
+    def file_writes(
+        self, roots: list[Path], path: str, limit: int = 200
+    ) -> list[tuple[FileTouch, str]]:
+        """The latest writes to ``path`` with the text they wrote, newest first."""
+        sql = (
+            f"SELECT {self._TOUCH_SELECT}, t.written FROM file_touches t "
+            "JOIN sessions s ON s.path = t.session_path "
+            "WHERE t.path = ? AND t.kind = 'write' AND t.written IS NOT NULL "
+            "AND list_contains(?, s.root) ORDER BY t.ts DESC LIMIT ?"
+        )
+        with self._lock:
+            args = [path, [str(r) for r in roots], limit]
+            rows = self.con.cursor().execute(sql, args).fetchall()
+        return [(self._touch(r), r[10]) for r in rows]

@@ -112,6 +112,12 @@ class FilesSessionsParams(Params):
     path: str = Field(min_length=1)
 
 
+class FilesHistoryParams(Params):
+    path: str = Field(min_length=1)
+    cursor: str | None = Field(default=None, max_length=2048)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
 class Tokens(Model):
     input: int = 0
     output: int = 0
@@ -247,6 +253,53 @@ class FilterOptions(Model):
     last_timestamp: datetime | None = None
 
 
+TouchKind = Literal["read", "write", "search", "inferred"]
+
+
+class FileTouch(Model):
+    """One tool call that named a file."""
+
+    session_id: str
+    project: str
+    uuid: str = Field(description="the assistant message holding the tool call")
+    tool_use_id: str
+    tool: str
+    kind: TouchKind
+    path: str
+    timestamp: datetime | None = None
+    prompt: str | None = Field(default=None, description="the human prompt that led to it")
+    session_title: str | None = None
+
+
+class FileSessionInfo(Model):
+    session_id: str
+    project: str
+    title: str | None = None
+    last_timestamp: datetime | None = None
+    touches: int
+    by_tool: dict[str, int]
+    deleted: bool = False
+
+
+class FileSessions(Model):
+    path: str
+    sessions: list[FileSessionInfo]
+
+
+class FileHistory(Model):
+    touches: list[FileTouch]
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class WrittenSpan(Model):
+    """Lines (0-based, inclusive) of a document whose current text a session wrote."""
+
+    start_line: int
+    end_line: int
+    touch: FileTouch
+
+
 ChangeKind = Literal["created", "appended", "deleted", "changed"]
 
 
@@ -284,6 +337,8 @@ class Method:
     SESSION_SUBAGENTS = "session/subagents"
     MESSAGES_FILTERS = "messages/filters"
     SESSIONS_DID_CHANGE = "sessions/didChange"
+    FILES_SESSIONS = "files/sessions"
+    FILES_HISTORY = "files/history"
 
 
 METHOD_PARAMS: dict[str, type[Params]] = {
@@ -295,6 +350,8 @@ METHOD_PARAMS: dict[str, type[Params]] = {
     Method.SESSION_TOOLS: SessionRef,
     Method.SESSION_SUBAGENTS: SessionRef,
     Method.MESSAGES_FILTERS: SessionRef,
+    Method.FILES_SESSIONS: FilesSessionsParams,
+    Method.FILES_HISTORY: FilesHistoryParams,
 }
 
 METHOD_RESULTS: dict[str, type[Model]] = {
@@ -306,4 +363,6 @@ METHOD_RESULTS: dict[str, type[Model]] = {
     Method.SESSION_TOOLS: SessionTools,
     Method.SESSION_SUBAGENTS: SessionSubagents,
     Method.MESSAGES_FILTERS: FilterOptions,
+    Method.FILES_SESSIONS: FileSessions,
+    Method.FILES_HISTORY: FileHistory,
 }

@@ -6,6 +6,8 @@ JSON-RPC or terminals. Errors are raised as ``errors.TracerError`` subclasses.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +19,14 @@ import duckdb
 from . import cursor as cursors
 from .cache import ResultCache
 from .catalog import Catalog
-from .errors import SessionNotFound, SourceUnavailable
+from .errors import InvalidRequest, SessionNotFound, SourceUnavailable
+from .files import locate
 from .models import (
     ALL_KINDS,
+    FileHistory,
+    FileSessions,
+    FilesHistoryParams,
+    FilesSessionsParams,
     FilterOptions,
     Kind,
     KindCount,
@@ -40,6 +47,7 @@ from .models import (
     SubagentInfo,
     Tokens,
     ToolStat,
+    WrittenSpan,
 )
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
@@ -53,6 +61,7 @@ from .transcripts import (
 )
 
 # progress(done, total): bytes parsed so far out of the bytes to parse.
+CATALOG_MAX_AGE_FOR_FILES = 3.0
 ProgressFn = Callable[[int, int], None]
 
 
@@ -93,6 +102,7 @@ class Tracer:
         )
         self.catalog = Catalog(self.options.cache_dir, self.options.persistent_catalog)
         self.cache = ResultCache()
+        self._catalog_fresh_until = 0.0
 
     @property
     def roots(self) -> list[Path]:
@@ -418,9 +428,57 @@ class Tracer:
             last_timestamp=metrics.last_timestamp,
         )
 
+    # -- files -----------------------------------------------------------------------------------
+    def _catalog_for_files(self) -> Catalog:
+        # Editors ask on every hover and every lens: stat the archive at most every few seconds
+        # (a change seen by the watcher clears this at once, see changes_for).
+        now = time.monotonic()
+        if now >= self._catalog_fresh_until:
+            self.catalog.refresh(self._roots)
+            self._catalog_fresh_until = now + CATALOG_MAX_AGE_FOR_FILES
+        return self.catalog
+
+    @staticmethod
+    def _file_path(raw: str) -> str:
+        if not os.path.isabs(raw) or "\x00" in raw:
+            raise InvalidRequest(f"a file path must be absolute: {raw[:200]!r}")
+        return os.path.normpath(raw)
+
+    def file_sessions(self, params: FilesSessionsParams) -> FileSessions:
+        path = self._file_path(params.path)
+        sessions = self._catalog_for_files().file_sessions(self._roots, path)
+        return FileSessions(path=path, sessions=sessions)
+
+    def file_history(self, params: FilesHistoryParams) -> FileHistory:
+        path = self._file_path(params.path)
+        fp = cursors.fingerprint(path)
+        after = None
+        if params.cursor:
+            key = cursors.decode(params.cursor, "files", fp)
+            after = (key.ts, key.uuid)
+        rows = self._catalog_for_files().file_history(self._roots, path, after, params.limit)
+        has_more = len(rows) > params.limit
+        rows = rows[: params.limit]
+        next_cursor = None
+        if has_more and rows:
+            last = rows[-1]
+            ts = last.timestamp or datetime(1970, 1, 1)
+            next_cursor = cursors.encode("files", fp, cursors.PageKey(ts, last.tool_use_id, 0))
+        return FileHistory(touches=rows, next_cursor=next_cursor, has_more=has_more)
+
+    def written_spans(self, path: str, text: str) -> list[WrittenSpan]:
+        """The lines of a document whose *current* text a session wrote, newest write first."""
+        norm = self._file_path(path)
+        spans: list[WrittenSpan] = []
+        for touch, written in self._catalog_for_files().file_writes(self._roots, norm):
+            for span in locate(text, written):
+                spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
+        return spans
+
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
         """Map changed files (path -> 'added'|'modified'|'deleted') to session changes."""
+        self._catalog_fresh_until = 0.0
         changes: dict[tuple[str, str], SessionChange] = {}
         for path, what in paths.items():
             if path.suffix != ".jsonl":

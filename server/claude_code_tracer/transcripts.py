@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from .errors import OutsideRoot, SessionNotFound
+from .files import Touch, touches_of_tool_use
 from .models import SAFE_NAME, Kind
 
 PREVIEW_CHARS = 200
@@ -253,6 +254,10 @@ class SessionMeta:
     usage: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     tool_names_by_id: dict[str, str] = field(default_factory=dict)
     inline_agents: dict[str, str] = field(default_factory=dict)
+    # the latest human prompt: the "why" of the tool calls that follow it
+    last_prompt: str | None = None
+    # files named by tool calls: (Touch, uuid, timestamp, tool_use_id, prompt), when collected
+    touches: list[tuple[Touch, str, str | None, str, str | None]] = field(default_factory=list)
 
     @property
     def title(self) -> str | None:
@@ -397,9 +402,10 @@ class Parser:
     One Parser lives as long as a loaded session: it carries what linking needs across
     incremental reads (tool_use id -> name, inline sidechain roots, usage per message.id)."""
 
-    def __init__(self) -> None:
+    def __init__(self, collect_touches: bool = False) -> None:
         self.meta = SessionMeta()
         self.next_seq = 0
+        self.collect_touches = collect_touches
 
     def parse_file(
         self,
@@ -553,6 +559,11 @@ class Parser:
                         tool_names.append(name)
                         tool_ids.append(bid)
                         meta.tool_names_by_id[bid] = name
+                        if self.collect_touches and not is_side:
+                            cwd = entry.get("cwd")
+                            where = cwd if isinstance(cwd, str) else meta.cwd
+                            for touch in touches_of_tool_use(name, block.get("input"), where):
+                                meta.touches.append((touch, uuid, ts, bid, meta.last_prompt))
             is_error = bool(entry.get("isApiErrorMessage"))
             preview = _text_of(content, PREVIEW_CHARS * 2)
             if tool_names and not preview.strip():
@@ -588,8 +599,10 @@ class Parser:
                     spawned = tur["agentId"]
             else:
                 kind = Kind.USER
-                if file_id == 0 and meta.first_prompt is None and is_human_prompt(entry, content):
-                    meta.first_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                if file_id == 0 and not is_side and is_human_prompt(entry, content):
+                    meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                    if meta.first_prompt is None:
+                        meta.first_prompt = meta.last_prompt
                 if entry.get("isCompactSummary"):
                     subtype = "compact_summary"
                 elif entry.get("isMeta"):
