@@ -43,7 +43,7 @@ def clean(text: str) -> str:
 
 
 def _width() -> int:
-    return shutil.get_terminal_size((120, 24)).columns
+    return shutil.get_terminal_size((160, 24)).columns
 
 
 def _ago(ts: datetime | None) -> str:
@@ -57,11 +57,15 @@ def _short(text: str | None, n: int) -> str:
     return text if len(text) <= n else text[: max(0, n - 1)] + "…"
 
 
-def _table(headers: list[str], rows: list[list[str]], flex: int) -> str:
-    """Columns sized to their content; column ``flex`` takes what width is left."""
+def _table(
+    headers: list[str], rows: list[list[str]], flex: int, caps: dict[int, int] | None = None
+) -> str:
+    """Columns sized to their content (at most ``caps[i]``); column ``flex`` takes the rest."""
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
+    for i, cap in (caps or {}).items():
+        widths[i] = min(widths[i], cap)
     fixed = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (len(headers) - 1)
     widths[flex] = max(10, min(widths[flex], _width() - fixed))
     out = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
@@ -160,7 +164,8 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
             ]
             for s in page.sessions
         ]
-        text = _table(["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"], rows, 5)
+        headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"]
+        text = _table(headers, rows, 5, caps={4: 30})
         if page.next_cursor:
             text += f"\nmore: --cursor {page.next_cursor}"
         return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))
