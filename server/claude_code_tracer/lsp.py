@@ -629,12 +629,26 @@ SIMPLE_METHODS: dict[str, Call] = {
     Method.SESSION_TOOLS: lambda tracer, params: tracer.tools(params),
     Method.SESSION_SUBAGENTS: lambda tracer, params: tracer.subagents(params),
     Method.MESSAGES_FILTERS: lambda tracer, params: tracer.filters(params),
+    Method.FILES_SESSIONS: lambda tracer, params: tracer.file_sessions(params),
+    Method.FILES_HISTORY: lambda tracer, params: tracer.file_history(params),
 }
+
+
+def _path_from_uri(method: str, value: str) -> str:
+    """LSP clients name files and folders by URI; the core wants a path."""
+    if not value.startswith("file:"):
+        return value
+    path = uris.to_fs_path(value)
+    if not path:
+        raise JsonRpcInvalidParams(f"{method}: {value!r} is not a file: URI the server can read")
+    return path
 
 
 def _register_simple(server: TracerServer, method: str, call: Call) -> None:
     async def handler(ls: TracerServer, raw: Any) -> dict[str, Any]:
         params = parse_params(method, raw)
+        if isinstance(getattr(params, "path", None), str):
+            params.path = _path_from_uri(method, params.path)  # type: ignore[attr-defined]
         try:
             return await ls.call(method, lambda tracer: call(tracer, params).dump())
         except asyncio.CancelledError:
@@ -650,12 +664,8 @@ async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
     method = Method.SESSIONS_LIST
     params = parse_params(method, raw)
     assert isinstance(params, SessionsListParams)
-    if params.workspace and params.workspace.startswith("file:"):
-        # LSP clients name folders by URI; the core wants a path.
-        path = uris.to_fs_path(params.workspace)
-        if not path:
-            raise JsonRpcInvalidParams(f"{method}: workspace {params.workspace!r} is not a path")
-        params.workspace = path
+    if params.workspace:
+        params.workspace = _path_from_uri(method, params.workspace)
     work: WorkDone | None = None
     if ls.client_supports_work_done():
         work = WorkDone(ls, "Indexing Claude Code sessions", token=None, create=True)
@@ -872,6 +882,8 @@ def create_server() -> TracerServer:
     server.feature(Method.MESSAGES_STREAM)(messages_stream)
     for method, call in SIMPLE_METHODS.items():
         _register_simple(server, method, call)
+    for method in sorted(set(METHOD_PARAMS) - set(server.protocol.fm.features)):
+        log.warning("models.METHOD_PARAMS names %s, which this server does not serve", method)
     return server
 
 

@@ -26,22 +26,13 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from pytest_lsp.client import log_message as default_log_handler
 from pytest_lsp.client import progress as default_progress_handler
 
+from claude_code_tracer.models import METHOD_PARAMS
+
 REPO = Path(__file__).resolve().parents[2]
 SERVER_DIR = REPO / "server"
 SAMPLES = SERVER_DIR / "claude_code_tracer" / "samples" / "projects"
 
-CUSTOM_REQUESTS = frozenset(
-    {
-        "sessions/list",
-        "messages/page",
-        "messages/stream",
-        "messages/get",
-        "session/metrics",
-        "session/tools",
-        "session/subagents",
-        "messages/filters",
-    }
-)
+CUSTOM_REQUESTS = frozenset(METHOD_PARAMS)  # results stay JSON for every custom method
 DID_CHANGE = "sessions/didChange"
 WAIT = 20.0  # seconds: an upper bound so that a failing test cannot hang the suite
 

@@ -11,8 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pygls.exceptions import JsonRpcException
 
 from claude_code_tracer.models import (
+    METHOD_PARAMS,
+    FilesHistoryParams,
+    FilesSessionsParams,
     MessageGetParams,
     MessagesPageParams,
     SessionRef,
@@ -169,3 +173,41 @@ async def test_statistics_facts_of_the_big_sample(shared_client: TracerClient) -
     assert len(agents["subagents"]) >= 2
     assert sorted(filters["agentIds"]) == sorted(a["agentId"] for a in agents["subagents"])
     assert metrics["tokens"]["output"] > 0 and metrics["models"]
+
+
+TOUCHED = "/home/USER/projects/spotter-worktrees/spotter-dov/lib/spotter_web/live/session_live.ex"
+
+
+async def test_files_sessions_and_history(shared_client: TracerClient, oracle: Tracer) -> None:
+    client = shared_client
+    sessions = await client.request("files/sessions", {"path": TOUCHED})
+    expected = oracle.file_sessions(FilesSessionsParams(path=TOUCHED)).dump()
+    assert sessions == expected and sessions["sessions"]
+    assert await client.request("files/sessions", {"path": Path(TOUCHED).as_uri()}) == expected
+
+    first = await client.request("files/history", {"path": TOUCHED, "limit": 5})
+    assert first == oracle.file_history(FilesHistoryParams(path=TOUCHED, limit=5)).dump()
+    touches = list(first["touches"])
+    cursor = first["nextCursor"]
+    while cursor:
+        page = await client.request(
+            "files/history", {"path": TOUCHED, "limit": 5, "cursor": cursor}
+        )
+        touches += page["touches"]
+        cursor = page["nextCursor"] if page["hasMore"] else None
+    everything = await client.request("files/history", {"path": TOUCHED, "limit": 500})
+    assert touches == everything["touches"] and len(touches) > 5
+
+    nothing = await client.request("files/sessions", {"path": "/no/such/file.py"})
+    assert nothing["sessions"] == []
+
+
+async def test_every_method_of_the_protocol_table_is_served(shared_client: TracerClient) -> None:
+    """A method added to models.METHOD_PARAMS without a handler would answer MethodNotFound."""
+    for method in METHOD_PARAMS:
+        try:
+            await shared_client.request(method, {"bogusParameter": 1})
+        except JsonRpcException as exc:
+            assert exc.code == -32602, (method, exc.code, exc.message)
+        else:
+            raise AssertionError(f"{method} accepted an unknown parameter")
