@@ -370,6 +370,8 @@ class TracerServer(LanguageServer):
         if self.options.watch:
             self._watch_stop = asyncio.Event()
             self._watch_task = self.spawn(self._watch(self._watch_stop), "watcher")
+        else:
+            log.info("not watching for changes: the watch option is off")
         self._sweep_task = self.spawn(self._sweep_loop(), "sweeper")
 
     def stop_background(self) -> None:

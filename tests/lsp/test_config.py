@@ -153,3 +153,22 @@ async def test_requests_after_shutdown_are_refused_not_dropped(
     with pytest.raises(JsonRpcException) as raised:
         await client.request("sessions/list", {})
     assert raised.value.code == -32600
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def unwatched_client(lsp_client: TracerClient, projects: Path, tmp_path: Path):
+    await lsp_client.initialize_session(init_params(projects, tmp_path / "cache", watch=False))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_watch_can_be_switched_off_and_on(
+    unwatched_client: TracerClient, projects: Path
+) -> None:
+    client = unwatched_client
+    await client.wait_for_log("not watching for changes: the watch option is off")
+    assert not any("watching /" in m.message for m in client.log_messages)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"claudeCodeTracer": {"watch": True}})
+    )
+    await client.wait_for_log(f"watching {projects}")
