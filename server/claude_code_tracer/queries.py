@@ -17,34 +17,12 @@ from typing import Any
 
 from .cursor import PageKey
 from .models import ALL_KINDS, Kind, MessageFilter, MessageSummary, Tokens
+from .transcripts import COLUMNS
 
 TABLE_NAME = re.compile(r"^s_[0-9a-f]{16}_g\d+_[a-z_]+$")
 
-SUMMARY_COLUMNS = (
-    "seq",
-    "file_id",
-    "line",
-    "byte_offset",
-    "byte_len",
-    "uuid",
-    "parent_uuid",
-    "kind",
-    "subtype",
-    "ts",
-    "is_sidechain",
-    "agent_id",
-    "spawned_agent_id",
-    "model",
-    "message_id",
-    "tool_names",
-    "tool_use_ids",
-    "is_error",
-    "preview",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_creation_tokens",
-)
+# What a page shows: every row column but the lower-cased search text.
+SUMMARY_COLUMNS = tuple(c for c in COLUMNS if c != "search")
 # Only these kinds can carry tool names; a tool filter never needs to scan the others.
 TOOL_KINDS = frozenset({Kind.ASSISTANT, Kind.TOOL_RESULT})
 

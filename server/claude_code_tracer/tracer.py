@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -92,6 +92,27 @@ def content_blocks(entry: dict[str, Any]) -> list[Any]:
     return [{"type": "entry", "entry": entry}]
 
 
+R = TypeVar("R")
+
+
+def _newest_first(
+    rows: list[R],
+    limit: int,
+    scope: str,
+    fp: str,
+    key: Callable[[R], tuple[datetime | None, str]],
+) -> tuple[list[R], str | None, bool]:
+    """A newest-first page from ``limit + 1`` fetched rows: the rows, the cursor, has_more."""
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if has_more and rows:
+        ts, tie = key(rows[-1])
+        page_key = cursors.PageKey(ts or datetime(1970, 1, 1), tie, 0)
+        next_cursor = cursors.encode(scope, fp, page_key)
+    return rows, next_cursor, has_more
+
+
 class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
@@ -118,14 +139,10 @@ class Tracer:
             key = cursors.decode(params.cursor, "sessions", fp)
             after = (key.ts, key.uuid)
         self.catalog.refresh(self._roots, progress)
-        infos = self.catalog.query(self._roots, params, after)
-        has_more = len(infos) > params.limit
-        infos = infos[: params.limit]
-        next_cursor = None
-        if has_more and infos:
-            last = infos[-1]
-            ts = last.last_timestamp or datetime(1970, 1, 1)
-            next_cursor = cursors.encode("sessions", fp, cursors.PageKey(ts, last.path, 0))
+        rows = self.catalog.query(self._roots, params, after)
+        infos, next_cursor, has_more = _newest_first(
+            rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)
+        )
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
 
     def _files(self, ref: SessionRef) -> SessionFiles:
@@ -457,14 +474,10 @@ class Tracer:
             key = cursors.decode(params.cursor, "files", fp)
             after = (key.ts, key.uuid)
         rows = self._catalog_for_files().file_history(self._roots, path, after, params.limit)
-        has_more = len(rows) > params.limit
-        rows = rows[: params.limit]
-        next_cursor = None
-        if has_more and rows:
-            last = rows[-1]
-            ts = last.timestamp or datetime(1970, 1, 1)
-            next_cursor = cursors.encode("files", fp, cursors.PageKey(ts, last.tool_use_id, 0))
-        return FileHistory(touches=rows, next_cursor=next_cursor, has_more=has_more)
+        touches, next_cursor, has_more = _newest_first(
+            rows, params.limit, "files", fp, lambda t: (t.timestamp, t.tool_use_id)
+        )
+        return FileHistory(touches=touches, next_cursor=next_cursor, has_more=has_more)
 
     def written_spans(self, path: str, text: str) -> list[WrittenSpan]:
         """The lines of a document whose *current* text a session wrote, newest write first."""
