@@ -1,0 +1,51 @@
+// Two bundles: the extension (node, cjs, vscode external) and the webview app (browser, iife),
+// plus the webview's static media (its CSS and the codicon font) copied into dist/media.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+    bundle: true,
+    minify: production,
+    sourcemap: production ? false : 'linked',
+    logLevel: 'info',
+    legalComments: 'none',
+};
+
+function copyMedia() {
+    mkdirSync('dist/media', { recursive: true });
+    copyFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/media/codicon.css');
+    copyFileSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');
+    copyFileSync('media/webview.css', 'dist/media/webview.css');
+}
+
+const extension = {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    mainFields: ['module', 'main'],
+};
+
+const webview = {
+    ...common,
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/media/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120'],
+};
+
+if (production) rmSync('dist', { recursive: true, force: true });
+copyMedia();
+if (watch) {
+    const contexts = await Promise.all([esbuild.context(extension), esbuild.context(webview)]);
+    await Promise.all(contexts.map((c) => c.watch()));
+} else {
+    await Promise.all([esbuild.build(extension), esbuild.build(webview)]);
+}

@@ -1,0 +1,203 @@
+/**
+ * Claude Code Tracer: a thin client. It finds a Python that runs the server (or installs one),
+ * starts it with vscode-languageclient, and shows sessions in a tree and a webview per session.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { TracerClient } from './client';
+import { DIFF_SCHEME, DiffContentProvider } from './diff';
+import type { ServerOptions } from './protocol';
+import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
+import { SessionPanels } from './sessionPanel';
+import { SessionsTreeProvider, type OpenSessionArgs } from './sessionsTree';
+
+const SECTION = 'claudeCodeTracer';
+const RESTART_DELAY_MS = 1000;
+
+function config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+}
+
+export function pageSize(): number {
+    const n = Math.floor(config().get<number>('pageSize', 200));
+    return Math.min(500, Math.max(20, Number.isFinite(n) ? n : 200));
+}
+
+function serverOptions(context: vscode.ExtensionContext): ServerOptions {
+    const root = config().get<string>('projectsRoot', '').trim();
+    const ttl = config().get<number>('sessionTtlSeconds', 300);
+    const out: ServerOptions = {
+        cacheDir: path.join(context.globalStorageUri.fsPath, 'cache'),
+        sessionTtlSeconds: ttl > 0 ? ttl : 300,
+    };
+    // null resets the server to its default roots (a key left out would keep the old value).
+    out.projectsRoot = root || null;
+    return out;
+}
+
+class Controller implements vscode.Disposable {
+    private restarting = false;
+    private restartTimer: ReturnType<typeof setTimeout> | undefined;
+
+    constructor(
+        private readonly context: vscode.ExtensionContext,
+        private readonly client: TracerClient,
+        private readonly log: vscode.LogOutputChannel,
+    ) {}
+
+    /** Find Python (or offer to install the server), then start the language server. */
+    async start(offerInstall = true): Promise<void> {
+        if (this.restarting) return;
+        this.restarting = true;
+        try {
+            const found = await resolvePython(this.context, this.log);
+            let python = found.ready?.path;
+            if (!python) {
+                python = offerInstall ? await this.offerInstall(found) : undefined;
+                if (!python) {
+                    await this.client.stop();
+                    return;
+                }
+            }
+            await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);
+            await this.client.start(python, serverOptions(this.context));
+        } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            this.log.error(message);
+            void this.actionableError(message);
+        } finally {
+            this.restarting = false;
+        }
+    }
+
+    restartSoon(): void {
+        if (this.restartTimer) clearTimeout(this.restartTimer);
+        this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
+            void this.start();
+        }, RESTART_DELAY_MS);
+    }
+
+    private async offerInstall(found: Resolution): Promise<string | undefined> {
+        const fromSetting = found.tried.some((t) => t.source === 'setting');
+        const detail = found.tried.map((t) => `${t.path}: ${t.error ?? (versionOk(t.version) ? 'no server' : 'Python too old')}`).join('; ');
+        this.log.warn(`no Python here runs the server (${detail})`);
+        if (fromSetting) {
+            const bad = found.tried[0];
+            await this.actionableError(
+                `The Python in claudeCodeTracer.pythonPath (${bad?.path}) cannot run the server: ${bad?.error ?? 'Python 3.11 or newer is needed'}. Install it there (pip install claude-code-tracer) or clear the setting.`,
+            );
+            return undefined;
+        }
+        const base = found.tried.find((t) => versionOk(t.version));
+        if (!base) {
+            await this.actionableError(
+                'Claude Code Tracer needs Python 3.11 or newer. Install it, or set claudeCodeTracer.pythonPath to such an interpreter.',
+            );
+            return undefined;
+        }
+        const choice = await vscode.window.showInformationMessage(
+            'Claude Code Tracer needs its Python server. Install it into a private environment (about 100 MB)?',
+            'Install',
+            'Choose Python…',
+        );
+        if (choice === 'Choose Python…') {
+            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.pythonPath`);
+            return undefined;
+        }
+        if (choice !== 'Install') return undefined;
+        try {
+            return await installServer(this.context, base.path, this.log);
+        } catch (err) {
+            const message = err instanceof InstallError ? err.message : err instanceof Error ? err.message : String(err);
+            this.log.error(`installing the server failed: ${message}`);
+            await this.actionableError(
+                `Claude Code Tracer could not install its server: ${message} You can install it yourself (pip install claude-code-tracer) and set claudeCodeTracer.pythonPath.`,
+            );
+            return undefined;
+        }
+    }
+
+    async install(): Promise<void> {
+        const found = await resolvePython(this.context, this.log);
+        const base = found.tried.find((t) => versionOk(t.version));
+        if (!base) {
+            await this.actionableError('Claude Code Tracer needs Python 3.11 or newer to create its environment.');
+            return;
+        }
+        try {
+            const python = await installServer(this.context, base.path, this.log);
+            await this.client.start(python, serverOptions(this.context));
+        } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            await this.actionableError(`Claude Code Tracer could not install its server: ${message}`);
+        }
+    }
+
+    private async actionableError(message: string): Promise<void> {
+        const choice = await vscode.window.showErrorMessage(message, 'Show Log', 'Open Settings');
+        if (choice === 'Show Log') this.log.show();
+        if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
+    }
+
+    dispose(): void {
+        if (this.restartTimer) clearTimeout(this.restartTimer);
+    }
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+    const log = vscode.window.createOutputChannel('Claude Code Tracer', { log: true });
+    const client = new TracerClient(log);
+    const controller = new Controller(context, client, log);
+    const tree = new SessionsTreeProvider(client);
+    const diffs = new DiffContentProvider();
+    const panels = new SessionPanels({ extensionUri: context.extensionUri, client, diffs, log, pageSize });
+    const view = vscode.window.createTreeView('claudeCodeTracer.sessions', { treeDataProvider: tree, showCollapseAll: true });
+
+    context.subscriptions.push(
+        log,
+        client,
+        controller,
+        tree,
+        view,
+        panels,
+        vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, diffs),
+        vscode.commands.registerCommand('claudeCodeTracer.refresh', () => tree.refresh()),
+        vscode.commands.registerCommand('claudeCodeTracer.openSession', (args: OpenSessionArgs) => {
+            if (args && typeof args.sessionId === 'string' && typeof args.project === 'string') panels.open(args);
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.openSessionById', async () => {
+            const id = await vscode.window.showInputBox({ prompt: 'Session id', placeHolder: 'e.g. 4d5611e5-241a-462a-8d15-5122611a9569' });
+            if (!id?.trim()) return;
+            try {
+                const page = await client.request('sessions/list', { query: id.trim(), limit: 5 });
+                const hit = page.sessions.find((s) => s.sessionId === id.trim()) ?? page.sessions[0];
+                if (!hit) {
+                    void vscode.window.showWarningMessage(`No session ${id.trim()} was found.`);
+                    return;
+                }
+                panels.open({ sessionId: hit.sessionId, project: hit.project, title: hit.title ?? hit.sessionId });
+            } catch (err) {
+                void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+            }
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.restartServer', () => controller.start()),
+        vscode.commands.registerCommand('claudeCodeTracer.installServer', () => controller.install()),
+        vscode.commands.registerCommand('claudeCodeTracer.showLog', () => log.show()),
+        vscode.workspace.onDidChangeConfiguration((e) => {
+            if (e.affectsConfiguration(`${SECTION}.pythonPath`)) {
+                controller.restartSoon();
+            } else if (e.affectsConfiguration(`${SECTION}.projectsRoot`) || e.affectsConfiguration(`${SECTION}.sessionTtlSeconds`)) {
+                void client.didChangeConfiguration(serverOptions(context)).then(
+                    () => tree.refresh(),
+                    (err: unknown) => log.warn(`could not send the new settings: ${err instanceof Error ? err.message : err}`),
+                );
+            }
+        }),
+    );
+    void controller.start();
+}
+
+export function deactivate(): void {
+    // The subscriptions stop the client.
+}

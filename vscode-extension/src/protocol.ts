@@ -1,0 +1,299 @@
+/**
+ * The claude-code-tracer language server's custom protocol, on the wire (camelCase).
+ *
+ * Mirrors server/claude_code_tracer/models.py, the source of truth: the `Method` table and every
+ * params/result model. Keep the two in step; test/unit/protocol.test.ts checks the method table
+ * against models.py when the server sources sit beside this folder.
+ *
+ * This module has no runtime dependency on `vscode`, so the webview bundle imports it too.
+ */
+
+/** The one table of custom methods (models.py `class Method`). */
+export const Method = {
+    SESSIONS_LIST: 'sessions/list',
+    MESSAGES_PAGE: 'messages/page',
+    MESSAGES_STREAM: 'messages/stream',
+    MESSAGES_GET: 'messages/get',
+    SESSION_METRICS: 'session/metrics',
+    SESSION_TOOLS: 'session/tools',
+    SESSION_SUBAGENTS: 'session/subagents',
+    MESSAGES_FILTERS: 'messages/filters',
+    SESSIONS_DID_CHANGE: 'sessions/didChange',
+} as const;
+export type MethodName = (typeof Method)[keyof typeof Method];
+
+/** models.py `Kind`. */
+export const KINDS = ['user', 'assistant', 'tool_result', 'system', 'progress', 'attachment', 'unknown'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export type ProgressToken = number | string;
+/** ISO-8601 date-time as pydantic dumps it (`mode="json"`). */
+export type IsoDateTime = string;
+
+// --- params -----------------------------------------------------------------------------------
+
+/** models.py `MessageFilter`. */
+export interface MessageFilter {
+    kinds?: Kind[] | null;
+    tools?: string[] | null;
+    errorsOnly?: boolean;
+    text?: string | null;
+    includeSidechains?: boolean;
+    agentId?: string | null;
+    since?: IsoDateTime | null;
+    until?: IsoDateTime | null;
+}
+
+/** models.py `SessionRef`. */
+export interface SessionRef {
+    sessionId: string;
+    project?: string | null;
+}
+
+/** models.py `SessionsListParams`. */
+export interface SessionsListParams {
+    workspace?: string | null;
+    project?: string | null;
+    query?: string | null;
+    limit?: number;
+    cursor?: string | null;
+    includeDeleted?: boolean;
+}
+
+/** models.py `MessagesPageParams`. */
+export interface MessagesPageParams extends SessionRef {
+    cursor?: string | null;
+    limit?: number;
+    filter?: MessageFilter;
+    expand?: boolean;
+}
+
+/** models.py `MessagesStreamParams`. */
+export interface MessagesStreamParams extends MessagesPageParams {
+    partialResultToken?: ProgressToken | null;
+    workDoneToken?: ProgressToken | null;
+    batchSize?: number;
+}
+
+/** models.py `MessageGetParams`. */
+export interface MessageGetParams extends SessionRef {
+    uuid: string;
+}
+
+/** models.py `ServerOptions`: initializationOptions and didChangeConfiguration settings. */
+export interface ServerOptions {
+    projectsRoot?: string | null;
+    cacheDir?: string | null;
+    sessionTtlSeconds?: number;
+    maxLoadedBytes?: number;
+    watch?: boolean;
+}
+
+// --- results ----------------------------------------------------------------------------------
+
+/** models.py `Tokens`. */
+export interface Tokens {
+    input: number;
+    output: number;
+    cacheRead: number;
+    cacheCreation: number;
+}
+
+/** models.py `MessageSummary`. */
+export interface MessageSummary {
+    uuid: string;
+    parentUuid: string | null;
+    kind: Kind;
+    subtype: string | null;
+    timestamp: IsoDateTime | null;
+    preview: string;
+    model: string | null;
+    toolNames: string[];
+    toolUseIds: string[];
+    isError: boolean;
+    isSidechain: boolean;
+    agentId: string | null;
+    spawnedAgentId: string | null;
+    messageId: string | null;
+    tokens: Tokens | null;
+    /** 1-based line number in its transcript file. */
+    line: number;
+    /** Which file of the session: 'session' or the agent file's name. */
+    file: string;
+    /** Full content blocks, with `expand`. */
+    content: unknown[] | null;
+}
+
+/** models.py `MessagesPage`. */
+export interface MessagesPage {
+    messages: MessageSummary[];
+    nextCursor: string | null;
+    hasMore: boolean;
+    total: number | null;
+}
+
+/** The `$/progress` value of a `messages/stream` partial result. */
+export interface MessagesPartial {
+    messages: MessageSummary[];
+}
+
+/** models.py `MessageDetail`. */
+export interface MessageDetail extends MessageSummary {
+    /** The whole transcript line. */
+    entry: Record<string, unknown>;
+    toolResults: MessageDetail[];
+}
+
+/** models.py `SessionInfo`. */
+export interface SessionInfo {
+    sessionId: string;
+    project: string;
+    path: string;
+    cwd: string | null;
+    gitBranch: string | null;
+    title: string | null;
+    firstPrompt: string | null;
+    firstTimestamp: IsoDateTime | null;
+    lastTimestamp: IsoDateTime | null;
+    messageCount: number;
+    toolCallCount: number;
+    errorCount: number;
+    tokens: Tokens;
+    models: string[];
+    subagentCount: number;
+    malformedLines: number;
+    sizeBytes: number;
+    deleted: boolean;
+}
+
+/** models.py `SessionsPage`. */
+export interface SessionsPage {
+    sessions: SessionInfo[];
+    nextCursor: string | null;
+    hasMore: boolean;
+}
+
+/** models.py `KindCount`. */
+export interface KindCount {
+    kind: Kind;
+    count: number;
+}
+
+/** models.py `SessionMetrics`. */
+export interface SessionMetrics {
+    sessionId: string;
+    messageCount: number;
+    byKind: KindCount[];
+    tokens: Tokens;
+    apiCalls: number;
+    toolCalls: number;
+    errors: number;
+    models: string[];
+    firstTimestamp: IsoDateTime | null;
+    lastTimestamp: IsoDateTime | null;
+    durationSeconds: number | null;
+    malformedLines: number;
+    subagentMessageCount: number;
+}
+
+/** models.py `ToolStat`. */
+export interface ToolStat {
+    name: string;
+    calls: number;
+    errors: number;
+}
+
+/** models.py `SessionTools`. */
+export interface SessionTools {
+    sessionId: string;
+    tools: ToolStat[];
+}
+
+/** models.py `SubagentInfo`. */
+export interface SubagentInfo {
+    agentId: string;
+    file: string | null;
+    agentType: string | null;
+    description: string | null;
+    toolUseId: string | null;
+    messageCount: number;
+    firstTimestamp: IsoDateTime | null;
+    lastTimestamp: IsoDateTime | null;
+    layout: 'inline' | 'flat' | 'nested';
+}
+
+/** models.py `SessionSubagents`. */
+export interface SessionSubagents {
+    sessionId: string;
+    subagents: SubagentInfo[];
+}
+
+/** models.py `NameCount`. */
+export interface NameCount {
+    name: string;
+    count: number;
+}
+
+/** models.py `FilterOptions`. */
+export interface FilterOptions {
+    sessionId: string;
+    kinds: KindCount[];
+    tools: NameCount[];
+    models: NameCount[];
+    agentIds: string[];
+    firstTimestamp: IsoDateTime | null;
+    lastTimestamp: IsoDateTime | null;
+}
+
+export type ChangeKind = 'created' | 'appended' | 'deleted' | 'changed';
+
+/** models.py `SessionChange`. */
+export interface SessionChange {
+    sessionId: string;
+    project: string;
+    kind: ChangeKind;
+}
+
+/** models.py `SessionsDidChange`: the `sessions/didChange` notification's params. */
+export interface SessionsDidChange {
+    changes: SessionChange[];
+}
+
+// --- the method table with its types (models.py METHOD_PARAMS / METHOD_RESULTS) ---------------
+
+export interface RequestTypes {
+    'sessions/list': { params: SessionsListParams; result: SessionsPage };
+    'messages/page': { params: MessagesPageParams; result: MessagesPage };
+    'messages/stream': { params: MessagesStreamParams; result: MessagesPage };
+    'messages/get': { params: MessageGetParams; result: MessageDetail };
+    'session/metrics': { params: SessionRef; result: SessionMetrics };
+    'session/tools': { params: SessionRef; result: SessionTools };
+    'session/subagents': { params: SessionRef; result: SessionSubagents };
+    'messages/filters': { params: SessionRef; result: FilterOptions };
+}
+export type RequestMethod = keyof RequestTypes;
+export type ParamsOf<M extends RequestMethod> = RequestTypes[M]['params'];
+export type ResultOf<M extends RequestMethod> = RequestTypes[M]['result'];
+
+export const REQUEST_METHODS: readonly RequestMethod[] = [
+    Method.SESSIONS_LIST,
+    Method.MESSAGES_PAGE,
+    Method.MESSAGES_STREAM,
+    Method.MESSAGES_GET,
+    Method.SESSION_METRICS,
+    Method.SESSION_TOOLS,
+    Method.SESSION_SUBAGENTS,
+    Method.MESSAGES_FILTERS,
+];
+
+/** Server limits (models.py Field constraints) the client must stay within. */
+export const LIMITS = {
+    pageMax: 500,
+    batchMax: 500,
+    listMax: 1000,
+    textMax: 1000,
+} as const;
+
+export function totalTokens(t: Tokens | null | undefined): number {
+    return t ? t.input + t.output + t.cacheRead + t.cacheCreation : 0;
+}

@@ -1,0 +1,325 @@
+/**
+ * One webview panel per session. The host side of the typed IPC (shared/ipc.ts): it validates
+ * every message from the webview, forwards the allowed requests for *its own* session to the
+ * server (cancellable: a `cancel` becomes `$/cancelRequest`), relays streamed batches and
+ * progress, opens files and diffs. The page has a strict CSP with a fresh nonce per load, and
+ * may load resources from dist/media only.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { toServerError, type TracerClient } from './client';
+import { diffSides, type DiffContentProvider } from './diff';
+import type { MessagesPage, RequestMethod, SessionChange } from './protocol';
+import { checkParams, parseWebviewMessage, type HostToWebview, type WebviewToHost } from './shared/ipc';
+import type { OpenSessionArgs } from './sessionsTree';
+
+export const VIEW_TYPE = 'claudeCodeTracer.session';
+
+type PartialMessages = Extract<HostToWebview, { type: 'partial' }>['messages'];
+
+const PanelStateSchema = z.object({
+    sessionId: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/),
+    project: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/),
+    title: z.string().max(500).optional(),
+});
+
+export interface PanelDeps {
+    extensionUri: vscode.Uri;
+    client: TracerClient;
+    diffs: DiffContentProvider;
+    log: vscode.LogOutputChannel;
+    pageSize: () => number;
+}
+
+export function makeNonce(): string {
+    return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
+}
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+    return [
+        "default-src 'none'",
+        `script-src 'nonce-${nonce}'`,
+        `style-src ${cspSource} 'nonce-${nonce}'`,
+        `font-src ${cspSource}`,
+        `img-src ${cspSource} data:`,
+    ].join('; ');
+}
+
+function escapeAttr(text: string): string {
+    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export class SessionPanels implements vscode.Disposable {
+    private readonly panels = new Map<string, SessionPanel>();
+    private readonly disposables: vscode.Disposable[] = [];
+
+    constructor(private readonly deps: PanelDeps) {
+        this.disposables.push(
+            deps.client.onDidChangeSessions((changes) => this.onChanges(changes)),
+            vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+                deserializeWebviewPanel: async (panel, state) => {
+                    const parsed = PanelStateSchema.safeParse(state);
+                    if (!parsed.success) {
+                        panel.dispose();
+                        return;
+                    }
+                    const args: OpenSessionArgs = {
+                        sessionId: parsed.data.sessionId,
+                        project: parsed.data.project,
+                        title: parsed.data.title ?? parsed.data.sessionId,
+                    };
+                    this.adopt(panel, args);
+                },
+            }),
+        );
+    }
+
+    static key(args: Pick<OpenSessionArgs, 'sessionId' | 'project'>): string {
+        return `${args.project}/${args.sessionId}`;
+    }
+
+    open(args: OpenSessionArgs): void {
+        const existing = this.panels.get(SessionPanels.key(args));
+        if (existing) {
+            existing.panel.reveal();
+            return;
+        }
+        const panel = vscode.window.createWebviewPanel(
+            VIEW_TYPE,
+            args.title,
+            { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+            SessionPanel.options(this.deps.extensionUri),
+        );
+        this.adopt(panel, args);
+    }
+
+    private adopt(panel: vscode.WebviewPanel, args: OpenSessionArgs): void {
+        const p = new SessionPanel(panel, args, this.deps);
+        const key = SessionPanels.key(args);
+        this.panels.set(key, p);
+        panel.onDidDispose(() => {
+            if (this.panels.get(key) === p) this.panels.delete(key);
+        });
+    }
+
+    private onChanges(changes: SessionChange[]): void {
+        for (const change of changes) {
+            this.panels.get(SessionPanels.key(change))?.post({ type: 'sessionChanged', kind: change.kind });
+        }
+    }
+
+    dispose(): void {
+        for (const p of this.panels.values()) p.panel.dispose();
+        for (const d of this.disposables) d.dispose();
+    }
+}
+
+export class SessionPanel {
+    private readonly inFlight = new Map<number, vscode.CancellationTokenSource>();
+    private readonly disposables: vscode.Disposable[] = [];
+    private readonly media: vscode.Uri;
+
+    static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+        return {
+            enableScripts: true,
+            enableCommandUris: false,
+            enableFindWidget: false,
+            retainContextWhenHidden: false,
+            localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')],
+        };
+    }
+
+    constructor(
+        readonly panel: vscode.WebviewPanel,
+        private readonly args: OpenSessionArgs,
+        private readonly deps: PanelDeps,
+    ) {
+        this.media = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'media');
+        panel.webview.options = SessionPanel.options(deps.extensionUri);
+        panel.title = args.title;
+        panel.webview.html = this.html();
+        this.disposables.push(
+            panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+            panel.onDidDispose(() => this.dispose()),
+        );
+    }
+
+    private html(): string {
+        const webview = this.panel.webview;
+        const nonce = makeNonce();
+        const uri = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.media, name)).toString();
+        const csp = contentSecurityPolicy(webview.cspSource, nonce);
+        return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('codicon.css'))}">
+<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('webview.css'))}">
+<title>${escapeAttr(this.args.title)}</title>
+</head>
+<body>
+<div id="app" data-session="${escapeAttr(this.args.sessionId)}"></div>
+<script nonce="${nonce}" src="${escapeAttr(uri('webview.js'))}"></script>
+</body>
+</html>`;
+    }
+
+    post(message: HostToWebview): void {
+        void this.panel.webview.postMessage(message);
+    }
+
+    private receive(raw: unknown): void {
+        const msg = parseWebviewMessage(raw);
+        if (!msg) {
+            this.deps.log.warn('dropped a malformed message from a session webview');
+            return;
+        }
+        switch (msg.type) {
+            case 'ready':
+                this.post({
+                    type: 'init',
+                    sessionId: this.args.sessionId,
+                    project: this.args.project,
+                    title: this.args.title,
+                    pageSize: this.deps.pageSize(),
+                });
+                return;
+            case 'request':
+                void this.forward(msg);
+                return;
+            case 'cancel':
+                this.inFlight.get(msg.id)?.cancel();
+                return;
+            case 'openFile':
+                void this.openFile(msg.path, msg.line);
+                return;
+            case 'showDiff':
+                void this.showDiff(msg.uuid, msg.toolUseId);
+                return;
+        }
+    }
+
+    private async forward(msg: Extract<WebviewToHost, { type: 'request' }>): Promise<void> {
+        const { id, method } = msg;
+        if (this.inFlight.has(id)) {
+            this.post({ type: 'error', id, message: `request id ${id} is already in use` });
+            return;
+        }
+        const checked = checkParams(method, msg.params);
+        if (!checked.ok) {
+            this.post({ type: 'error', id, message: checked.message });
+            return;
+        }
+        // The webview only ever reads its own session: the host fills in which one.
+        const params = { ...checked.params, sessionId: this.args.sessionId, project: this.args.project };
+        const cts = new vscode.CancellationTokenSource();
+        this.inFlight.set(id, cts);
+        try {
+            let result: unknown;
+            if (method === 'messages/stream') {
+                result = await this.deps.client.stream(
+                    params,
+                    (value) => {
+                        if (!cts.token.isCancellationRequested && Array.isArray(value?.messages)) {
+                            this.post({ type: 'partial', id, messages: value.messages as unknown as PartialMessages });
+                        }
+                    },
+                    (value) => {
+                        if (cts.token.isCancellationRequested) return;
+                        const out: HostToWebview = { type: 'progress', id, phase: value.kind };
+                        if ('percentage' in value && typeof value.percentage === 'number') out.percentage = value.percentage;
+                        if ('message' in value && typeof value.message === 'string') out.message = value.message;
+                        this.post(out);
+                    },
+                    cts.token,
+                );
+            } else {
+                result = await this.deps.client.request(method as Exclude<RequestMethod, 'sessions/list'>, params as never, cts.token);
+            }
+            if (cts.token.isCancellationRequested) {
+                this.post({ type: 'error', id, message: 'cancelled', code: -32800 });
+            } else {
+                this.post({ type: 'response', id, result: result as MessagesPage });
+            }
+        } catch (err) {
+            const e = toServerError(err);
+            if (cts.token.isCancellationRequested) {
+                this.post({ type: 'error', id, message: 'cancelled', code: -32800 });
+            } else {
+                this.deps.log.warn(`${method} failed: ${e.message}`);
+                const out: HostToWebview = { type: 'error', id, message: e.message };
+                if (e.code !== undefined) out.code = e.code;
+                this.post(out);
+            }
+        } finally {
+            this.inFlight.delete(id);
+            cts.dispose();
+        }
+    }
+
+    /** Resolve a path from a transcript: absolute, or relative to the session's folder or a workspace folder. */
+    private resolvePath(p: string): vscode.Uri | undefined {
+        const tries: string[] = [];
+        if (path.isAbsolute(p)) tries.push(p);
+        for (const folder of vscode.workspace.workspaceFolders ?? []) {
+            if (folder.uri.scheme === 'file') tries.push(path.resolve(folder.uri.fsPath, p));
+        }
+        for (const t of tries) {
+            if (fs.existsSync(t)) return vscode.Uri.file(t);
+        }
+        return undefined;
+    }
+
+    private async openFile(p: string, line?: number): Promise<void> {
+        const uri = this.resolvePath(p);
+        if (!uri) {
+            this.post({ type: 'notice', message: `File not found on this machine: ${p}` });
+            return;
+        }
+        try {
+            const stat = await vscode.workspace.fs.stat(uri);
+            if (stat.type & vscode.FileType.Directory) {
+                await vscode.commands.executeCommand('revealInExplorer', uri);
+                return;
+            }
+            const options: vscode.TextDocumentShowOptions = { preview: true, viewColumn: vscode.ViewColumn.Beside };
+            if (line && line > 0) {
+                const pos = new vscode.Position(line - 1, 0);
+                options.selection = new vscode.Range(pos, pos);
+            }
+            await vscode.window.showTextDocument(uri, options);
+        } catch (err) {
+            this.post({ type: 'notice', message: `Could not open ${p}: ${toServerError(err).message}` });
+        }
+    }
+
+    private async showDiff(uuid: string, toolUseId: string): Promise<void> {
+        try {
+            const detail = await this.deps.client.request('messages/get', {
+                sessionId: this.args.sessionId,
+                project: this.args.project,
+                uuid,
+            });
+            const sides = diffSides(detail, toolUseId);
+            if (!sides) {
+                this.post({ type: 'notice', message: 'This tool call has no diff to show.' });
+                return;
+            }
+            const when = detail.timestamp ? detail.timestamp.replace('T', ' ').slice(0, 19) : '';
+            await this.deps.diffs.show(sides, when);
+        } catch (err) {
+            this.post({ type: 'notice', message: `Could not show the diff: ${toServerError(err).message}` });
+        }
+    }
+
+    private dispose(): void {
+        for (const cts of this.inFlight.values()) cts.cancel();
+        this.inFlight.clear();
+        for (const d of this.disposables) d.dispose();
+    }
+}

@@ -1,0 +1,277 @@
+/**
+ * The "Sessions" tree in the Claude Code Traces view: the open workspace's sessions first
+ * (`sessions/list` with `workspace`), then every project. Refreshes on `sessions/didChange`.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TracerClient } from './client';
+import { totalTokens, type SessionInfo, type SessionsPage } from './protocol';
+
+export interface OpenSessionArgs {
+    sessionId: string;
+    project: string;
+    title: string;
+}
+
+const WORKSPACE_LIMIT = 200;
+const ALL_LIMIT = 1000;
+const ALL_PAGES = 5;
+
+type Node =
+    | { type: 'workspace'; folder: vscode.WorkspaceFolder }
+    | { type: 'all' }
+    | { type: 'project'; project: string; label: string; sessions: SessionInfo[] }
+    | { type: 'session'; group: string; info: SessionInfo }
+    | { type: 'message'; id: string; label: string; icon: string; command?: vscode.Command; tooltip?: string };
+
+export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+    if (!iso) return '';
+    const t = Date.parse(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+    if (Number.isNaN(t)) return '';
+    const s = Math.round((now - t) / 1000);
+    if (s < 45) return 'just now';
+    const units: [number, string][] = [
+        [60, 'min'],
+        [3600, 'h'],
+        [86400, 'd'],
+        [86400 * 30, 'mo'],
+        [86400 * 365, 'y'],
+    ];
+    let label = `${Math.max(1, Math.round(s / 60))} min`;
+    for (const [size, unit] of units) {
+        if (s >= size) label = `${Math.round(s / size)}${unit === 'min' ? ' min' : unit}`;
+    }
+    return `${label} ago`;
+}
+
+export function compactNumber(n: number): string {
+    if (n < 1000) return String(n);
+    if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}K`;
+    if (n < 1_000_000_000) return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
+    return `${(n / 1_000_000_000).toFixed(1)}B`;
+}
+
+export function sessionTitle(info: SessionInfo): string {
+    const raw = info.title || info.firstPrompt || info.sessionId;
+    const flat = raw.replace(/\s+/g, ' ').trim();
+    return flat.length > 90 ? `${flat.slice(0, 89)}…` : flat || info.sessionId;
+}
+
+export function sessionDescription(info: SessionInfo, now = Date.now()): string {
+    const parts = [relativeTime(info.lastTimestamp, now), `${compactNumber(info.messageCount)} msgs`];
+    const tokens = totalTokens(info.tokens);
+    if (tokens) parts.push(`${compactNumber(tokens)} tok`);
+    return parts.filter(Boolean).join(' · ');
+}
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+    private readonly emitter = new vscode.EventEmitter<Node | undefined>();
+    readonly onDidChangeTreeData = this.emitter.event;
+    private readonly disposables: vscode.Disposable[] = [this.emitter];
+    private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+    private allCache: Promise<Node[]> | undefined;
+
+    constructor(private readonly client: TracerClient) {
+        this.disposables.push(
+            client.onDidChangeSessions(() => this.refreshSoon()),
+            client.onDidChangeState(() => this.refresh()),
+            vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+        );
+    }
+
+    refresh(): void {
+        this.allCache = undefined;
+        this.emitter.fire(undefined);
+    }
+
+    /** Many appends arrive while a session is live: refresh at most twice a second. */
+    refreshSoon(): void {
+        if (this.refreshTimer) return;
+        this.refreshTimer = setTimeout(() => {
+            this.refreshTimer = undefined;
+            this.refresh();
+        }, 500);
+    }
+
+    getTreeItem(node: Node): vscode.TreeItem {
+        switch (node.type) {
+            case 'workspace': {
+                const item = new vscode.TreeItem(`This workspace: ${node.folder.name}`, vscode.TreeItemCollapsibleState.Expanded);
+                item.id = `ws:${node.folder.uri.toString()}`;
+                item.iconPath = new vscode.ThemeIcon('root-folder');
+                item.contextValue = 'group';
+                return item;
+            }
+            case 'all': {
+                const folders = vscode.workspace.workspaceFolders?.length ?? 0;
+                const item = new vscode.TreeItem(
+                    'All projects',
+                    folders ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+                );
+                item.id = 'all';
+                item.iconPath = new vscode.ThemeIcon('folder-library');
+                item.contextValue = 'group';
+                return item;
+            }
+            case 'project': {
+                const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
+                item.id = `project:${node.project}`;
+                item.description = `${node.sessions.length} session${node.sessions.length === 1 ? '' : 's'}`;
+                item.tooltip = node.project;
+                item.iconPath = new vscode.ThemeIcon('folder');
+                item.contextValue = 'project';
+                return item;
+            }
+            case 'session': {
+                const info = node.info;
+                const item = new vscode.TreeItem(sessionTitle(info), vscode.TreeItemCollapsibleState.None);
+                item.id = `${node.group}/${info.project}/${info.sessionId}`;
+                item.description = sessionDescription(info);
+                item.tooltip = this.tooltip(info);
+                item.iconPath = new vscode.ThemeIcon(
+                    info.errorCount ? 'comment-discussion' : 'comment-discussion',
+                    info.errorCount ? new vscode.ThemeColor('list.warningForeground') : undefined,
+                );
+                item.contextValue = 'session';
+                const args: OpenSessionArgs = { sessionId: info.sessionId, project: info.project, title: sessionTitle(info) };
+                item.command = { command: 'claudeCodeTracer.openSession', title: 'Open Session', arguments: [args] };
+                item.accessibilityInformation = { label: `${sessionTitle(info)}, ${sessionDescription(info)}` };
+                return item;
+            }
+            case 'message': {
+                const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+                item.id = node.id;
+                item.iconPath = new vscode.ThemeIcon(node.icon);
+                if (node.command) item.command = node.command;
+                if (node.tooltip) item.tooltip = node.tooltip;
+                return item;
+            }
+        }
+    }
+
+    private tooltip(info: SessionInfo): vscode.MarkdownString {
+        // Transcript text is untrusted: appendText escapes it; no command links, no HTML.
+        const md = new vscode.MarkdownString(undefined, false);
+        md.isTrusted = false;
+        md.supportHtml = false;
+        md.appendText(sessionTitle(info));
+        md.appendMarkdown('\n\n');
+        const rows: [string, string][] = [
+            ['Session', info.sessionId],
+            ['Folder', info.cwd ?? info.project],
+            ['Branch', info.gitBranch ?? ''],
+            ['Last activity', info.lastTimestamp ? new Date(info.lastTimestamp.endsWith('Z') ? info.lastTimestamp : `${info.lastTimestamp}Z`).toLocaleString() : ''],
+            ['Messages', String(info.messageCount)],
+            ['Tool calls', `${info.toolCallCount}${info.errorCount ? ` (${info.errorCount} errors)` : ''}`],
+            ['Tokens', compactNumber(totalTokens(info.tokens))],
+            ['Subagents', String(info.subagentCount)],
+            ['Models', info.models.join(', ')],
+        ];
+        for (const [k, v] of rows) {
+            if (!v) continue;
+            md.appendMarkdown(`**${k}:** `);
+            md.appendText(v);
+            md.appendMarkdown('  \n');
+        }
+        return md;
+    }
+
+    async getChildren(node?: Node): Promise<Node[]> {
+        if (!node) return this.roots();
+        try {
+            switch (node.type) {
+                case 'workspace':
+                    return await this.workspaceSessions(node.folder);
+                case 'all':
+                    return await this.projects();
+                case 'project':
+                    return node.sessions.map((info) => ({ type: 'session', group: 'all', info }));
+                default:
+                    return [];
+            }
+        } catch (err) {
+            return [this.errorNode(`err:${node.type}`, err)];
+        }
+    }
+
+    private async roots(): Promise<Node[]> {
+        try {
+            await this.client.whenReady();
+        } catch (err) {
+            return [
+                this.errorNode('err:server', err),
+                {
+                    type: 'message',
+                    id: 'install',
+                    label: 'Set up the server…',
+                    icon: 'tools',
+                    command: { command: 'claudeCodeTracer.restartServer', title: 'Set up the server' },
+                },
+            ];
+        }
+        const folders = vscode.workspace.workspaceFolders ?? [];
+        return [...folders.map((folder): Node => ({ type: 'workspace', folder })), { type: 'all' }];
+    }
+
+    private errorNode(id: string, err: unknown): Node {
+        const message = err instanceof Error ? err.message : String(err);
+        return {
+            type: 'message',
+            id,
+            label: message,
+            icon: 'error',
+            tooltip: `${message}\n\nClick to show the server log.`,
+            command: { command: 'claudeCodeTracer.showLog', title: 'Show Log' },
+        };
+    }
+
+    private async workspaceSessions(folder: vscode.WorkspaceFolder): Promise<Node[]> {
+        const page = await this.client.request('sessions/list', { workspace: folder.uri.fsPath, limit: WORKSPACE_LIMIT });
+        const nodes: Node[] = page.sessions.map((info) => ({ type: 'session', group: `ws:${folder.index}`, info }));
+        if (!nodes.length) {
+            nodes.push({ type: 'message', id: `none:${folder.index}`, label: 'No sessions were recorded in this folder.', icon: 'info' });
+        } else if (page.hasMore) {
+            nodes.push({ type: 'message', id: `more:${folder.index}`, label: `Showing the latest ${WORKSPACE_LIMIT} sessions`, icon: 'info' });
+        }
+        return nodes;
+    }
+
+    private projects(): Promise<Node[]> {
+        this.allCache ??= this.loadProjects();
+        return this.allCache;
+    }
+
+    private async loadProjects(): Promise<Node[]> {
+        const sessions: SessionInfo[] = [];
+        let cursor: string | null = null;
+        let hasMore = false;
+        for (let i = 0; i < ALL_PAGES; i++) {
+            const page: SessionsPage = await this.client.request('sessions/list', { limit: ALL_LIMIT, cursor });
+            sessions.push(...page.sessions);
+            hasMore = page.hasMore;
+            cursor = page.nextCursor;
+            if (!hasMore || !cursor) break;
+        }
+        const byProject = new Map<string, SessionInfo[]>();
+        for (const s of sessions) {
+            const list = byProject.get(s.project) ?? [];
+            list.push(s);
+            byProject.set(s.project, list);
+        }
+        const nodes: Node[] = [...byProject.entries()].map(([project, list]) => {
+            const cwd = list.find((s) => s.cwd)?.cwd;
+            return { type: 'project', project, label: cwd ? path.basename(cwd) || cwd : project, sessions: list };
+        });
+        // Sessions come newest first, so projects are in order of their latest session already.
+        if (!nodes.length) nodes.push({ type: 'message', id: 'none:all', label: 'No Claude Code sessions found.', icon: 'info' });
+        if (hasMore) {
+            nodes.push({ type: 'message', id: 'more:all', label: `Showing the latest ${sessions.length} sessions`, icon: 'info' });
+        }
+        return nodes;
+    }
+
+    dispose(): void {
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+        for (const d of this.disposables) d.dispose();
+    }
+}

@@ -1,0 +1,693 @@
+/**
+ * The session webview: a virtualized tree (@tanstack/virtual-core) over SessionState.
+ *
+ * Security: every string that comes from a transcript is put in the DOM with textContent (or as
+ * an attribute value through the DOM API), never as HTML. The page's CSP allows only this
+ * nonce'd script; styles are set through the CSSOM, which the CSP permits.
+ */
+import {
+    Virtualizer,
+    elementScroll,
+    measureElement,
+    observeElementOffset,
+    observeElementRect,
+    type VirtualItem,
+} from '@tanstack/virtual-core';
+import { totalTokens, type FilterOptions, type Kind, type MessageSummary } from '../protocol';
+import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
+import { RequestTracker } from './state/requests';
+import { SessionState, type FilterState, type Row, type SavedView } from './state/session';
+import type { TreeNode } from './state/tree';
+import { validateBatch, validateResult } from './validate';
+
+interface VsCodeApi {
+    postMessage(message: WebviewToHost): void;
+    getState(): unknown;
+    setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+interface PersistedState {
+    sessionId: string;
+    project: string | null;
+    title: string;
+    view?: SavedView;
+    /** Pixels scrolled past the top row's start. */
+    within?: number;
+}
+
+const vscode = acquireVsCodeApi();
+
+const KIND_LABELS: [Kind, string, string][] = [
+    ['user', 'User', 'account'],
+    ['assistant', 'Assistant', 'sparkle'],
+    ['tool_result', 'Tool results', 'output'],
+    ['system', 'System', 'gear'],
+    ['progress', 'Progress', 'sync'],
+    ['attachment', 'Attachments', 'file'],
+    ['unknown', 'Other', 'question'],
+];
+const KIND_ICON = new Map(KIND_LABELS.map(([k, , icon]) => [k, icon]));
+const NODE_ICON: Partial<Record<TreeNode['kind'], string>> = {
+    thinking: 'lightbulb',
+    tool: 'tools',
+    input: 'json',
+    result: 'output',
+    agent: 'hubot',
+    image: 'file-media',
+    json: 'json',
+    raw: 'json',
+    error: 'error',
+};
+
+// --- tiny DOM helpers (text only) ---------------------------------------------------------------
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+}
+
+function icon(name: string, extra = ''): HTMLSpanElement {
+    const e = el('span', `codicon codicon-${name}${extra ? ` ${extra}` : ''}`);
+    e.setAttribute('aria-hidden', 'true');
+    return e;
+}
+
+function formatTime(iso: string | null): string {
+    if (!iso) return '';
+    const d = new Date(/Z$|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+    if (Number.isNaN(d.getTime())) return '';
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
+function compact(n: number): string {
+    if (n < 1000) return String(n);
+    if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}K`;
+    return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+// --- the app --------------------------------------------------------------------------------
+
+class App {
+    private readonly root = document.getElementById('app') as HTMLDivElement;
+    private readonly scroller = el('div', 'scroller');
+    private readonly spacer = el('div', 'spacer');
+    private readonly progressBar = el('div', 'progress');
+    private readonly banner = el('div', 'banner');
+    private readonly status = el('div', 'status');
+    private readonly countLabel = el('span', 'count');
+    private readonly search = el('input', 'search');
+    private readonly toolSelect = el('select', 'tools');
+    private readonly errorsToggle = el('button', 'toggle');
+    private readonly kindButtons = new Map<Kind, HTMLButtonElement>();
+    private readonly rowEls = new Map<string, { el: HTMLDivElement; sig: string }>();
+    private readonly tracker: RequestTracker;
+    private state!: SessionState;
+    private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
+    private session: PersistedState | undefined;
+    private selectedKey: string | undefined;
+    private renderQueued = false;
+    private saveTimer: ReturnType<typeof setTimeout> | undefined;
+    private searchTimer: ReturnType<typeof setTimeout> | undefined;
+    private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+    private restoreRow: { row: number; within: number } | undefined;
+
+    constructor() {
+        this.tracker = new RequestTracker({
+            sendRequest: (id, method, params) => vscode.postMessage({ type: 'request', id, method: method as never, params }),
+            sendCancel: (id) => vscode.postMessage({ type: 'cancel', id }),
+        });
+        window.addEventListener('message', (ev: MessageEvent) => this.onHostMessage(ev.data));
+        vscode.postMessage({ type: 'ready' });
+    }
+
+    private onHostMessage(data: unknown): void {
+        const msg = parseHostMessage(data);
+        if (!msg) return; // not ours, or malformed: ignored
+        switch (msg.type) {
+            case 'init':
+                this.start(msg);
+                return;
+            case 'response': {
+                const method = this.tracker.methodOf(msg.id);
+                if (!method) return; // cancelled or unknown: dropped
+                const checked = validateResult(method, msg.result);
+                if (checked.ok) this.tracker.resolve(msg.id, checked.value);
+                else this.tracker.fail(msg.id, `malformed answer to ${method}: ${checked.message}`);
+                return;
+            }
+            case 'error':
+                this.tracker.fail(msg.id, msg.message, msg.code);
+                return;
+            case 'partial': {
+                const checked = validateBatch(msg.messages);
+                if (checked.ok) this.tracker.partial(msg.id, checked.value as MessageSummary[]);
+                else this.tracker.fail(msg.id, `malformed streamed batch: ${checked.message}`);
+                return;
+            }
+            case 'progress': {
+                const p: { phase: typeof msg.phase; percentage?: number; message?: string } = { phase: msg.phase };
+                if (msg.percentage !== undefined) p.percentage = msg.percentage;
+                if (msg.message !== undefined) p.message = msg.message;
+                this.tracker.progress(msg.id, p);
+                return;
+            }
+            case 'sessionChanged':
+                this.state?.sessionChanged(msg.kind);
+                return;
+            case 'notice':
+                this.showNotice(msg.message);
+                return;
+        }
+    }
+
+    private start(init: Extract<HostToWebview, { type: 'init' }>): void {
+        if (this.state) return; // a second init (host reloaded) changes nothing
+        const saved = vscode.getState() as PersistedState | undefined;
+        this.session = { sessionId: init.sessionId, project: init.project, title: init.title };
+        this.state = new SessionState(this.tracker, { pageSize: init.pageSize }, () => this.queueRender());
+        this.build(init.title);
+        if (saved && saved.sessionId === init.sessionId && saved.view) {
+            const row = this.state.restore(saved.view);
+            this.restoreRow = { row, within: saved.within ?? 0 };
+            this.selectedKey = saved.view.selectedKey;
+            this.syncFilterControls();
+        } else {
+            this.state.reset();
+        }
+        this.persist();
+        this.loadFilterOptions();
+    }
+
+    // --- layout ----------------------------------------------------------------------------
+
+    private build(title: string): void {
+        const header = el('header', 'toolbar');
+        const titleRow = el('div', 'title-row');
+        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel);
+        const filters = el('div', 'filters');
+        filters.setAttribute('role', 'toolbar');
+        filters.setAttribute('aria-label', 'Filters');
+        for (const [kind, label, name] of KIND_LABELS) {
+            const b = el('button', 'toggle kind');
+            b.type = 'button';
+            b.title = `Show ${label.toLowerCase()}`;
+            b.dataset.kind = kind;
+            b.append(icon(name), el('span', '', label));
+            b.addEventListener('click', () => this.toggleKind(kind));
+            this.kindButtons.set(kind, b);
+            filters.append(b);
+        }
+        this.errorsToggle.type = 'button';
+        this.errorsToggle.title = 'Only tool calls that failed';
+        this.errorsToggle.append(icon('error'), el('span', '', 'Errors only'));
+        this.errorsToggle.addEventListener('click', () => {
+            this.applyFilter({ ...this.state.filter, errorsOnly: !this.state.filter.errorsOnly });
+        });
+        this.toolSelect.title = 'Only calls of this tool';
+        this.toolSelect.setAttribute('aria-label', 'Tool');
+        this.toolSelect.append(new Option('All tools', ''));
+        this.toolSelect.addEventListener('change', () => {
+            const v = this.toolSelect.value;
+            this.applyFilter({ ...this.state.filter, tools: v ? [v] : [] });
+        });
+        const searchBox = el('label', 'search-box');
+        searchBox.append(icon('search'));
+        this.search.type = 'search';
+        this.search.placeholder = 'Search messages (/)';
+        this.search.setAttribute('aria-label', 'Search messages');
+        this.search.spellcheck = false;
+        this.search.addEventListener('input', () => {
+            if (this.searchTimer) clearTimeout(this.searchTimer);
+            this.searchTimer = setTimeout(() => this.applyFilter({ ...this.state.filter, text: this.search.value }), 250);
+        });
+        this.search.addEventListener('keydown', (e) => {
+            if (e.key === 'Escape') {
+                if (this.search.value) {
+                    this.search.value = '';
+                    this.applyFilter({ ...this.state.filter, text: '' });
+                }
+                this.scroller.focus();
+                e.preventDefault();
+            } else if (e.key === 'Enter' || e.key === 'ArrowDown') {
+                this.scroller.focus();
+                e.preventDefault();
+            }
+        });
+        searchBox.append(this.search);
+        filters.append(this.errorsToggle, this.toolSelect, searchBox);
+        header.append(titleRow, filters);
+
+        this.progressBar.append(el('div', 'bar'));
+        this.progressBar.setAttribute('role', 'progressbar');
+        this.banner.hidden = true;
+        this.banner.setAttribute('role', 'alert');
+        this.status.setAttribute('role', 'status');
+        this.status.hidden = true;
+
+        this.scroller.tabIndex = 0;
+        this.scroller.setAttribute('role', 'tree');
+        this.scroller.setAttribute('aria-label', `Messages of ${title}`);
+        this.scroller.append(this.spacer);
+        this.scroller.addEventListener('keydown', (e) => this.onKey(e));
+        this.scroller.addEventListener('click', (e) => this.onClick(e));
+        this.scroller.addEventListener('scroll', () => this.persistSoon(), { passive: true });
+        document.addEventListener('keydown', (e) => {
+            if (e.key === '/' && document.activeElement !== this.search && !(e.target instanceof HTMLInputElement)) {
+                e.preventDefault();
+                this.search.focus();
+                this.search.select();
+            }
+        });
+
+        this.root.append(header, this.progressBar, this.banner, this.scroller, this.status);
+        this.syncFilterControls();
+
+        this.virtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({
+            count: this.state.rowCount(),
+            getScrollElement: () => this.scroller,
+            estimateSize: (i) => this.estimate(i),
+            getItemKey: this.keyFn(),
+            overscan: 10,
+            observeElementRect,
+            observeElementOffset,
+            scrollToFn: elementScroll,
+            measureElement,
+            indexAttribute: 'data-index',
+            onChange: () => this.queueRender(),
+        });
+        this.virtualizer._didMount();
+        this.virtualizer._willUpdate();
+        this.queueRender();
+    }
+
+    private keyFn(): (i: number) => string {
+        const state = this.state;
+        return (i: number) => state.rowAt(i).key;
+    }
+
+    private estimate(i: number): number {
+        const row = this.state.rowAt(i);
+        if (row.kind !== 'node' || row.node.body === undefined) return 24;
+        const lines = Math.min(24, row.node.body.split('\n', 25).length);
+        return 30 + lines * 17;
+    }
+
+    // --- filter ------------------------------------------------------------------------------
+
+    private toggleKind(kind: Kind): void {
+        const kinds = new Set(this.state.filter.kinds);
+        if (kinds.has(kind)) kinds.delete(kind);
+        else kinds.add(kind);
+        this.applyFilter({ ...this.state.filter, kinds: KIND_LABELS.map(([k]) => k).filter((k) => kinds.has(k)) });
+    }
+
+    private applyFilter(filter: FilterState): void {
+        this.state.setFilter(filter);
+        this.rowEls.clear();
+        this.spacer.replaceChildren();
+        this.virtualizer.scrollToOffset(0);
+        this.syncFilterControls();
+        this.persist();
+    }
+
+    private syncFilterControls(): void {
+        const f = this.state.filter;
+        for (const [kind, b] of this.kindButtons) b.setAttribute('aria-pressed', String(f.kinds.includes(kind)));
+        this.errorsToggle.setAttribute('aria-pressed', String(f.errorsOnly));
+        if (this.search.value !== f.text && document.activeElement !== this.search) this.search.value = f.text;
+        const tool = f.tools[0] ?? '';
+        if (tool && ![...this.toolSelect.options].some((o) => o.value === tool)) this.toolSelect.append(new Option(tool, tool));
+        this.toolSelect.value = tool;
+    }
+
+    private loadFilterOptions(): void {
+        this.tracker.start<FilterOptions>('messages/filters', {}, 'filters').promise.then(
+            (options) => {
+                for (const { kind, count } of options.kinds) {
+                    const b = this.kindButtons.get(kind);
+                    if (b) b.title = `${b.title.replace(/ \(\d+\)$/, '')} (${count})`;
+                }
+                const current = this.toolSelect.value;
+                this.toolSelect.replaceChildren(new Option('All tools', ''));
+                for (const t of options.tools) this.toolSelect.append(new Option(`${t.name} (${t.count})`, t.name));
+                this.toolSelect.value = current;
+            },
+            () => {
+                /* the list still works without the counts */
+            },
+        );
+    }
+
+    // --- rendering ---------------------------------------------------------------------------
+
+    private queueRender(): void {
+        if (this.renderQueued) return;
+        this.renderQueued = true;
+        requestAnimationFrame(() => {
+            this.renderQueued = false;
+            this.render();
+        });
+    }
+
+    private render(): void {
+        const state = this.state;
+        const count = state.rowCount();
+        this.virtualizer.setOptions({ ...this.virtualizer.options, count, getItemKey: this.keyFn() });
+        this.virtualizer._willUpdate();
+        if (this.restoreRow && state.list.isLoaded(state.rows.locate(this.restoreRow.row).index)) {
+            const { row, within } = this.restoreRow;
+            this.restoreRow = undefined;
+            this.virtualizer.scrollToIndex(row, { align: 'start' });
+            if (within) requestAnimationFrame(() => this.scroller.scrollBy(0, within));
+        }
+        const items = this.virtualizer.getVirtualItems();
+        this.spacer.style.height = `${this.virtualizer.getTotalSize()}px`;
+        const seen = new Set<string>();
+        for (const item of items) {
+            if (item.index >= count) continue;
+            const row = state.rowAt(item.index);
+            seen.add(row.key);
+            const el = this.rowElement(row, item);
+            if (el.parentElement !== this.spacer) this.spacer.append(el);
+            this.virtualizer.measureElement(el);
+            if (row.kind === 'node' && row.node.kind === 'more' && !row.node.loading) state.loadMore(row);
+        }
+        for (const [key, entry] of this.rowEls) {
+            if (!seen.has(key)) {
+                entry.el.remove();
+                this.rowEls.delete(key);
+            }
+        }
+        this.renderChrome();
+        const first = items[0]?.index ?? 0;
+        const last = items[items.length - 1]?.index ?? 0;
+        state.visible(first, last);
+    }
+
+    private renderChrome(): void {
+        const s = this.state;
+        const total = s.list.total;
+        this.countLabel.textContent =
+            total === undefined ? 'loading…' : `${total.toLocaleString()} message${total === 1 ? '' : 's'}${s.filter.text || s.filter.errorsOnly || s.filter.tools.length ? ' match' : ''}`;
+        const busy = s.progress.active || s.isStreaming;
+        this.progressBar.classList.toggle('active', busy);
+        this.progressBar.classList.toggle('determinate', s.progress.active && s.progress.percentage !== undefined);
+        const bar = this.progressBar.firstElementChild as HTMLDivElement;
+        bar.style.width = s.progress.percentage !== undefined ? `${s.progress.percentage}%` : '';
+        if (s.progress.active && s.progress.percentage !== undefined) {
+            this.progressBar.setAttribute('aria-valuenow', String(s.progress.percentage));
+            this.progressBar.title = s.progress.message ?? 'Reading the session…';
+        } else {
+            this.progressBar.removeAttribute('aria-valuenow');
+        }
+        if (s.error) {
+            this.banner.hidden = false;
+            const retry = el('button', 'retry');
+            retry.type = 'button';
+            retry.append(icon('refresh'), el('span', '', 'Retry'));
+            retry.addEventListener('click', () => s.retry());
+            this.banner.replaceChildren(icon('error'), el('span', 'message', s.error), retry);
+        } else if (!this.banner.hidden) {
+            this.banner.hidden = true;
+            this.banner.replaceChildren();
+        }
+        if (s.notice) {
+            this.showNotice(s.notice);
+            s.notice = undefined;
+        }
+        if (total === 0 && !s.isStreaming && !s.error) {
+            this.status.hidden = false;
+            this.status.textContent = 'No messages match these filters.';
+        }
+    }
+
+    private showNotice(text: string): void {
+        this.status.hidden = false;
+        this.status.textContent = text;
+        if (this.noticeTimer) clearTimeout(this.noticeTimer);
+        this.noticeTimer = setTimeout(() => {
+            this.status.hidden = true;
+        }, 6000);
+    }
+
+    private signature(row: Row): string {
+        const sel = row.key === this.selectedKey ? 's' : '';
+        if (row.kind === 'message') return `m${row.expanded ? 1 : 0}${sel}`;
+        if (row.kind === 'skeleton') return 'k';
+        const n = row.node;
+        return `n${n.expanded ? 1 : 0}${n.loading ? 'l' : ''}${n.detail ?? ''}${n.error ?? ''}${sel}${row.depth}`;
+    }
+
+    private rowElement(row: Row, item: VirtualItem): HTMLDivElement {
+        const sig = this.signature(row);
+        let entry = this.rowEls.get(row.key);
+        if (!entry || entry.sig !== sig) {
+            const fresh = this.buildRow(row);
+            if (entry) entry.el.replaceWith(fresh);
+            entry = { el: fresh, sig };
+            this.rowEls.set(row.key, entry);
+        }
+        const e = entry.el;
+        e.dataset.index = String(item.index);
+        e.style.transform = `translateY(${item.start}px)`;
+        e.setAttribute('aria-posinset', String(item.index + 1));
+        return e;
+    }
+
+    private buildRow(row: Row): HTMLDivElement {
+        const e = el('div', 'row');
+        e.setAttribute('role', 'treeitem');
+        e.dataset.key = row.key;
+        e.style.paddingLeft = `${6 + row.depth * 18}px`;
+        e.setAttribute('aria-level', String(row.depth + 1));
+        if (row.key === this.selectedKey) {
+            e.classList.add('selected');
+            e.setAttribute('aria-selected', 'true');
+        }
+        if (row.kind === 'skeleton') {
+            e.classList.add('skeleton');
+            e.setAttribute('aria-busy', 'true');
+            e.append(el('span', 'bone short'), el('span', 'bone'));
+            return e;
+        }
+        if (row.kind === 'message') {
+            this.messageRow(e, row.message, row.expanded);
+            return e;
+        }
+        const n = row.node;
+        e.classList.add(`node-${n.kind}`);
+        if (n.isError) e.classList.add('error');
+        if (n.kind === 'message' && n.message) {
+            this.messageRow(e, n.message, n.expanded);
+            return e;
+        }
+        if (n.kind === 'loading' || (n.kind === 'more' && n.loading)) {
+            e.classList.add('skeleton');
+            e.setAttribute('aria-busy', 'true');
+            e.append(el('span', 'bone short'), el('span', 'bone'));
+            return e;
+        }
+        if (n.kind === 'more') {
+            e.append(icon('ellipsis'), el('span', 'label', n.label));
+            return e;
+        }
+        if (n.kind === 'error') {
+            e.append(icon('error'), el('span', 'label', n.label));
+            return e;
+        }
+        e.append(this.chevron(n.expandable, n.expanded));
+        if (n.expandable) e.setAttribute('aria-expanded', String(n.expanded));
+        const ic = NODE_ICON[n.kind];
+        if (ic) e.append(icon(n.isError ? 'error' : ic));
+        if (n.kind === 'text' || n.kind === 'json' || n.kind === 'thinking' || n.kind === 'input' || n.kind === 'result') {
+            e.classList.add('block');
+            const box = el('div', 'body-box');
+            if (n.label) box.append(el('div', 'block-label', n.label));
+            box.append(el('pre', n.kind === 'text' ? 'body prose' : 'body code', n.body ?? ''));
+            e.append(box);
+            return e;
+        }
+        e.append(el('span', 'label', n.label));
+        if (n.detail && !(n.kind === 'tool' && n.tool?.file)) e.append(el('span', 'detail', n.detail));
+        if (n.kind === 'tool' && n.tool) {
+            if (n.tool.file) {
+                const link = el('a', 'file-link');
+                link.href = '#';
+                link.dataset.action = 'open';
+                link.dataset.path = n.tool.file.path;
+                if (n.tool.file.line) link.dataset.line = String(n.tool.file.line);
+                link.title = `Open ${n.tool.file.path}${n.tool.file.line ? ` at line ${n.tool.file.line}` : ''}`;
+                link.append(icon('go-to-file'), el('span', '', n.tool.file.line ? `${n.tool.file.path}:${n.tool.file.line}` : n.tool.file.path));
+                e.append(link);
+                const rest = n.detail && n.detail !== n.tool.file.path ? n.detail.replace(n.tool.file.path, '').trim() : '';
+                if (rest && !rest.startsWith(':')) e.append(el('span', 'detail', rest));
+            }
+            if (n.tool.diff) {
+                const b = el('button', 'action');
+                b.type = 'button';
+                b.dataset.action = 'diff';
+                b.dataset.uuid = n.tool.messageUuid;
+                b.dataset.tool = n.tool.id;
+                b.title = 'Show this edit in the diff editor';
+                b.append(icon('diff'), el('span', '', 'Show diff'));
+                e.append(b);
+            }
+            if (n.error) e.append(el('span', 'badge muted', n.error));
+        }
+        if (n.isError && n.kind === 'tool') e.append(el('span', 'badge error', 'error'));
+        return e;
+    }
+
+    private chevron(expandable: boolean, expanded: boolean): HTMLSpanElement {
+        if (!expandable) return el('span', 'twisty');
+        const c = icon(expanded ? 'chevron-down' : 'chevron-right', 'twisty');
+        c.dataset.action = 'toggle';
+        return c;
+    }
+
+    private messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boolean): void {
+        e.classList.add('message', `kind-${m.kind}`);
+        if (m.isError) e.classList.add('error');
+        if (m.isSidechain) e.classList.add('sidechain');
+        e.setAttribute('aria-expanded', String(expanded));
+        e.append(this.chevron(true, expanded));
+        e.append(icon(m.isError ? 'error' : (KIND_ICON.get(m.kind) ?? 'question')));
+        const time = el('span', 'time', formatTime(m.timestamp));
+        if (m.timestamp) time.title = m.timestamp;
+        e.append(time);
+        if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));
+        const preview = el('span', 'label', m.preview || (m.subtype ? m.subtype : m.kind));
+        e.append(preview);
+        if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
+        const tokens = totalTokens(m.tokens);
+        if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
+        e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
+    }
+
+    // --- interaction ---------------------------------------------------------------------------
+
+    private rowFromEvent(target: EventTarget | null): { row: Row; index: number } | undefined {
+        const rowEl = target instanceof Element ? target.closest<HTMLDivElement>('.row') : null;
+        if (!rowEl || rowEl.dataset.index === undefined) return undefined;
+        const index = Number(rowEl.dataset.index);
+        return { row: this.state.rowAt(index), index };
+    }
+
+    private onClick(e: MouseEvent): void {
+        const target = e.target instanceof Element ? e.target : null;
+        const actionEl = target?.closest<HTMLElement>('[data-action]');
+        const hit = this.rowFromEvent(target);
+        if (!hit) return;
+        this.select(hit.row.key);
+        const action = actionEl?.dataset.action;
+        if (action === 'open' && actionEl) {
+            e.preventDefault();
+            const msg: WebviewToHost = { type: 'openFile', path: actionEl.dataset.path ?? '' };
+            const line = Number(actionEl.dataset.line);
+            if (Number.isInteger(line) && line > 0) msg.line = line;
+            if (msg.path) vscode.postMessage(msg);
+            return;
+        }
+        if (action === 'diff' && actionEl?.dataset.uuid && actionEl.dataset.tool) {
+            vscode.postMessage({ type: 'showDiff', uuid: actionEl.dataset.uuid, toolUseId: actionEl.dataset.tool });
+            return;
+        }
+        // A click on a text body selects (lets the user copy); elsewhere it toggles.
+        if (target?.closest('.body-box') && action !== 'toggle') return;
+        if (this.state.isExpandable(hit.row)) this.state.toggle(hit.row);
+        this.scroller.focus({ preventScroll: true });
+    }
+
+    private select(key: string | undefined): void {
+        if (key === this.selectedKey) return;
+        this.selectedKey = key;
+        this.queueRender();
+        this.persistSoon();
+    }
+
+    private selectRow(row: number): void {
+        const count = this.state.rowCount();
+        if (!count) return;
+        const r = Math.max(0, Math.min(count - 1, row));
+        this.select(this.state.rowAt(r).key);
+        this.virtualizer.scrollToIndex(r, { align: 'auto' });
+    }
+
+    private currentRow(): number {
+        const row = this.selectedKey !== undefined ? this.state.rowOfKey(this.selectedKey) : undefined;
+        if (row !== undefined) return row;
+        return this.virtualizer.getVirtualItems()[0]?.index ?? 0;
+    }
+
+    private onKey(e: KeyboardEvent): void {
+        if (e.target !== this.scroller) return;
+        const row = this.currentRow();
+        const page = Math.max(1, Math.floor(this.scroller.clientHeight / 24) - 1);
+        const current = this.state.rowAt(row);
+        switch (e.key) {
+            case 'ArrowDown':
+                this.selectRow(this.selectedKey === undefined ? row : row + 1);
+                break;
+            case 'ArrowUp':
+                this.selectRow(row - 1);
+                break;
+            case 'PageDown':
+                this.selectRow(row + page);
+                break;
+            case 'PageUp':
+                this.selectRow(row - page);
+                break;
+            case 'Home':
+                this.selectRow(0);
+                break;
+            case 'End':
+                this.selectRow(this.state.rowCount() - 1);
+                break;
+            case 'Enter':
+            case ' ':
+                if (this.state.isExpandable(current)) this.state.toggle(current);
+                break;
+            case 'ArrowRight':
+                if (this.state.isExpandable(current) && !this.state.isExpanded(current)) this.state.toggle(current, true);
+                else this.selectRow(row + 1);
+                break;
+            case 'ArrowLeft':
+                if (this.state.isExpandable(current) && this.state.isExpanded(current)) this.state.toggle(current, false);
+                else {
+                    const parent = this.state.parentRow(row);
+                    if (parent !== undefined) this.selectRow(parent);
+                }
+                break;
+            default:
+                return;
+        }
+        e.preventDefault();
+    }
+
+    // --- persistence (scroll position survives hide/show and reloads) ---------------------------
+
+    private persistSoon(): void {
+        if (this.saveTimer) return;
+        this.saveTimer = setTimeout(() => {
+            this.saveTimer = undefined;
+            this.persist();
+        }, 200);
+    }
+
+    private persist(): void {
+        if (!this.session || !this.state) return;
+        const offset = this.scroller.scrollTop;
+        const top = this.virtualizer.getVirtualItemForOffset(offset);
+        const state: PersistedState = {
+            ...this.session,
+            view: this.state.save(top?.index ?? 0, this.selectedKey),
+            within: top ? Math.max(0, offset - top.start) : 0,
+        };
+        vscode.setState(state);
+    }
+}
+
+new App();

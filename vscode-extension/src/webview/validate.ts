@@ -1,0 +1,55 @@
+/**
+ * Shape checks of the server's answers as they reach the webview (the host relays them as they
+ * are). Only what the webview relies on is checked; extra fields pass through.
+ */
+import { z } from 'zod';
+import type { RequestMethod } from '../protocol';
+import { SummarySchema } from '../shared/ipc';
+
+const Summary = SummarySchema.extend({
+    toolNames: z.array(z.string()),
+    toolUseIds: z.array(z.string()),
+    isError: z.boolean(),
+    timestamp: z.string().nullable(),
+});
+
+const Page = z.looseObject({
+    messages: z.array(Summary),
+    nextCursor: z.string().nullable(),
+    hasMore: z.boolean(),
+    total: z.number().int().nullable().optional(),
+});
+
+const Detail = Summary.extend({
+    content: z.array(z.unknown()).nullable(),
+    entry: z.record(z.string(), z.unknown()),
+    toolResults: z.array(z.looseObject({ uuid: z.string(), content: z.array(z.unknown()).nullable() })),
+});
+
+const Filters = z.looseObject({
+    kinds: z.array(z.looseObject({ kind: z.string(), count: z.number() })),
+    tools: z.array(z.looseObject({ name: z.string(), count: z.number() })),
+});
+
+const SCHEMAS: Partial<Record<RequestMethod, z.ZodType>> = {
+    'messages/page': Page,
+    'messages/stream': Page,
+    'messages/get': Detail,
+    'messages/filters': Filters,
+};
+
+export function validateResult(method: RequestMethod, result: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+    const schema = SCHEMAS[method];
+    if (!schema) return { ok: true, value: result };
+    const r = schema.safeParse(result);
+    if (r.success) return { ok: true, value: r.data };
+    const issue = r.error.issues[0];
+    return { ok: false, message: `${issue?.path.join('.') || 'result'}: ${issue?.message ?? 'unexpected shape'}` };
+}
+
+/** A streamed batch: the same checks as a page's messages. */
+export function validateBatch(messages: unknown): { ok: true; value: unknown[] } | { ok: false; message: string } {
+    const r = z.array(Summary).safeParse(messages);
+    if (r.success) return { ok: true, value: r.data };
+    return { ok: false, message: r.error.issues[0]?.message ?? 'unexpected shape' };
+}
