@@ -10,6 +10,7 @@ nothing but time, and a file written with another schema version is rebuilt.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -86,6 +87,8 @@ _INSERT_COLS = ", ".join(
 )
 
 Progress = Callable[[int, int], None]
+# Generations are unique across the catalogs of a process (a reopened tracer never repeats one).
+_GENERATIONS = itertools.count(1)
 
 
 def default_cache_dir() -> Path:
@@ -107,6 +110,8 @@ class Catalog:
         self._lock = threading.Lock()
         self.con = self._open(cache_dir, persistent)
         self.total_parses = 0
+        # Changes whenever a refresh wrote something: what callers cached from it may be stale.
+        self.generation = next(_GENERATIONS)
 
     def _open(self, cache_dir: Path | None, persistent: bool) -> duckdb.DuckDBPyConnection:
         con: duckdb.DuckDBPyConnection | None = None
@@ -223,6 +228,8 @@ class Catalog:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            finally:
+                self.generation = next(_GENERATIONS)
             report.deleted = len(gone)
         return report
 

@@ -479,6 +479,12 @@ class Tracer:
         )
         return FileHistory(touches=touches, next_cursor=next_cursor, has_more=has_more)
 
+    def files_generation(self) -> int:
+        """A number that changes whenever the file index may have changed (checked at most every
+        few seconds, like the file queries): results cached under one value stay valid while
+        it stays the same."""
+        return self._catalog_for_files().generation
+
     def written_spans(self, path: str, text: str) -> list[WrittenSpan]:
         """The lines of a document whose *current* text a session wrote, newest write first."""
         norm = self._file_path(path)
