@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
+import re
+import string
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, unquote
 
 import attrs
 from lsprotocol import types
@@ -38,12 +44,19 @@ from pygls.exceptions import (
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import PositionCodec
 from watchfiles import Change, awatch
 
 from . import __version__
 from .errors import InvalidRequest, SourceUnavailable, TracerError
+from .files import WRITE_TOOLS
 from .models import (
     METHOD_PARAMS,
+    FileSessionInfo,
+    FilesHistoryParams,
+    FilesSessionsParams,
+    FileTouch,
     MessagesPage,
     MessagesStreamParams,
     Method,
@@ -73,6 +86,14 @@ WATCH_DEBOUNCE_MS = 200
 WATCH_STEP_MS = 50
 # Settings sections a client may nest the options under in workspace/didChangeConfiguration.
 SETTINGS_SECTIONS = ("claudeCodeTracer", "claude-code-tracer", "claude_code_tracer")
+# The client-side command code lenses and hover links run (the extension implements it).
+OPEN_TRACE_COMMAND = "claudeCodeTracer.openTrace"
+# At most one workspace/codeLens/refresh per this many seconds while sessions keep changing.
+LENS_REFRESH_SECONDS = 2.0
+# How much of the prompt a hover quotes.
+HOVER_PROMPT_CHARS = 800
+HOVER_PROMPT_LINES = 12
+HOVER_TITLE_CHARS = 120
 
 
 # --- raw-dict protocol ----------------------------------------------------------------------------
@@ -228,7 +249,9 @@ class TracerServer(LanguageServer):
             SERVER_NAME,
             __version__,
             protocol_cls=TracerProtocol,
-            text_document_sync_kind=types.TextDocumentSyncKind.None_,
+            # Every document the client opens (any language, any file): lenses and hovers
+            # are computed from the text the client sends, kept current incrementally.
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             max_workers=2,  # the stdin reader's pool; the core's work runs on `executor`
         )
         self.options = ServerOptions()
@@ -246,6 +269,11 @@ class TracerServer(LanguageServer):
         self._shut_down = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self._log_handler: _ClientLogHandler | None = None
+        # Beside the code: per open document (uri) its written spans, per path its lens.
+        self.spans_cache: dict[str, DocumentSpans] = {}
+        self.lens_cache: dict[str, FileLens] = {}
+        self._lens_refresh_task: asyncio.Task[None] | None = None
+        self._lens_refresh_wanted = False
 
     # -- tracer lifetime -----------------------------------------------------------------------
     def tracer_options(self, options: ServerOptions) -> TracerOptions:
@@ -428,6 +456,7 @@ class TracerServer(LanguageServer):
         if changes and not self._shut_down:
             note = SessionsDidChange(changes=changes).dump()
             self.protocol.notify(Method.SESSIONS_DID_CHANGE, note)
+            self.request_lens_refresh()
 
     async def _sweep_loop(self) -> None:
         interval = min(60.0, max(1.0, self.options.session_ttl_seconds / 2))
@@ -470,8 +499,55 @@ class TracerServer(LanguageServer):
             logging.getLogger("claude_code_tracer").removeHandler(self._log_handler)
             self._log_handler = None
 
+    # -- beside the code ---------------------------------------------------------------------
+    def open_document(self, uri: str) -> TextDocument | None:
+        """The document the client opened (its current text), or None."""
+        try:
+            return self.workspace.text_documents.get(unquote(uri))
+        except Exception:  # no workspace before initialize
+            return None
+
+    def forget_document(self, uri: str) -> None:
+        self.spans_cache.pop(uri, None)
+        path = document_path(uri)
+        if path is not None:
+            self.lens_cache.pop(path, None)
+
+    def _supports_lens_refresh(self) -> bool:
+        try:
+            workspace = self.client_capabilities.workspace
+        except Exception:
+            return False
+        lens = workspace.code_lens if workspace else None
+        return bool(lens and lens.refresh_support)
+
+    def request_lens_refresh(self) -> None:
+        """Ask the client to fetch code lenses again (sessions changed): at once, then at most
+        every LENS_REFRESH_SECONDS while changes keep coming."""
+        if self._shut_down or not self._supports_lens_refresh():
+            return
+        self._lens_refresh_wanted = True
+        if self._lens_refresh_task is None:
+            self._lens_refresh_task = self.spawn(self._refresh_lenses(), "code lens refresh")
+
+    async def _refresh_lenses(self) -> None:
+        try:
+            while self._lens_refresh_wanted and not self._shut_down:
+                self._lens_refresh_wanted = False
+                try:
+                    await asyncio.wait_for(self.workspace_code_lens_refresh_async(None), 10)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.debug("workspace/codeLens/refresh: %s", exc)
+                await asyncio.sleep(LENS_REFRESH_SECONDS)
+        finally:
+            self._lens_refresh_task = None
+
     async def shut_down(self) -> None:
         self._shut_down = True
+        if self._lens_refresh_task is not None:
+            self._lens_refresh_task.cancel()
         self.stop_background()
         tracer, self._tracer = self._tracer, None
         self._tracer_error = "the server has shut down"
@@ -777,6 +853,309 @@ def _cleanup_stream(
             ls.release(tracer)
 
 
+# --- beside the code: code lenses and hovers ------------------------------------------------------
+def document_path(uri: str) -> str | None:
+    """The absolute path of a ``file:`` document; None for other schemes (untitled:, git:, ...)."""
+    if uris.uri_scheme(uri) != "file":
+        return None
+    path = uris.to_fs_path(uri)
+    if not path or not os.path.isabs(path) or "\x00" in path:
+        return None
+    return os.path.normpath(path)
+
+
+def trace_args(touch: FileTouch) -> dict[str, str]:
+    """The argument of ``claudeCodeTracer.openTrace``: the message holding the tool call."""
+    return {
+        "sessionId": touch.session_id,
+        "project": touch.project,
+        "uuid": touch.uuid,
+        "toolUseId": touch.tool_use_id,
+    }
+
+
+def _utc(when: datetime) -> datetime:
+    # The catalog stores naive UTC timestamps.
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def ago(when: datetime, now: datetime) -> str:
+    """``5 min ago``, ``2 h ago``, ``3 d ago``...; a time in the future (clock skew) is now."""
+    seconds = (now - _utc(when)).total_seconds()
+    if seconds < 60:
+        return "just now"
+    for unit, size, limit in (
+        ("min", 60, 60),
+        ("h", 3600, 48),
+        ("d", 86400, 60),
+        ("mo", 30 * 86400, 24),
+    ):
+        if seconds < size * limit:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{int(seconds // (365 * 86400))} y ago"
+
+
+@dataclass(frozen=True)
+class FileLens:
+    """What the lens of one file says, as of one generation of the file index."""
+
+    generation: int
+    edited: bool  # some session wrote the file; else the sessions only read or searched it
+    sessions: int
+    latest: FileTouch | None  # the newest write (or touch, when only read) of a live session
+
+    def title(self, now: datetime) -> str:
+        plural = "" if self.sessions == 1 else "s"
+        what = "edited" if self.edited else "read"
+        text = f"Claude: {what} in {self.sessions} session{plural}"
+        if self.latest is not None and self.latest.timestamp is not None:
+            text += f" · last {ago(self.latest.timestamp, now)}"
+        return text
+
+
+def _wrote(info: FileSessionInfo) -> bool:
+    return any(info.by_tool.get(tool) for tool in WRITE_TOOLS)
+
+
+def compute_lens(tracer: Tracer, path: str, cached: FileLens | None) -> FileLens:
+    """Worker thread: the lens of ``path`` (``cached`` while the file index is unchanged)."""
+    generation = tracer.files_generation()
+    if cached is not None and cached.generation == generation:
+        return cached
+    infos = tracer.file_sessions(FilesSessionsParams(path=path)).sessions
+    live = [s for s in infos if not s.deleted]  # a deleted transcript cannot be opened
+    if not live:
+        return FileLens(generation, edited=False, sessions=0, latest=None)
+    writers = [s for s in live if _wrote(s)]
+    edited = bool(writers)
+    keys = {(s.session_id, s.project) for s in live}
+    latest: FileTouch | None = None
+    first: FileTouch | None = None
+    cursor: str | None = None
+    for _ in range(20):  # bounded: reads are interleaved with writes, the newest write is near
+        page = tracer.file_history(FilesHistoryParams(path=path, cursor=cursor, limit=200))
+        for touch in page.touches:
+            if (touch.session_id, touch.project) not in keys:
+                continue
+            first = first or touch
+            if not edited or touch.kind == "write":
+                latest = touch
+                break
+        if latest is not None or not page.has_more:
+            break
+        cursor = page.next_cursor
+    return FileLens(
+        generation, edited=edited, sessions=len(writers or live), latest=latest or first
+    )
+
+
+@dataclass(frozen=True)
+class HoverSpan:
+    """Lines [start, end] of the current text that ``touch`` wrote; ``end_character`` is the
+    length of the end line in the client's position units (the hover's range)."""
+
+    start: int
+    end: int
+    end_character: int
+    touch: FileTouch
+
+
+@dataclass(frozen=True)
+class DocumentSpans:
+    """The written spans of one version of an open document, newest write first."""
+
+    version: int | None
+    generation: int
+    spans: tuple[HoverSpan, ...]
+
+    def at(self, line: int) -> HoverSpan | None:
+        return next((s for s in self.spans if s.start <= line <= s.end), None)
+
+
+def compute_spans(
+    tracer: Tracer,
+    path: str,
+    text: str,
+    version: int | None,
+    codec: PositionCodec,
+    cached: DocumentSpans | None,
+) -> DocumentSpans:
+    """Worker thread: where sessions' writes stand in ``text`` (``cached`` when neither the
+    document's version nor the file index changed)."""
+    generation = tracer.files_generation()
+    if cached is not None and cached.version == version and cached.generation == generation:
+        return cached
+    found = tracer.written_spans(path, text)
+    if found:
+        infos = tracer.file_sessions(FilesSessionsParams(path=path)).sessions
+        gone = {(s.session_id, s.project) for s in infos if s.deleted}
+        found = [w for w in found if (w.touch.session_id, w.touch.project) not in gone]
+    lines = text.split("\n") if found else []
+    spans = []
+    for w in found:
+        if w.end_line >= len(lines):
+            continue
+        end_text = lines[w.end_line].rstrip("\r")
+        spans.append(HoverSpan(w.start_line, w.end_line, codec.client_num_units(end_text), w.touch))
+    return DocumentSpans(version, generation, tuple(spans))
+
+
+_MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+_BLANKS = re.compile(r"\s+")
+
+
+def md_text(text: str) -> str:
+    """Untrusted text as one line of literal markdown: every ASCII punctuation is escaped (no
+    link, image, HTML, autolink or emphasis can form), whitespace runs become one space."""
+    return _MD_SPECIAL.sub(r"\\\1", _BLANKS.sub(" ", text).strip())
+
+
+def md_code_block(text: str) -> str:
+    """Untrusted text as a fenced code block: the fence is longer than any backtick run in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _clip(text: str, chars: int, lines: int | None = None) -> str:
+    clipped = text.strip()
+    if lines is not None:
+        parts = clipped.splitlines()
+        if len(parts) > lines:
+            clipped = "\n".join(parts[:lines]) + "\n…"
+    if len(clipped) > chars:
+        clipped = clipped[: chars - 1].rstrip() + "…"
+    return clipped
+
+
+def command_uri(command: str, args: list[Any]) -> str:
+    return f"command:{command}?{quote(json.dumps(args), safe='')}"
+
+
+def render_hover(touch: FileTouch, now: datetime, markdown: bool) -> str:
+    """The hover of a written line: session, when, tool, the prompt, a link to the trace."""
+    title = _clip(touch.session_title or f"session {touch.session_id}", HOVER_TITLE_CHARS)
+    if touch.timestamp is not None:
+        when = f"{_utc(touch.timestamp):%Y-%m-%d %H:%M} UTC ({ago(touch.timestamp, now)})"
+    else:
+        when = "at an unknown time"
+    prompt = _clip(touch.prompt or "", HOVER_PROMPT_CHARS, HOVER_PROMPT_LINES)
+    if not markdown:
+        out = [f"Claude Code wrote this ({touch.tool}) in: {_BLANKS.sub(' ', title)}", when]
+        if prompt:
+            out += ["", "Prompt:", prompt]
+        return "\n".join(out)
+    link = command_uri(OPEN_TRACE_COMMAND, [trace_args(touch)])
+    out = [
+        f"**Claude Code** wrote this ({md_text(touch.tool)}) in *{md_text(title)}*",
+        "",
+        when,  # made here: digits, '-', ':', '(', ')' and words
+    ]
+    if prompt:
+        out += ["", "Prompt:", "", md_code_block(prompt)]
+    out += ["", f'[Open trace]({link} "Open the session at this tool call")']
+    return "\n".join(out)
+
+
+def _hover_markdown(ls: TracerServer) -> bool:
+    try:
+        hover = ls.client_capabilities.text_document.hover  # type: ignore[union-attr]
+    except Exception:
+        return True
+    formats = hover.content_format if hover else None
+    return not formats or types.MarkupKind.Markdown in formats
+
+
+def _available(ls: TracerServer) -> bool:
+    # Without an archive a lens or hover has nothing to say; the failure to open it was shown
+    # once already, and an error per hover would only pop the client's output up again.
+    return ls._tracer is not None and not ls._shut_down
+
+
+async def code_lens(ls: TracerServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    """One lens at the top of a file that sessions touched; none for other files."""
+    method = types.TEXT_DOCUMENT_CODE_LENS
+    uri = params.text_document.uri
+    path = document_path(uri)
+    if path is None or not _available(ls):
+        return []
+    cached = ls.lens_cache.get(path)
+    try:
+        lens = await ls.call(method, lambda tracer: compute_lens(tracer, path, cached))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_rpc_error(method, exc) from None
+    if ls.open_document(uri) is not None:
+        ls.lens_cache[path] = lens
+    if lens.sessions == 0:
+        return []
+    top = types.Range(types.Position(0, 0), types.Position(0, 0))
+    command = None
+    if lens.latest is not None:
+        command = types.Command(
+            title=lens.title(datetime.now(UTC)),
+            command=OPEN_TRACE_COMMAND,
+            arguments=[trace_args(lens.latest)],
+            tooltip="Open the Claude Code session at its latest "
+            + ("edit" if lens.edited else "read")
+            + " of this file",
+        )
+    else:
+        command = types.Command(title=lens.title(datetime.now(UTC)), command="")
+    return [types.CodeLens(range=top, command=command)]
+
+
+async def hover(ls: TracerServer, params: types.HoverParams) -> types.Hover | None:
+    """Which session wrote the hovered line (located in the current text; newest write wins)."""
+    method = types.TEXT_DOCUMENT_HOVER
+    uri = params.text_document.uri
+    path = document_path(uri)
+    doc = ls.open_document(uri)
+    if path is None or doc is None or not _available(ls):
+        return None
+    text, version, codec = doc.source, doc.version, doc.position_codec
+    cached = ls.spans_cache.get(uri)
+    try:
+        spans = await ls.call(
+            method, lambda tracer: compute_spans(tracer, path, text, version, codec, cached)
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_rpc_error(method, exc) from None
+    current = ls.open_document(uri)
+    if current is not None and current.version == version:
+        ls.spans_cache[uri] = spans
+    span = spans.at(params.position.line)
+    if span is None:
+        return None
+    markdown = _hover_markdown(ls)
+    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=kind, value=render_hover(span.touch, datetime.now(UTC), markdown)
+        ),
+        range=types.Range(
+            types.Position(span.start, 0), types.Position(span.end, span.end_character)
+        ),
+    )
+
+
+def did_open(ls: TracerServer, params: types.DidOpenTextDocumentParams) -> None:
+    # pygls has stored the text; lenses and hovers are computed when asked.
+    ls.forget_document(params.text_document.uri)
+
+
+def did_change(ls: TracerServer, params: types.DidChangeTextDocumentParams) -> None:
+    # pygls has applied the (incremental) changes; the spans of the old version are stale.
+    ls.spans_cache.pop(params.text_document.uri, None)
+
+
+def did_close(ls: TracerServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.forget_document(params.text_document.uri)
+
+
 # --- lifecycle ------------------------------------------------------------------------------------
 def _section(raw: Any) -> Any:
     """The options, whether sent bare or nested under the extension's settings section."""
@@ -880,6 +1259,11 @@ def create_server() -> TracerServer:
     server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
     server.feature(types.SHUTDOWN)(shutdown)
     server.feature(types.EXIT)(exit_)
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+    server.feature(types.TEXT_DOCUMENT_CODE_LENS)(code_lens)
+    server.feature(types.TEXT_DOCUMENT_HOVER)(hover)
     server.feature(Method.SESSIONS_LIST)(sessions_list)
     server.feature(Method.MESSAGES_STREAM)(messages_stream)
     for method, call in SIMPLE_METHODS.items():

@@ -5,7 +5,8 @@ The client differs from pytest-lsp's default in three ways:
 - custom results and ``sessions/didChange`` params stay dicts (pygls would make namedtuples);
 - ``$/progress`` values for partial-result tokens are collected per token (the default handler only
   understands work-done values and raises on ``{messages: [...]}``);
-- ``sessions/didChange`` notifications are kept in a list that tests can wait on.
+- ``sessions/didChange`` notifications are kept in a list that tests can wait on;
+- ``workspace/codeLens/refresh`` requests are counted (``lens_refreshes``), and can be waited on.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class TracerClient(LanguageClient):
         self.changes: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
         self._logged = asyncio.Event()
+        self.lens_refreshes = 0
+        self._lens_refreshed = asyncio.Event()
 
     def on_log(self, params: types.LogMessageParams) -> None:
         self._logged.set()
@@ -131,6 +134,20 @@ class TracerClient(LanguageClient):
 
         return await asyncio.wait_for(scan(), timeout)
 
+    def on_lens_refresh(self) -> None:
+        self.lens_refreshes += 1
+        self._lens_refreshed.set()
+
+    async def wait_for_lens_refresh(self, after: int, timeout: float = WAIT) -> None:
+        """Until more than ``after`` workspace/codeLens/refresh requests have come."""
+
+        async def scan() -> None:
+            while self.lens_refreshes <= after:
+                self._lens_refreshed.clear()
+                await self._lens_refreshed.wait()
+
+        await asyncio.wait_for(scan(), timeout)
+
     async def request(self, method: str, params: Any, msg_id: Any = None) -> Any:
         return await asyncio.wait_for(
             self.protocol.send_request_async(method, params, msg_id=msg_id), WAIT
@@ -158,6 +175,10 @@ def make_client() -> TracerClient:
     @client.feature(DID_CHANGE)
     def on_did_change(ls: TracerClient, params: Any) -> None:
         ls.on_change(params)
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def on_lens_refresh(ls: TracerClient, params: None) -> None:
+        ls.on_lens_refresh()
 
     return client
 
