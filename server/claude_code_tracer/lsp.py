@@ -8,6 +8,40 @@ call one ``Tracer`` method on a worker thread, return ``model.dump()``. Everythi
 Server-initiated traffic: ``window/logMessage`` (the ``claude_code_tracer`` logger), the
 ``sessions/didChange`` notification (a ``watchfiles`` watcher over the projects roots), and
 work-done progress while an archive is indexed or a session is parsed.
+
+Beside the code (standard LSP on the user's own files; issue 5):
+
+- Text sync: ``textDocumentSync`` is openClose + Incremental for every document the client
+  sends, whatever its language; pygls keeps the current text in ``ls.workspace``. The client
+  chooses which documents (the VS Code extension's selector is ``{scheme: 'file'}``); only
+  ``file:`` URIs get lenses and hovers (``untitled:``, ``git:``... get none).
+- ``textDocument/codeLens``: one lens at line 0 of a file that sessions touched (the file index:
+  ``Tracer.file_sessions``/``file_history``), ``Claude: edited in 3 sessions · last 2 h ago``, or
+  ``read in N sessions`` when no session wrote it; counts and the time are the sessions' whose
+  transcript still exists. Its command is ``claudeCodeTracer.openTrace`` (``OPEN_TRACE_COMMAND``,
+  implemented by the client, never registered here) with one argument ``{sessionId, project,
+  uuid, toolUseId}``: the assistant message holding the newest write (or, for a file only
+  read, the newest touch). No lens for files no session touched.
+- ``textDocument/hover``: on a line whose *current* text a session wrote
+  (``Tracer.written_spans`` on the open document's text: an Edit's new string or a Write's
+  content found where it stands now, so lines moved by the user keep their hover and text the
+  user changed has none). Newest write wins where several cover the line. Markdown (plain text
+  for clients that cannot show it): the session's title, absolute UTC time and relative time,
+  the tool, the prompt that led to it in a fenced code block, and an ``[Open trace]`` link
+  ``command:claudeCodeTracer.openTrace?<url-encoded JSON [args]>`` (the client must trust the
+  markdown for command links). Transcript text is untrusted: the title and tool are escaped
+  character by character (no link, HTML, emphasis or autolink can form); the prompt's fence is
+  longer than any backtick run in it. The hover's range covers the whole written span.
+- Caches: spans per open document keyed by (uri, version, file-index generation), lens per path
+  keyed by generation (``Tracer.files_generation``, which changes when a refresh of the index
+  wrote something). A repeated hover costs one worker hop and a dict lookup; a new version
+  (didChange) or a new generation recomputes (one query and ``str.find`` per write). didClose
+  drops the document's entries. Open documents only: a hover on a document the client has not
+  opened answers nothing (lenses need no text, so they do answer).
+- ``workspace/codeLens/refresh`` is sent (when the client supports it and files are open) after
+  the watcher reports changed sessions: at once, then at most every ``LENS_REFRESH_SECONDS``.
+- Without an archive (it failed to open) lenses and hovers are empty rather than errors: the
+  failure was shown once, and an error per hover would keep raising the client's output.
 """
 
 from __future__ import annotations
@@ -525,6 +559,11 @@ class TracerServer(LanguageServer):
         """Ask the client to fetch code lenses again (sessions changed): at once, then at most
         every LENS_REFRESH_SECONDS while changes keep coming."""
         if self._shut_down or not self._supports_lens_refresh():
+            return
+        try:
+            if not any(uris.uri_scheme(u) == "file" for u in self.workspace.text_documents):
+                return
+        except Exception:
             return
         self._lens_refresh_wanted = True
         if self._lens_refresh_task is None:
