@@ -26,11 +26,18 @@ import pyarrow as pa
 
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams, Tokens
-from .transcripts import FileState, Parser, first_session_id, is_agent_file, iter_session_files
+from .transcripts import (
+    FileState,
+    Parser,
+    agent_id_from_name,
+    first_session_id,
+    is_agent_file,
+    iter_session_files,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -182,7 +189,7 @@ class Catalog:
         out: dict[str, list[Any]] = {n: [] for n in _NAMES}
         touches: dict[str, list[Any]] = {n: [] for n in _TOUCH_NAMES}
         reparsed: list[str] = []
-        flat_agents: dict[Path, dict[str, int]] = {}
+        flat_agents: dict[Path, dict[str, list[Path]]] = {}
         for root, project, path, st, row in work:
             parsed = self._parse(root, project, path, st, row, report, flat_agents)
             done += st.st_size
@@ -241,7 +248,7 @@ class Catalog:
         st: os.stat_result,
         row: tuple[Any, ...] | None,
         report: RefreshReport,
-        flat_agents: dict[Path, dict[str, int]],
+        flat_agents: dict[Path, dict[str, list[Path]]],
     ) -> tuple[dict[str, Any], list[dict[str, Any]], bool] | None:
         """The session's catalog row, the files its new lines touched, and whether the parse
         continued an earlier one (else the session's old touches are replaced)."""
@@ -249,6 +256,7 @@ class Catalog:
         state = FileState()
         base = (0, 0, 0, 0)
         incremental = False
+        saved: dict[str, Any] | None = None
         if row is not None and row[6] == st.st_ino and st.st_size >= row[4]:
             saved = orjson.loads(row[7]) if row[7] else None
             if saved and self._probe_ok(path, saved):
@@ -286,6 +294,13 @@ class Catalog:
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
+        session_id = path.name[: -len(".jsonl")]
+        agents = self._agent_files(path, session_id, flat_agents)
+        agent_saved = saved.get("agents", {}) if incremental and saved else {}
+        agent_result = self._agent_touches(agents, agent_saved, parser.meta.cwd)
+        if agent_result is None:  # an agent file was rewritten: index the session anew
+            return self._parse(root, project, path, st, None, report, flat_agents)
+        agent_touches, agent_states = agent_result
         self.total_parses += 1
         if incremental:
             report.appended += 1
@@ -311,8 +326,8 @@ class Catalog:
             "last_ts_meta": m.last_ts,
             "last_mid": last_mid,
             "last_usage": list(last_usage),
+            "agents": agent_states,
         }
-        session_id = path.name[: -len(".jsonl")]
         found = [
             {
                 "session_path": str(path),
@@ -327,7 +342,7 @@ class Catalog:
                 "ts": ts,
                 "prompt": prompt,
             }
-            for touch, uuid, ts, tool_use_id, prompt in m.touches
+            for touch, uuid, ts, tool_use_id, prompt in [*m.touches, *agent_touches]
         ]
         record = {
             "path": str(path),
@@ -353,7 +368,7 @@ class Catalog:
             "cache_read_tokens": tokens[2],
             "cache_creation_tokens": tokens[3],
             "models": sorted(m.models),
-            "subagent_count": self._count_agents(path, session_id, flat_agents),
+            "subagent_count": len(agents),
             "deleted": False,
         }
         return record, found, incremental
@@ -372,24 +387,68 @@ class Catalog:
             return False
 
     @staticmethod
-    def _count_agents(path: Path, session_id: str, flat: dict[Path, dict[str, int]]) -> int:
-        count = 0
+    def _agent_files(
+        path: Path, session_id: str, flat: dict[Path, dict[str, list[Path]]]
+    ) -> list[Path]:
+        """The session's subagent transcripts; flat 2.0.x ones are matched by their first line,
+        read once per project and refresh."""
+        found: list[Path] = []
         nested = path.parent / session_id / "subagents"
         if nested.is_dir():
-            count += sum(1 for _ in nested.rglob("agent-*.jsonl"))
+            found.extend(sorted(nested.rglob("agent-*.jsonl")))
         project_dir = path.parent
         if project_dir not in flat:
-            by_session: dict[str, int] = {}
+            by_session: dict[str, list[Path]] = {}
             try:
-                for entry in os.scandir(project_dir):
+                for entry in sorted(os.scandir(project_dir), key=lambda e: e.name):
                     if is_agent_file(entry.name):
                         sid = first_session_id(Path(entry.path))
                         if sid:
-                            by_session[sid] = by_session.get(sid, 0) + 1
+                            by_session.setdefault(sid, []).append(Path(entry.path))
             except OSError:
                 pass
             flat[project_dir] = by_session
-        return count + flat[project_dir].get(session_id, 0)
+        return found + flat[project_dir].get(session_id, [])
+
+    def _agent_touches(
+        self,
+        agents: list[Path],
+        saved: dict[str, Any],
+        cwd: str | None,
+    ) -> tuple[list[tuple[Any, ...]], dict[str, Any]] | None:
+        """Files the subagents named, parsed from where the last refresh stopped in each agent
+        file. None when an agent file was rewritten: the caller then parses the session anew."""
+        touches: list[tuple[Any, ...]] = []
+        states: dict[str, Any] = {}
+        for agent in agents:
+            prev = saved.get(str(agent))
+            state = FileState()
+            if prev is not None:
+                if not self._probe_ok(agent, prev):
+                    return None
+                state = FileState(
+                    offset=prev["offset"],
+                    line=prev["line"],
+                    last_ts=prev.get("last_ts"),
+                    tail_probe=bytes.fromhex(prev["probe"]),
+                )
+            parser = Parser(collect_touches=True)
+            parser.meta.cwd = cwd
+            parser.meta.last_prompt = prev.get("prompt") if prev else None
+            try:
+                parser.parse_file(agent, 1, state, None, agent_id_from_name(agent.name))
+            except OSError as exc:
+                log.warning("cannot read %s: %s", agent, exc)
+                continue
+            touches.extend(parser.meta.touches)
+            states[str(agent)] = {
+                "offset": state.offset,
+                "line": state.line,
+                "last_ts": state.last_ts,
+                "probe": state.tail_probe.hex(),
+                "prompt": parser.meta.last_prompt,
+            }
+        return touches, states
 
     # -- queries -----------------------------------------------------------------------------------
     @staticmethod

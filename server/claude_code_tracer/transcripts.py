@@ -559,7 +559,7 @@ class Parser:
                         tool_names.append(name)
                         tool_ids.append(bid)
                         meta.tool_names_by_id[bid] = name
-                        if self.collect_touches and not is_side:
+                        if self.collect_touches:
                             cwd = entry.get("cwd")
                             where = cwd if isinstance(cwd, str) else meta.cwd
                             for touch in touches_of_tool_use(name, block.get("input"), where):
@@ -599,7 +599,10 @@ class Parser:
                     spawned = tur["agentId"]
             else:
                 kind = Kind.USER
-                if file_id == 0 and not is_side and is_human_prompt(entry, content):
+                if is_side and meta.last_prompt is None and file_id > 0:
+                    # a subagent's first user message is the task it was given
+                    meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                elif file_id == 0 and not is_side and is_human_prompt(entry, content):
                     meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
                     if meta.first_prompt is None:
                         meta.first_prompt = meta.last_prompt

@@ -97,3 +97,45 @@ def test_the_recreated_sample_has_writes(tmp_path: Path) -> None:
     root, _ = recreate(tmp_path)
     session = next(root.rglob(f"{A0Y_SESSION}.jsonl"))
     assert len(tool_inputs(session, "Write")) >= 5
+
+
+def test_files_written_by_subagents_are_indexed_and_appends_are_incremental(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    import json
+
+    from .test_store import SID, append, entry, write
+
+    root = tmp_path / "projects"
+    proj = root / "-work-proj"
+    write(proj / f"{SID}.jsonl", [entry(0), entry(1)])
+
+    def agent_write(n: int, target: str) -> dict[str, object]:
+        e = entry(n, "assistant", isSidechain=True, agentId="abc1234")
+        e["message"]["content"] = [  # type: ignore[index]
+            {
+                "type": "tool_use",
+                "id": f"toolu_{n}",
+                "name": "Write",
+                "input": {"file_path": target, "content": "written by a subagent\n"},
+            }
+        ]
+        return e
+
+    agent = proj / SID / "subagents" / "agent-abc1234.jsonl"
+    first_task = entry(10, isSidechain=True, agentId="abc1234")
+    first_task["message"] = {"role": "user", "content": "Refactor the parser"}
+    write(agent, [first_task, agent_write(11, "/work/proj/a.py")])
+    tracer = make_tracer(root)
+    found = tracer.file_sessions(FilesSessionsParams(path="/work/proj/a.py"))
+    assert [s.session_id for s in found.sessions] == [SID]
+    history = tracer.file_history(FilesHistoryParams(path="/work/proj/a.py")).touches
+    assert history[0].prompt == "Refactor the parser"
+    # the subagent writes more while the session goes on: only new bytes are read
+    with agent.open("ab") as fh:
+        fh.write(json.dumps(agent_write(12, "/work/proj/b.py")).encode() + b"\n")
+    append(proj / f"{SID}.jsonl", [entry(2)])
+    report = tracer.catalog.refresh(tracer.roots)
+    assert (report.parsed, report.appended) == (0, 1)
+    assert tracer.file_sessions(FilesSessionsParams(path="/work/proj/b.py")).sessions
+    assert len(tracer.file_history(FilesHistoryParams(path="/work/proj/a.py")).touches) == 1
