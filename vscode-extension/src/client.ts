@@ -171,7 +171,9 @@ export class TracerClient implements vscode.Disposable {
     async request<M extends RequestMethod>(method: M, params: ParamsOf<M>, token?: vscode.CancellationToken): Promise<ResultOf<M>> {
         const client = await this.running();
         try {
-            return (await client.sendRequest(method, params, token)) as ResultOf<M>;
+            // An `undefined` token would be sent as a second positional param: pass it only if set.
+            const result = token ? await client.sendRequest(method, params, token) : await client.sendRequest(method, params);
+            return result as ResultOf<M>;
         } catch (err) {
             throw toServerError(err);
         }
@@ -195,11 +197,11 @@ export class TracerClient implements vscode.Disposable {
             client.onProgress(WorkDoneProgress.type, workDoneToken, onProgress),
         ];
         try {
-            return (await client.sendRequest(
-                Method.MESSAGES_STREAM,
-                { ...params, partialResultToken, workDoneToken },
-                token,
-            )) as MessagesPage;
+            const full = { ...params, partialResultToken, workDoneToken };
+            const result = token
+                ? await client.sendRequest(Method.MESSAGES_STREAM, full, token)
+                : await client.sendRequest(Method.MESSAGES_STREAM, full);
+            return result as MessagesPage;
         } catch (err) {
             throw toServerError(err);
         } finally {

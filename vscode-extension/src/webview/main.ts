@@ -390,6 +390,10 @@ class App {
     private renderChrome(): void {
         const s = this.state;
         const total = s.list.total;
+        // For people debugging and for the end-to-end test: how big the window is.
+        this.scroller.dataset.rows = String(s.rowCount());
+        this.scroller.dataset.total = total === undefined ? '' : String(total);
+        this.scroller.dataset.resident = String(s.list.residentPages().length);
         this.countLabel.textContent =
             total === undefined ? 'loading…' : `${total.toLocaleString()} message${total === 1 ? '' : 's'}${s.filter.text || s.filter.errorsOnly || s.filter.tools.length ? ' match' : ''}`;
         const busy = s.progress.active || s.isStreaming;

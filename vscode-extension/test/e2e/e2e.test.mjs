@@ -1,0 +1,234 @@
+// End to end in a real VS Code (code-server) driven from Debian's Chromium.
+//
+// Needs: CCT_PYTHON (a Python with the claude-code-tracer server installed), the built .vsix
+// (VSIX, default ../../claude-code-tracer.vsix), code-server (e2e-host/, see ci.sh) and Chromium.
+// Screenshots go to test-artifacts/.
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appendLive, HOSTILE_PROMPT, makeFixtures } from './fixtures.mjs';
+
+const SMALL_TITLE = 'Please read app.py <script>';
+import { EXT_DIR, runCommand, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
+
+const PYTHON = process.env.CCT_PYTHON;
+const VSIX = resolve(process.env.VSIX ?? join(EXT_DIR, 'claude-code-tracer.vsix'));
+const ARTIFACTS = join(EXT_DIR, 'test-artifacts');
+const SAMPLES = resolve(EXT_DIR, '..', 'server', 'claude_code_tracer', 'samples', 'projects');
+const MESSAGES = Number(process.env.E2E_MESSAGES ?? 20000);
+/** The most rows the virtualized list may have in the DOM at once (a window, not the session). */
+const MAX_DOM_ROWS = 150;
+
+let root;
+let fx;
+let server;
+let browser;
+let page;
+const keep = process.env.E2E_KEEP === '1';
+
+async function shot(name) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, name) });
+}
+
+function sessionsPane() {
+    return page.locator('.pane', { has: page.locator('.pane-header', { hasText: /sessions/i }) });
+}
+
+async function treeRow(text, timeout = 60_000) {
+    const row = sessionsPane().locator('.monaco-list-row', { hasText: text }).first();
+    await row.waitFor({ state: 'visible', timeout });
+    return row;
+}
+
+async function openSessionFromTree(text) {
+    const row = await treeRow(text);
+    await row.click();
+    return webviewFrame(page, 60_000);
+}
+
+let failed = false;
+/** The steps build on each other: after a failure the rest are skipped, not timed out one by one. */
+function step(name, fn) {
+    it(name, async (t) => {
+        if (failed) {
+            t.skip('an earlier step failed');
+            return;
+        }
+        try {
+            await fn();
+        } catch (err) {
+            failed = true;
+            await shot(`failed-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}.png`).catch(() => {});
+            throw err;
+        }
+    });
+}
+
+describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
+    before(async () => {
+        assert.ok(PYTHON, 'set CCT_PYTHON to a Python that has the claude-code-tracer server installed');
+        assert.ok(existsSync(VSIX), `build the .vsix first (${VSIX})`);
+        root = mkdtempSync(join(tmpdir(), 'cct-e2e-'));
+        fx = makeFixtures(root, { python: PYTHON, samples: SAMPLES, messages: MESSAGES });
+        server = await startCodeServer({
+            root,
+            vsix: VSIX,
+            settings: {
+                'claudeCodeTracer.pythonPath': PYTHON,
+                'claudeCodeTracer.projectsRoot': fx.projects,
+                'claudeCodeTracer.pageSize': 200,
+                'chat.disableAIFeatures': true,
+                'workbench.startupEditor': 'none',
+                'workbench.tips.enabled': false,
+                'workbench.welcomePage.walkthroughs.openOnInstall': false,
+                'security.workspace.trust.enabled': false,
+                'telemetry.telemetryLevel': 'off',
+                'extensions.autoCheckUpdates': false,
+                'extensions.autoUpdate': false,
+                'update.mode': 'none',
+                'window.restoreWindows': 'none',
+                'editor.minimap.enabled': false,
+                'workbench.secondarySideBar.defaultVisibility': 'hidden',
+                'workbench.activityBar.location': 'default',
+            },
+        });
+        ({ browser, page } = await startBrowser(root));
+        await page.goto(`${server.url}/?folder=${encodeURIComponent(fx.workspace)}`);
+        await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    });
+
+    after(async () => {
+        if (page) await shot('last.png').catch(() => {});
+        await browser?.close().catch(() => {});
+        if (server) {
+            if (process.exitCode) console.log(tail(server.logFile));
+            await server.stop();
+        }
+        if (root && !keep) rmSync(root, { recursive: true, force: true });
+    });
+
+    step('lists the workspace sessions first, then all projects (with the real samples)', async () => {
+        await runCommand(page, 'View: Show Claude Code Traces');
+        await treeRow('This workspace');
+        // A wider side bar, so the screenshots show the descriptions.
+        const sash = page.locator('.monaco-sash.vertical').first();
+        const box = await sash.boundingBox();
+        if (box) {
+            await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+            await page.mouse.down();
+            await page.mouse.move(box.x + 260, box.y + box.height / 2, { steps: 5 });
+            await page.mouse.up();
+        }
+        const big = await treeRow('Collect request config');
+        assert.match((await big.textContent()) ?? '', /20K msgs/);
+        // The hostile title is shown as text.
+        await treeRow(SMALL_TITLE);
+        const all = await treeRow('All projects');
+        await all.click();
+        await treeRow('spotter');
+        await treeRow('Demo');
+        await shot('tree.png');
+    });
+
+    step('opens a 20K-message session and shows its first rows', async () => {
+        const t0 = Date.now();
+        const frame = await openSessionFromTree('Collect request config');
+        await frame.locator('.row.message').first().waitFor({ timeout: 60_000 });
+        const firstScreenMs = Date.now() - t0;
+        console.log(`first rows after ${firstScreenMs} ms`);
+        const count = await frame.locator('.count').textContent();
+        assert.match(count ?? '', /\d[\d,.]* messages/);
+        const total = Number(await frame.locator('.scroller').getAttribute('data-total'));
+        assert.ok(total > 5000, `expected thousands of rows with the default filter, got ${total}`);
+        // The transcript's HTML in the title shows as text.
+        assert.equal(await frame.locator('.title').textContent(), 'Collect request config → <b>wip</b>');
+        assert.equal(await frame.locator('.title b').count(), 0);
+        await shot('webview-20k.png');
+    });
+
+    step('scrolls to the end through later pages with only a window of rows in the DOM, and back', async () => {
+        const frame = await webviewFrame(page);
+        const scroller = frame.locator('.scroller');
+        let maxRows = 0;
+        const deadline = Date.now() + 120_000;
+        let done = false;
+        while (!done) {
+            await scroller.evaluate((el) => {
+                el.scrollTop = el.scrollHeight;
+            });
+            await sleep(150);
+            maxRows = Math.max(maxRows, await frame.locator('.row').count());
+            const rows = Number(await scroller.getAttribute('data-rows'));
+            const last = frame.locator(`.row[data-index="${rows - 1}"]`);
+            done = (await last.count()) > 0 && (await last.getAttribute('class'))?.includes('message') === true;
+            if (Date.now() > deadline) throw new Error(`did not reach the end; rows=${rows}`);
+        }
+        const total = Number(await scroller.getAttribute('data-total'));
+        const resident = Number(await scroller.getAttribute('data-resident'));
+        console.log(`end reached: ${total} messages, ${maxRows} rows in the DOM at most, ${resident} pages resident`);
+        assert.ok(maxRows <= MAX_DOM_ROWS, `the DOM held ${maxRows} rows`);
+        assert.ok(resident <= 40, `memory is bounded: ${resident} pages resident`);
+        await shot('webview-end.png');
+        // Back to the top: the first pages were evicted and come back by their cursors.
+        await scroller.evaluate((el) => {
+            el.scrollTop = 0;
+        });
+        await frame.locator('.row.message[data-index="0"]').waitFor({ timeout: 30_000 });
+        assert.ok((await frame.locator('.row').count()) <= MAX_DOM_ROWS);
+    });
+
+    step('expands a tool call to show its result, and a file link opens the file at the line', async () => {
+        const frame = await openSessionFromTree(SMALL_TITLE);
+        const readRow = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Read' }) }).first();
+        await readRow.click();
+        const tool = frame.locator('.row.node-tool', { hasText: 'Read' }).first();
+        await tool.waitFor({ timeout: 15_000 });
+        await tool.locator('.twisty').click();
+        const result = frame.locator('.row.node-result pre', { hasText: 'def hello(name)' }).first();
+        await result.waitFor({ timeout: 15_000 });
+        await shot('webview-expanded.png');
+        await tool.locator('a.file-link').click();
+        await page.locator('.tabs-container .tab', { hasText: 'app.py' }).first().waitFor({ timeout: 15_000 });
+        await page.locator('.statusbar', { hasText: /Ln 3, Col 1/ }).waitFor({ timeout: 15_000 });
+        await shot('file-opened.png');
+    });
+
+    step('shows <script> and <img onerror> from a transcript as text and runs nothing', async () => {
+        // Bring the session back (the file opened beside it).
+        const frame = await openSessionFromTree(SMALL_TITLE);
+        const prompt = frame.locator('.row.message.kind-user .label', { hasText: '<script>' }).first();
+        await prompt.waitFor({ timeout: 15_000 });
+        assert.equal(await prompt.textContent(), HOSTILE_PROMPT);
+        const reply = frame.locator('.row.message.kind-assistant', { hasText: 'not bold' }).first();
+        await reply.click();
+        await frame.locator('pre.body', { hasText: 'onerror="window.__cctPwned=3"' }).waitFor({ timeout: 15_000 });
+        await sleep(500);
+        assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
+        assert.equal(await frame.locator('#app img, #app script, #app b').count(), 0);
+        await shot('webview-hostile.png');
+    });
+
+    step('shows a line appended to the live session file without a reload', async () => {
+        const frame = await webviewFrame(page);
+        const marker = `LIVE-APPEND-${Date.now()}`;
+        appendLive(fx.smallFile, fx.workspace, `${marker} is new`);
+        await frame.locator('.row.message .label', { hasText: marker }).waitFor({ timeout: 30_000 });
+        await shot('live-append.png');
+    });
+
+    step(`shows an Edit call's diff in VS Code's diff editor`, async () => {
+        const frame = await openSessionFromTree(SMALL_TITLE);
+        const editRow = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Edit' }) }).first();
+        await editRow.click();
+        const tool = frame.locator('.row.node-tool', { hasText: 'Edit' }).first();
+        await tool.waitFor({ timeout: 15_000 });
+        await tool.locator('button[data-action="diff"]').click();
+        await page.locator('.tabs-container .tab', { hasText: /app\.py.*before/ }).first().waitFor({ timeout: 15_000 });
+        await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 15_000 });
+        await shot('diff.png');
+    });
+});

@@ -1,0 +1,190 @@
+// Transcripts for the end-to-end test: a generated 20K-message session, the project's real
+// samples, and a small hand-written session in the workspace's project with hostile text
+// (<script>, <img onerror>), a Read of a workspace file, an Edit with its structured patch, and
+// room for live appends.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+export const BIG_SESSION = '11111111-2222-4333-8444-555555555555';
+export const SMALL_SESSION = '22222222-3333-4444-8555-666666666666';
+// Not starting with '<': a prompt that starts with a tag is taken for a command and not as the title.
+export const HOSTILE_PROMPT = 'Please read app.py <script>window.__cctPwned=1</script><img src=x onerror="window.__cctPwned=2">';
+export const HOSTILE_REPLY = 'Done. <img src=y onerror="window.__cctPwned=3"><b>not bold</b>';
+
+/** Claude Code's folder name for a cwd (FORMAT.md §1.1), for short ASCII paths. */
+export function encodeCwd(cwd) {
+    return cwd.replace(/[^a-zA-Z0-9]/g, '-');
+}
+
+const APP_PY = [
+    '"""A tiny module the transcript reads and edits."""',
+    '',
+    'def hello(name):',
+    '    return f"hello {name}"',
+    '',
+    '',
+    'def goodbye(name):',
+    '    return f"goodbye {name}"',
+    '',
+].join('\n');
+
+function line(obj) {
+    return `${JSON.stringify(obj)}\n`;
+}
+
+export function smallSessionLines(workspace) {
+    const base = {
+        isSidechain: false,
+        userType: 'external',
+        cwd: workspace,
+        sessionId: SMALL_SESSION,
+        version: '2.1.39',
+        gitBranch: 'main',
+    };
+    const file = join(workspace, 'src', 'app.py');
+    const u = Array.from({ length: 8 }, () => randomUUID());
+    const t = (s) => `2026-03-01T10:00:${String(s).padStart(2, '0')}.000Z`;
+    const usage = { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    const newText = '    return f"hello, {name}!"';
+    return [
+        { ...base, parentUuid: null, type: 'user', message: { role: 'user', content: HOSTILE_PROMPT }, uuid: u[0], timestamp: t(1) },
+        {
+            ...base,
+            parentUuid: u[0],
+            type: 'assistant',
+            requestId: 'req_1',
+            message: {
+                id: 'msg_1',
+                type: 'message',
+                role: 'assistant',
+                model: 'claude-sonnet-4-5',
+                content: [{ type: 'tool_use', id: 'toolu_read1', name: 'Read', input: { file_path: file, offset: 3, limit: 2 } }],
+                stop_reason: null,
+                usage,
+            },
+            uuid: u[1],
+            timestamp: t(2),
+        },
+        {
+            ...base,
+            parentUuid: u[1],
+            type: 'user',
+            message: {
+                role: 'user',
+                content: [{ type: 'tool_result', tool_use_id: 'toolu_read1', content: '     3→def hello(name):\n     4→    return f"hello {name}"' }],
+            },
+            toolUseResult: { type: 'text', file: { filePath: file, content: 'def hello(name):\n    return f"hello {name}"', numLines: 2, startLine: 3, totalLines: 9 } },
+            sourceToolAssistantUUID: u[1],
+            uuid: u[2],
+            timestamp: t(3),
+        },
+        {
+            ...base,
+            parentUuid: u[2],
+            type: 'assistant',
+            requestId: 'req_2',
+            message: {
+                id: 'msg_2',
+                type: 'message',
+                role: 'assistant',
+                model: 'claude-sonnet-4-5',
+                content: [
+                    {
+                        type: 'tool_use',
+                        id: 'toolu_edit1',
+                        name: 'Edit',
+                        input: { file_path: file, old_string: '    return f"hello {name}"', new_string: newText },
+                    },
+                ],
+                stop_reason: null,
+                usage,
+            },
+            uuid: u[3],
+            timestamp: t(4),
+        },
+        {
+            ...base,
+            parentUuid: u[3],
+            type: 'user',
+            message: {
+                role: 'user',
+                content: [{ type: 'tool_result', tool_use_id: 'toolu_edit1', content: `The file ${file} has been updated.` }],
+            },
+            toolUseResult: {
+                filePath: file,
+                oldString: '    return f"hello {name}"',
+                newString: newText,
+                originalFile: APP_PY,
+                replaceAll: false,
+                userModified: false,
+                structuredPatch: [{ oldStart: 3, oldLines: 2, newStart: 3, newLines: 2, lines: [' def hello(name):', '-    return f"hello {name}"', `+${newText}`] }],
+            },
+            sourceToolAssistantUUID: u[3],
+            uuid: u[4],
+            timestamp: t(5),
+        },
+        {
+            ...base,
+            parentUuid: u[4],
+            type: 'assistant',
+            requestId: 'req_3',
+            message: {
+                id: 'msg_3',
+                type: 'message',
+                role: 'assistant',
+                model: 'claude-sonnet-4-5',
+                content: [{ type: 'text', text: HOSTILE_REPLY }],
+                stop_reason: 'end_turn',
+                usage,
+            },
+            uuid: u[5],
+            timestamp: t(6),
+        },
+    ].map(line);
+}
+
+export function appendedLine(workspace, text, parentUuid = null) {
+    return line({
+        parentUuid,
+        isSidechain: false,
+        userType: 'external',
+        cwd: workspace,
+        sessionId: SMALL_SESSION,
+        version: '2.1.39',
+        gitBranch: 'main',
+        type: 'user',
+        message: { role: 'user', content: text },
+        uuid: randomUUID(),
+        timestamp: new Date().toISOString(),
+    });
+}
+
+/**
+ * Lay out everything under `root`: root/workspace (the folder VS Code opens) and root/projects
+ * (the transcripts). Returns the paths the test needs.
+ */
+export function makeFixtures(root, { python, samples, messages = 20000 }) {
+    const workspace = join(root, 'workspace');
+    const projects = join(root, 'projects');
+    mkdirSync(join(workspace, 'src'), { recursive: true });
+    writeFileSync(join(workspace, 'src', 'app.py'), APP_PY);
+    writeFileSync(join(workspace, 'README.md'), '# e2e workspace\n');
+    const project = join(projects, encodeCwd(workspace));
+    mkdirSync(project, { recursive: true });
+    const out = execFileSync(
+        python,
+        ['-m', 'claude_code_tracer.synthetic', 'session', project, '--messages', String(messages), '--seed', '1', '--cwd', workspace, '--subagents', '3', '--session-id', BIG_SESSION],
+        { encoding: 'utf8' },
+    );
+    const big = JSON.parse(out.trim().split('\n').pop());
+    const smallFile = join(project, `${SMALL_SESSION}.jsonl`);
+    writeFileSync(smallFile, smallSessionLines(workspace).join(''));
+    if (samples && existsSync(samples)) cpSync(samples, projects, { recursive: true });
+    return { workspace, projects, project, smallFile, big };
+}
+
+export function appendLive(file, workspace, text) {
+    appendFileSync(file, appendedLine(workspace, text));
+}
