@@ -19,6 +19,8 @@ export const Method = {
     SESSION_SUBAGENTS: 'session/subagents',
     MESSAGES_FILTERS: 'messages/filters',
     SESSIONS_DID_CHANGE: 'sessions/didChange',
+    FILES_SESSIONS: 'files/sessions',
+    FILES_HISTORY: 'files/history',
 } as const;
 export type MethodName = (typeof Method)[keyof typeof Method];
 
@@ -78,6 +80,18 @@ export interface MessagesStreamParams extends MessagesPageParams {
 /** models.py `MessageGetParams`. */
 export interface MessageGetParams extends SessionRef {
     uuid: string;
+}
+
+/** models.py `FilesSessionsParams`: which sessions touched a file. */
+export interface FilesSessionsParams {
+    path: string;
+}
+
+/** models.py `FilesHistoryParams`: the tool calls that named a file, newest first. */
+export interface FilesHistoryParams {
+    path: string;
+    cursor?: string | null;
+    limit?: number;
 }
 
 /** models.py `ServerOptions`: initializationOptions and didChangeConfiguration settings. */
@@ -245,6 +259,55 @@ export interface FilterOptions {
     lastTimestamp: IsoDateTime | null;
 }
 
+export type TouchKind = 'read' | 'write' | 'search' | 'inferred';
+
+/** models.py `FileTouch`: one tool call that named a file. */
+export interface FileTouch {
+    sessionId: string;
+    project: string;
+    /** The assistant message holding the tool call. */
+    uuid: string;
+    toolUseId: string;
+    tool: string;
+    kind: TouchKind;
+    path: string;
+    timestamp: IsoDateTime | null;
+    /** The human prompt that led to it. */
+    prompt: string | null;
+    sessionTitle: string | null;
+}
+
+/** models.py `FileSessionInfo`. */
+export interface FileSessionInfo {
+    sessionId: string;
+    project: string;
+    title: string | null;
+    lastTimestamp: IsoDateTime | null;
+    touches: number;
+    byTool: Record<string, number>;
+    deleted: boolean;
+}
+
+/** models.py `FileSessions`. */
+export interface FileSessions {
+    path: string;
+    sessions: FileSessionInfo[];
+}
+
+/** models.py `FileHistory`. */
+export interface FileHistory {
+    touches: FileTouch[];
+    nextCursor: string | null;
+    hasMore: boolean;
+}
+
+/** models.py `WrittenSpan`: lines (0-based, inclusive) of a document whose current text a session wrote. */
+export interface WrittenSpan {
+    startLine: number;
+    endLine: number;
+    touch: FileTouch;
+}
+
 export type ChangeKind = 'created' | 'appended' | 'deleted' | 'changed';
 
 /** models.py `SessionChange`. */
@@ -270,6 +333,8 @@ export interface RequestTypes {
     'session/tools': { params: SessionRef; result: SessionTools };
     'session/subagents': { params: SessionRef; result: SessionSubagents };
     'messages/filters': { params: SessionRef; result: FilterOptions };
+    'files/sessions': { params: FilesSessionsParams; result: FileSessions };
+    'files/history': { params: FilesHistoryParams; result: FileHistory };
 }
 export type RequestMethod = keyof RequestTypes;
 export type ParamsOf<M extends RequestMethod> = RequestTypes[M]['params'];
@@ -284,6 +349,8 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
     Method.SESSION_TOOLS,
     Method.SESSION_SUBAGENTS,
     Method.MESSAGES_FILTERS,
+    Method.FILES_SESSIONS,
+    Method.FILES_HISTORY,
 ];
 
 /** Server limits (models.py Field constraints) the client must stay within. */

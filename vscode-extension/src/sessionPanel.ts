@@ -5,12 +5,12 @@
  * progress, opens files and diffs. The page has a strict CSP with a fresh nonce per load, and
  * may load resources from dist/media only.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { toServerError, type TracerClient } from './client';
+import { contentSecurityPolicy, makeNonce } from './csp';
 import { diffSides, type DiffContentProvider } from './diff';
 import type { MessagesPage, RequestMethod, SessionChange } from './protocol';
 import { checkParams, parseWebviewMessage, type HostToWebview, type WebviewToHost } from './shared/ipc';
@@ -32,20 +32,6 @@ export interface PanelDeps {
     diffs: DiffContentProvider;
     log: vscode.LogOutputChannel;
     pageSize: () => number;
-}
-
-export function makeNonce(): string {
-    return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
-}
-
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-    return [
-        "default-src 'none'",
-        `script-src 'nonce-${nonce}'`,
-        `style-src ${cspSource} 'nonce-${nonce}'`,
-        `font-src ${cspSource}`,
-        `img-src ${cspSource} data:`,
-    ].join('; ');
 }
 
 function escapeAttr(text: string): string {

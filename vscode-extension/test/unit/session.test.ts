@@ -128,7 +128,8 @@ describe('SessionState: expanding', () => {
         server.details.set('u1', detail(1, [{ type: 'text', text: 'Let me delegate.' }, { type: 'tool_use', id: 'toolu_1', name: 'Task', input: { description: 'explore' } }], [result]));
         server.agents.set('a1', [summary(200, { preview: 'sub 1', isSidechain: true, agentId: 'a1' }), summary(201, { preview: 'sub 2', isSidechain: true, agentId: 'a1' })]);
         state.toggle(state.rowAt(1));
-        expect(state.rowAt(2).kind === 'node' && state.rowAt(2).node.kind).toBe('loading'); // skeleton while fetching
+        const pending = state.rowAt(2);
+        expect(pending.kind === 'node' && pending.node.kind).toBe('loading'); // skeleton while fetching
         await server.drain();
         expect(labels(state, 1, 5)).toEqual(['message 1', 'text:', 'tool:Task', 'raw:Raw line session:2']);
         expect(labels(state, 5, 6)).toEqual(['message 2']);
