@@ -212,14 +212,14 @@ class Config:
     quick: bool = False
     reps: int = 30  # repetitions of a fast (warm) request
     slow_reps: int = 5  # repetitions of a slow one (a cold start, a baseline that reparses)
-    budget_s: float = 20.0  # per scenario and side, after the first repetition
+    budget_s: float = 12.0  # per scenario and side, after the first repetition
     depths: list[int] = field(default_factory=lambda: [1, 100, 1000])
     page_size: int = 50
     parallel: int = 10
     ttl_s: float = 3.0
     rss_sessions: list[int] = field(default_factory=lambda: [1, 10, 50])
     request_timeout_s: float = 180.0  # one HTTP request of the upstream server
-    list_deadline_s: float = 240.0  # a whole upstream session listing
+    list_deadline_s: float = 120.0  # a whole upstream session listing
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:

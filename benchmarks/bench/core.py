@@ -65,14 +65,15 @@ class Core:
     def page(self, s: SessionSpec, **kw: Any) -> Any:
         return self.tracer.page(self.params(s, **kw))
 
-    def list_all(self) -> int:
-        n, cursor = 0, None
+    def list_all(self, limit: int = 1000, pages: int | None = None) -> int:
+        n, cursor, k = 0, None, 0
         while True:
             page = self.tracer.list_sessions(
-                self.models.SessionsListParams(limit=1000, cursor=cursor)
+                self.models.SessionsListParams(limit=limit, cursor=cursor)
             )
             n += len(page.sessions)
-            if not page.has_more:
+            k += 1
+            if not page.has_more or (pages is not None and k >= pages):
                 return n
             cursor = page.next_cursor
 
@@ -312,6 +313,12 @@ def _list(ds: DataSet, cfg: Config, work: Path) -> list[Result]:
             parses = core.tracer.catalog.total_parses
     out.append(Result("list.restart", SIDE, params, restart,
                       extra={"files_parsed": parses}).finish())
+    first: list[float] = []
+    for _ in range(cfg.slow_reps):
+        with opened(ds.archive_root, work, cache=cache) as core:
+            ms, _n = timed(lambda c=core: c.list_all(limit=100, pages=1))
+            first.append(ms)
+    out.append(Result("list.restart.first100", SIDE, params, first).finish())
     with opened(ds.archive_root, work, cache=cache) as core:
         core.list_all()
         samples = measure(core.list_all, cfg.reps, cfg.budget_s)

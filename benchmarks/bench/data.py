@@ -79,7 +79,7 @@ def _identity(sizes: list[int], big_mb: float, archive_sessions: int) -> str:
 
     h = hashlib.sha256()
     h.update(Path(synthetic.__file__).read_bytes())
-    h.update(repr((sizes, big_mb, archive_sessions, 3)).encode())
+    h.update(repr((sizes, big_mb, archive_sessions, 4)).encode())
     return h.hexdigest()[:16]
 
 
@@ -137,11 +137,19 @@ def prepare(work: Path, sizes: list[int], big_mb: float, archive_sessions: int) 
         label = label_of(n)
         log(f"generating the {label}-message session")
         sessions.append(_session(root / f"-home-dev-src-bench-{label.lower()}", label, n, 1000 + i))
-    # The ~100 MB session of the refresh and memory targets, sized from a measured density.
-    density = max(s.bytes / max(1, s.messages) for s in sessions[:2])
-    big_messages = max(500, round(big_mb * MB / density))
-    log(f"generating the ~{big_mb:g} MB session ({big_messages} messages)")
-    big = _session(root / "-home-dev-src-bench-big", "big", big_messages, 4242)
+    # The ~100 MB session of the refresh and memory targets: sized from the largest session's
+    # density, then corrected once from what came out.
+    ref = max(sessions, key=lambda x: x.messages)
+    big_messages = max(500, round(big_mb * MB * ref.messages / max(1, ref.bytes)))
+    big_dir = root / "-home-dev-src-bench-big"
+    for attempt in (1, 2):
+        log(f"generating the ~{big_mb:g} MB session ({big_messages} messages)")
+        if big_dir.exists():
+            shutil.rmtree(big_dir)
+        big = _session(big_dir, "big", big_messages, 4242)
+        if attempt == 2 or abs(big.mb - big_mb) <= 0.1 * big_mb:
+            break
+        big_messages = max(500, round(big_messages * big_mb / max(0.001, big.mb)))
     big.label = f"{big.mb:.0f}MB"
     log(f"generating an archive of {archive_sessions} sessions")
     gen = generate_archive(base / "archive", sessions=archive_sessions, seed=7)

@@ -257,16 +257,23 @@ def _big(ctx: Ctx, ds: DataSet) -> list[Result]:
     return out
 
 
-def list_all(srv: LspServer) -> float:
-    total, cursor = 0.0, None
+LIST_BYTES: list[int] = []
+
+
+def list_all(srv: LspServer, limit: int = 1000, pages: int | None = None) -> float:
+    """Every page of the session list (or the first ``pages``); the sum of the request times."""
+    total, cursor, nbytes, n = 0.0, None, 0, 0
     while True:
-        params: dict[str, Any] = {"limit": 1000}
+        params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
         reply = srv.request("sessions/list", params)
         res = reply.ok()
         total += reply.ms
-        if not res["hasMore"]:
+        nbytes += reply.nbytes
+        n += 1
+        if not res["hasMore"] or (pages is not None and n >= pages):
+            LIST_BYTES.append(nbytes)
             return total
         cursor = res["nextCursor"]
 
@@ -287,7 +294,14 @@ def _archive(ctx: Ctx, ds: DataSet) -> list[Result]:
     for _ in range(cfg.slow_reps):
         with ctx.server(ds.archive_root, cache=cache) as srv:
             restart.append(list_all(srv))
-    out.append(Result("list.restart", SIDE, params, restart).finish())
+    out.append(Result("list.restart", SIDE, params, restart,
+                      extra={"bytes": LIST_BYTES[-1]}).finish())
+    first: list[float] = []
+    for _ in range(cfg.slow_reps):
+        with ctx.server(ds.archive_root, cache=cache) as srv:
+            first.append(list_all(srv, limit=100, pages=1))
+    out.append(Result("list.restart.first100", SIDE, params, first,
+                      extra={"bytes": LIST_BYTES[-1]}).finish())
     with ctx.server(ds.archive_root, cache=cache) as srv:
         list_all(srv)
         warm = [list_all(srv) for _ in range(min(cfg.reps, 10))]
