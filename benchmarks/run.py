@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,7 +36,7 @@ from bench.common import (  # noqa: E402
     rss_mb,
     write_json,
 )
-from bench.data import DataSet  # noqa: E402
+from bench.data import DataSet, data_dir  # noqa: E402
 
 SIDES = ("floor", "naive", "core", "lsp", "upstream")
 
@@ -116,8 +117,9 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_side(side: str, cfg: Config, cfg_path: Path, data_path: Path) -> dict[str, Any]:
-    result_path = Path(cfg.work) / "results" / f"{side}.json"
+def run_side(side: str, cfg: Config, cfg_path: Path, data_path: Path,
+             results: Path) -> dict[str, Any]:
+    result_path = results / f"{side}.json"
     result_path.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", side,
            "--config", str(cfg_path), "--data", str(data_path), "--result", str(result_path)]
@@ -159,27 +161,34 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"unknown sides: {', '.join(sorted(unknown))}")
 
     # Data generation runs in a child too, so that this process stays small.
-    data_path = work / "data" / "manifest.json"
+    data_path = data_dir(work, cfg.quick) / "manifest.json"
     gen = subprocess.run(
         [sys.executable, "-c",
          "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
          "from bench.data import prepare; "
          "prepare(Path(sys.argv[2]), [int(x) for x in sys.argv[3].split(',')], "
-         "float(sys.argv[4]), int(sys.argv[5]))",
-         str(HERE), str(work), ",".join(map(str, sizes)), str(big), str(archive)],
+         "float(sys.argv[4]), int(sys.argv[5]), sys.argv[6] == '1')",
+         str(HERE), str(work), ",".join(map(str, sizes)), str(big), str(archive),
+         "1" if cfg.quick else "0"],
         env=child_env(), check=False,
     )
     if gen.returncode != 0:
         raise SystemExit("generating the data set failed")
     ds = DataSet.from_json(read_json(data_path))
-    cfg_path = work / "config.json"
+    run_dir = work / ("quick" if cfg.quick else "full")
+    results = run_dir / "results"
+    cfg.scratch = str(run_dir)
+    if not args.report_only:
+        shutil.rmtree(run_dir / "tmp", ignore_errors=True)
+        shutil.rmtree(run_dir / "upstream", ignore_errors=True)
+    cfg_path = run_dir / "config.json"
     write_json(cfg_path, asdict(cfg))
 
     if args.report_only:
-        runs = [read_json(Path(cfg.work) / "results" / f"{side}.json") for side in sides
-                if (Path(cfg.work) / "results" / f"{side}.json").exists()]
+        runs = [read_json(results / f"{side}.json") for side in sides
+                if (results / f"{side}.json").exists()]
     else:
-        runs = [run_side(side, cfg, cfg_path, data_path) for side in sides]
+        runs = [run_side(side, cfg, cfg_path, data_path, results) for side in sides]
     meta = report.meta(args_line=" ".join(["python", "benchmarks/run.py",
                                             *(argv if argv is not None else sys.argv[1:])]),
                        started=started, seconds=round(now() - t0, 1), cfg=cfg)

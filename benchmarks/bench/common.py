@@ -208,7 +208,8 @@ class Appended:
 class Config:
     """How hard each side is pushed; the same for every side of one run."""
 
-    work: str
+    work: str  # shared across runs: data sets, the upstream's venv
+    scratch: str = ""  # this kind of run's own: temporary caches, logs, the upstream's homes
     quick: bool = False
     reps: int = 30  # repetitions of a fast (warm) request
     slow_reps: int = 5  # repetitions of a slow one (a cold start, a baseline that reparses)

@@ -335,7 +335,7 @@ def _list(ds: DataSet, cfg: Config, work: Path) -> list[Result]:
 
 
 def run(ds: DataSet, cfg: Config) -> list[Result]:
-    work = Path(cfg.work) / "tmp"
+    work = Path(cfg.scratch) / "tmp"
     work.mkdir(parents=True, exist_ok=True)
     out: list[Result] = []
     for s in ds.sessions:

@@ -112,10 +112,16 @@ def _session(directory: Path, label: str, messages: int, seed: int) -> SessionSp
     return _spec(label, gs)
 
 
-def prepare(work: Path, sizes: list[int], big_mb: float, archive_sessions: int) -> DataSet:
-    """Generate (or reuse) the data set under ``work/data``."""
+def data_dir(work: Path, quick: bool) -> Path:
+    """The quick data set lives apart, so that a quick run does not replace the full one."""
+    return work / ("data-quick" if quick else "data")
+
+
+def prepare(work: Path, sizes: list[int], big_mb: float, archive_sessions: int,
+            quick: bool = False) -> DataSet:
+    """Generate (or reuse) the data set under ``work/data`` (``work/data-quick``)."""
     ident = _identity(sizes, big_mb, archive_sessions)
-    base = work / "data"
+    base = data_dir(work, quick)
     manifest = base / "manifest.json"
     if manifest.exists():
         try:

@@ -30,9 +30,9 @@ FILTERS: dict[str, dict[str, Any]] = {
 class Ctx:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
-        self.work = Path(cfg.work) / "tmp"
+        self.work = Path(cfg.scratch) / "tmp"
         self.work.mkdir(parents=True, exist_ok=True)
-        self.logs = Path(cfg.work) / "logs"
+        self.logs = Path(cfg.scratch) / "logs"
 
     def cache(self) -> Path:
         return Path(tempfile.mkdtemp(prefix="lsp-cache-", dir=self.work))

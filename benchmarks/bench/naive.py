@@ -196,7 +196,7 @@ def _list(ds: DataSet, cfg: Config) -> list[Result]:
 
 
 def run(ds: DataSet, cfg: Config) -> list[Result]:
-    tempfile.tempdir = cfg.work
+    tempfile.tempdir = cfg.scratch
     out: list[Result] = []
     for s in ds.sessions:
         log(f"naive: {s.label}")

@@ -83,7 +83,7 @@ def meta(args_line: str, started: float, seconds: float, cfg: Config) -> dict[st
         },
         "command": args_line,
         "duration_s": seconds,
-        "config": {k: v for k, v in vars(cfg).items() if k != "work"},
+        "config": {k: v for k, v in vars(cfg).items() if k not in ("work", "scratch")},
     }
 
 

@@ -177,8 +177,8 @@ class Ctx:
     def __init__(self, cfg: Config, python: Path) -> None:
         self.cfg = cfg
         self.python = python
-        self.base = Path(cfg.work) / "upstream"
-        self.logs = Path(cfg.work) / "logs"
+        self.base = Path(cfg.scratch) / "upstream"
+        self.logs = Path(cfg.scratch) / "logs"
 
     def home(self, name: str, projects: str, fresh: bool = True) -> Path:
         home = self.base / name
