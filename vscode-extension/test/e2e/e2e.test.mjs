@@ -47,7 +47,7 @@ async function treeRow(text, timeout = 60_000) {
 async function openSessionFromTree(text) {
     const row = await treeRow(text);
     await row.click();
-    return webviewFrame(page, 60_000);
+    return webviewFrame(page, 60_000, text);
 }
 
 let failed = false;
@@ -114,14 +114,18 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
     step('lists the workspace sessions first, then all projects (with the real samples)', async () => {
         await runCommand(page, 'View: Show Claude Code Traces');
         await treeRow('This workspace');
-        // A wider side bar, so the screenshots show the descriptions.
-        const sash = page.locator('.monaco-sash.vertical').first();
-        const box = await sash.boundingBox();
-        if (box) {
-            await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        // A wider side bar, so the screenshots show the descriptions: drag the sash at its right edge.
+        const sidebar = await page.locator('.part.sidebar').boundingBox();
+        const sashes = await page.locator('.monaco-sash.vertical').all();
+        for (const sash of sashes) {
+            const box = await sash.boundingBox();
+            if (!sidebar || !box || Math.abs(box.x + box.width / 2 - (sidebar.x + sidebar.width)) > 6) continue;
+            const y = box.y + box.height / 2;
+            await page.mouse.move(box.x + box.width / 2, y);
             await page.mouse.down();
-            await page.mouse.move(box.x + 260, box.y + box.height / 2, { steps: 5 });
+            await page.mouse.move(box.x + 200, y, { steps: 8 });
             await page.mouse.up();
+            break;
         }
         const big = await treeRow('Collect request config');
         assert.match((await big.textContent()) ?? '', /20K msgs/);
@@ -140,8 +144,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await frame.locator('.row.message').first().waitFor({ timeout: 60_000 });
         const firstScreenMs = Date.now() - t0;
         console.log(`first rows after ${firstScreenMs} ms`);
-        const count = await frame.locator('.count').textContent();
-        assert.match(count ?? '', /\d[\d,.]* messages/);
+        // Rows show as batches stream in; the count comes with the end of the first page.
+        await frame.locator('.count', { hasText: /\d[\d,.]* messages/ }).waitFor({ timeout: 30_000 });
         const total = Number(await frame.locator('.scroller').getAttribute('data-total'));
         assert.ok(total > 5000, `expected thousands of rows with the default filter, got ${total}`);
         // The transcript's HTML in the title shows as text.
@@ -181,6 +185,40 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.ok((await frame.locator('.row').count()) <= MAX_DOM_ROWS);
     });
 
+    step('keeps its scroll position when hidden and shown again', async () => {
+        let frame = await webviewFrame(page, 30_000, 'Collect request config');
+        const scroller = frame.locator('.scroller');
+        await scroller.evaluate((el) => {
+            el.scrollTop = Math.floor(el.scrollHeight / 2);
+        });
+        let top;
+        for (let i = 0; i < 100; i++) {
+            await sleep(100);
+            top = await frame.evaluate(() => {
+                const s = document.querySelector('.scroller');
+                const rows = [...document.querySelectorAll('.row.message')];
+                const first = rows
+                    .map((r) => ({ r, y: r.getBoundingClientRect().top - s.getBoundingClientRect().top }))
+                    .filter((x) => x.y >= -1)
+                    .sort((a, b) => a.y - b.y)[0];
+                return first ? { index: Number(first.r.dataset.index), key: first.r.dataset.key } : undefined;
+            });
+            if (top && !(await frame.locator('.row.skeleton').count())) break;
+        }
+        assert.ok(top && top.index > 1000, `scrolled into the middle (${JSON.stringify(top)})`);
+        await sleep(500); // the position is saved a moment after scrolling stops
+        // Hide it behind another editor, then bring it back: the webview is rebuilt from its state.
+        await runCommand(page, 'File: New Untitled Text File');
+        await page.locator('.tabs-container .tab', { hasText: 'Untitled' }).first().waitFor();
+        await page.locator('.tabs-container .tab', { hasText: 'Collect request config' }).first().click();
+        frame = await webviewFrame(page, 30_000, 'Collect request config');
+        const row = frame.locator(`.row.message[data-key="${top.key}"]`);
+        await row.waitFor({ timeout: 30_000 });
+        const y = await row.evaluate((r) => r.getBoundingClientRect().top - document.querySelector('.scroller').getBoundingClientRect().top);
+        assert.ok(Math.abs(y) < 30, `the same row is at the top again (offset ${y}px)`);
+        await shot('webview-restored.png');
+    });
+
     step('expands a tool call to show its result, and a file link opens the file at the line', async () => {
         const frame = await openSessionFromTree(SMALL_TITLE);
         const readRow = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Read' }) }).first();
@@ -212,6 +250,38 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await shot('webview-hostile.png');
     });
 
+    step('navigates with the keyboard and searches with /', async () => {
+        const frame = await webviewFrame(page, 30_000, SMALL_TITLE);
+        await frame.locator('.scroller').focus();
+        const selected = frame.locator('.row.selected');
+        await page.keyboard.press('Home');
+        await frame.locator('.row.selected[data-index="0"]').waitFor({ timeout: 5_000 });
+        await page.keyboard.press('ArrowDown');
+        await frame.locator('.row.selected[data-index="1"]').waitFor({ timeout: 5_000 });
+        assert.equal(await selected.locator('.badge.tool').textContent(), 'Read');
+        if ((await selected.getAttribute('aria-expanded')) === 'true') {
+            await page.keyboard.press('ArrowLeft'); // open from an earlier step: collapse it first
+            await frame.locator('.row.selected[data-index="1"][aria-expanded="false"]').waitFor({ timeout: 5_000 });
+        }
+        await page.keyboard.press('ArrowRight'); // expands the message
+        await frame.locator('.row.node-tool', { hasText: 'Read' }).first().waitFor({ timeout: 15_000 });
+        await page.keyboard.press('ArrowRight'); // open already: moves to its first child, the tool call
+        await frame.locator('.row.selected.node-tool[aria-expanded="false"]').waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Enter'); // expands the tool call: its result shows
+        await frame.locator('.row.node-result').first().waitFor({ timeout: 15_000 });
+        await page.keyboard.press('ArrowLeft'); // collapses it again
+        await frame.locator('.row.node-result').first().waitFor({ state: 'detached', timeout: 15_000 });
+        await page.keyboard.press('ArrowLeft'); // on a collapsed child: up to the parent message
+        await frame.locator('.row.selected[data-index="1"]').waitFor({ timeout: 5_000 });
+        await page.keyboard.press('/');
+        assert.equal(await frame.evaluate(() => document.activeElement?.className), 'search');
+        await page.keyboard.type('not bold');
+        await frame.locator('.count', { hasText: /^1 message match/ }).waitFor({ timeout: 15_000 });
+        assert.equal(await frame.locator('.row.message').count(), 1);
+        await page.keyboard.press('Escape');
+        await frame.locator('.count', { hasText: /^4 messages$/ }).waitFor({ timeout: 15_000 });
+    });
+
     step('shows a line appended to the live session file without a reload', async () => {
         const frame = await webviewFrame(page);
         const marker = `LIVE-APPEND-${Date.now()}`;
@@ -230,5 +300,27 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await page.locator('.tabs-container .tab', { hasText: /app\.py.*before/ }).first().waitFor({ timeout: 15_000 });
         await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 15_000 });
         await shot('diff.png');
+    });
+
+    step('stays legible in the dark and high-contrast themes', async () => {
+        const frame0 = await openSessionFromTree(SMALL_TITLE);
+        await frame0.locator('.row.message').first().waitFor();
+        for (const [theme, file, bodyClass] of [
+            ['Dark Modern', 'webview-dark.png', 'vscode-dark'],
+            ['Dark High Contrast', 'webview-high-contrast.png', 'vscode-high-contrast'],
+        ]) {
+            await runCommand(page, 'Preferences: Color Theme');
+            await page.locator('.quick-input-widget input').fill(theme);
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: new RegExp(`^${theme}`) }).first().click();
+            const frame = await webviewFrame(page, 30_000, SMALL_TITLE);
+            await frame.locator(`body.${bodyClass}`).waitFor({ timeout: 30_000 });
+            await sleep(300);
+            const [fg, bg] = await frame.evaluate(() => {
+                const label = document.querySelector('.row.message .label');
+                return [label ? getComputedStyle(label).color : '', getComputedStyle(document.body).backgroundColor];
+            });
+            assert.ok(fg && bg && fg !== bg, `${theme}: text ${fg} on ${bg}`);
+            await shot(file);
+        }
     });
 });

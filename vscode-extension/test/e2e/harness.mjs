@@ -83,6 +83,11 @@ export async function startCodeServer({ root, vsix, settings }) {
         url,
         port,
         logFile: join(root, 'code-server.log'),
+        /** Change user settings while it runs (VS Code watches the file). */
+        updateSettings: (more) => {
+            Object.assign(settings, more);
+            writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+        },
         stop: async () => {
             if (child.exitCode !== null) return;
             try {
@@ -121,8 +126,11 @@ export async function startBrowser(root) {
     return { browser: context, page };
 }
 
-/** The document inside the visible webview (VS Code nests it in two iframes). */
-export async function webviewFrame(page, timeout = 30_000) {
+/**
+ * The document inside the visible webview (VS Code nests it in two iframes); with `title`, only
+ * the one showing that session (right after a click the previous panel may still be visible).
+ */
+export async function webviewFrame(page, timeout = 30_000, title = undefined) {
     const deadline = Date.now() + timeout;
     for (;;) {
         const handle = await page
@@ -131,7 +139,11 @@ export async function webviewFrame(page, timeout = 30_000) {
             .elementHandle({ timeout: 2_000 })
             .catch(() => null);
         const frame = handle ? await handle.contentFrame() : null;
-        if (frame && (await frame.locator('#app').count().catch(() => 0))) return frame;
+        if (frame && (await frame.locator('#app').count().catch(() => 0))) {
+            if (title === undefined) return frame;
+            const shown = await frame.locator('.title').textContent({ timeout: 1_000 }).catch(() => null);
+            if (shown?.includes(title)) return frame;
+        }
         if (Date.now() > deadline) throw new Error('no visible session webview');
         await sleep(250);
     }
@@ -148,7 +160,7 @@ export async function runCommand(page, title, timeout = 30_000) {
         await input.fill(`>${title}`);
         const option = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
         if (await option.isVisible({ timeout: 2_000 }).catch(() => false)) {
-            await page.keyboard.press('Enter');
+            await option.click(); // not Enter: the first row may be a fuzzier match
             return;
         }
         if (Date.now() > deadline) throw new Error(`command not found: ${title}`);
