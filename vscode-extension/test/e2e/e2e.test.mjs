@@ -219,6 +219,27 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await shot('webview-restored.png');
     });
 
+    step('nests a subagent transcript under the Task call that started it (tool filter on the server)', async () => {
+        const frame = await webviewFrame(page, 30_000, 'Collect request config');
+        await frame.locator('select.tools option[value="Task"]').waitFor({ state: 'attached', timeout: 15_000 });
+        await frame.locator('select.tools').selectOption('Task');
+        await frame.locator('.count', { hasText: /^\d+ messages? match/ }).waitFor({ timeout: 15_000 });
+        const call = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Task' }) }).first();
+        await call.click();
+        const tool = frame.locator('.row.node-tool', { hasText: 'Task' }).first();
+        await tool.waitFor({ timeout: 15_000 });
+        await tool.locator('.twisty').click();
+        const agent = frame.locator('.row.node-agent').first();
+        await agent.waitFor({ timeout: 15_000 });
+        await agent.click();
+        const sub = frame.locator('.row.message.sidechain[aria-level="4"]').first();
+        await sub.waitFor({ timeout: 15_000 });
+        assert.match((await agent.textContent()) ?? '', /Subagent \w+.*\d+ messages/);
+        await shot('webview-subagent.png');
+        await frame.locator('select.tools').selectOption('');
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
+    });
+
     step('expands a tool call to show its result, and a file link opens the file at the line', async () => {
         const frame = await openSessionFromTree(SMALL_TITLE);
         const readRow = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Read' }) }).first();
