@@ -7,7 +7,8 @@
 # The e2e runs the real server with $CCT_PYTHON; without it, a private venv gets the project from
 # the folder above (pip install ..). Nothing is downloaded but Debian, npm and PyPI packages.
 #
-# Environment: CCT_PYTHON (server Python), SKIP_E2E=1 (unit tests only), E2E_MESSAGES (default 20000).
+# Environment: CCT_PYTHON (server Python), SKIP_E2E=1 (unit tests only), E2E_MESSAGES (default 20000),
+# E2E_INSTALL=1 (also test the first-run install of the server from PyPI: slower, needs PyPI).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,7 +75,10 @@ const r = require("./test-artifacts/vitest.json");
 console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
 '
 
-log "build the .vsix"
+log "build the .vsix (with the server wheel, for the install-on-first-run offer)"
+if [ -f ../pyproject.toml ]; then
+    npm run -s wheel || echo "warning: no server wheel in the .vsix (pip wheel failed)"
+fi
 npm run -s package
 ls -l claude-code-tracer.vsix
 
@@ -103,5 +107,10 @@ export CCT_PYTHON
 
 log "end-to-end test (code-server $(node -p 'require("./e2e-host/node_modules/code-server/package.json").version'), $(chromium --version 2>/dev/null || /usr/bin/chromium --version))"
 node --test --test-reporter=spec --test-concurrency=1 test/e2e/e2e.test.mjs
+
+if [ "${E2E_INSTALL:-}" = "1" ]; then
+    log "end-to-end: installing the server into a private environment from the .vsix's wheel (PyPI)"
+    node --test --test-reporter=spec test/e2e/install.test.mjs
+fi
 
 echo "vscode-extension CI done in $(($(date +%s) - t0)) s"
