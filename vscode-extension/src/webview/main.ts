@@ -113,6 +113,10 @@ class App {
     private searchTimer: ReturnType<typeof setTimeout> | undefined;
     private noticeTimer: ReturnType<typeof setTimeout> | undefined;
     private restoreRow: { row: number; within: number } | undefined;
+    /** Bumped on every state change: row keys are recomputed only then, not on every scroll. */
+    private version = 0;
+    private keyVersion = -1;
+    private keyFnCache: ((i: number) => string) | undefined;
 
     constructor() {
         this.tracker = new RequestTracker({
@@ -167,7 +171,10 @@ class App {
         if (this.state) return; // a second init (host reloaded) changes nothing
         const saved = vscode.getState() as PersistedState | undefined;
         this.session = { sessionId: init.sessionId, project: init.project, title: init.title };
-        this.state = new SessionState(this.tracker, { pageSize: init.pageSize }, () => this.queueRender());
+        this.state = new SessionState(this.tracker, { pageSize: init.pageSize }, () => {
+            this.version++;
+            this.queueRender();
+        });
         this.build(init.title);
         if (saved && saved.sessionId === init.sessionId && saved.view) {
             const row = this.state.restore(saved.view);
@@ -284,8 +291,12 @@ class App {
     }
 
     private keyFn(): (i: number) => string {
-        const state = this.state;
-        return (i: number) => state.rowAt(i).key;
+        if (!this.keyFnCache || this.keyVersion !== this.version) {
+            const state = this.state;
+            this.keyFnCache = (i: number) => state.rowAt(i).key;
+            this.keyVersion = this.version;
+        }
+        return this.keyFnCache;
     }
 
     private estimate(i: number): number {
@@ -355,7 +366,10 @@ class App {
     private render(): void {
         const state = this.state;
         const count = state.rowCount();
-        this.virtualizer.setOptions({ ...this.virtualizer.options, count, getItemKey: this.keyFn() });
+        const getItemKey = this.keyFn();
+        if (count !== this.virtualizer.options.count || getItemKey !== this.virtualizer.options.getItemKey) {
+            this.virtualizer.setOptions({ ...this.virtualizer.options, count, getItemKey });
+        }
         this.virtualizer._willUpdate();
         if (this.restoreRow && state.list.isLoaded(state.rows.locate(this.restoreRow.row).index)) {
             const { row, within } = this.restoreRow;

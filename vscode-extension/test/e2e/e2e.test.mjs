@@ -133,15 +133,29 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await treeRow(SMALL_TITLE);
         const all = await treeRow('All projects');
         await all.click();
-        await treeRow('spotter');
         await treeRow('Demo');
+        // A real sample session inside its project.
+        await (await treeRow('spotter-dov')).click();
+        await treeRow('Work on bead spotter-dov');
         await shot('tree.png');
     });
 
     step('opens a 20K-message session and shows its first rows', async () => {
         const t0 = Date.now();
         const frame = await openSessionFromTree('Collect request config');
-        await frame.locator('.row.message').first().waitFor({ timeout: 60_000 });
+        // The first parse of a 50 MB file reports progress: catch the bar (and skeleton rows) if we can.
+        let sawProgress = false;
+        let sawSkeleton = false;
+        while (!(await frame.locator('.row.message').count())) {
+            if (!sawProgress && (await frame.locator('.progress.active').count())) {
+                sawProgress = true;
+                sawSkeleton = (await frame.locator('.row.skeleton').count()) > 0;
+                await shot('webview-loading.png');
+            }
+            if (Date.now() - t0 > 60_000) throw new Error('no rows within 60 s');
+            await sleep(50);
+        }
+        console.log(`loading indicators seen: progress bar ${sawProgress}, skeleton rows ${sawSkeleton}`);
         const firstScreenMs = Date.now() - t0;
         console.log(`first rows after ${firstScreenMs} ms`);
         // Rows show as batches stream in; the count comes with the end of the first page.
