@@ -1,7 +1,7 @@
 // Two bundles: the extension (node, cjs, vscode external) and the webview app (browser, iife),
 // plus the webview's static media (its CSS and the codicon font) copied into dist/media.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -43,6 +43,14 @@ const webview = {
 
 if (production) rmSync('dist', { recursive: true, force: true });
 copyMedia();
+// The README packed in the .vsix: without the screenshots, which live in the repository only.
+writeFileSync(
+    'dist/README.md',
+    readFileSync('README.md', 'utf8')
+        .split('\n')
+        .filter((line) => !/^!\[.*\]\(docs\//.test(line) && !line.startsWith('(Screenshots from'))
+        .join('\n'),
+);
 if (watch) {
     const contexts = await Promise.all([esbuild.context(extension), esbuild.context(webview)]);
     await Promise.all(contexts.map((c) => c.watch()));
