@@ -13,7 +13,7 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import { totalTokens, type FilterOptions, type Kind, type MessageSummary } from '../protocol';
+import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionMetrics } from '../protocol';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
 import { SessionState, type FilterState, type Row, type SavedView } from './state/session';
@@ -82,6 +82,12 @@ function formatTime(iso: string | null): string {
     return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
+function duration(seconds: number): string {
+    if (seconds < 90) return `${Math.round(seconds)} s`;
+    if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+    return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 function compact(n: number): string {
     if (n < 1000) return String(n);
     if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}K`;
@@ -98,6 +104,7 @@ class App {
     private readonly banner = el('div', 'banner');
     private readonly status = el('div', 'status');
     private readonly countLabel = el('span', 'count');
+    private readonly metricsLabel = el('span', 'metrics');
     private readonly search = el('input', 'search');
     private readonly toolSelect = el('select', 'tools');
     private readonly errorsToggle = el('button', 'toggle');
@@ -186,6 +193,26 @@ class App {
         }
         this.persist();
         this.loadFilterOptions();
+        this.loadMetrics();
+    }
+
+    private loadMetrics(): void {
+        this.tracker.start<SessionMetrics>('session/metrics', {}, 'metrics').promise.then(
+            (m) => {
+                const parts = [
+                    `${compact(m.toolCalls)} tool calls`,
+                    m.errors ? `${compact(m.errors)} errors` : '',
+                    `${compact(totalTokens(m.tokens))} tokens`,
+                    m.durationSeconds ? duration(m.durationSeconds) : '',
+                    m.subagentMessageCount ? `${compact(m.subagentMessageCount)} subagent messages` : '',
+                ];
+                this.metricsLabel.textContent = parts.filter(Boolean).join(' · ');
+                this.metricsLabel.title = m.models.join(', ');
+            },
+            () => {
+                /* optional */
+            },
+        );
     }
 
     // --- layout ----------------------------------------------------------------------------
@@ -193,7 +220,7 @@ class App {
     private build(title: string): void {
         const header = el('header', 'toolbar');
         const titleRow = el('div', 'title-row');
-        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel);
+        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel);
         const filters = el('div', 'filters');
         filters.setAttribute('role', 'toolbar');
         filters.setAttribute('aria-label', 'Filters');
@@ -436,18 +463,21 @@ class App {
             this.showNotice(s.notice);
             s.notice = undefined;
         }
-        if (total === 0 && !s.isStreaming && !s.error) {
-            this.status.hidden = false;
-            this.status.textContent = 'No messages match these filters.';
+        if (!this.noticeTimer) {
+            const empty = total === 0 && !s.isStreaming && !s.error;
+            this.status.hidden = !empty;
+            this.status.textContent = empty ? 'No messages match these filters.' : '';
         }
     }
 
+    /** A message for a few seconds in the status line (a file that is not there, a failed diff). */
     private showNotice(text: string): void {
         this.status.hidden = false;
         this.status.textContent = text;
         if (this.noticeTimer) clearTimeout(this.noticeTimer);
         this.noticeTimer = setTimeout(() => {
-            this.status.hidden = true;
+            this.noticeTimer = undefined;
+            this.renderChrome();
         }, 6000);
     }
 

@@ -31,7 +31,17 @@ const Filters = z.looseObject({
     tools: z.array(z.looseObject({ name: z.string(), count: z.number() })),
 });
 
+const Metrics = z.looseObject({
+    toolCalls: z.number(),
+    errors: z.number(),
+    tokens: z.looseObject({ input: z.number(), output: z.number(), cacheRead: z.number(), cacheCreation: z.number() }),
+    models: z.array(z.string()),
+    durationSeconds: z.number().nullable().optional(),
+    subagentMessageCount: z.number().optional(),
+});
+
 const SCHEMAS: Partial<Record<RequestMethod, z.ZodType>> = {
+    'session/metrics': Metrics,
     'messages/page': Page,
     'messages/stream': Page,
     'messages/get': Detail,
