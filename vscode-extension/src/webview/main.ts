@@ -17,7 +17,7 @@ import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type S
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
 import { SessionState, type FilterState, type Row, type SavedView } from './state/session';
-import type { TreeNode } from './state/tree';
+import { stripAnsi, type TreeNode } from './state/tree';
 import { validateBatch, validateResult } from './validate';
 
 interface VsCodeApi {
@@ -607,7 +607,7 @@ class App {
         if (m.timestamp) time.title = m.timestamp;
         e.append(time);
         if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));
-        const preview = el('span', 'label', m.preview || (m.subtype ? m.subtype : m.kind));
+        const preview = el('span', 'label', stripAnsi(m.preview) || (m.subtype ? m.subtype : m.kind));
         e.append(preview);
         if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
         const tokens = totalTokens(m.tokens);

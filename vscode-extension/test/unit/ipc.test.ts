@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkParams, parseHostMessage, parseWebviewMessage } from '../../src/shared/ipc';
 import { contentSecurityPolicy, makeNonce } from '../../src/csp';
@@ -54,6 +56,16 @@ describe('host -> webview messages are validated', () => {
 });
 
 describe('the webview page', () => {
+    it('never writes HTML: no innerHTML, insertAdjacentHTML, document.write or eval in its sources', () => {
+        const dir = resolve(__dirname, '..', '..', 'src', 'webview');
+        const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+        expect(files.length).toBeGreaterThan(3);
+        for (const f of files) {
+            const src = readFileSync(join(dir, f), 'utf8');
+            expect(src, f).not.toMatch(/\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
+        }
+    });
+
     it('has a strict CSP: nonce-only scripts, no inline styles or scripts without the nonce', () => {
         const csp = contentSecurityPolicy('https://cspsource.example', 'N0NCE');
         expect(csp).toBe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffSides } from '../../src/diffSides';
 import type { MessageDetail } from '../../src/protocol';
-import { describeInput, detailChildren, fileOf, flatten, resultText, type TreeNode } from '../../src/webview/state/tree';
+import { describeInput, detailChildren, fileOf, flatten, resultText, stripAnsi, type TreeNode } from '../../src/webview/state/tree';
 import { summary } from './fakeServer';
 
 function detail(content: unknown[], toolResults: MessageDetail[] = [], over: Partial<MessageDetail> = {}): MessageDetail {
@@ -91,6 +91,14 @@ describe('the tree under a message', () => {
         expect(fileOf('Grep', { pattern: 'x', path: '/src' })).toEqual({ path: '/src' });
         expect(fileOf('Bash', { command: 'ls' })).toBeUndefined();
         expect(describeInput('Grep', { pattern: 'TODO', path: '/src' })).toBe('TODO /src');
+    });
+});
+
+describe('terminal escapes', () => {
+    it('are removed from bodies, the rest of the text stays as it is', () => {
+        expect(stripAnsi('\x1b[32mok\x1b[0m <b>x</b> \x1b]0;title\x07done')).toBe('ok <b>x</b> done');
+        const d = detail([{ type: 'text', text: '\x1b[1;31mERROR\x1b[0m: <script>' }]);
+        expect(detailChildren(d, 'r')[0]?.body).toBe('ERROR: <script>');
     });
 });
 

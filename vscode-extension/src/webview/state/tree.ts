@@ -84,7 +84,16 @@ function str(v: unknown): string | undefined {
     return typeof v === 'string' ? v : undefined;
 }
 
-function clip(text: string, limit = BODY_LIMIT): string {
+// Terminal colour and cursor codes (CSI and OSC sequences) in tool output: shown as text they are noise.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+
+export function stripAnsi(text: string): string {
+    return text.includes('\x1b') ? text.replace(ANSI, '') : text;
+}
+
+function clip(raw: string, limit = BODY_LIMIT): string {
+    const text = stripAnsi(raw);
     return text.length > limit ? `${text.slice(0, limit)}\n… (${text.length - limit} more characters)` : text;
 }
 
