@@ -106,12 +106,15 @@ def worker(args: argparse.Namespace) -> int:
     cfg = Config.from_json(read_json(args.config))
     ds = DataSet.from_json(read_json(args.data))
     module = importlib.import_module(f"bench.{args.worker}")
+    load_before = os.getloadavg()
     t0 = now()
     results: list[Result] = module.run(ds, cfg)
     write_json(args.result, {
         "side": args.worker,
         "seconds": round(now() - t0, 1),
         "process": rss_mb(),
+        # The 1-minute load average when the side started and ended: other work on the machine.
+        "loadavg": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "results": [r.to_json() for r in results],
     })
     return 0

@@ -358,7 +358,10 @@ def list_all(srv: Upstream, deadline_s: float) -> tuple[float, int, bool]:
 
     Returns (ms, sessions listed, complete)."""
     t0 = now()
-    projects = ok(srv.get("/api/projects", timeout=deadline_s))["projects"]
+    try:
+        projects = ok(srv.get("/api/projects", timeout=deadline_s))["projects"]
+    except TimeoutError:
+        return (now() - t0) * 1000, 0, False
     listed = 0
     for p in projects:
         left = deadline_s - (now() - t0)
@@ -384,6 +387,8 @@ def _list_result(name: str, params: dict[str, Any], runs: list[tuple[float, int,
         projected = max(samples) * total / listed / 1000
         extra["projected_s"] = round(projected, 1)
         note = f"stopped at the deadline after {listed} of {total} sessions"
+    elif not complete:
+        note = f"stopped at the deadline before any of the {total} sessions was listed"
     res = Result(name, SIDE, params, samples, extra=extra, note=note, lower_bound=not complete)
     return res.finish()
 
