@@ -75,11 +75,19 @@ function icon(name: string, extra = ''): HTMLSpanElement {
     return e;
 }
 
-function formatTime(iso: string | null): string {
-    if (!iso) return '';
+function parseTime(iso: string | null): Date | undefined {
+    if (!iso) return undefined;
+    // The server sends UTC without a zone suffix.
     const d = new Date(/Z$|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-    if (Number.isNaN(d.getTime())) return '';
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function formatTime(iso: string | null, withDate: boolean): string {
+    const d = parseTime(iso);
+    if (!d) return '';
+    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    if (!withDate) return time;
+    return `${d.toLocaleDateString([], { month: 'short', day: '2-digit' })} ${time}`;
 }
 
 function duration(seconds: number): string {
@@ -120,6 +128,8 @@ class App {
     private searchTimer: ReturnType<typeof setTimeout> | undefined;
     private noticeTimer: ReturnType<typeof setTimeout> | undefined;
     private restoreRow: { row: number; within: number } | undefined;
+    /** The session spans several days: rows show the date too. */
+    private showDates = false;
     /** Bumped on every state change: row keys are recomputed only then, not on every scroll. */
     private version = 0;
     private keyVersion = -1;
@@ -208,6 +218,14 @@ class App {
                 ];
                 this.metricsLabel.textContent = parts.filter(Boolean).join(' · ');
                 this.metricsLabel.title = m.models.join(', ');
+                const first = parseTime(m.firstTimestamp);
+                const last = parseTime(m.lastTimestamp);
+                if (first && last && first.toDateString() !== last.toDateString()) {
+                    this.showDates = true;
+                    this.rowEls.clear();
+                    this.spacer.replaceChildren();
+                    this.queueRender();
+                }
             },
             () => {
                 /* optional */
@@ -603,7 +621,7 @@ class App {
         e.setAttribute('aria-expanded', String(expanded));
         e.append(this.chevron(true, expanded));
         e.append(icon(m.isError ? 'error' : (KIND_ICON.get(m.kind) ?? 'question')));
-        const time = el('span', 'time', formatTime(m.timestamp));
+        const time = el('span', 'time', formatTime(m.timestamp, this.showDates));
         if (m.timestamp) time.title = m.timestamp;
         e.append(time);
         if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));

@@ -38,6 +38,8 @@ const Metrics = z.looseObject({
     models: z.array(z.string()),
     durationSeconds: z.number().nullable().optional(),
     subagentMessageCount: z.number().optional(),
+    firstTimestamp: z.string().nullable().optional(),
+    lastTimestamp: z.string().nullable().optional(),
 });
 
 const SCHEMAS: Partial<Record<RequestMethod, z.ZodType>> = {
