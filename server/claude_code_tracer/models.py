@@ -96,6 +96,13 @@ class MessagesPageParams(SessionRef):
     limit: int = Field(default=50, ge=1, le=500)
     filter: MessageFilter = Field(default_factory=MessageFilter)
     expand: bool = False
+    start_at: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="without a cursor: begin the page at this message (uuid), to open a trace "
+        "at a tool call without walking the pages before it",
+    )
 
 
 class MessagesStreamParams(MessagesPageParams):

@@ -206,6 +206,8 @@ class Tracer:
         scope = f"{sess.files.project}/{sess.files.session_id}"
         fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
         after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
+        if after is None and params.start_at is not None:
+            after = self._just_before(sess, params.start_at)
         query = page_query(sess.present, params.filter, after, params.limit + 1)
         seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
         has_more = len(seqs) > params.limit
@@ -224,6 +226,22 @@ class Tracer:
         return MessagesPage(
             messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
         )
+
+    def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
+        """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
+        present = sess.present
+        rows: list[Any] = []
+        if present:
+            sql = all_rows_union(present, "uuid = ?", "ts, seq") + " ORDER BY ts, seq LIMIT 1"
+            rows = self.db.cursor().execute(sql, [uuid] * len(present)).fetchall()
+        if not rows:
+            raise SessionNotFound(f"no message {uuid} in session {sess.files.session_id}")
+        return rows[0][0], rows[0][1]
+
+    def _just_before(self, sess: SessionView, uuid: str) -> cursors.PageKey:
+        """A key that sorts right before the message: a page after it starts at the message."""
+        ts, seq = self._locate(sess, uuid)
+        return cursors.PageKey(ts=ts, uuid="", seq=seq - 1)
 
     def _entries(self, sess: SessionView, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -244,13 +262,8 @@ class Tracer:
     def _get(self, sess: SessionView, params: MessageGetParams) -> MessageDetail:
         cur = self.db.cursor()
         present = sess.present
-        seqs: list[Any] = []
-        if present:
-            sql = all_rows_union(present, "uuid = ?", "ts, seq") + " ORDER BY ts, seq LIMIT 1"
-            seqs = cur.execute(sql, [params.uuid] * len(present)).fetchall()
-        if not seqs:
-            raise SessionNotFound(f"no message {params.uuid} in session {sess.files.session_id}")
-        detail = self._detail(sess, sess.take([seqs[0][1]])[0])
+        _, seq = self._locate(sess, params.uuid)
+        detail = self._detail(sess, sess.take([seq])[0])
         if detail.kind == Kind.ASSISTANT and detail.tool_use_ids and Kind.TOOL_RESULT in present:
             results = cur.execute(
                 all_rows_union(

@@ -172,3 +172,25 @@ def test_expand_carries_full_content_and_summaries_stay_short(
     assert all(isinstance(m.content, list) and m.content for m in full.messages)
     assert all(len(m.preview) <= 200 for m in plain.messages)
     assert len(full.model_dump_json()) > 2 * len(plain.model_dump_json())
+
+
+def test_a_page_can_start_at_a_given_message_and_continue_from_there(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    project, sid = SPOTTER
+    expected = [r.uuid for r in read_rows([samples_root / project / f"{sid}.jsonl"])]
+    target = expected[1234]
+    page = tracer.page(MessagesPageParams(session_id=sid, limit=10, start_at=target))
+    assert [m.uuid for m in page.messages] == expected[1234:1244]
+    assert page.total == len(expected)
+    after = tracer.page(MessagesPageParams(session_id=sid, limit=10, cursor=page.next_cursor))
+    assert [m.uuid for m in after.messages] == expected[1244:1254]
+    tools = tracer.page(
+        MessagesPageParams.model_validate(
+            {"sessionId": sid, "startAt": target, "filter": {"kinds": ["tool_result"]}}
+        )
+    )
+    assert tools.messages and all(m.kind.value == "tool_result" for m in tools.messages)
+    with pytest.raises(Exception, match="no message nope"):
+        tracer.page(MessagesPageParams(session_id=sid, start_at="nope"))

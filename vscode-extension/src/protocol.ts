@@ -68,6 +68,8 @@ export interface MessagesPageParams extends SessionRef {
     limit?: number;
     filter?: MessageFilter;
     expand?: boolean;
+    /** Without a cursor: begin the page at this message (uuid). */
+    startAt?: string | null;
 }
 
 /** models.py `MessagesStreamParams`. */
