@@ -30,6 +30,9 @@ import {
     type SessionsDidChange,
 } from './protocol';
 
+/** The command code lenses and hover links run (implemented here, never by the server). */
+export const OPEN_TRACE_COMMAND = 'claudeCodeTracer.openTrace';
+
 export type ClientState = 'stopped' | 'starting' | 'running' | 'failed';
 
 export type WorkDoneValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
@@ -110,7 +113,10 @@ export class TracerClient implements vscode.Disposable {
             options: { env: { ...process.env, PYTHONUNBUFFERED: '1' } },
         };
         const clientOptions: LanguageClientOptions = {
-            documentSelector: [],
+            // Every file is synced: the server answers code lenses and hovers for files sessions touched.
+            documentSelector: [{ scheme: 'file' }],
+            // Hovers carry an [Open trace](command:claudeCodeTracer.openTrace?…) link: trust that command only.
+            markdown: { isTrusted: { enabledCommands: [OPEN_TRACE_COMMAND] }, supportHtml: false },
             outputChannel: this.log,
             traceOutputChannel: this.log,
             initializationOptions: options,

@@ -4,8 +4,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { TracerClient } from './client';
+import { OPEN_TRACE_COMMAND, toServerError, TracerClient } from './client';
 import { DIFF_SCHEME, DiffContentProvider } from './diff';
+import { parseTraceArgs, type TraceArgs } from './edits';
+import { EDITS_VIEW, EditsProvider } from './editsView';
 import type { ServerOptions } from './protocol';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
 import { SessionPanels } from './sessionPanel';
@@ -145,6 +147,17 @@ class Controller implements vscode.Disposable {
     }
 }
 
+/** The session's title for the panel (from the catalog; the id when it cannot be read). */
+async function sessionTitle(client: TracerClient, args: TraceArgs): Promise<string> {
+    try {
+        const page = await client.request('sessions/list', { query: args.sessionId, project: args.project, limit: 5 });
+        const hit = page.sessions.find((s) => s.sessionId === args.sessionId);
+        return hit?.title ?? args.sessionId;
+    } catch {
+        return args.sessionId;
+    }
+}
+
 export function activate(context: vscode.ExtensionContext): void {
     const log = vscode.window.createOutputChannel('Claude Code Tracer', { log: true });
     const client = new TracerClient(log);
@@ -153,6 +166,9 @@ export function activate(context: vscode.ExtensionContext): void {
     const diffs = new DiffContentProvider();
     const panels = new SessionPanels({ extensionUri: context.extensionUri, client, diffs, log, pageSize });
     const view = vscode.window.createTreeView('claudeCodeTracer.sessions', { treeDataProvider: tree, showCollapseAll: true });
+    const edits = new EditsProvider(client, diffs);
+    const editsView = vscode.window.createTreeView(EDITS_VIEW, { treeDataProvider: edits });
+    edits.view = editsView;
 
     context.subscriptions.push(
         log,
@@ -161,7 +177,26 @@ export function activate(context: vscode.ExtensionContext): void {
         tree,
         view,
         panels,
+        edits,
+        editsView,
         vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, diffs),
+        // Code lenses, hover links and the edits view: the session's trace at that tool call.
+        vscode.commands.registerCommand(OPEN_TRACE_COMMAND, async (raw: unknown) => {
+            const args = parseTraceArgs(raw);
+            if (!args) {
+                log.warn('claudeCodeTracer.openTrace: ignored a malformed argument');
+                return;
+            }
+            try {
+                const title = await sessionTitle(client, args);
+                panels.open({ sessionId: args.sessionId, project: args.project, title }, args.toolUseId ? { uuid: args.uuid, toolUseId: args.toolUseId } : { uuid: args.uuid });
+            } catch (err) {
+                void vscode.window.showErrorMessage(`Could not open the trace: ${toServerError(err).message}`);
+            }
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.showEditDiff', (node: unknown) => edits.showDiff(node)),
+        vscode.commands.registerCommand('claudeCodeTracer.loadMoreEdits', () => edits.loadMore()),
+        vscode.commands.registerCommand('claudeCodeTracer.refreshEdits', () => edits.reload()),
         vscode.commands.registerCommand('claudeCodeTracer.refresh', () => tree.refresh()),
         vscode.commands.registerCommand('claudeCodeTracer.openSession', (args: OpenSessionArgs) => {
             if (args && typeof args.sessionId === 'string' && typeof args.project === 'string') panels.open(args);

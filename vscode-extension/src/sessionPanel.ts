@@ -26,6 +26,12 @@ const PanelStateSchema = z.object({
     title: z.string().max(500).optional(),
 });
 
+/** A message (and tool call) to show: what a code lens or hover's Open trace names. */
+export interface RevealTarget {
+    uuid: string;
+    toolUseId?: string;
+}
+
 export interface PanelDeps {
     extensionUri: vscode.Uri;
     client: TracerClient;
@@ -36,6 +42,10 @@ export interface PanelDeps {
 
 function escapeAttr(text: string): string {
     return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function revealMessage(target: RevealTarget): HostToWebview {
+    return target.toolUseId ? { type: 'reveal', uuid: target.uuid, toolUseId: target.toolUseId } : { type: 'reveal', uuid: target.uuid };
 }
 
 export class SessionPanels implements vscode.Disposable {
@@ -67,10 +77,12 @@ export class SessionPanels implements vscode.Disposable {
         return `${args.project}/${args.sessionId}`;
     }
 
-    open(args: OpenSessionArgs): void {
+    /** Open (or bring forward) a session's panel; with `target`, show that message and tool call. */
+    open(args: OpenSessionArgs, target?: RevealTarget): void {
         const existing = this.panels.get(SessionPanels.key(args));
         if (existing) {
             existing.panel.reveal();
+            if (target) existing.reveal(target);
             return;
         }
         const panel = vscode.window.createWebviewPanel(
@@ -79,16 +91,17 @@ export class SessionPanels implements vscode.Disposable {
             { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
             SessionPanel.options(this.deps.extensionUri),
         );
-        this.adopt(panel, args);
+        this.adopt(panel, args).reveal(target);
     }
 
-    private adopt(panel: vscode.WebviewPanel, args: OpenSessionArgs): void {
+    private adopt(panel: vscode.WebviewPanel, args: OpenSessionArgs): SessionPanel {
         const p = new SessionPanel(panel, args, this.deps);
         const key = SessionPanels.key(args);
         this.panels.set(key, p);
         panel.onDidDispose(() => {
             if (this.panels.get(key) === p) this.panels.delete(key);
         });
+        return p;
     }
 
     private onChanges(changes: SessionChange[]): void {
@@ -107,6 +120,9 @@ export class SessionPanel {
     private readonly inFlight = new Map<number, vscode.CancellationTokenSource>();
     private readonly disposables: vscode.Disposable[] = [];
     private readonly media: vscode.Uri;
+    /** The webview said `ready` and has not been torn down since (hidden panels lose their page). */
+    private live = false;
+    private pendingReveal: RevealTarget | undefined;
 
     static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
         return {
@@ -130,7 +146,21 @@ export class SessionPanel {
         this.disposables.push(
             panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
             panel.onDidDispose(() => this.dispose()),
+            panel.onDidChangeViewState(() => {
+                if (!panel.visible) this.live = false; // retainContextWhenHidden is off: it reloads when shown
+            }),
         );
+    }
+
+    /** Show a message: now if the page is up, else right after its next `ready`. */
+    reveal(target: RevealTarget | undefined): void {
+        if (!target) return;
+        if (this.live && this.panel.visible) {
+            this.pendingReveal = undefined;
+            this.post(revealMessage(target));
+        } else {
+            this.pendingReveal = target;
+        }
     }
 
     private html(): string {
@@ -174,6 +204,11 @@ export class SessionPanel {
                     title: this.args.title,
                     pageSize: this.deps.pageSize(),
                 });
+                this.live = true;
+                if (this.pendingReveal) {
+                    this.post(revealMessage(this.pendingReveal));
+                    this.pendingReveal = undefined;
+                }
                 return;
             case 'request':
                 void this.forward(msg);

@@ -117,6 +117,12 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
         kind: z.enum(['created', 'appended', 'deleted', 'changed']),
     }),
     z.strictObject({ type: z.literal('notice'), message: z.string() }),
+    /** Open trace: show (select, expand) this message and, under it, this tool call. */
+    z.strictObject({
+        type: z.literal('reveal'),
+        uuid: z.string().min(1).max(200),
+        toolUseId: z.string().min(1).max(200).optional(),
+    }),
 ]);
 export type HostToWebview = z.infer<typeof HostToWebviewSchema>;
 

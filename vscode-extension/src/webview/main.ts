@@ -16,7 +16,7 @@ import {
 import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionMetrics } from '../protocol';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
-import { SessionState, type FilterState, type Row, type SavedView } from './state/session';
+import { defaultFilter, SessionState, type FilterState, type Row, type SavedView } from './state/session';
 import { stripAnsi, type TreeNode } from './state/tree';
 import { validateBatch, validateResult } from './validate';
 
@@ -134,6 +134,12 @@ class App {
     private version = 0;
     private keyVersion = -1;
     private keyFnCache: ((i: number) => string) | undefined;
+    /** Open trace asked for this message: walked to once the first page is in. */
+    private pendingReveal: { uuid: string; toolUseId?: string } | undefined;
+    /** While walking the pages for it: the status line's text. */
+    private revealStatus: string | undefined;
+    /** Found and expanded: select its tool call once the message's detail is in. */
+    private revealTool: { index: number; toolUseId: string } | undefined;
 
     constructor() {
         this.tracker = new RequestTracker({
@@ -181,7 +187,70 @@ class App {
             case 'notice':
                 this.showNotice(msg.message);
                 return;
+            case 'reveal':
+                this.pendingReveal = msg.toolUseId ? { uuid: msg.uuid, toolUseId: msg.toolUseId } : { uuid: msg.uuid };
+                if (this.state) this.startReveal();
+                return;
         }
+    }
+
+    /** Walk to the message Open trace named (clearing filters that would hide it). */
+    private startReveal(): void {
+        const target = this.pendingReveal;
+        if (!target || !this.state) return;
+        if (!this.state.canShowToolCalls()) {
+            this.applyFilter(defaultFilter());
+            this.showNotice('Filters cleared to show the tool call.');
+        }
+        if (!this.state.readyToReveal) return; // render() calls again once the first page is in
+        this.pendingReveal = undefined;
+        this.revealTool = undefined;
+        this.revealStatus = 'Looking for the tool call…';
+        this.queueRender();
+        this.state
+            .reveal(target.uuid, {
+                maxPages: 500,
+                onProgress: (_pages, items) => {
+                    this.revealStatus = `Looking for the tool call… ${items.toLocaleString()} messages read`;
+                    this.queueRender();
+                },
+            })
+            .then((r) => {
+                this.revealStatus = undefined;
+                if ('message' in r) {
+                    this.showNotice(r.message);
+                    this.queueRender();
+                    return;
+                }
+                const row = this.state.rows.rowOf(r.index);
+                const msgRow = this.state.rowAt(row);
+                this.select(msgRow.key);
+                if (msgRow.kind === 'message') {
+                    this.state.toggle(msgRow, true);
+                    if (target.toolUseId) this.revealTool = { index: r.index, toolUseId: target.toolUseId };
+                }
+                this.virtualizer.scrollToIndex(row, { align: 'start' });
+                this.scroller.focus({ preventScroll: true });
+                this.queueRender();
+            });
+    }
+
+    /** The revealed message's detail came in: select and open its tool call. */
+    private finishRevealTool(): void {
+        const t = this.revealTool;
+        if (!t) return;
+        const key = this.state.toolRowKey(t.index, t.toolUseId);
+        if (!key) {
+            if (this.state.detailFailed(t.index)) this.revealTool = undefined;
+            return;
+        }
+        this.revealTool = undefined;
+        const row = this.state.rowOfKey(key);
+        if (row === undefined) return;
+        const r = this.state.rowAt(row);
+        this.select(key);
+        if (this.state.isExpandable(r) && !this.state.isExpanded(r)) this.state.toggle(r, true);
+        this.virtualizer.scrollToIndex(this.state.rows.rowOf(t.index), { align: 'start' });
     }
 
     private start(init: Extract<HostToWebview, { type: 'init' }>): void {
@@ -204,6 +273,7 @@ class App {
         this.persist();
         this.loadFilterOptions();
         this.loadMetrics();
+        if (this.pendingReveal) this.startReveal();
     }
 
     private loadMetrics(): void {
@@ -441,6 +511,8 @@ class App {
             }
         }
         this.renderChrome();
+        if (this.pendingReveal) this.startReveal();
+        if (this.revealTool) this.finishRevealTool();
         const first = items[0]?.index ?? 0;
         const last = items[items.length - 1]?.index ?? 0;
         state.visible(first, last);
@@ -455,7 +527,7 @@ class App {
         this.scroller.dataset.resident = String(s.list.residentPages().length);
         this.countLabel.textContent =
             total === undefined ? 'loading…' : `${total.toLocaleString()} message${total === 1 ? '' : 's'}${s.filter.text || s.filter.errorsOnly || s.filter.tools.length ? ' match' : ''}`;
-        const busy = s.progress.active || s.isStreaming;
+        const busy = s.progress.active || s.isStreaming || this.revealStatus !== undefined;
         this.progressBar.classList.toggle('active', busy);
         this.progressBar.classList.toggle('determinate', s.progress.active && s.progress.percentage !== undefined);
         const bar = this.progressBar.firstElementChild as HTMLDivElement;
@@ -481,7 +553,10 @@ class App {
             this.showNotice(s.notice);
             s.notice = undefined;
         }
-        if (!this.noticeTimer) {
+        if (this.revealStatus !== undefined) {
+            this.status.hidden = false;
+            this.status.textContent = this.revealStatus;
+        } else if (!this.noticeTimer) {
             const empty = total === 0 && !s.isStreaming && !s.error;
             this.status.hidden = !empty;
             this.status.textContent = empty ? 'No messages match these filters.' : '';
@@ -579,6 +654,7 @@ class App {
         e.append(el('span', 'label', n.label));
         if (n.detail && !(n.kind === 'tool' && n.tool?.file)) e.append(el('span', 'detail', n.detail));
         if (n.kind === 'tool' && n.tool) {
+            e.dataset.toolId = n.tool.id;
             if (n.tool.file) {
                 const link = el('a', 'file-link');
                 link.href = '#';

@@ -104,6 +104,12 @@ export class PagedList<T> {
         return this.cursors.get(page);
     }
 
+    /** The items of page p when all of them are here (for a walk that can skip the server). */
+    completePage(page: number): readonly T[] | undefined {
+        const rec = this.pages.get(page);
+        return rec?.complete && !this.inFlight.has(page) ? rec.items : undefined;
+    }
+
     isLoaded(index: number): boolean {
         return this.itemAt(index) !== undefined;
     }

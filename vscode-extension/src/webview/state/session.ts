@@ -7,6 +7,7 @@
 import type { Kind, MessageDetail, MessageFilter, MessagesPage, MessageSummary, RequestMethod } from '../../protocol';
 import { isCancelled, RequestTracker, type WorkProgress } from './requests';
 import { PagedList, type PageFetch } from './pagedList';
+import { notFoundMessage, walkTo, type WalkPage } from './reveal';
 import { RowIndex } from './rows';
 import { detailChildren, findNode, findParent, flatten, messageNode, rowKey, type FlatRow, type TreeNode } from './tree';
 
@@ -86,6 +87,7 @@ export class SessionState {
     private readonly maxInFlight: number;
     private recounting = false;
     private recountAgain = false;
+    private revealSeq = 0;
 
     constructor(
         private readonly rpc: RequestTracker,
@@ -463,6 +465,74 @@ export class SessionState {
         const agentId = row.node.id.replace(/\/more$/, '');
         const agent = findNode(root, agentId);
         if (agent && agent.agent?.hasMore && !agent.loading) this.loadAgent(row.index, agent);
+    }
+
+    // --- revealing a message (Open trace from a code lens or hover) -----------------------------
+
+    /** The filter can show an assistant message whatever its text (needed to reveal a tool call). */
+    canShowToolCalls(): boolean {
+        const f = this.filter;
+        return f.kinds.includes('assistant') && !f.tools.length && !f.errorsOnly && !f.text.trim();
+    }
+
+    /** The first page is in and its count known: a reveal can walk from here. */
+    get readyToReveal(): boolean {
+        return this.list.total !== undefined && !this.streaming && !this.error;
+    }
+
+    /**
+     * Find message `uuid` by reading pages forwards (at most `maxPages`), then load its page into
+     * the list: resolves to its item index, or to a sentence saying why it was not found.
+     * A new filter or reset while walking stops the walk.
+     */
+    async reveal(
+        uuid: string,
+        options: { maxPages: number; onProgress?: (pages: number, items: number) => void },
+    ): Promise<{ index: number } | { message: string }> {
+        const list = this.list;
+        const filter = toServerFilter(this.filter);
+        const seq = ++this.revealSeq;
+        const fetchPage = async (page: number, cursor: string | null): Promise<WalkPage<MessageSummary>> => {
+            const next = list.cursorOf(page + 1);
+            const local = list.completePage(page);
+            if (local && next !== undefined) return { items: [...local], nextCursor: next, hasMore: true };
+            const started = this.rpc.start<MessagesPage>('messages/page', { cursor, limit: this.pageSize, filter }, this.tag);
+            const p = await started.promise;
+            return { items: p.messages, nextCursor: p.nextCursor, hasMore: p.hasMore, total: p.total ?? null };
+        };
+        let walked;
+        try {
+            walked = await walkTo(uuid, (m: MessageSummary) => m.uuid, this.pageSize, fetchPage, {
+                maxPages: options.maxPages,
+                cancelled: () => list !== this.list || seq !== this.revealSeq,
+                ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            });
+        } catch (err) {
+            if (isCancelled(err) || list !== this.list) return { message: notFoundMessage('cancelled', 0) };
+            return { message: `Could not look for the tool call: ${err instanceof Error ? err.message : String(err)}` };
+        }
+        if (!walked.found) return { message: notFoundMessage(walked.reason, walked.items) };
+        walked.cursors.forEach((c, p) => list.seedCursor(p, c));
+        if (!list.isLoaded(walked.index)) {
+            const r = walked.result;
+            list.startFetch({ page: walked.page, offset: 0, cursor: walked.cursors[walked.page] ?? null, limit: this.pageSize });
+            list.finish(walked.page, { items: r.items, nextCursor: r.nextCursor, hasMore: r.hasMore });
+        }
+        this.visibleFirst = walked.index;
+        this.visibleLast = walked.index;
+        this.onChange();
+        return { index: walked.index };
+    }
+
+    /** The row key of tool call `toolUseId` under the expanded message at `index`, once its detail is in. */
+    toolRowKey(index: number, toolUseId: string): string | undefined {
+        return this.flats.get(index)?.find((f) => f.node.kind === 'tool' && f.node.tool?.id === toolUseId)?.node.id;
+    }
+
+    /** The expanded message at `index` could not be read (its detail failed), or is not expanded. */
+    detailFailed(index: number): boolean {
+        const root = this.roots.get(index);
+        return !root || (!root.loading && root.error !== undefined);
     }
 
     // --- saving and restoring the view -------------------------------------------------------
