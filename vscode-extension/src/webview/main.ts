@@ -205,6 +205,7 @@ class App {
         if (!this.state.readyToReveal) return; // render() calls again once the first page is in
         this.pendingReveal = undefined;
         this.revealTool = undefined;
+        this.restoreRow = undefined; // the saved scroll position gives way to the tool call
         this.revealStatus = 'Looking for the tool call…';
         this.queueRender();
         this.state

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendLive, HOSTILE_PROMPT, makeFixtures } from './fixtures.mjs';
+import { appendLive, GREET_FILE, HOSTILE_PROMPT, makeFixtures, WRITE_TOOL_ID } from './fixtures.mjs';
 
 const SMALL_TITLE = 'Please read app.py <script>';
 import { EXT_DIR, runCommand, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
@@ -43,6 +43,21 @@ async function treeRow(text, timeout = 60_000) {
     const row = sessionsPane().locator('.monaco-list-row', { hasText: text }).first();
     await row.waitFor({ state: 'visible', timeout });
     return row;
+}
+
+/** Open a workspace file through Quick Open. */
+async function openWorkspaceFile(name) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click({ timeout: 15_000 });
+    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+}
+
+function editsPane() {
+    return page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Claude edits of this file/i }) });
 }
 
 async function openSessionFromTree(text) {
@@ -318,7 +333,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await frame.locator('.count', { hasText: /^1 message match/ }).waitFor({ timeout: 15_000 });
         assert.equal(await frame.locator('.row.message').count(), 1);
         await page.keyboard.press('Escape');
-        await frame.locator('.count', { hasText: /^4 messages$/ }).waitFor({ timeout: 15_000 });
+        await frame.locator('.count', { hasText: /^5 messages$/ }).waitFor({ timeout: 15_000 });
     });
 
     step('shows a line appended to the live session file without a reload', async () => {
@@ -339,6 +354,78 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await page.locator('.tabs-container .tab', { hasText: /app\.py.*before/ }).first().waitFor({ timeout: 15_000 });
         await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 15_000 });
         await shot('diff.png');
+    });
+
+    step('shows a code lens on a file a session wrote; it opens the trace at that tool call', async () => {
+        await openWorkspaceFile(GREET_FILE);
+        const editor = page.locator('.editor-instance .monaco-editor').first();
+        await editor.locator('.view-line', { hasText: 'def greet' }).waitFor({ timeout: 15_000 });
+        const lens = editor.locator('.codelens-decoration', { hasText: /Claude: edited in 1 session/ }).first();
+        await lens.waitFor({ timeout: 60_000 });
+        const lensText = ((await lens.textContent()) ?? '').trim();
+        console.log(`code lens: ${lensText}`);
+        assert.match(lensText, /^Claude: edited in 1 session · last .+ ago$/);
+        await shot('code-lens.png');
+        await lens.locator('a').first().click();
+        const frame = await webviewFrame(page, 30_000, SMALL_TITLE);
+        const tool = frame.locator(`.row.node-tool.selected[data-tool-id="${WRITE_TOOL_ID}"]`);
+        await tool.waitFor({ timeout: 30_000 });
+        assert.equal(await tool.getAttribute('aria-expanded'), 'true');
+        assert.match((await tool.textContent()) ?? '', /Write/);
+        // Its message is expanded above it and the input (the file's content) below it.
+        await frame.locator('.row.message.kind-assistant[aria-expanded="true"]', { hasText: 'Write' }).first().waitFor({ timeout: 15_000 });
+        await frame.locator('.row.node-input pre', { hasText: 'def greet(name)' }).first().waitFor({ timeout: 15_000 });
+        await shot('trace-opened.png');
+    });
+
+    step('hovers the lines a session wrote with the session and an Open trace link', async () => {
+        await openWorkspaceFile(GREET_FILE);
+        const editor = page.locator('.editor-instance .monaco-editor').first();
+        // A line the user wrote has no hover.
+        await editor.locator('.view-line', { hasText: 'def farewell' }).locator('span span').first().hover();
+        await sleep(1500);
+        assert.equal(await page.locator('.monaco-hover:visible', { hasText: 'Open trace' }).count(), 0);
+        const word = editor.locator('.view-line', { hasText: 'def greet' }).locator('span span', { hasText: 'greet' }).first();
+        const h = page.locator('.monaco-hover:visible', { hasText: 'Open trace' }).first();
+        let hover;
+        for (let i = 0; i < 5 && !hover; i++) {
+            await page.mouse.move(0, 0);
+            await word.hover();
+            hover = await h.waitFor({ timeout: 5_000 }).then(
+                () => h,
+                () => undefined,
+            );
+        }
+        assert.ok(hover, 'a hover with an Open trace link');
+        const text = (await hover.textContent()) ?? '';
+        console.log(`hover: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
+        assert.ok(text.includes('Please read app.py'), 'the session title');
+        assert.ok(text.includes('Write'), 'the tool');
+        // The transcript's <script> shows as text, not markup.
+        assert.equal(await hover.locator('script, img').count(), 0);
+        await shot('hover.png');
+        // The link is a trusted command link: it opens the trace too.
+        await hover.locator('a', { hasText: 'Open trace' }).click();
+        const frame = await webviewFrame(page, 30_000, SMALL_TITLE);
+        await frame.locator(`.row.node-tool.selected[data-tool-id="${WRITE_TOOL_ID}"]`).waitFor({ timeout: 30_000 });
+    });
+
+    step(`lists the file's Claude edits beside it; an item opens the diff of that edit`, async () => {
+        await openWorkspaceFile(GREET_FILE);
+        await runCommand(page, 'View: Show Claude Code Traces');
+        const pane = editsPane();
+        await pane.waitFor({ timeout: 15_000 });
+        const header = pane.locator('.pane-header');
+        if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+        const item = pane.locator('.monaco-list-row', { hasText: /Write · Please read app\.py/ }).first();
+        await item.waitFor({ timeout: 30_000 });
+        assert.equal(await pane.locator('.monaco-list-row').count(), 1, 'one write of this file');
+        assert.match((await pane.locator('.pane-header').textContent()) ?? '', new RegExp(GREET_FILE.replace('.', '\\.')));
+        await shot('edits-view.png');
+        await item.click();
+        await page.locator('.tabs-container .tab', { hasText: /greet_e2e\.py.*Write.*before/ }).first().waitFor({ timeout: 15_000 });
+        await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 15_000 });
+        await shot('edits-diff.png');
     });
 
     step('stays legible in the dark and high-contrast themes', async () => {

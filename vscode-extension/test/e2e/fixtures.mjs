@@ -1,7 +1,7 @@
 // Transcripts for the end-to-end test: a generated 20K-message session, the project's real
 // samples, and a small hand-written session in the workspace's project with hostile text
-// (<script>, <img onerror>), a Read of a workspace file, an Edit with its structured patch, and
-// room for live appends.
+// (<script>, <img onerror>), a Read of a workspace file, an Edit with its structured patch, a Write
+// of a file the workspace still holds (code lens, hover, edits view), and room for live appends.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +30,13 @@ const APP_PY = [
     '',
 ].join('\n');
 
+/** What the small session's Write put in src/greet_e2e.py (the workspace file still holds it). */
+export const GREET_FILE = 'greet_e2e.py';
+export const WRITE_TOOL_ID = 'toolu_write1';
+const GREET_PY = ['# Greetings: written by the Claude Code session of the e2e transcript.', '', '', 'def greet(name):', '    return f"hi {name}"', ''].join('\n');
+/** The workspace's file: the session's text, then a function the user added by hand (no hover there). */
+const GREET_WORKSPACE = `${GREET_PY}\n\ndef farewell(name):  # the user's own\n    return f"bye {name}"\n`;
+
 function line(obj) {
     return `${JSON.stringify(obj)}\n`;
 }
@@ -44,6 +51,7 @@ export function smallSessionLines(workspace) {
         gitBranch: 'main',
     };
     const file = join(workspace, 'src', 'app.py');
+    const greet = join(workspace, 'src', GREET_FILE);
     const u = Array.from({ length: 8 }, () => randomUUID());
     const t = (s) => `2026-03-01T10:00:${String(s).padStart(2, '0')}.000Z`;
     const usage = { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
@@ -129,6 +137,39 @@ export function smallSessionLines(workspace) {
             ...base,
             parentUuid: u[4],
             type: 'assistant',
+            requestId: 'req_w',
+            message: {
+                id: 'msg_w',
+                type: 'message',
+                role: 'assistant',
+                model: 'claude-sonnet-4-5',
+                content: [
+                    { type: 'text', text: 'And a greeting module.' },
+                    { type: 'tool_use', id: WRITE_TOOL_ID, name: 'Write', input: { file_path: greet, content: GREET_PY } },
+                ],
+                stop_reason: null,
+                usage,
+            },
+            uuid: u[5],
+            timestamp: t(6),
+        },
+        {
+            ...base,
+            parentUuid: u[5],
+            type: 'user',
+            message: {
+                role: 'user',
+                content: [{ type: 'tool_result', tool_use_id: WRITE_TOOL_ID, content: `File created successfully at: ${greet}` }],
+            },
+            toolUseResult: { type: 'create', filePath: greet, content: GREET_PY, structuredPatch: [] },
+            sourceToolAssistantUUID: u[5],
+            uuid: u[6],
+            timestamp: t(7),
+        },
+        {
+            ...base,
+            parentUuid: u[6],
+            type: 'assistant',
             requestId: 'req_3',
             message: {
                 id: 'msg_3',
@@ -139,8 +180,8 @@ export function smallSessionLines(workspace) {
                 stop_reason: 'end_turn',
                 usage,
             },
-            uuid: u[5],
-            timestamp: t(6),
+            uuid: u[7],
+            timestamp: t(8),
         },
     ].map(line);
 }
@@ -170,6 +211,7 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
     const projects = join(root, 'projects');
     mkdirSync(join(workspace, 'src'), { recursive: true });
     writeFileSync(join(workspace, 'src', 'app.py'), APP_PY);
+    writeFileSync(join(workspace, 'src', GREET_FILE), GREET_WORKSPACE);
     writeFileSync(join(workspace, 'README.md'), '# e2e workspace\n');
     const project = join(projects, encodeCwd(workspace));
     mkdirSync(project, { recursive: true });
