@@ -45,7 +45,8 @@ export function relativeTime(iso: string | null | undefined, now: Date = new Dat
     if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
     const days = Math.floor(s / 86400);
     if (days < 60) return `${days} day${days === 1 ? '' : 's'} ago`;
-    return d.toISOString().slice(0, 10);
+    if (days < 365) return `${Math.floor(days / 30)} mo ago`;
+    return `${Math.floor(days / 365)} y ago`;
 }
 
 function oneLine(text: string, limit: number): string {
@@ -72,14 +73,14 @@ export function editItems(touches: readonly FileTouch[], now: Date = new Date())
         const id = `${t.project}/${t.sessionId}/${t.toolUseId}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        const title = oneLine(t.sessionTitle ?? '', 80) || t.sessionId;
+        const title = oneLine(t.sessionTitle ?? '', 60) || t.sessionId;
         const when = relativeTime(t.timestamp, now);
         const prompt = t.prompt ? oneLine(t.prompt, 400) : '';
         const stamp = parseTime(t.timestamp)?.toISOString().replace('T', ' ').slice(0, 19);
         out.push({
             id,
-            label: `${t.tool} · ${title}`,
-            description: when,
+            label: title,
+            description: when ? `${t.tool} · ${when}` : t.tool,
             tooltip: [`${t.tool} in “${title}”`, stamp ? `${stamp} UTC` : '', prompt ? `Prompt: ${prompt}` : '', `Session ${t.sessionId}`]
                 .filter(Boolean)
                 .join('\n'),

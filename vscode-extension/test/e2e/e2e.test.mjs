@@ -357,6 +357,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
     });
 
     step('shows a code lens on a file a session wrote; it opens the trace at that tool call', async () => {
+        // One editor group, no session panel open: the lens has to open a new one.
+        await runCommand(page, 'View: Close All Editors');
+        await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 15_000 });
         await openWorkspaceFile(GREET_FILE);
         const editor = page.locator('.editor-instance .monaco-editor').first();
         await editor.locator('.view-line', { hasText: 'def greet' }).waitFor({ timeout: 15_000 });
@@ -417,7 +420,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await pane.waitFor({ timeout: 15_000 });
         const header = pane.locator('.pane-header');
         if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-        const item = pane.locator('.monaco-list-row', { hasText: /Write · Please read app\.py/ }).first();
+        const item = pane.locator('.monaco-list-row', { hasText: /Please read app\.py.*Write · \d+ \w+ ago/ }).first();
         await item.waitFor({ timeout: 30_000 });
         assert.equal(await pane.locator('.monaco-list-row').count(), 1, 'one write of this file');
         assert.match((await pane.locator('.pane-header').textContent()) ?? '', new RegExp(GREET_FILE.replace('.', '\\.')));
