@@ -73,7 +73,7 @@ export function editItems(touches: readonly FileTouch[], now: Date = new Date())
         const id = `${t.project}/${t.sessionId}/${t.toolUseId}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        const title = oneLine(t.sessionTitle ?? '', 60) || t.sessionId;
+        const title = oneLine(t.sessionTitle ?? '', 40) || t.sessionId;
         const when = relativeTime(t.timestamp, now);
         const prompt = t.prompt ? oneLine(t.prompt, 400) : '';
         const stamp = parseTime(t.timestamp)?.toISOString().replace('T', ' ').slice(0, 19);

@@ -45,15 +45,16 @@ async function treeRow(text, timeout = 60_000) {
     return row;
 }
 
-/** Open a workspace file through Quick Open. */
+/** Open a workspace file through Quick Open (a relative path). */
 async function openWorkspaceFile(name) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 5_000 });
     await input.fill(name);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click({ timeout: 15_000 });
-    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+    const base = name.split('/').pop();
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: base }).first().click({ timeout: 15_000 });
+    await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout: 15_000 });
 }
 
 function editsPane() {
@@ -429,6 +430,40 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await page.locator('.tabs-container .tab', { hasText: /greet_e2e\.py.*Write.*before/ }).first().waitFor({ timeout: 15_000 });
         await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 15_000 });
         await shot('edits-diff.png');
+    });
+
+    step('opens a write deep in the 20K-message session from a hover: the webview pages forwards to it', async () => {
+        const deep = fx.big.deep;
+        assert.ok(deep, 'the generated session has a Write past its first pages');
+        await runCommand(page, 'View: Close All Editors');
+        await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 15_000 });
+        await openWorkspaceFile(deep.rel);
+        const editor = page.locator('.editor-instance .monaco-editor').first();
+        const token = editor.locator('.view-lines .view-line').first().locator('span span', { hasText: /\w{3}/ }).first();
+        await token.waitFor({ timeout: 15_000 });
+        const h = page.locator('.monaco-hover:visible', { hasText: 'Open trace' }).first();
+        let hover;
+        for (let i = 0; i < 5 && !hover; i++) {
+            await page.mouse.move(0, 0);
+            await token.hover();
+            hover = await h.waitFor({ timeout: 5_000 }).then(
+                () => h,
+                () => undefined,
+            );
+        }
+        assert.ok(hover, 'a hover with an Open trace link');
+        assert.ok(((await hover.textContent()) ?? '').includes('(Write)'));
+        const t0 = Date.now();
+        await hover.locator('a', { hasText: 'Open trace' }).click();
+        const frame = await webviewFrame(page, 60_000, bigTitle);
+        const tool = frame.locator(`.row.node-tool.selected[data-tool-id="${deep.toolUseId}"]`);
+        await tool.waitFor({ timeout: 90_000 });
+        const index = Number(await tool.getAttribute('data-index'));
+        console.log(`revealed transcript line ${deep.line} at row ${index} after ${Date.now() - t0} ms`);
+        assert.ok(index > 200, `the tool call is past the first page (row ${index})`);
+        assert.equal(await tool.getAttribute('aria-expanded'), 'true');
+        await frame.locator('.row.message.kind-assistant[aria-expanded="true"]', { hasText: 'Write' }).first().waitFor({ timeout: 15_000 });
+        await shot('trace-deep.png');
     });
 
     step('stays legible in the dark and high-contrast themes', async () => {

@@ -3,8 +3,8 @@
 // (<script>, <img onerror>), a Read of a workspace file, an Edit with its structured patch, a Write
 // of a file the workspace still holds (code lens, hover, edits view), and room for live appends.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 export const BIG_SESSION = '11111111-2222-4333-8444-555555555555';
@@ -203,6 +203,35 @@ export function appendedLine(workspace, text, parentUuid = null) {
 }
 
 /**
+ * A Write deep in the generated session (past its first pages): the workspace gets that file with
+ * that content, so a hover on it (the newest write whose text is in the file) opens the big session
+ * far from its start. Returns {path, rel, uuid, toolUseId, line} or undefined.
+ */
+export function deepWrite(bigFile, workspace) {
+    const lines = readFileSync(bigFile, 'utf8').split('\n');
+    const candidates = [];
+    lines.forEach((text, i) => {
+        if (!text.includes('"name":"Write"')) return;
+        const entry = JSON.parse(text);
+        if (entry.isSidechain || entry.type !== 'assistant') return;
+        for (const b of entry.message?.content ?? []) {
+            const p = b?.input?.file_path;
+            if (b?.type === 'tool_use' && b.name === 'Write' && typeof p === 'string' && p.startsWith(`${workspace}/`) && b.input.content?.trim()) {
+                candidates.push({ path: p, content: b.input.content, uuid: entry.uuid, toolUseId: b.id, line: i + 1 });
+            }
+        }
+    });
+    const from = Math.floor(candidates.length * 0.5);
+    for (const c of [...candidates.slice(from), ...candidates.slice(0, from).reverse()]) {
+        if (c.line < 2000 || existsSync(c.path)) continue;
+        mkdirSync(dirname(c.path), { recursive: true });
+        writeFileSync(c.path, c.content);
+        return { ...c, rel: relative(workspace, c.path) };
+    }
+    return undefined;
+}
+
+/**
  * Lay out everything under `root`: root/workspace (the folder VS Code opens) and root/projects
  * (the transcripts). Returns the paths the test needs.
  */
@@ -221,6 +250,7 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
         { encoding: 'utf8' },
     );
     const big = JSON.parse(out.trim().split('\n').pop());
+    big.deep = deepWrite(big.path, workspace);
     const smallFile = join(project, `${SMALL_SESSION}.jsonl`);
     writeFileSync(smallFile, smallSessionLines(workspace).join(''));
     if (samples && existsSync(samples)) cpSync(samples, projects, { recursive: true });

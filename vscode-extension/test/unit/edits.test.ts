@@ -49,7 +49,7 @@ describe('editItems: history touches to the edits view', () => {
     it('falls back to the session id without a title, and flattens long titles', () => {
         const [a, b] = editItems([touch(1, { sessionTitle: null }), touch(2, { sessionTitle: `a\n${'x'.repeat(200)}` })], now);
         expect(a?.label).toBe('s1');
-        expect(b?.label.length).toBeLessThanOrEqual(60);
+        expect(b?.label.length).toBeLessThanOrEqual(40);
         expect(b?.label).not.toContain('\n');
     });
     it('says how long ago', () => {
