@@ -30,8 +30,10 @@ from bench.common import (  # noqa: E402
     Config,
     Result,
     child_env,
+    cpu_ticks,
     log,
     now,
+    other_cpu_share,
     read_json,
     rss_mb,
     write_json,
@@ -107,11 +109,16 @@ def worker(args: argparse.Namespace) -> int:
     ds = DataSet.from_json(read_json(args.data))
     module = importlib.import_module(f"bench.{args.worker}")
     load_before = os.getloadavg()
+    ticks = cpu_ticks()
     t0 = now()
     results: list[Result] = module.run(ds, cfg)
+    seconds = now() - t0
     write_json(args.result, {
         "side": args.worker,
-        "seconds": round(now() - t0, 1),
+        "seconds": round(seconds, 1),
+        # CPU used by other processes on the machine while this side ran (not ours, not our
+        # servers'): the machine is shared, so this says how quiet it was.
+        "other_cpu": round(other_cpu_share(ticks, cpu_ticks(), seconds), 3),
         "process": rss_mb(),
         # The 1-minute load average when the side started and ended: other work on the machine.
         "loadavg": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],

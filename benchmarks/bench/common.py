@@ -247,3 +247,27 @@ def preview_of(message: Any, limit: int = 200) -> str:
             if block.get("type") == "tool_use":
                 return f"[{block.get('name')}]"
     return ""
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy ticks of the whole machine, ticks of this process and its reaped children)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        values = [int(x) for x in fields]
+        busy = sum(values) - values[3] - (values[4] if len(values) > 4 else 0)
+        own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        # Fields 14-17 of /proc/<pid>/stat: utime, stime, cutime, cstime (here 11..14).
+        mine = sum(int(x) for x in own[11:15])
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+    return busy, mine
+
+
+def other_cpu_share(before: tuple[int, int], after: tuple[int, int], seconds: float) -> float:
+    """The share of the machine's CPU used by other processes in between (0..1)."""
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    cores = os.cpu_count() or 1
+    other = (after[0] - before[0]) - (after[1] - before[1])
+    if seconds <= 0:
+        return 0.0
+    return max(0.0, other / hz / seconds / cores)

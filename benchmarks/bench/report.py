@@ -486,17 +486,17 @@ def markdown(meta_: dict[str, Any], ds: DataSet, runs: list[dict[str, Any]],
     prow = []
     for run in runs:
         p = run.get("process", {})
-        load = run.get("loadavg")
+        other = run.get("other_cpu")
         prow.append([run["side"], f"{run.get('wall_seconds', run.get('seconds', 0)):.0f} s",
                      mb(p.get("peak_rss_mb")) if p else "-",
-                     f"{load[0]:.2f} → {load[1]:.2f}" if load else "-",
+                     f"{100 * other:.0f}%" if other is not None else "-",
                      "failed" if run.get("failed") else ""])
-    L.append("Each side ran in its own process (servers in theirs). The load average shows "
-             f"other work on the {m['cores']}-core machine while a side ran (1-minute load "
-             "average at its start and at its end):")
+    L.append("Each side ran in its own process (servers in theirs). The machine is shared: the "
+             "last column is the share of its CPU (all cores) that other processes used while "
+             "the side ran.")
     L.append("")
-    L += _table(["side", "wall time", "peak RSS of the side's process", "load average",
-                 ""], prow)
+    L += _table(["side", "wall time", "peak RSS of the side's process",
+                 "CPU used by others", ""], prow)
     L.append("")
     errors = [r for r in ix.rows if r["scenario"] == "error" or
               (r.get("note") and str(r["note"]).startswith("not measured"))]
