@@ -68,6 +68,8 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("deleted", "BOOLEAN", pa.bool_()),
 )
 _NAMES = [c[0] for c in _COLUMNS]
+# The list does not need the parse state (the largest column): same positions, NULL in its place.
+_LIST_SELECT = ", ".join("NULL" if n == "parse_state" else n for n in _NAMES)
 # Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
 _TOUCH_COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("session_path", "VARCHAR", pa.string()),
@@ -164,26 +166,36 @@ class Catalog:
         report = RefreshReport()
         cur = self.con.cursor()
         root_names = [str(r) for r in roots]
-        known: dict[str, tuple[Any, ...]] = {
-            row[0]: row
+        # (size, mtime_ns, deleted) per known file: all a refresh of an unchanged archive reads.
+        known: dict[str, tuple[int, int, bool]] = {
+            row[0]: (row[1], row[2], row[3])
             for row in cur.execute(
-                f"SELECT {', '.join(_NAMES)} FROM sessions WHERE list_contains(?, root)",
+                "SELECT path, size, mtime_ns, deleted FROM sessions WHERE list_contains(?, root)",
                 [root_names],
             ).fetchall()
         }
         seen: set[str] = set()
-        work: list[tuple[Path, str, Path, os.stat_result, tuple[Any, ...] | None]] = []
+        changed: list[tuple[Path, str, str, os.stat_result]] = []
         for root in roots:
-            for project, path, st in iter_session_files(root):
-                key = str(path)
+            for project, key, st in iter_session_files(root):
                 seen.add(key)
                 report.files += 1
-                row = known.get(key)
-                if row is not None and row[4] == st.st_size and row[5] == st.st_mtime_ns:
-                    if row[24]:  # came back after being marked deleted
-                        work.append((root, project, path, st, row))
+                prev = known.get(key)
+                if prev is not None and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
+                    if prev[2]:  # came back after being marked deleted
+                        changed.append((root, project, key, st))
                     continue
-                work.append((root, project, path, st, row))
+                changed.append((root, project, key, st))
+        rows: dict[str, tuple[Any, ...]] = {}
+        if any(key in known for _, _, key, _ in changed):
+            rows = {
+                row[0]: row
+                for row in cur.execute(
+                    f"SELECT {', '.join(_NAMES)} FROM sessions WHERE list_contains(?, path)",
+                    [[key for _, _, key, _ in changed if key in known]],
+                ).fetchall()
+            }
+        work = [(root, project, Path(key), st, rows.get(key)) for root, project, key, st in changed]
         total = sum(st.st_size for *_, st, _row in work) or 1
         done = 0
         out: dict[str, list[Any]] = {n: [] for n in _NAMES}
@@ -205,7 +217,7 @@ class Catalog:
             for t in found:
                 for n in _TOUCH_NAMES:
                     touches[n].append(t[n])
-        gone = [k for k, row in known.items() if k not in seen and not row[24]]
+        gone = [k for k, prev in known.items() if k not in seen and not prev[2]]
         if out["path"] or gone:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -486,7 +498,7 @@ class Catalog:
             conds.append(f"({sort_ts}, path) < (?, ?)")
             args.extend([after[0], after[1]])
         sql = (
-            f"SELECT {', '.join(_NAMES)}, {sort_ts} FROM sessions WHERE {' AND '.join(conds)} "
+            f"SELECT {_LIST_SELECT} FROM sessions WHERE {' AND '.join(conds)} "
             f"ORDER BY {sort_ts} DESC, path DESC LIMIT ?"
         )
         args.append(params.limit + 1)
@@ -496,6 +508,7 @@ class Catalog:
 
     @staticmethod
     def _info(r: tuple[Any, ...]) -> SessionInfo:
+        tokens = Tokens(input=r[18], output=r[19], cache_read=r[20], cache_creation=r[21])
         return SessionInfo(
             session_id=r[3],
             project=r[2],
@@ -510,7 +523,7 @@ class Catalog:
             tool_call_count=r[15],
             error_count=r[16],
             malformed_lines=r[17],
-            tokens=Tokens(input=r[18], output=r[19], cache_read=r[20], cache_creation=r[21]),
+            tokens=tokens,
             models=list(r[22] or []),
             subagent_count=r[23],
             deleted=bool(r[24]),

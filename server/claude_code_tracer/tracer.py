@@ -138,7 +138,10 @@ class Tracer:
         if params.cursor:
             key = cursors.decode(params.cursor, "sessions", fp)
             after = (key.ts, key.uuid)
-        self.catalog.refresh(self._roots, progress)
+        # The next page of a listing just made needs no second pass over the archive.
+        if after is None or time.monotonic() >= self._catalog_fresh_until:
+            self.catalog.refresh(self._roots, progress)
+            self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
         rows = self.catalog.query(self._roots, params, after)
         infos, next_cursor, has_more = _newest_first(
             rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)

@@ -91,7 +91,7 @@ def agent_id_from_name(name: str) -> str:
     return name[len("agent-") : -len(".jsonl")]
 
 
-def iter_session_files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
+def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """Yield (project, path, stat) for every trunk transcript under a projects root: a stat per
     file, no reads."""
     try:
@@ -113,7 +113,7 @@ def iter_session_files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]
                 st = entry.stat()
             except OSError:
                 continue
-            yield proj.name, Path(entry.path), st
+            yield proj.name, entry.path, st
 
 
 def _inside(root: Path, path: Path) -> bool:
