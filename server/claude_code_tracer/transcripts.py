@@ -29,7 +29,7 @@ SEARCH_CHARS = 2000
 # Bytes read per step: bounds the transient memory of a parse of a very large file.
 READ_CHUNK = 4 * 1024 * 1024
 # Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
-FLUSH_ROWS = 20_000
+FLUSH_ROWS = 5_000
 
 METADATA_TYPES = frozenset(
     {
