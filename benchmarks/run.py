@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker(args)
     started = time.time()
+    at_start = report.tree_state()
     t0 = now()
     cfg, sizes, archive, big = make_config(args)
     work = Path(cfg.work).resolve()
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = [run_side(side, cfg, cfg_path, data_path, results) for side in sides]
     meta = report.meta(args_line=" ".join(["python", "benchmarks/run.py",
                                             *(argv if argv is not None else sys.argv[1:])]),
-                       started=started, seconds=round(now() - t0, 1), cfg=cfg)
+                       started=started, seconds=round(now() - t0, 1), cfg=cfg,
+                       at_start=at_start)
     report.write(out, meta, ds, runs)
     log(f"wrote {out} and {out.with_suffix('.json')} in {meta['duration_s']} s")
     failed = [r["side"] for r in runs if r.get("failed")]

@@ -47,11 +47,24 @@ def _mem_gb() -> float:
     return 0.0
 
 
-def meta(args_line: str, started: float, seconds: float, cfg: Config) -> dict[str, Any]:
+def tree_state() -> dict[str, Any]:
+    """The commit and whether the measured code (server/, benchmarks/) has uncommitted changes."""
+    dirty = _git("status", "--porcelain", "--", "server", "benchmarks", "pyproject.toml")
+    return {
+        "commit": _git("rev-parse", "--short=12", "HEAD") or "?",
+        "commit_subject": _git("log", "-1", "--format=%s"),
+        "dirty": bool(dirty),
+        "dirty_files": dirty.splitlines()[:20],
+    }
+
+
+def meta(args_line: str, started: float, seconds: float, cfg: Config,
+         at_start: dict[str, Any]) -> dict[str, Any]:
+    """``at_start`` is ``tree_state()`` taken when the run began: the code that was measured."""
     import duckdb
     import orjson
 
-    dirty = _git("status", "--porcelain", "--", "server", "benchmarks", "pyproject.toml")
+    at_end = tree_state()
     try:
         import pygls
 
@@ -67,10 +80,11 @@ def meta(args_line: str, started: float, seconds: float, cfg: Config) -> dict[st
             pygls_version = "?"
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
-        "commit": _git("rev-parse", "--short=12", "HEAD") or "?",
-        "commit_subject": _git("log", "-1", "--format=%s"),
-        "dirty": bool(dirty),
-        "dirty_files": dirty.splitlines()[:20],
+        **at_start,
+        # Other developers commit to the same tree: a change during the run is reported.
+        "changed_during_run": at_end["commit"] != at_start["commit"]
+        or at_end["dirty_files"] != at_start["dirty_files"],
+        "commit_at_end": at_end["commit"],
         "machine": {
             "cpu": _cpu(),
             "cores": os.cpu_count(),
@@ -310,6 +324,9 @@ def markdown(meta_: dict[str, Any], ds: DataSet, runs: list[dict[str, Any]],
     L.append(f"- **Date**: {meta_['date']}; the whole run took {meta_['duration_s'] / 60:.1f} min")
     dirty = " (with uncommitted changes in server/ or benchmarks/)" if meta_["dirty"] else ""
     L.append(f"- **Commit**: `{meta_['commit']}` {meta_['commit_subject']}{dirty}")
+    if meta_.get("changed_during_run"):
+        L.append(f"- **Warning**: the tree changed during the run (HEAD at the end: "
+                 f"`{meta_['commit_at_end']}`); sides measured late may have run newer code")
     L.append(f"- **Machine**: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; "
              f"Python {m['python']}, DuckDB {m['duckdb']}, orjson {m['orjson']}, "
              f"pygls {m['pygls']}")
