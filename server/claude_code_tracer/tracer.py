@@ -201,9 +201,14 @@ class Tracer:
         raise AssertionError("unreachable")
 
     def _count(self, sess: SessionView, flt: MessageFilter) -> int:
-        sql, args = count_query(sess.present, flt)
-        row = self.db.cursor().execute(sql, args).fetchall()[0]
-        return int(row[0])
+        """The total for a first page, cached until one of the session's files changes."""
+
+        def count() -> int:
+            sql, args = count_query(sess.present, flt)
+            return int(self.db.cursor().execute(sql, args).fetchall()[0][0])
+
+        fp = cursors.fingerprint(flt.model_dump(mode="json"))
+        return self.cache.get_or_compute(("count", sess.identity, fp), count)
 
     def _page(self, sess: SessionView, params: MessagesPageParams, count: bool) -> MessagesPage:
         scope = f"{sess.files.project}/{sess.files.session_id}"

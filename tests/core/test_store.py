@@ -363,3 +363,15 @@ def test_oracle_agrees_with_core_on_a_hand_made_session(
     write(path, [entry(i, ("user", "assistant", "system")[i % 3]) for i in range(90)])
     tracer = make_tracer(root)
     assert all_uuids(tracer, limit=13) == [r.uuid for r in read_rows([path])]
+
+
+def test_the_first_page_total_follows_appended_lines(
+    root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    path = root / "-work-proj" / f"{SID}.jsonl"
+    write(path, [entry(i) for i in range(5)])
+    tracer = make_tracer(root)
+    assert tracer.page(MessagesPageParams(session_id=SID)).total == 5
+    assert tracer.page(MessagesPageParams(session_id=SID)).total == 5
+    append(path, [entry(5), entry(6)])
+    assert tracer.page(MessagesPageParams(session_id=SID)).total == 7
