@@ -33,6 +33,7 @@ from .transcripts import (
     first_session_id,
     is_agent_file,
     iter_session_files,
+    tail_matches,
 )
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,21 @@ _INSERT_COLS = ", ".join(
 Progress = Callable[[int, int], None]
 # Generations are unique across the catalogs of a process (a reopened tracer never repeats one).
 _GENERATIONS = itertools.count(1)
+
+
+def _insert(
+    cur: duckdb.DuckDBPyConnection,
+    into: str,
+    columns: str,
+    data: dict[str, list[Any]],
+    schema: pa.Schema,
+) -> None:
+    """Insert column lists in one statement through an Arrow table (no row-by-row inserts)."""
+    cur.register("catalog_batch", pa.Table.from_pydict(data, schema=schema))
+    try:
+        cur.execute(f"{into} SELECT {columns} FROM catalog_batch").fetchall()
+    finally:
+        cur.unregister("catalog_batch")
 
 
 def default_cache_dir() -> Path:
@@ -222,23 +238,13 @@ class Catalog:
             cur.execute("BEGIN TRANSACTION")
             try:
                 if out["path"]:
-                    batch = pa.Table.from_pydict(out, schema=_SCHEMA)
-                    cur.register("catalog_batch", batch)
-                    cur.execute(
-                        f"INSERT OR REPLACE INTO sessions SELECT {_INSERT_COLS} FROM catalog_batch"
-                    ).fetchall()
-                    cur.unregister("catalog_batch")
+                    _insert(cur, "INSERT OR REPLACE INTO sessions", _INSERT_COLS, out, _SCHEMA)
                 if reparsed:
                     cur.execute(
                         "DELETE FROM file_touches WHERE list_contains(?, session_path)", [reparsed]
                     ).fetchall()
                 if touches["path"]:
-                    tbatch = pa.Table.from_pydict(touches, schema=_TOUCH_SCHEMA)
-                    cur.register("touch_batch", tbatch)
-                    cur.execute(
-                        f"INSERT INTO file_touches SELECT {_TOUCH_INSERT} FROM touch_batch"
-                    ).fetchall()
-                    cur.unregister("touch_batch")
+                    _insert(cur, "INSERT INTO file_touches", _TOUCH_INSERT, touches, _TOUCH_SCHEMA)
                 if gone:
                     cur.execute(
                         "UPDATE sessions SET deleted = true WHERE list_contains(?, path)", [gone]
@@ -387,16 +393,9 @@ class Catalog:
 
     @staticmethod
     def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:
-        probe = bytes.fromhex(saved.get("probe") or "")
-        offset = int(saved.get("offset") or 0)
-        if not probe:
-            return offset == 0
-        try:
-            with path.open("rb") as fh:
-                fh.seek(offset - len(probe))
-                return fh.read(len(probe)) == probe
-        except OSError:
-            return False
+        return tail_matches(
+            path, int(saved.get("offset") or 0), bytes.fromhex(saved.get("probe") or "")
+        )
 
     @staticmethod
     def _agent_files(

@@ -35,6 +35,7 @@ from .transcripts import (
     agent_id_from_name,
     find_agent_files,
     is_agent_file,
+    tail_matches,
 )
 
 ARROW_SCHEMA = pa.schema(
@@ -280,6 +281,8 @@ class SessionStore:
         for sess in idle:
             if self._drop(sess, only_if_idle_since=now - self.ttl):
                 dropped += 1
+        if dropped:
+            release_free_memory()
         return dropped
 
     def drop(self, main: Path) -> None:
@@ -467,7 +470,7 @@ class SessionStore:
             if (
                 ident[2] == lf.ident[2]
                 and st.st_size >= lf.state.offset
-                and self._prefix_unchanged(lf)
+                and tail_matches(lf.path, lf.state.offset, lf.state.tail_probe)
             ):
                 grown.append(lf)
             else:
@@ -488,17 +491,3 @@ class SessionStore:
         self._parse_into(sess, sess.tables, todo, progress)
         sess.view = None
         self.append_parses += 1
-
-    @staticmethod
-    def _prefix_unchanged(lf: LoadedFile) -> bool:
-        """A cheap check that a grown file was appended to, not rewritten: the bytes just before
-        the last parsed offset are still the same."""
-        if not lf.state.offset:
-            return True
-        probe = lf.state.tail_probe
-        try:
-            with lf.path.open("rb") as fh:
-                fh.seek(lf.state.offset - len(probe))
-                return fh.read(len(probe)) == probe
-        except OSError:
-            return False

@@ -699,6 +699,19 @@ class Parser:
             meta.summary = entry["summary"]
 
 
+def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
+    """Whether a grown file was appended to, not rewritten: the bytes just before the offset
+    where the last parse stopped are still the ones that parse saw."""
+    if not probe:
+        return offset == 0
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset - len(probe))
+            return fh.read(len(probe)) == probe
+    except OSError:
+        return False
+
+
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
     with path.open("rb") as fh:
