@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import mmap
 import os
+import re
 import threading
+from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,16 +32,19 @@ from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams,
 from .transcripts import (
     FileState,
     Parser,
+    SessionMeta,
     agent_id_from_name,
     first_session_id,
     is_agent_file,
+    iter_orphan_agent_files,
     iter_session_files,
     tail_matches,
+    uuid_hash,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -52,7 +58,10 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("parse_state", "VARCHAR", pa.string()),
     ("cwd", "VARCHAR", pa.string()),
     ("git_branch", "VARCHAR", pa.string()),
+    # the user's /rename or Claude's ai-title, else the first prompt or slash command; a summary
+    # that names this session (from any file of its project) beats the latter (see _TITLE)
     ("title", "VARCHAR", pa.string()),
+    ("own_title", "BOOLEAN", pa.bool_()),
     ("first_prompt", "VARCHAR", pa.string()),
     ("first_ts", "TIMESTAMP", pa.string()),
     ("last_ts", "TIMESTAMP", pa.string()),
@@ -67,10 +76,50 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("models", "VARCHAR[]", pa.list_(pa.string())),
     ("subagent_count", "BIGINT", pa.int64()),
     ("deleted", "BOOLEAN", pa.bool_()),
+    ("sub_input_tokens", "BIGINT", pa.int64()),
+    ("sub_output_tokens", "BIGINT", pa.int64()),
+    ("sub_cache_read_tokens", "BIGINT", pa.int64()),
+    ("sub_cache_creation_tokens", "BIGINT", pa.int64()),
+    ("sub_tool_calls", "BIGINT", pa.int64()),
+    ("replayed", "BIGINT", pa.int64()),
+    ("orphan", "BOOLEAN", pa.bool_()),
+    ("parent_session_id", "VARCHAR", pa.string()),
+    # 64-bit hashes of the uuids already counted: a replay in appended bytes is counted once
+    ("uuid_hashes", "BLOB", pa.binary()),
 )
 _NAMES = [c[0] for c in _COLUMNS]
-# The list does not need the parse state (the largest column): same positions, NULL in its place.
-_LIST_SELECT = ", ".join("NULL" if n == "parse_state" else n for n in _NAMES)
+_POS = {n: i for i, n in enumerate(_NAMES)}
+# A summary line names the session holding its leafUuid, usually another file of the project
+# (FORMAT.md §8); the newest summary of a session is its title unless it named itself.
+_SUMMARY_TITLES = (
+    "(SELECT target_path, arg_max(summary, source_ts) AS summary_title FROM summaries "
+    "WHERE target_path IS NOT NULL GROUP BY target_path)"
+)
+_TITLE = "CASE WHEN s.own_title THEN s.title ELSE coalesce(x.summary_title, s.title) END"
+# The list needs neither the parse state nor the uuid hashes (the largest columns): same
+# positions, NULL in their place, and the effective title in place of the stored one.
+_LIST_SELECT = ", ".join(
+    "NULL"
+    if n in ("parse_state", "uuid_hashes")
+    else (_TITLE if n == "title" else f"s.{n}")
+    for n in _NAMES
+)
+_LIST_FROM = f"sessions s LEFT JOIN {_SUMMARY_TITLES} x ON x.target_path = s.path"
+_SUMMARY_COLUMNS: tuple[tuple[str, str, Any], ...] = (
+    ("source_path", "VARCHAR", pa.string()),
+    ("root", "VARCHAR", pa.string()),
+    ("project", "VARCHAR", pa.string()),
+    ("leaf_uuid", "VARCHAR", pa.string()),
+    ("summary", "VARCHAR", pa.string()),
+    ("source_ts", "TIMESTAMP", pa.string()),
+    ("target_path", "VARCHAR", pa.string()),
+)
+_SUMMARY_NAMES = [c[0] for c in _SUMMARY_COLUMNS]
+_SUMMARY_SCHEMA = pa.schema([(c[0], c[2]) for c in _SUMMARY_COLUMNS])
+_SUMMARY_INSERT = ", ".join(
+    "TRY_CAST(source_ts AS TIMESTAMP)" if n == "source_ts" else n for n in _SUMMARY_NAMES
+)
+_UUID_KEY = re.compile(rb'"uuid"\s*:\s*"$')
 # Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
 _TOUCH_COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("session_path", "VARCHAR", pa.string()),
@@ -121,6 +170,89 @@ def default_cache_dir() -> Path:
     return Path(base) / "claude-code-tracer"
 
 
+def _uuids_in(path: Path, leaves: set[str]) -> set[str]:
+    """Which of ``leaves`` are the uuid of a line of ``path`` (not a parentUuid or leafUuid that
+    merely names it): a byte search, no parse."""
+    found: set[str] = set()
+    try:
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                return found
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                for leaf in leaves:
+                    needle = leaf.encode()
+                    at = mm.find(needle)
+                    while at >= 0:
+                        if _UUID_KEY.search(mm[max(0, at - 12) : at]):
+                            found.add(leaf)
+                            break
+                        at = mm.find(needle, at + 1)
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+@dataclass
+class _Usage:
+    """Tokens and tool calls of one file, carried across incremental reads. Split assistant
+    lines repeat a message's usage (FORMAT.md §6), so the last message's usage is handed back to
+    the next parser, which keeps the largest; the totals count it once."""
+
+    tokens: tuple[int, int, int, int] = (0, 0, 0, 0)
+    tool_calls: int = 0
+    models: set[str] = field(default_factory=set)
+
+    @classmethod
+    def restore(
+        cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]
+    ) -> _Usage:
+        """The totals without the last message, whose usage goes back into ``usage``."""
+        totals = [int(v) for v in saved.get("tokens") or (0, 0, 0, 0)]
+        last_mid = saved.get("last_mid")
+        if isinstance(last_mid, str):
+            last = tuple(int(v) for v in saved.get("last_usage") or (0, 0, 0, 0))
+            usage[last_mid] = (last[0], last[1], last[2], last[3])
+            totals = [t - v for t, v in zip(totals, last, strict=True)]
+        return cls(
+            (totals[0], totals[1], totals[2], totals[3]),
+            int(saved.get("tool_calls") or 0),
+            set(saved.get("models") or []),
+        )
+
+    def plus(self, meta: SessionMeta) -> _Usage:
+        t = meta.token_totals()
+        return _Usage(
+            (
+                self.tokens[0] + t[0],
+                self.tokens[1] + t[1],
+                self.tokens[2] + t[2],
+                self.tokens[3] + t[3],
+            ),
+            self.tool_calls + meta.tool_calls,
+            self.models | meta.models,
+        )
+
+    def add(self, other: _Usage) -> None:
+        self.tokens = (
+            self.tokens[0] + other.tokens[0],
+            self.tokens[1] + other.tokens[1],
+            self.tokens[2] + other.tokens[2],
+            self.tokens[3] + other.tokens[3],
+        )
+        self.tool_calls += other.tool_calls
+        self.models |= other.models
+
+    def saved(self, usage: dict[str, tuple[int, int, int, int]]) -> dict[str, Any]:
+        last_mid = next(reversed(usage)) if usage else None
+        return {
+            "tokens": list(self.tokens),
+            "last_mid": last_mid,
+            "last_usage": list(usage[last_mid]) if last_mid else [0, 0, 0, 0],
+            "tool_calls": self.tool_calls,
+            "models": sorted(self.models),
+        }
+
+
 @dataclass
 class RefreshReport:
     files: int = 0
@@ -135,6 +267,8 @@ class Catalog:
         self._lock = threading.Lock()
         self.con = self._open(cache_dir, persistent)
         self.total_parses = 0
+        # flat agent file -> (size, mtime_ns, owning session id): read once per file version
+        self._flat_owners: dict[str, tuple[int, int, str | None]] = {}
         # Changes whenever a refresh wrote something: what callers cached from it may be stale.
         self.generation = next(_GENERATIONS)
 
@@ -164,6 +298,9 @@ class Catalog:
             con.execute("DROP TABLE IF EXISTS file_touches")
             tddl = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in _TOUCH_COLUMNS)
             con.execute(f"CREATE TABLE file_touches ({tddl})")
+            con.execute("DROP TABLE IF EXISTS summaries")
+            sddl = ", ".join(f"{name} {sqltype}" for name, sqltype, _ in _SUMMARY_COLUMNS)
+            con.execute(f"CREATE TABLE summaries ({sddl})")
             con.execute(
                 "INSERT OR REPLACE INTO catalog_meta VALUES ('schema', ?)", [SCHEMA_VERSION]
             )
@@ -191,41 +328,50 @@ class Catalog:
             ).fetchall()
         }
         seen: set[str] = set()
-        changed: list[tuple[Path, str, str, os.stat_result]] = []
+        changed: list[tuple[Path, str, str, os.stat_result, str | None]] = []
         for root in roots:
-            for project, key, st in iter_session_files(root):
+            listed = [(p, k, st, None) for p, k, st in iter_session_files(root)]
+            orphans = [
+                (p, k, st, parent)
+                for p, k, st, parent in iter_orphan_agent_files(root, self._flat_owner)
+            ]
+            for project, key, st, parent in listed + orphans:
                 seen.add(key)
                 report.files += 1
                 prev = known.get(key)
                 if prev is not None and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
                     if prev[2]:  # came back after being marked deleted
-                        changed.append((root, project, key, st))
+                        changed.append((root, project, key, st, parent))
                     continue
-                changed.append((root, project, key, st))
+                changed.append((root, project, key, st, parent))
         rows: dict[str, tuple[Any, ...]] = {}
-        if any(key in known for _, _, key, _ in changed):
+        if any(key in known for _, _, key, _, _ in changed):
             rows = {
                 row[0]: row
                 for row in cur.execute(
                     f"SELECT {', '.join(_NAMES)} FROM sessions WHERE list_contains(?, path)",
-                    [[key for _, _, key, _ in changed if key in known]],
+                    [[key for _, _, key, _, _ in changed if key in known]],
                 ).fetchall()
             }
-        work = [(root, project, Path(key), st, rows.get(key)) for root, project, key, st in changed]
-        total = sum(st.st_size for *_, st, _row in work) or 1
+        work = [
+            (root, project, Path(key), st, rows.get(key), parent)
+            for root, project, key, st, parent in changed
+        ]
+        total = sum(item[3].st_size for item in work) or 1
         done = 0
         out: dict[str, list[Any]] = {n: [] for n in _NAMES}
         touches: dict[str, list[Any]] = {n: [] for n in _TOUCH_NAMES}
+        summaries: dict[str, list[Any]] = {n: [] for n in _SUMMARY_NAMES}
         reparsed: list[str] = []
         flat_agents: dict[Path, dict[str, list[Path]]] = {}
-        for root, project, path, st, row in work:
-            parsed = self._parse(root, project, path, st, row, report, flat_agents)
+        for root, project, path, st, row, parent in work:
+            parsed = self._parse(root, project, path, st, row, report, flat_agents, parent)
             done += st.st_size
             if progress is not None:
                 progress(done, total)
             if parsed is None:
                 continue
-            record, found, incremental = parsed
+            record, found, incremental, leaves = parsed
             for n in _NAMES:
                 out[n].append(record[n])
             if not incremental:
@@ -233,6 +379,13 @@ class Catalog:
             for t in found:
                 for n in _TOUCH_NAMES:
                     touches[n].append(t[n])
+            for leaf, text in leaves:
+                for n, v in zip(
+                    _SUMMARY_NAMES,
+                    (record["path"], str(root), project, leaf, text, record["first_ts"], None),
+                    strict=True,
+                ):
+                    summaries[n].append(v)
         gone = [k for k, prev in known.items() if k not in seen and not prev[2]]
         if out["path"] or gone:
             cur.execute("BEGIN TRANSACTION")
@@ -243,9 +396,24 @@ class Catalog:
                     cur.execute(
                         "DELETE FROM file_touches WHERE list_contains(?, session_path)", [reparsed]
                     ).fetchall()
+                    cur.execute(
+                        "DELETE FROM summaries WHERE list_contains(?, source_path)", [reparsed]
+                    ).fetchall()
                 if touches["path"]:
                     _insert(cur, "INSERT INTO file_touches", _TOUCH_INSERT, touches, _TOUCH_SCHEMA)
+                if summaries["source_path"]:
+                    self._resolve_summaries(cur, summaries)
+                    _insert(
+                        cur, "INSERT INTO summaries", _SUMMARY_INSERT, summaries, _SUMMARY_SCHEMA
+                    )
                 if gone:
+                    # an orphan subagent transcript whose session came back is no longer listed
+                    # on its own; everything else that vanished is kept and marked deleted
+                    adopted = [k for k in gone if os.path.isfile(k) and is_agent_file(Path(k).name)]
+                    if adopted:
+                        cur.execute(
+                            "DELETE FROM sessions WHERE list_contains(?, path)", [adopted]
+                        ).fetchall()
                     cur.execute(
                         "UPDATE sessions SET deleted = true WHERE list_contains(?, path)", [gone]
                     )
@@ -258,6 +426,49 @@ class Catalog:
             report.deleted = len(gone)
         return report
 
+    def _flat_owner(self, path: Path, st: os.stat_result) -> str | None:
+        """The session a flat 2.0.x ``agent-*.jsonl`` belongs to (its first line's sessionId),
+        read once per file version and remembered."""
+        key = str(path)
+        hit = self._flat_owners.get(key)
+        if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            return hit[2]
+        owner = first_session_id(path)
+        self._flat_owners[key] = (st.st_size, st.st_mtime_ns, owner)
+        return owner
+
+    def _resolve_summaries(
+        self, cur: duckdb.DuckDBPyConnection, summaries: dict[str, list[Any]]
+    ) -> None:
+        """Find, for each new summary line, the session file that holds its leafUuid: the files
+        of its project (the target existed when the summary was written, so one look is enough;
+        a summary whose target is gone names no session)."""
+        by_project: dict[tuple[str, str], set[str]] = {}
+        for root, project, leaf in zip(
+            summaries["root"], summaries["project"], summaries["leaf_uuid"], strict=True
+        ):
+            by_project.setdefault((root, project), set()).add(leaf)
+        found: dict[tuple[str, str, str], str] = {}
+        for (root, project), leaves in by_project.items():
+            paths = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT path FROM sessions WHERE root = ? AND project = ? AND NOT deleted",
+                    [root, project],
+                ).fetchall()
+            ]
+            for path in paths:
+                for leaf in _uuids_in(Path(path), leaves):
+                    found.setdefault((root, project, leaf), path)
+                if all((root, project, leaf) in found for leaf in leaves):
+                    break
+        summaries["target_path"] = [
+            found.get((r, p, leaf))
+            for r, p, leaf in zip(
+                summaries["root"], summaries["project"], summaries["leaf_uuid"], strict=True
+            )
+        ]
+
     def _parse(
         self,
         root: Path,
@@ -267,16 +478,21 @@ class Catalog:
         row: tuple[Any, ...] | None,
         report: RefreshReport,
         flat_agents: dict[Path, dict[str, list[Path]]],
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], bool] | None:
-        """The session's catalog row, the files its new lines touched, and whether the parse
-        continued an earlier one (else the session's old touches are replaced)."""
+        parent: str | None = None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], bool, list[tuple[str, str]]] | None:
+        """The session's catalog row, the files its new lines touched, whether the parse
+        continued an earlier one (else the session's old touches are replaced), and the new
+        summary lines (leafUuid, text) it read."""
         parser = Parser(collect_touches=True)
+        parser.trunk_file_is_agent = parent is not None
         state = FileState()
-        base = (0, 0, 0, 0)
+        base = _Usage()
         incremental = False
         saved: dict[str, Any] | None = None
-        if row is not None and row[6] == st.st_ino and st.st_size >= row[4]:
-            saved = orjson.loads(row[7]) if row[7] else None
+        prior_hashes = array("Q")
+        if row is not None and row[_POS["ino"]] == st.st_ino and st.st_size >= row[_POS["size"]]:
+            raw_state = row[_POS["parse_state"]]
+            saved = orjson.loads(raw_state) if raw_state else None
             if saved and self._probe_ok(path, saved):
                 incremental = True
                 state = FileState(
@@ -287,48 +503,44 @@ class Catalog:
                     tail_probe=bytes.fromhex(saved["probe"]),
                 )
                 m = parser.meta
-                m.cwd, m.git_branch = row[8], row[9]
+                m.cwd, m.git_branch = row[_POS["cwd"]], row[_POS["git_branch"]]
                 m.first_prompt = saved.get("first_prompt")
+                m.first_command = saved.get("first_command")
                 m.last_prompt = saved.get("last_prompt")
                 m.custom_title = saved.get("custom_title")
                 m.ai_title = saved.get("ai_title")
-                m.summary = saved.get("summary")
                 m.first_ts = saved.get("first_ts")
                 m.last_ts = saved.get("last_ts_meta")
-                m.message_count, m.tool_calls, m.errors = row[14], row[15], row[16]
-                m.models = set(row[22] or [])
-                last_mid = saved.get("last_mid")
-                last_usage = tuple(saved.get("last_usage") or (0, 0, 0, 0))
-                if last_mid:
-                    m.usage[last_mid] = last_usage
-                base = (
-                    row[18] - last_usage[0],
-                    row[19] - last_usage[1],
-                    row[20] - last_usage[2],
-                    row[21] - last_usage[3],
-                )
+                m.message_count = row[_POS["message_count"]]
+                m.errors = row[_POS["errors"]]
+                m.replayed = row[_POS["replayed"]] or 0
+                m.models = set(row[_POS["models"]] or [])
+                base = _Usage.restore(saved.get("main") or {}, m.usage)
+                blob = row[_POS["uuid_hashes"]]
+                if blob:
+                    prior_hashes.frombytes(blob)
+                    parser.prior_seen = set(prior_hashes)
         try:
-            parser.parse_file(path, 0, state, None)
+            parser.parse_file(path, 0, state, None, agent_id_from_name(path.name) if parent else None)
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
         session_id = path.name[: -len(".jsonl")]
-        agents = self._agent_files(path, session_id, flat_agents)
+        agents = [] if parent else self._agent_files(path, session_id, flat_agents)
         agent_saved = saved.get("agents", {}) if incremental and saved else {}
         agent_result = self._agent_touches(agents, agent_saved, parser.meta.cwd)
         if agent_result is None:  # an agent file was rewritten: index the session anew
-            return self._parse(root, project, path, st, None, report, flat_agents)
-        agent_touches, agent_states = agent_result
+            return self._parse(root, project, path, st, None, report, flat_agents, parent)
+        agent_touches, agent_states, sub = agent_result
         self.total_parses += 1
         if incremental:
             report.appended += 1
         else:
             report.parsed += 1
         m = parser.meta
-        totals = m.token_totals()
-        last_mid = next(reversed(m.usage)) if m.usage else None
-        last_usage = m.usage[last_mid] if last_mid else (0, 0, 0, 0)
-        tokens = tuple(b + t for b, t in zip(base, totals, strict=True))
+        main = base.plus(m)
+        hashes = prior_hashes
+        hashes.extend(uuid_hash(u) for u in parser.seen)
         saved_state = {
             "offset": state.offset,
             "line": state.line,
@@ -336,14 +548,13 @@ class Catalog:
             "malformed": state.malformed,
             "probe": state.tail_probe.hex(),
             "first_prompt": m.first_prompt,
+            "first_command": m.first_command,
             "last_prompt": m.last_prompt,
             "custom_title": m.custom_title,
             "ai_title": m.ai_title,
-            "summary": m.summary,
             "first_ts": m.first_ts,
             "last_ts_meta": m.last_ts,
-            "last_mid": last_mid,
-            "last_usage": list(last_usage),
+            "main": main.saved(m.usage),
             "agents": agent_states,
         }
         found = [
@@ -374,22 +585,32 @@ class Catalog:
             "cwd": m.cwd,
             "git_branch": m.git_branch,
             "title": m.title,
-            "first_prompt": m.first_prompt,
+            "own_title": m.own_title is not None,
+            "first_prompt": m.first_prompt or m.first_command,
             "first_ts": m.first_ts,
             "last_ts": m.last_ts,
             "message_count": m.message_count,
-            "tool_calls": m.tool_calls,
+            "tool_calls": main.tool_calls + sub.tool_calls,
             "errors": m.errors,
             "malformed": state.malformed + int(state.torn_tail),
-            "input_tokens": tokens[0],
-            "output_tokens": tokens[1],
-            "cache_read_tokens": tokens[2],
-            "cache_creation_tokens": tokens[3],
-            "models": sorted(m.models),
+            "input_tokens": main.tokens[0] + sub.tokens[0],
+            "output_tokens": main.tokens[1] + sub.tokens[1],
+            "cache_read_tokens": main.tokens[2] + sub.tokens[2],
+            "cache_creation_tokens": main.tokens[3] + sub.tokens[3],
+            "models": sorted(m.models | sub.models),
             "subagent_count": len(agents),
             "deleted": False,
+            "sub_input_tokens": sub.tokens[0],
+            "sub_output_tokens": sub.tokens[1],
+            "sub_cache_read_tokens": sub.tokens[2],
+            "sub_cache_creation_tokens": sub.tokens[3],
+            "sub_tool_calls": sub.tool_calls,
+            "replayed": m.replayed,
+            "orphan": parent is not None,
+            "parent_session_id": parent,
+            "uuid_hashes": hashes.tobytes(),
         }
-        return record, found, incremental
+        return record, found, incremental, m.summaries
 
     @staticmethod
     def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:
@@ -426,14 +647,18 @@ class Catalog:
         agents: list[Path],
         saved: dict[str, Any],
         cwd: str | None,
-    ) -> tuple[list[tuple[Any, ...]], dict[str, Any]] | None:
-        """Files the subagents named, parsed from where the last refresh stopped in each agent
-        file. None when an agent file was rewritten: the caller then parses the session anew."""
+    ) -> tuple[list[tuple[Any, ...]], dict[str, Any], _Usage] | None:
+        """Files the subagents named and what they add to the session's tokens and tool calls,
+        parsed from where the last refresh stopped in each agent file. None when an agent file
+        was rewritten: the caller then parses the session anew."""
         touches: list[tuple[Any, ...]] = []
         states: dict[str, Any] = {}
+        total = _Usage()
         for agent in agents:
             prev = saved.get(str(agent))
             state = FileState()
+            parser = Parser(collect_touches=True)
+            base = _Usage()
             if prev is not None:
                 if not self._probe_ok(agent, prev):
                     return None
@@ -443,7 +668,7 @@ class Catalog:
                     last_ts=prev.get("last_ts"),
                     tail_probe=bytes.fromhex(prev["probe"]),
                 )
-            parser = Parser(collect_touches=True)
+                base = _Usage.restore(prev.get("usage") or {}, parser.meta.usage)
             parser.meta.cwd = cwd
             parser.meta.last_prompt = prev.get("prompt") if prev else None
             try:
@@ -452,33 +677,36 @@ class Catalog:
                 log.warning("cannot read %s: %s", agent, exc)
                 continue
             touches.extend(parser.meta.touches)
+            usage = base.plus(parser.meta)
+            total.add(usage)
             states[str(agent)] = {
                 "offset": state.offset,
                 "line": state.line,
                 "last_ts": state.last_ts,
                 "probe": state.tail_probe.hex(),
                 "prompt": parser.meta.last_prompt,
+                "usage": usage.saved(parser.meta.usage),
             }
-        return touches, states
+        return touches, states, total
 
     # -- queries -----------------------------------------------------------------------------------
     @staticmethod
     def _conditions(roots: list[Path], params: SessionsListParams) -> tuple[list[str], list[Any]]:
-        conds = ["list_contains(?, root)"]
+        conds = ["list_contains(?, s.root)"]
         args: list[Any] = [[str(r) for r in roots]]
         if not params.include_deleted:
-            conds.append("NOT deleted")
+            conds.append("NOT s.deleted")
         if params.project:
-            conds.append("project = ?")
+            conds.append("s.project = ?")
             args.append(params.project)
         if params.workspace:
             ws = params.workspace.rstrip("/\\") or params.workspace
-            conds.append("(cwd = ? OR starts_with(cwd, ?) OR starts_with(cwd, ?))")
+            conds.append("(s.cwd = ? OR starts_with(s.cwd, ?) OR starts_with(s.cwd, ?))")
             args.extend([ws, ws + "/", ws + "\\"])
         if params.query:
             conds.append(
-                "(contains(lower(coalesce(title, '')), ?) OR "
-                "contains(lower(coalesce(first_prompt, '')), ?) OR session_id = ?)"
+                f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
+                "contains(lower(coalesce(s.first_prompt, '')), ?) OR s.session_id = ?)"
             )
             q = params.query.lower()
             args.extend([q, q, params.query])
@@ -492,13 +720,13 @@ class Catalog:
     ) -> list[SessionInfo]:
         """Sessions newest first, after the (last_ts, path) key of a previous page."""
         conds, args = self._conditions(roots, params)
-        sort_ts = "coalesce(last_ts, TIMESTAMP '1970-01-01')"
+        sort_ts = "coalesce(s.last_ts, TIMESTAMP '1970-01-01')"
         if after is not None:
-            conds.append(f"({sort_ts}, path) < (?, ?)")
+            conds.append(f"({sort_ts}, s.path) < (?, ?)")
             args.extend([after[0], after[1]])
         sql = (
-            f"SELECT {_LIST_SELECT} FROM sessions WHERE {' AND '.join(conds)} "
-            f"ORDER BY {sort_ts} DESC, path DESC LIMIT ?"
+            f"SELECT {_LIST_SELECT} FROM {_LIST_FROM} WHERE {' AND '.join(conds)} "
+            f"ORDER BY {sort_ts} DESC, s.path DESC LIMIT ?"
         )
         args.append(params.limit + 1)
         with self._lock:
@@ -507,26 +735,43 @@ class Catalog:
 
     @staticmethod
     def _info(r: tuple[Any, ...]) -> SessionInfo:
-        tokens = Tokens(input=r[18], output=r[19], cache_read=r[20], cache_creation=r[21])
+        def v(name: str) -> Any:
+            return r[_POS[name]]
+
         return SessionInfo(
-            session_id=r[3],
-            project=r[2],
-            path=r[0],
-            cwd=r[8],
-            git_branch=r[9],
-            title=r[10],
-            first_prompt=r[11],
-            first_timestamp=r[12],
-            last_timestamp=r[13],
-            message_count=r[14],
-            tool_call_count=r[15],
-            error_count=r[16],
-            malformed_lines=r[17],
-            tokens=tokens,
-            models=list(r[22] or []),
-            subagent_count=r[23],
-            deleted=bool(r[24]),
-            size_bytes=r[4],
+            session_id=v("session_id"),
+            project=v("project"),
+            path=v("path"),
+            cwd=v("cwd"),
+            git_branch=v("git_branch"),
+            title=v("title"),
+            first_prompt=v("first_prompt"),
+            first_timestamp=v("first_ts"),
+            last_timestamp=v("last_ts"),
+            message_count=v("message_count"),
+            tool_call_count=v("tool_calls"),
+            error_count=v("errors"),
+            malformed_lines=v("malformed"),
+            tokens=Tokens(
+                input=v("input_tokens"),
+                output=v("output_tokens"),
+                cache_read=v("cache_read_tokens"),
+                cache_creation=v("cache_creation_tokens"),
+            ),
+            models=list(v("models") or []),
+            subagent_count=v("subagent_count"),
+            subagent_tokens=Tokens(
+                input=v("sub_input_tokens") or 0,
+                output=v("sub_output_tokens") or 0,
+                cache_read=v("sub_cache_read_tokens") or 0,
+                cache_creation=v("sub_cache_creation_tokens") or 0,
+            ),
+            subagent_tool_call_count=v("sub_tool_calls") or 0,
+            replayed_lines=v("replayed") or 0,
+            deleted=bool(v("deleted")),
+            orphan=bool(v("orphan")),
+            parent_session_id=v("parent_session_id"),
+            size_bytes=v("size"),
         )
 
     @staticmethod
@@ -536,7 +781,7 @@ class Catalog:
     # -- files -------------------------------------------------------------------------------------
     _TOUCH_SELECT = (
         "t.session_id, t.project, t.uuid, t.tool_use_id, t.tool, t.kind, t.path, t.ts, t.prompt, "
-        "s.title"
+        f"{_TITLE}"
     )
 
     @staticmethod
@@ -557,9 +802,9 @@ class Catalog:
     def file_sessions(self, roots: list[Path], path: str) -> list[FileSessionInfo]:
         """Sessions whose tool calls named ``path``, newest first, with counts by tool."""
         sql = (
-            "SELECT t.session_id, t.project, any_value(s.title), max(t.ts), count(*), "
+            f"SELECT t.session_id, t.project, any_value({_TITLE}), max(t.ts), count(*), "
             "histogram(t.tool), bool_or(s.deleted) FROM file_touches t "
-            "JOIN sessions s ON s.path = t.session_path "
+            f"JOIN {_LIST_FROM} ON s.path = t.session_path "
             "WHERE t.path = ? AND list_contains(?, s.root) "
             "GROUP BY t.session_id, t.project ORDER BY max(t.ts) DESC, t.session_id"
         )
@@ -589,7 +834,7 @@ class Catalog:
             args.extend(after)
         sql = (
             f"SELECT {self._TOUCH_SELECT} FROM file_touches t "
-            "JOIN sessions s ON s.path = t.session_path "
+            f"JOIN {_LIST_FROM} ON s.path = t.session_path "
             f"WHERE {' AND '.join(conds)} ORDER BY t.ts DESC, t.tool_use_id DESC LIMIT ?"
         )
         with self._lock:
@@ -602,7 +847,7 @@ class Catalog:
         """The latest writes to ``path`` with the text they wrote, newest first."""
         sql = (
             f"SELECT {self._TOUCH_SELECT}, t.written FROM file_touches t "
-            "JOIN sessions s ON s.path = t.session_path "
+            f"JOIN {_LIST_FROM} ON s.path = t.session_path "
             "WHERE t.path = ? AND t.kind = 'write' AND t.written IS NOT NULL "
             "AND list_contains(?, s.root) ORDER BY t.ts DESC LIMIT ?"
         )

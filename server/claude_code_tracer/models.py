@@ -9,15 +9,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 from pydantic.alias_generators import to_camel
 
 # A session id or project folder name as it may appear on disk. The pattern keeps separators and
 # ".." out, so such a value can never name a file outside the projects root (checked again on the
 # resolved path, see transcripts.resolve_session_file).
 SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+
+
+def _utc_iso(value: datetime) -> str:
+    """ISO 8601 in UTC with ``Z``: transcript times are stored naive-UTC, and a time without a
+    zone would be read as local time by every consumer."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+# A time that leaves the server: always ISO 8601 UTC with ``Z`` on the wire (LSP, CLI --json).
+UtcTime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 
 
 class Model(BaseModel):
@@ -141,7 +153,7 @@ class MessageSummary(Model):
     parent_uuid: str | None = None
     kind: Kind
     subtype: str | None = None
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     preview: str = ""
     model: str | None = None
     tool_names: list[str] = Field(default_factory=list)
@@ -177,17 +189,26 @@ class SessionInfo(Model):
     git_branch: str | None = None
     title: str | None = None
     first_prompt: str | None = None
-    first_timestamp: datetime | None = None
-    last_timestamp: datetime | None = None
+    first_timestamp: UtcTime | None = None
+    last_timestamp: UtcTime | None = None
     message_count: int = 0
     tool_call_count: int = 0
     error_count: int = 0
     tokens: Tokens = Field(default_factory=Tokens)
     models: list[str] = Field(default_factory=list)
     subagent_count: int = 0
+    # what the subagents' transcripts add to tokens and tool calls (both already in the totals)
+    subagent_tokens: Tokens = Field(default_factory=Tokens)
+    subagent_tool_call_count: int = 0
     malformed_lines: int = 0
+    replayed_lines: int = 0
     size_bytes: int = 0
     deleted: bool = False
+    orphan: bool = Field(
+        default=False,
+        description="a subagent transcript whose session file is gone, listed on its own",
+    )
+    parent_session_id: str | None = None
 
 
 class SessionsPage(Model):
@@ -210,11 +231,20 @@ class SessionMetrics(Model):
     tool_calls: int
     errors: int
     models: list[str]
-    first_timestamp: datetime | None = None
-    last_timestamp: datetime | None = None
+    first_timestamp: UtcTime | None = None
+    last_timestamp: UtcTime | None = None
     duration_seconds: float | None = None
     malformed_lines: int = 0
     subagent_message_count: int = 0
+    subagent_tokens: Tokens = Field(default_factory=Tokens)
+    subagent_tool_calls: int = 0
+    replayed_lines: int = Field(default=0, description="repeats of an earlier uuid, served once")
+    invalid_timestamps: int = Field(
+        default=0, description="lines whose timestamp is not a time: dated by a neighbour"
+    )
+    state_lines: dict[str, int] = Field(
+        default_factory=dict, description="session-state lines by type (metadata, not rows)"
+    )
 
 
 class ToolStat(Model):
@@ -235,8 +265,8 @@ class SubagentInfo(Model):
     description: str | None = None
     tool_use_id: str | None = None
     message_count: int = 0
-    first_timestamp: datetime | None = None
-    last_timestamp: datetime | None = None
+    first_timestamp: UtcTime | None = None
+    last_timestamp: UtcTime | None = None
     layout: Literal["inline", "flat", "nested"] = "nested"
 
 
@@ -256,8 +286,8 @@ class FilterOptions(Model):
     tools: list[NameCount]
     models: list[NameCount]
     agent_ids: list[str]
-    first_timestamp: datetime | None = None
-    last_timestamp: datetime | None = None
+    first_timestamp: UtcTime | None = None
+    last_timestamp: UtcTime | None = None
 
 
 TouchKind = Literal["read", "write", "search", "inferred"]
@@ -273,7 +303,7 @@ class FileTouch(Model):
     tool: str
     kind: TouchKind
     path: str
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     prompt: str | None = Field(default=None, description="the human prompt that led to it")
     session_title: str | None = None
 
@@ -282,7 +312,7 @@ class FileSessionInfo(Model):
     session_id: str
     project: str
     title: str | None = None
-    last_timestamp: datetime | None = None
+    last_timestamp: UtcTime | None = None
     touches: int
     by_tool: dict[str, int]
     deleted: bool = False

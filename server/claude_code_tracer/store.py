@@ -50,6 +50,7 @@ ARROW_SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("subtype", pa.string()),
         ("ts", pa.string()),
+        ("ts_guessed", pa.bool_()),
         ("is_sidechain", pa.bool_()),
         ("agent_id", pa.string()),
         ("spawned_agent_id", pa.string()),
@@ -71,8 +72,8 @@ assert tuple(ARROW_SCHEMA.names) == COLUMNS
 TABLE_DDL = """(
     seq BIGINT, file_id INTEGER, line BIGINT, byte_offset BIGINT, byte_len BIGINT,
     uuid VARCHAR, parent_uuid VARCHAR, kind VARCHAR, subtype VARCHAR, ts TIMESTAMP,
-    is_sidechain BOOLEAN, agent_id VARCHAR, spawned_agent_id VARCHAR, model VARCHAR,
-    message_id VARCHAR, tool_names VARCHAR[], tool_use_ids VARCHAR[], is_error BOOLEAN,
+    ts_guessed BOOLEAN, is_sidechain BOOLEAN, agent_id VARCHAR, spawned_agent_id VARCHAR,
+    model VARCHAR, message_id VARCHAR, tool_names VARCHAR[], tool_use_ids VARCHAR[], is_error BOOLEAN,
     search VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
     cache_read_tokens BIGINT, cache_creation_tokens BIGINT)"""
 
@@ -167,6 +168,9 @@ class SessionView:
     paths: tuple[Path, ...]
     identity: tuple[tuple[str, FileIdentity], ...]
     malformed: int
+    replayed: int = 0
+    invalid_timestamps: int = 0
+    state_lines: tuple[tuple[str, int], ...] = ()
 
     @property
     def file_names(self) -> list[str]:
@@ -214,6 +218,9 @@ class LoadedSession:
             paths=tuple(f.path for f in self.loaded_files),
             identity=tuple((str(f.path), f.ident) for f in self.loaded_files),
             malformed=sum(f.state.malformed + int(f.state.torn_tail) for f in self.loaded_files),
+            replayed=self.parser.meta.replayed,
+            invalid_timestamps=sum(f.state.bad_timestamps for f in self.loaded_files),
+            state_lines=tuple(sorted(self.parser.meta.state_lines.items())),
         )
 
 
@@ -344,6 +351,8 @@ class SessionStore:
         sess.summary_chunks = []
         sess.view = None
         sess.parser = Parser()
+        # an orphan subagent transcript listed as a session: its own lines are the trunk
+        sess.parser.trunk_file_is_agent = is_agent_file(files.main.name)
         sess.loaded_files = []
         tables = self._new_tables(sess)
         try:

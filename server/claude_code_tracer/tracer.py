@@ -313,14 +313,14 @@ class Tracer:
         t = sess.tables
         by_kind = []
         trunk = 0
-        side = 0
+        side_rows = 0
         for kind in ALL_KINDS:
             row = cur.execute(
                 f"SELECT count(*) FILTER (WHERE NOT is_sidechain), "
                 f"count(*) FILTER (WHERE is_sidechain) FROM {t[kind]}"
             ).fetchall()[0]
             trunk += row[0]
-            side += row[1]
+            side_rows += row[1]
             if row[0]:
                 by_kind.append(KindCount(kind=kind, count=row[0]))
         usage = cur.execute(
@@ -340,12 +340,26 @@ class Tracer:
             f"SELECT DISTINCT model FROM {t[Kind.ASSISTANT]} "
             "WHERE model IS NOT NULL AND model <> '<synthetic>' ORDER BY model"
         ).fetchall()
+        # A guessed time (a file without one valid timestamp) never makes a first, last or
+        # duration.
         span = cur.execute(
-            "SELECT min(ts), max(ts), count(*) FILTER (WHERE is_error) FROM ("
-            + all_rows_union(t, "NOT is_sidechain", columns="ts, is_error")
+            "SELECT min(ts) FILTER (WHERE NOT ts_guessed), max(ts) FILTER (WHERE NOT ts_guessed),"
+            " count(*) FILTER (WHERE is_error) FROM ("
+            + all_rows_union(t, "NOT is_sidechain", columns="ts, ts_guessed, is_error")
             + ")"
         ).fetchall()[0]
         first, last, errors = span
+        side = cur.execute(
+            "SELECT coalesce(sum(i), 0), coalesce(sum(o), 0), coalesce(sum(r), 0), "
+            "coalesce(sum(c), 0), coalesce(sum(n), 0) FROM ("
+            " SELECT arg_max(input_tokens, tot) AS i, arg_max(output_tokens, tot) AS o,"
+            " arg_max(cache_read_tokens, tot) AS r, arg_max(cache_creation_tokens, tot) AS c,"
+            " sum(len(tool_names)) AS n"
+            " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
+            f" + cache_creation_tokens AS tot FROM {t[Kind.ASSISTANT]}"
+            " WHERE file_id > 0 AND coalesce(model, '') <> '<synthetic>')"
+            " GROUP BY coalesce(message_id, uuid))"
+        ).fetchall()[0]
         return SessionMetrics(
             session_id=sess.files.session_id,
             message_count=trunk,
@@ -361,7 +375,14 @@ class Tracer:
             last_timestamp=last,
             duration_seconds=(last - first).total_seconds() if first and last else None,
             malformed_lines=sess.malformed,
-            subagent_message_count=side,
+            subagent_message_count=side_rows,
+            subagent_tokens=Tokens(
+                input=side[0], output=side[1], cache_read=side[2], cache_creation=side[3]
+            ),
+            subagent_tool_calls=side[4],
+            replayed_lines=sess.replayed,
+            invalid_timestamps=sess.invalid_timestamps,
+            state_lines=dict(sess.state_lines),
         )
 
     def tools(self, ref: SessionRef) -> SessionTools:

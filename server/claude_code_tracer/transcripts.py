@@ -9,10 +9,14 @@ appended, never the whole file again.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from json import JSONDecodeError, JSONDecoder
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +35,13 @@ READ_CHUNK = 4 * 1024 * 1024
 # Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
 FLUSH_ROWS = 5_000
 
+# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3):
+# they feed SessionMeta (titles, summaries, counts) and are never rows. Several carry no timestamp.
 METADATA_TYPES = frozenset(
     {
         "summary",
+        "atis-latch",
+        "worktree-state",
         "ai-title",
         "custom-title",
         "agent-name",
@@ -54,6 +62,50 @@ ERROR_ATTACHMENTS = frozenset({"hook_blocking_error", "hook_non_blocking_error"}
 
 _SAFE = re.compile(SAFE_NAME)
 _COMMAND_TAG = re.compile(r"^\s*<(command-name|local-command-|command-message|bash-input)")
+_COMMAND_NAME = re.compile(r"<command-name>\s*(.*?)\s*</command-name>", re.S)
+_COMMAND_ARGS = re.compile(r"<command-args>\s*(.*?)\s*</command-args>", re.S)
+# Timestamps outside these years are damage, not history (Claude Code dates from 2025).
+_MIN_YEAR = 2000
+
+
+def normalize_ts(value: object) -> str | None:
+    """A transcript timestamp as ISO 8601 UTC ending in ``Z``, or None when it is missing, not a
+    timestamp, or out of range: such a line then borrows its neighbour's time (never the epoch),
+    and one bad value can never make a listing fail in SQL."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+        if dt.tzinfo is not None and dt.utcoffset():
+            dt = dt.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    if dt.year < _MIN_YEAR:
+        return None
+    if value.endswith("Z") and 20 <= len(value) <= 30 and value[10] == "T" and value[4] == "-":
+        return value
+    return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def command_prompt(text: str) -> str | None:
+    """``/goal make the tests pass`` from a slash command's tags, the title of a session that
+    begins with one when nothing better names it."""
+    name = _COMMAND_NAME.search(text)
+    if name is None or not name.group(1).strip():
+        return None
+    cmd = name.group(1).strip()
+    if not cmd.startswith("/"):
+        cmd = "/" + cmd
+    args = _COMMAND_ARGS.search(text)
+    if args is not None and args.group(1).strip():
+        cmd = f"{cmd} {args.group(1).strip()}"
+    return _one_line(cmd)
+
+
+def uuid_hash(uuid: str) -> int:
+    """A stable 64-bit key for a uuid: what the catalog keeps to recognise replayed lines across
+    incremental reads without storing every uuid."""
+    return int.from_bytes(hashlib.blake2b(uuid.encode(), digest_size=8).digest(), "little")
 
 
 # --- discovery ------------------------------------------------------------------------------------
@@ -116,6 +168,50 @@ def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
             yield proj.name, entry.path, st
 
 
+def iter_orphan_agent_files(
+    root: Path, owner: Callable[[Path, os.stat_result], str | None]
+) -> Iterator[tuple[str, str, os.stat_result, str]]:
+    """Yield (project, path, stat, parent session id) for every subagent transcript whose
+    session file is gone (Claude Code's cleanup, a partial copy): nested
+    ``<sessionId>/subagents/**/agent-*.jsonl`` beside no ``<sessionId>.jsonl``, and flat
+    ``agent-*.jsonl`` whose first line names a session with no file. ``owner`` tells a flat
+    file's session (the caller remembers it per file version)."""
+    try:
+        projects = list(os.scandir(root))
+    except OSError:
+        return
+    for proj in projects:
+        if not proj.is_dir(follow_symlinks=False):
+            continue
+        try:
+            entries = list(os.scandir(proj.path))
+        except OSError:
+            continue
+        sessions = {
+            e.name[: -len(".jsonl")]
+            for e in entries
+            if e.name.endswith(".jsonl") and not is_agent_file(e.name)
+        }
+        for entry in entries:
+            name = entry.name
+            try:
+                if is_agent_file(name) and entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    parent = owner(Path(entry.path), st)
+                    if parent and parent not in sessions:
+                        yield proj.name, entry.path, st, parent
+                elif name not in sessions and entry.is_dir(follow_symlinks=False):
+                    nested = Path(entry.path) / "subagents"
+                    if not nested.is_dir():
+                        continue
+                    for path in sorted(nested.rglob("agent-*.jsonl")):
+                        pst = path.lstat()
+                        if stat.S_ISREG(pst.st_mode):
+                            yield proj.name, str(path), pst, name
+            except OSError:
+                continue
+
+
 def _inside(root: Path, path: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
@@ -136,6 +232,15 @@ def resolve_session(roots: list[Path], session_id: str, project: str | None) -> 
             candidates = [root / project / f"{session_id}.jsonl"]
         else:
             candidates = sorted(root.glob(f"*/{session_id}.jsonl"))
+        if is_agent_file(f"{session_id}.jsonl"):
+            # a subagent transcript opened on its own (an orphan, listed as a session)
+            where = project or "*"
+            candidates += sorted(root.glob(f"{where}/*/subagents/**/{session_id}.jsonl"))
+            for path in candidates:
+                if path.is_file() and _inside(root, path):
+                    proj = path.relative_to(root).parts[0]
+                    return SessionFiles(session_id, proj, root, path, ())
+            continue
         for path in candidates:
             if path.is_file():
                 if not _inside(root, path):
@@ -204,6 +309,7 @@ COLUMNS: tuple[str, ...] = (
     "kind",
     "subtype",
     "ts",
+    "ts_guessed",
     "is_sidechain",
     "agent_id",
     "spawned_agent_id",
@@ -231,6 +337,8 @@ class FileState:
     malformed: int = 0
     torn_tail: bool = False
     tail_probe: bytes = b""
+    # lines with a timestamp that is not one (unparseable, out of range): dated by a neighbour
+    bad_timestamps: int = 0
 
 
 @dataclass
@@ -242,13 +350,21 @@ class SessionMeta:
     version: str | None = None
     custom_title: str | None = None
     ai_title: str | None = None
-    summary: str | None = None
+    # (leafUuid, text) of every summary line: in 1.0.x-2.0.x files they usually name *another*
+    # session (the one holding leafUuid), so the catalog resolves them across the project
+    summaries: list[tuple[str, str]] = field(default_factory=list)
     first_prompt: str | None = None
+    # the first slash command (``/goal make the tests pass``): a title when nothing better exists
+    first_command: str | None = None
     first_ts: str | None = None
     last_ts: str | None = None
     message_count: int = 0
     tool_calls: int = 0
     errors: int = 0
+    # lines whose uuid was already served (a resumed session replays earlier entries)
+    replayed: int = 0
+    # session-state lines (atis-latch, permission-mode, ...) by type: metadata, never rows
+    state_lines: dict[str, int] = field(default_factory=dict)
     models: set[str] = field(default_factory=set)
     # message.id -> the largest usage seen for it: split assistant lines repeat usage (FORMAT §6)
     usage: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
@@ -260,8 +376,14 @@ class SessionMeta:
     touches: list[tuple[Touch, str, str | None, str, str | None]] = field(default_factory=list)
 
     @property
+    def own_title(self) -> str | None:
+        """A title the session gave itself: the user's /rename, else Claude's latest ai-title."""
+        return self.custom_title or self.ai_title
+
+    @property
     def title(self) -> str | None:
-        return self.custom_title or self.ai_title or self.summary or self.first_prompt
+        """Without the summaries, which only the catalog can attribute (see ``summaries``)."""
+        return self.own_title or self.first_prompt or self.first_command
 
     def token_totals(self) -> tuple[int, int, int, int]:
         i = o = r = c = 0
@@ -396,16 +518,69 @@ def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     )
 
 
+# Only objects with one of these keys are taken from a damaged line: a nested object that happens
+# to parse (a message, a content block) is never mistaken for a transcript entry.
+_ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
+_DECODER = JSONDecoder()
+
+
+def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], bool]:
+    """Every complete JSON object on a damaged line (FORMAT.md §9.4: records joined without a
+    newline, NUL runs before a record, a record cut mid-string with the next one on the same
+    line), as (byte start, byte length, object), and whether bytes were left that no record
+    explains (those, and only those, count as malformed)."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    pos = 0
+    covered = 0
+    leftover = False
+    n = len(text)
+    while pos < n:
+        start = text.find("{", pos)
+        if start < 0:
+            break
+        try:
+            obj, end = _DECODER.raw_decode(text, start)
+        except (JSONDecodeError, RecursionError):
+            pos = start + 1
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
+            k in obj for k in _ENTRY_KEYS
+        ):
+            if text[covered:start].strip(" \t\r\n"):
+                leftover = True
+            b_start = len(text[:start].encode("utf-8", "surrogateescape"))
+            b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
+            found.append((b_start, b_len, obj))
+            covered = end
+            pos = end
+        else:
+            pos = start + 1
+    if text[covered:].strip(" \t\r\n"):
+        leftover = True
+    return found, leftover
+
+
 class Parser:
     """Turns lines of one session's files into rows and session metadata.
 
     One Parser lives as long as a loaded session: it carries what linking needs across
-    incremental reads (tool_use id -> name, inline sidechain roots, usage per message.id)."""
+    incremental reads (tool_use id -> name, inline sidechain roots, usage per message.id, the
+    uuids already served so that replayed lines are served once)."""
 
     def __init__(self, collect_touches: bool = False) -> None:
         self.meta = SessionMeta()
         self.next_seq = 0
         self.collect_touches = collect_touches
+        self.seen: set[str] = set()
+        # uuid hashes from earlier reads that this parser did not see (the catalog's incremental
+        # refresh): a line whose uuid is in here is a replay too
+        self.prior_seen: set[int] | None = None
+        # rows at the head of a file that have no time yet: they take the next real one
+        self._undated: list[int] = []
+        # file 0 rows are the trunk even when their lines say isSidechain (an orphan subagent
+        # transcript listed as a session of its own)
+        self.trunk_file_is_agent = False
 
     def parse_file(
         self,
@@ -422,6 +597,7 @@ class Parser:
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes."""
         read = 0
+        self._undated = []
         with path.open("rb") as fh:
             fh.seek(state.offset)
             pending = b""
@@ -440,16 +616,38 @@ class Parser:
                 pending_start += consumed
                 read += consumed
                 pending = data[consumed:]
-                if flush is not None and out is not None and len(out) >= FLUSH_ROWS:
+                if (
+                    flush is not None
+                    and out is not None
+                    and len(out) >= FLUSH_ROWS
+                    and not self._undated
+                ):
                     flush(out)
                 if progress is not None:
                     progress(read)
             state.offset = pending_start
-            state.torn_tail = bool(pending.strip(b"\x00 \t\r\n"))
+            # NUL padding is damage, not a line still being written: only whitespace is clean
+            state.torn_tail = bool(pending.strip(b" \t\r\n"))
             if state.offset:
                 fh.seek(max(0, state.offset - 64))
                 state.tail_probe = fh.read(min(64, state.offset))
+        if self._undated and out is not None:
+            self._date_from_file(path, out)
         return read
+
+    def _date_from_file(self, path: Path, out: RowBuffer) -> None:
+        """Rows of a file without a single valid timestamp: dated by the file's mtime so that
+        they sort and page, and marked guessed so no first/last time or duration uses them."""
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        guess = datetime.fromtimestamp(max(mtime, 946684800.0), UTC)
+        ts = guess.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+        for i in self._undated:
+            out.cols["ts"][i] = ts
+            out.cols["ts_guessed"][i] = True
+        self._undated = []
 
     def _parse_block(
         self,
@@ -476,12 +674,33 @@ class Parser:
             try:
                 entry = loads(raw)
             except orjson.JSONDecodeError:
-                state.malformed += 1
+                self._recover(raw, base + start, file_id, state, out, agent_id)
                 continue
             if not isinstance(entry, dict):
                 state.malformed += 1
                 continue
             self._entry(entry, base + start, len(raw), file_id, state, out, agent_id)
+
+    def _recover(
+        self,
+        raw: bytes,
+        offset: int,
+        file_id: int,
+        state: FileState,
+        out: RowBuffer | None,
+        agent_id: str | None,
+    ) -> None:
+        records, leftover = recover_records(raw)
+        if leftover or not records:
+            state.malformed += 1
+        for start, length, entry in records:
+            self._entry(entry, offset + start, length, file_id, state, out, agent_id)
+
+    def _is_replay(self, uuid: str) -> bool:
+        if uuid in self.seen:
+            return True
+        prior = self.prior_seen
+        return prior is not None and uuid_hash(uuid) in prior
 
     def _entry(
         self,
@@ -498,15 +717,39 @@ class Parser:
         if etype in METADATA_TYPES:
             self._metadata(etype, entry)
             return
-        ts = entry.get("timestamp")
-        if isinstance(ts, str) and ts:
+        raw_uuid = entry.get("uuid")
+        has_uuid = isinstance(raw_uuid, str) and bool(raw_uuid)
+        raw_ts = entry.get("timestamp")
+        ts = normalize_ts(raw_ts)
+        if ts is None:
+            if raw_ts is not None:
+                state.bad_timestamps += 1
+            if not has_uuid and etype not in CONVERSATION_TYPES:
+                # no uuid, no time, no known type: session state of a newer version, not a row
+                key = etype if isinstance(etype, str) else "(no type)"
+                meta.state_lines[key] = meta.state_lines.get(key, 0) + 1
+                return
+        if has_uuid:
+            assert isinstance(raw_uuid, str)
+            if self._is_replay(raw_uuid):
+                meta.replayed += 1
+                return
+            self.seen.add(raw_uuid)
+        real_ts = ts is not None
+        if real_ts:
             state.last_ts = ts
+            if self._undated and out is not None:
+                col = out.cols["ts"]
+                for i in self._undated:
+                    col[i] = ts
+                self._undated = []
         else:
             ts = state.last_ts
-        is_side = bool(entry.get("isSidechain")) or file_agent is not None
-        uuid = entry.get("uuid")
-        if not isinstance(uuid, str) or not uuid:
-            uuid = f"line:{file_id}:{state.line}"
+        trunk_agent = file_id == 0 and self.trunk_file_is_agent
+        side_flag = entry.get("isSidechain") is True and not trunk_agent
+        is_side = side_flag or (file_agent is not None and not trunk_agent)
+        uuid = raw_uuid if has_uuid else f"line:{file_id}:{state.line}"
+        assert isinstance(uuid, str)
         parent = entry.get("parentUuid")
         parent = parent if isinstance(parent, str) else None
         agent_id: str | None = None
@@ -517,8 +760,10 @@ class Parser:
                 # 1.0.x inline sidechains have no agentId: a root starts an agent, its chain follows
                 agent_id = meta.inline_agents.get(parent or "") or f"inline-{uuid[:8]}"
                 meta.inline_agents[uuid] = agent_id
+        elif trunk_agent:
+            agent_id = file_agent
         if file_id == 0 and not is_side:
-            if isinstance(ts, str):
+            if real_ts:
                 if meta.first_ts is None:
                     meta.first_ts = ts
                 meta.last_ts = ts
@@ -564,7 +809,7 @@ class Parser:
                             where = cwd if isinstance(cwd, str) else meta.cwd
                             for touch in touches_of_tool_use(name, block.get("input"), where):
                                 meta.touches.append((touch, uuid, ts, bid, meta.last_prompt))
-            is_error = bool(entry.get("isApiErrorMessage"))
+            is_error = entry.get("isApiErrorMessage") is True
             preview = _text_of(content, PREVIEW_CHARS * 2)
             if tool_names and not preview.strip():
                 preview = " ".join(tool_names)
@@ -572,15 +817,15 @@ class Parser:
             usage = _usage(msg)
             if usage is not None:
                 tokens = usage
-                if not is_side and model != "<synthetic>":
+                if model != "<synthetic>":
+                    # the whole session counts, subagents included, like session/metrics
                     key = message_id or uuid
                     prev = meta.usage.get(key)
                     if prev is None or sum(usage) >= sum(prev):
                         meta.usage[key] = usage
-            if not is_side:
-                if model and model != "<synthetic>":
-                    meta.models.add(model)
-                meta.tool_calls += len(tool_names)
+            if model and model != "<synthetic>":
+                meta.models.add(model)
+            meta.tool_calls += len(tool_names)
         elif etype == "user":
             content = msg.get("content")
             blocks = content if isinstance(content, list) else None
@@ -592,7 +837,7 @@ class Parser:
                     bid = str(block.get("tool_use_id") or "")
                     tool_ids.append(bid)
                     tool_names.append(meta.tool_names_by_id.get(bid, ""))
-                    if block.get("is_error"):
+                    if block.get("is_error") is True:
                         is_error = True
                 tur = entry.get("toolUseResult")
                 if isinstance(tur, dict) and isinstance(tur.get("agentId"), str) and not is_side:
@@ -602,10 +847,15 @@ class Parser:
                 if is_side and meta.last_prompt is None and file_id > 0:
                     # a subagent's first user message is the task it was given
                     meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
-                elif file_id == 0 and not is_side and is_human_prompt(entry, content):
-                    meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
-                    if meta.first_prompt is None:
-                        meta.first_prompt = meta.last_prompt
+                elif file_id == 0 and not is_side:
+                    if is_human_prompt(entry, content) or (
+                        trunk_agent and meta.first_prompt is None
+                    ):
+                        meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                        if meta.first_prompt is None:
+                            meta.first_prompt = meta.last_prompt
+                    elif meta.first_command is None and not entry.get("isMeta"):
+                        meta.first_command = command_prompt(_text_of(content, 2000))
                 if entry.get("isCompactSummary"):
                     subtype = "compact_summary"
                 elif entry.get("isMeta"):
@@ -663,6 +913,8 @@ class Parser:
         if out is None:
             return
         cols = out.cols
+        if ts is None:
+            self._undated.append(len(out))
         cols["seq"].append(self.next_seq)
         self.next_seq += 1
         cols["file_id"].append(file_id)
@@ -674,6 +926,7 @@ class Parser:
         cols["kind"].append(kind.value)
         cols["subtype"].append(subtype)
         cols["ts"].append(ts)
+        cols["ts_guessed"].append(False)
         cols["is_sidechain"].append(is_side)
         cols["agent_id"].append(agent_id)
         cols["spawned_agent_id"].append(spawned)
@@ -691,12 +944,15 @@ class Parser:
 
     def _metadata(self, etype: str, entry: dict[str, Any]) -> None:
         meta = self.meta
+        meta.state_lines[etype] = meta.state_lines.get(etype, 0) + 1
         if etype == "custom-title" and isinstance(entry.get("customTitle"), str):
             meta.custom_title = entry["customTitle"]
         elif etype == "ai-title" and isinstance(entry.get("aiTitle"), str):
             meta.ai_title = entry["aiTitle"]
-        elif etype == "summary" and isinstance(entry.get("summary"), str) and not meta.summary:
-            meta.summary = entry["summary"]
+        elif etype == "summary":
+            text, leaf = entry.get("summary"), entry.get("leafUuid")
+            if isinstance(text, str) and text and isinstance(leaf, str) and leaf:
+                meta.summaries.append((leaf, text))
 
 
 def tail_matches(path: Path, offset: int, probe: bytes) -> bool:

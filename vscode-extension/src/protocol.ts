@@ -177,9 +177,16 @@ export interface SessionInfo {
     tokens: Tokens;
     models: string[];
     subagentCount: number;
+    /** What the subagents' transcripts add (already inside tokens and toolCallCount). */
+    subagentTokens: Tokens;
+    subagentToolCallCount: number;
     malformedLines: number;
+    replayedLines: number;
     sizeBytes: number;
     deleted: boolean;
+    /** A subagent transcript whose session file is gone, listed as a session of its own. */
+    orphan: boolean;
+    parentSessionId: string | null;
 }
 
 /** models.py `SessionsPage`. */
@@ -210,6 +217,14 @@ export interface SessionMetrics {
     durationSeconds: number | null;
     malformedLines: number;
     subagentMessageCount: number;
+    subagentTokens: Tokens;
+    subagentToolCalls: number;
+    /** Repeats of an earlier uuid (a resumed session replays lines): served once. */
+    replayedLines: number;
+    /** Lines whose timestamp is not a time: dated by their neighbour. */
+    invalidTimestamps: number;
+    /** Session-state lines by type (atis-latch, permission-mode, ...): metadata, not rows. */
+    stateLines: Record<string, number>;
 }
 
 /** models.py `ToolStat`. */
