@@ -521,7 +521,8 @@ class Catalog:
                     prior_hashes.frombytes(blob)
                     parser.prior_seen = set(prior_hashes)
         try:
-            parser.parse_file(path, 0, state, None, agent_id_from_name(path.name) if parent else None)
+            own_agent = agent_id_from_name(path.name) if parent else None
+            parser.parse_file(path, 0, state, None, own_agent)
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None

@@ -73,8 +73,8 @@ TABLE_DDL = """(
     seq BIGINT, file_id INTEGER, line BIGINT, byte_offset BIGINT, byte_len BIGINT,
     uuid VARCHAR, parent_uuid VARCHAR, kind VARCHAR, subtype VARCHAR, ts TIMESTAMP,
     ts_guessed BOOLEAN, is_sidechain BOOLEAN, agent_id VARCHAR, spawned_agent_id VARCHAR,
-    model VARCHAR, message_id VARCHAR, tool_names VARCHAR[], tool_use_ids VARCHAR[], is_error BOOLEAN,
-    search VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
+    model VARCHAR, message_id VARCHAR, tool_names VARCHAR[], tool_use_ids VARCHAR[],
+    is_error BOOLEAN, search VARCHAR, input_tokens BIGINT, output_tokens BIGINT,
     cache_read_tokens BIGINT, cache_creation_tokens BIGINT)"""
 
 _TS = "COALESCE(TRY_CAST(ts AS TIMESTAMP), TIMESTAMP '1970-01-01') AS ts"

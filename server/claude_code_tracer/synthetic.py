@@ -472,7 +472,10 @@ class _Convo:
         self.big_bytes = 0
         self.damage_at: list[int] = []
         self.damage_i = 0
+        self.damage_written = 0
         self.malformed_written = 0
+        # intact records inside damaged lines: a reader recovers them (FORMAT.md §9.4)
+        self.recovered = 0
         self.compacted = False
         self.custom_titled = False
         self.queued = False
@@ -568,8 +571,11 @@ class _Convo:
         return rec[:cut]
 
     def write_damage(self) -> None:
-        kind = self.malformed_written % 5
-        self.malformed_written += 1
+        kind = self.damage_written % 5
+        self.damage_written += 1
+        # what a reader must recover from each kind, and whether bytes are left unexplained
+        self.recovered += (0, 2, 1, 0, 1)[kind]
+        self.malformed_written += (1, 0, 1, 1, 1)[kind]
         self.in_damage = True
         rec = self.throwaway()
         if kind == 0:  # truncated record (crash mid-write), then the writer moved on
@@ -1474,7 +1480,7 @@ def generate_session(
     return GeneratedSession(
         path=target,
         session_id=session_id,
-        message_lines=c.count,
+        message_lines=c.count + c.recovered,
         malformed_lines=c.malformed_written,
         subagent_ids=list(c.subagent_ids),
         tool_use_count=c.tool_uses,
