@@ -57,6 +57,16 @@ METADATA_TYPES = frozenset(
         "tag",
     }
 )
+# Built-in slash commands that tend the tool rather than ask for work.
+HOUSEKEEPING_COMMANDS = frozenset(
+    {
+        "add-dir", "agents", "bug", "clear", "compact", "config", "context", "continue", "cost",
+        "doctor", "effort", "exit", "export", "fast", "help", "hooks", "ide", "login", "logout",
+        "mcp", "memory", "model", "output-style", "permissions", "plugin", "privacy-settings",
+        "quit", "release-notes", "rename", "resume", "rewind", "status", "statusline",
+        "terminal-setup", "theme", "todos", "upgrade", "usage", "vim",
+    }
+)
 CONVERSATION_TYPES = frozenset({"user", "assistant", "system", "progress", "attachment"})
 ERROR_ATTACHMENTS = frozenset({"hook_blocking_error", "hook_non_blocking_error"})
 
@@ -854,8 +864,8 @@ class Parser:
                         meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
                         if meta.first_prompt is None:
                             meta.first_prompt = meta.last_prompt
-                    elif meta.first_command is None and not entry.get("isMeta"):
-                        meta.first_command = command_prompt(_text_of(content, 2000))
+                    elif not entry.get("isMeta"):
+                        self._command(_text_of(content, 2000))
                 if entry.get("isCompactSummary"):
                     subtype = "compact_summary"
                 elif entry.get("isMeta"):
@@ -941,6 +951,23 @@ class Parser:
         cols["output_tokens"].append(tokens[1])
         cols["cache_read_tokens"].append(tokens[2])
         cols["cache_creation_tokens"].append(tokens[3])
+
+    def _command(self, text: str) -> None:
+        """A slash command the user typed: a prompt like any other (``/goal make the tests
+        pass``, a skill), except housekeeping commands, which name a session only when nothing
+        else does."""
+        cmd = command_prompt(text)
+        if cmd is None:
+            return
+        meta = self.meta
+        name = cmd.split(" ", 1)[0][1:].lower()
+        if name in HOUSEKEEPING_COMMANDS:
+            if meta.first_command is None:
+                meta.first_command = cmd
+            return
+        meta.last_prompt = cmd
+        if meta.first_prompt is None:
+            meta.first_prompt = cmd
 
     def _metadata(self, etype: str, entry: dict[str, Any]) -> None:
         meta = self.meta
