@@ -380,9 +380,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _join_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--project -Users-chip-dev-app`` as ``--project=-Users-chip-dev-app``: encoded project
+    folders start with '-', which argparse would otherwise take for an option."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg in _VALUE_OPTIONS and i + 1 < len(items) and items[i + 1].startswith("-"):
+            out.append(f"{arg}={items[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+# Options whose values may start with '-' (an encoded project folder, a path).
+_VALUE_OPTIONS = frozenset({"--project", "--root", "--workspace", "--cache-dir"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
         from .lsp import run_stdio
 

@@ -53,6 +53,7 @@ from .queries import all_rows_union, count_query, page_query, row_key, row_to_su
 from .store import Database, SessionStore, SessionView
 from .transcripts import (
     SessionFiles,
+    check_project,
     default_roots,
     read_agent_meta,
     read_entry,
@@ -133,6 +134,8 @@ class Tracer:
     def list_sessions(
         self, params: SessionsListParams, progress: ProgressFn | None = None
     ) -> SessionsPage:
+        if params.project is not None:
+            check_project(self._roots, params.project)
         fp = Catalog.list_fingerprint(params)
         after = None
         if params.cursor:

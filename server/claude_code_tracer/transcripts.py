@@ -9,6 +9,7 @@ appended, never the whole file again.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
@@ -230,6 +231,22 @@ def _inside(root: Path, path: Path) -> bool:
     return True
 
 
+def check_project(roots: list[Path], project: str) -> None:
+    """Raise with the names of the projects that look close when ``project`` names no folder
+    under any root (encoded folder names are long: a typo should not end in silence)."""
+    if any((root / project).is_dir() for root in roots):
+        return
+    names: list[str] = []
+    for root in roots:
+        try:
+            names.extend(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+    close = difflib.get_close_matches(project, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise SessionNotFound(f"no project {project} under {', '.join(map(str, roots))}{hint}")
+
+
 def resolve_session(roots: list[Path], session_id: str, project: str | None) -> SessionFiles:
     """Find a session's files from a client-supplied id, never leaving the projects roots."""
     if not _SAFE.match(session_id) or (project is not None and not _SAFE.match(project)):
@@ -258,6 +275,8 @@ def resolve_session(roots: list[Path], session_id: str, project: str | None) -> 
                 return SessionFiles(
                     session_id, path.parent.name, root, path, find_agent_files(path, session_id)
                 )
+    if project is not None:
+        check_project(roots, project)
     where = f" in project {project}" if project else ""
     raise SessionNotFound(f"no session {session_id}{where} under {', '.join(map(str, roots))}")
 

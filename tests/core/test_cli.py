@@ -97,3 +97,21 @@ def test_demo_falls_back_to_the_bundled_samples(tmp_path: Path) -> None:
     assert "bundled samples" in result.stdout
     assert "4d5611e5-241a-462a-8d15-5122611a9569" in result.stdout
     assert "first page of" in result.stdout
+
+
+def test_a_project_name_starting_with_a_dash_is_taken_as_written(
+    root: Path, tmp_path: Path
+) -> None:
+    common = ["--root", str(root), "--no-cache", "--json"]
+    listed = json.loads(run("sessions", "--project", "-work-proj", *common).stdout)
+    assert [s["sessionId"] for s in listed["sessions"]] == [SID]
+    page = run("messages", SID, "--project", "-work-proj", *common)
+    assert page.returncode == 0, page.stderr
+    assert json.loads(page.stdout)["total"] == 13
+
+
+def test_an_unknown_project_names_the_projects_that_look_close(root: Path) -> None:
+    out = run("sessions", "--project", "-work-prj", "--root", str(root), "--no-cache")
+    assert out.returncode == 2
+    assert "no project -work-prj" in out.stderr and "-work-proj" in out.stderr
+    assert "Traceback" not in out.stderr
