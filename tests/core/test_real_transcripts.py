@@ -74,7 +74,7 @@ def listed(tracer: Tracer) -> dict[str, Any]:
     return {s.session_id: s for s in page.sessions}
 
 
-# --- 1, 10: times ---------------------------------------------------------------------------------
+# --- 1, 10: times ---
 def test_no_row_of_any_real_sample_is_dated_before_2000(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
@@ -159,7 +159,7 @@ def test_times_leave_the_server_as_utc_with_z(
     assert msgs.messages[0].dump()["timestamp"] == min(raw)
 
 
-# --- 2, 3: titles -----------------------------------------------------------------------------------
+# --- 2, 3: titles ---
 def test_a_summary_names_the_session_holding_its_leaf_not_the_file_it_is_in(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
@@ -210,7 +210,7 @@ def test_a_session_that_begins_with_a_slash_command_is_named_by_it(
         pytest.fail("no sample begins with a slash command")
 
 
-# --- 4: replays ---------------------------------------------------------------------------------------
+# --- 4: replays ---
 def test_a_resumed_session_serves_each_replayed_line_once(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
@@ -251,7 +251,7 @@ def test_a_replay_appended_later_is_counted_once_by_the_list_too(
     assert info.message_count == len(uuids)
 
 
-# --- 5: the list and stats count the same thing -------------------------------------------------------
+# --- 5: the list and stats count the same thing ---
 def test_the_list_and_stats_count_the_whole_session_with_its_subagents(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
@@ -286,7 +286,7 @@ def test_the_list_and_stats_count_the_whole_session_with_its_subagents(
     assert 0 < info.subagent_tokens.output < info.tokens.output
 
 
-# --- 6: orphans -------------------------------------------------------------------------------------
+# --- 6: orphans ---
 def test_subagent_transcripts_whose_session_is_gone_are_listed_and_readable(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
@@ -320,7 +320,7 @@ def test_a_flat_agent_file_of_a_deleted_session_is_listed_on_its_own(
         assert all_messages(tracer, name)
 
 
-# --- 8: damaged lines ---------------------------------------------------------------------------------
+# --- 8: damaged lines ---
 def test_intact_records_on_damaged_lines_of_a_real_file_are_recovered(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
