@@ -424,18 +424,43 @@ class SessionMeta:
         return i, o, r, c
 
 
+_TS_COL = COLUMNS.index("ts")
+_GUESSED_COL = COLUMNS.index("ts_guessed")
+
+
 class RowBuffer:
-    """Column lists for a batch of rows, ready to become one Arrow table."""
+    """A batch of rows, ready to become one Arrow table. Rows are kept as lists (one allocation
+    per row) and turned into columns once per batch: cheaper than 25 appends per line."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+        self.rows: list[list[Any]] = []
+        self._cols: dict[str, list[Any]] | None = None
+        self._cols_len = -1
 
     def __len__(self) -> int:
-        return len(self.cols["seq"])
+        return len(self.rows)
+
+    @property
+    def cols(self) -> dict[str, list[Any]]:
+        if self._cols is None or self._cols_len != len(self.rows):
+            if self.rows:
+                self._cols = {
+                    c: list(v) for c, v in zip(COLUMNS, zip(*self.rows, strict=True), strict=True)
+                }
+            else:
+                self._cols = {c: [] for c in COLUMNS}
+            self._cols_len = len(self.rows)
+        return self._cols
+
+    def set_time(self, index: int, ts: str, guessed: bool = False) -> None:
+        row = self.rows[index]
+        row[_TS_COL] = ts
+        row[_GUESSED_COL] = guessed
+        self._cols = None
 
     def clear(self) -> None:
-        for col in self.cols.values():
-            col.clear()
+        self.rows.clear()
+        self._cols = None
 
 
 def _text_of(content: Any, limit: int) -> str:
@@ -674,8 +699,7 @@ class Parser:
         guess = datetime.fromtimestamp(max(mtime, 946684800.0), UTC)
         ts = guess.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         for i in self._undated:
-            out.cols["ts"][i] = ts
-            out.cols["ts_guessed"][i] = True
+            out.set_time(i, ts, guessed=True)
         self._undated = []
 
     def _parse_block(
@@ -768,9 +792,8 @@ class Parser:
         if real_ts:
             state.last_ts = ts
             if self._undated and out is not None:
-                col = out.cols["ts"]
                 for i in self._undated:
-                    col[i] = ts
+                    out.set_time(i, ts)
                 self._undated = []
         else:
             ts = state.last_ts
@@ -839,10 +862,11 @@ class Parser:
                             for touch in touches_of_tool_use(name, block.get("input"), where):
                                 meta.touches.append((touch, uuid, ts, bid, meta.last_prompt))
             is_error = entry.get("isApiErrorMessage") is True
-            preview = _text_of(content, PREVIEW_CHARS * 2)
+            # one walk of the content: the preview is a prefix of the search text
+            search = _text_of(content, SEARCH_CHARS)
+            preview = search[: PREVIEW_CHARS * 2]
             if tool_names and not preview.strip():
                 preview = " ".join(tool_names)
-            search = _text_of(content, SEARCH_CHARS)
             usage = _usage(msg)
             if usage is not None:
                 tokens = usage
@@ -889,8 +913,8 @@ class Parser:
                     subtype = "compact_summary"
                 elif entry.get("isMeta"):
                     subtype = "meta"
-            preview = _text_of(content, PREVIEW_CHARS * 2)
             search = _text_of(content, SEARCH_CHARS)
+            preview = search[: PREVIEW_CHARS * 2]
         elif etype == "system":
             kind = Kind.SYSTEM
             st = entry.get("subtype")
@@ -941,35 +965,38 @@ class Parser:
                 meta.errors += 1
         if out is None:
             return
-        cols = out.cols
         if ts is None:
             self._undated.append(len(out))
-        cols["seq"].append(self.next_seq)
+        out.rows.append(
+            [
+                self.next_seq,
+                file_id,
+                state.line,
+                offset,
+                length,
+                uuid,
+                parent,
+                kind.value,
+                subtype,
+                ts,
+                False,
+                is_side,
+                agent_id,
+                spawned,
+                model,
+                message_id,
+                tool_names,
+                tool_ids,
+                is_error,
+                _one_line(preview),
+                search.lower(),
+                tokens[0],
+                tokens[1],
+                tokens[2],
+                tokens[3],
+            ]
+        )
         self.next_seq += 1
-        cols["file_id"].append(file_id)
-        cols["line"].append(state.line)
-        cols["byte_offset"].append(offset)
-        cols["byte_len"].append(length)
-        cols["uuid"].append(uuid)
-        cols["parent_uuid"].append(parent)
-        cols["kind"].append(kind.value)
-        cols["subtype"].append(subtype)
-        cols["ts"].append(ts)
-        cols["ts_guessed"].append(False)
-        cols["is_sidechain"].append(is_side)
-        cols["agent_id"].append(agent_id)
-        cols["spawned_agent_id"].append(spawned)
-        cols["model"].append(model)
-        cols["message_id"].append(message_id)
-        cols["tool_names"].append(tool_names)
-        cols["tool_use_ids"].append(tool_ids)
-        cols["is_error"].append(is_error)
-        cols["preview"].append(_one_line(preview))
-        cols["search"].append(search.lower())
-        cols["input_tokens"].append(tokens[0])
-        cols["output_tokens"].append(tokens[1])
-        cols["cache_read_tokens"].append(tokens[2])
-        cols["cache_creation_tokens"].append(tokens[3])
 
     def _command(self, text: str) -> None:
         """A slash command the user typed: a prompt like any other (``/goal make the tests
