@@ -789,7 +789,7 @@ class Parser:
                 return
             self.seen.add(raw_uuid)
         real_ts = ts is not None
-        if real_ts:
+        if ts is not None:
             state.last_ts = ts
             if self._undated and out is not None:
                 for i in self._undated:
