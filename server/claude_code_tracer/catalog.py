@@ -842,6 +842,17 @@ class Catalog:
             rows = self.con.cursor().execute(sql, [*args, limit + 1]).fetchall()
         return [self._touch(r) for r in rows]
 
+    def session_touches(self, session_path: str) -> list[dict[str, Any]]:
+        """Every file a session's tool calls named (its subagents' included), in time order."""
+        sql = (
+            "SELECT path, tool, kind, uuid, tool_use_id, ts FROM file_touches "
+            "WHERE session_path = ? ORDER BY ts, tool_use_id"
+        )
+        with self._lock:
+            rows = self.con.cursor().execute(sql, [session_path]).fetchall()
+        names = ("path", "tool", "kind", "uuid", "tool_use_id", "ts")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
     def file_writes(
         self, roots: list[Path], path: str, limit: int = 200
     ) -> list[tuple[FileTouch, str]]:

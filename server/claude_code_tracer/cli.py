@@ -9,19 +9,22 @@ untrusted: control characters (ANSI escapes included) are made visible before pr
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import SourceUnavailable, TracerError
+from .catalog import default_cache_dir
+from .errors import InvalidRequest, SourceUnavailable, TracerError
+from .export import export_parquet
 from .models import (
     MessageDetail,
     MessageGetParams,
@@ -30,6 +33,7 @@ from .models import (
     SessionRef,
     SessionsListParams,
 )
+from .sqlquery import check_read_only, run_sql
 from .tracer import Tracer, TracerOptions
 from .transcripts import default_roots, iter_session_files
 
@@ -310,6 +314,61 @@ def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
     cmd_messages(args, tracer)
 
 
+def _export_dir(args: argparse.Namespace, tracer: Tracer) -> Path:
+    if getattr(args, "export_dir", None):
+        return Path(args.export_dir)
+    return (tracer.options.cache_dir or default_cache_dir()) / "parquet"
+
+
+def cmd_export_parquet(args: argparse.Namespace, tracer: Tracer) -> None:
+    since = _since(args.since)
+    bar = ProgressBar("exporting sessions")
+    try:
+        report = export_parquet(tracer, Path(args.dir), since, bar)
+    finally:
+        bar.close()
+    if args.json:
+        sys.stdout.write(json.dumps(report.__dict__) + "\n")
+        return
+    sys.stdout.write(
+        f"{report.sessions} sessions: {report.written} written ({report.files} files, "
+        f"{report.rows:,} rows), {report.unchanged} unchanged, in {args.dir}\n"
+    )
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"--since takes a date like 2026-01-31, not {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
+    check_read_only(args.query)  # refuse before any work
+    where = _export_dir(args, tracer)
+    if not args.no_refresh:
+        bar = ProgressBar("exporting sessions")
+        try:
+            export_parquet(tracer, where, None, bar)
+        finally:
+            bar.close()
+    result = run_sql(where, args.query)
+    if args.json:
+        records = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
+        sys.stdout.write(json.dumps(records, default=str, ensure_ascii=False) + "\n")
+    elif args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([clean("" if v is None else str(v)) for v in r] for r in result.rows)
+    else:
+        cells = [[clean("" if v is None else str(v)) for v in r] for r in result.rows]
+        flex = max(0, len(result.columns) - 1)
+        sys.stdout.write(_table([clean(c) for c in result.columns], cells, flex) + "\n")
+
+
 def _has_sessions(roots: list[Path]) -> bool:
     return any(next(iter_session_files(r), None) is not None for r in roots)
 
@@ -375,6 +434,28 @@ def build_parser() -> argparse.ArgumentParser:
         "(on the bundled samples when this machine has no transcripts)",
     )
     p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser(
+        "export-parquet",
+        parents=[common],
+        help="write every session as Parquet tables, hive-partitioned by project and month",
+    )
+    p.add_argument("dir", help="the export folder (a second run writes only what changed)")
+    p.add_argument("--since", help="only sessions active on or after this date (2026-01-31)")
+    p.set_defaults(run=cmd_export_parquet)
+
+    p = sub.add_parser(
+        "sql",
+        parents=[common],
+        help="a read-only SQL query over sessions, messages, tool_calls, file_touches, usage",
+    )
+    p.add_argument("query", help='one SELECT statement, e.g. "SELECT count(*) FROM sessions"')
+    p.add_argument("--csv", action="store_true", help="print CSV")
+    p.add_argument("--export-dir", help="the Parquet export to query (default: in the cache)")
+    p.add_argument(
+        "--no-refresh", action="store_true", help="query the export as it is, without updating"
+    )
+    p.set_defaults(run=cmd_sql)
 
     sub.add_parser("serve", help="run the language server on stdio")
     return parser

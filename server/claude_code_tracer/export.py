@@ -1,0 +1,347 @@
+"""Parquet export: the archive laid out so that any engine that reads Parquet can query it.
+
+Five tables (``sessions``, ``messages``, ``tool_calls``, ``file_touches``, ``usage``), each
+hive-partitioned as ``<table>/project=<folder>/month=<YYYY-MM>/<sessionId>.parquet``: DuckDB,
+Spark or Trino read them where they lie (a local folder, an object store) with no server of ours.
+A file per session and table keeps the export incremental: a manifest remembers which version of
+each session's files was written, and a later run writes only the sessions that changed, removing
+the files their earlier version left behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .models import MessagesPageParams, MessageSummary, SessionInfo, SessionsListParams
+from .tracer import Tracer
+
+TABLES = ("sessions", "messages", "tool_calls", "file_touches", "usage")
+MANIFEST = "_export.json"
+EXPORT_VERSION = 1
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "sessions": pa.schema(
+        [
+            ("session_id", pa.string()),
+            ("path", pa.string()),
+            ("cwd", pa.string()),
+            ("git_branch", pa.string()),
+            ("title", pa.string()),
+            ("first_prompt", pa.string()),
+            ("first_ts", pa.timestamp("ms", "UTC")),
+            ("last_ts", pa.timestamp("ms", "UTC")),
+            ("message_count", pa.int64()),
+            ("tool_calls", pa.int64()),
+            ("errors", pa.int64()),
+            ("input_tokens", pa.int64()),
+            ("output_tokens", pa.int64()),
+            ("cache_read_tokens", pa.int64()),
+            ("cache_creation_tokens", pa.int64()),
+            ("models", pa.list_(pa.string())),
+            ("subagent_count", pa.int64()),
+            ("malformed_lines", pa.int64()),
+            ("replayed_lines", pa.int64()),
+            ("size_bytes", pa.int64()),
+            ("deleted", pa.bool_()),
+            ("orphan", pa.bool_()),
+            ("parent_session_id", pa.string()),
+        ]
+    ),
+    "messages": pa.schema(
+        [
+            ("session_id", pa.string()),
+            ("uuid", pa.string()),
+            ("parent_uuid", pa.string()),
+            ("kind", pa.string()),
+            ("subtype", pa.string()),
+            ("ts", pa.timestamp("ms", "UTC")),
+            ("is_sidechain", pa.bool_()),
+            ("agent_id", pa.string()),
+            ("model", pa.string()),
+            ("message_id", pa.string()),
+            ("tool_names", pa.list_(pa.string())),
+            ("is_error", pa.bool_()),
+            ("input_tokens", pa.int64()),
+            ("output_tokens", pa.int64()),
+            ("cache_read_tokens", pa.int64()),
+            ("cache_creation_tokens", pa.int64()),
+            ("file", pa.string()),
+            ("line", pa.int64()),
+            ("preview", pa.string()),
+        ]
+    ),
+    "tool_calls": pa.schema(
+        [
+            ("session_id", pa.string()),
+            ("tool_use_id", pa.string()),
+            ("tool", pa.string()),
+            ("uuid", pa.string()),
+            ("ts", pa.timestamp("ms", "UTC")),
+            ("is_sidechain", pa.bool_()),
+            ("agent_id", pa.string()),
+            ("result_uuid", pa.string()),
+            ("result_ts", pa.timestamp("ms", "UTC")),
+            ("is_error", pa.bool_()),
+        ]
+    ),
+    "file_touches": pa.schema(
+        [
+            ("session_id", pa.string()),
+            ("path", pa.string()),
+            ("tool", pa.string()),
+            ("kind", pa.string()),
+            ("uuid", pa.string()),
+            ("tool_use_id", pa.string()),
+            ("ts", pa.timestamp("ms", "UTC")),
+        ]
+    ),
+    "usage": pa.schema(
+        [
+            ("session_id", pa.string()),
+            ("message_id", pa.string()),
+            ("model", pa.string()),
+            ("ts", pa.timestamp("ms", "UTC")),
+            ("is_sidechain", pa.bool_()),
+            ("input_tokens", pa.int64()),
+            ("output_tokens", pa.int64()),
+            ("cache_read_tokens", pa.int64()),
+            ("cache_creation_tokens", pa.int64()),
+        ]
+    ),
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ExportReport:
+    sessions: int = 0
+    written: int = 0
+    unchanged: int = 0
+    files: int = 0
+    rows: int = 0
+
+
+def _month(ts: datetime | None) -> str:
+    return ts.strftime("%Y-%m") if ts is not None else "unknown"
+
+
+def _all_sessions(tracer: Tracer) -> Iterator[SessionInfo]:
+    cursor = None
+    while True:
+        page = tracer.list_sessions(
+            SessionsListParams(limit=1000, cursor=cursor, include_deleted=True)
+        )
+        yield from page.sessions
+        if not page.has_more:
+            return
+        cursor = page.next_cursor
+
+
+def _all_messages(tracer: Tracer, info: SessionInfo) -> list[MessageSummary]:
+    out: list[MessageSummary] = []
+    cursor = None
+    while True:
+        page = tracer.page(
+            MessagesPageParams.model_validate(
+                {
+                    "sessionId": info.session_id,
+                    "project": info.project,
+                    "limit": 500,
+                    "cursor": cursor,
+                    "filter": {"includeSidechains": True},
+                }
+            )
+        )
+        out.extend(page.messages)
+        if not page.has_more:
+            return out
+        cursor = page.next_cursor
+
+
+def session_rows(tracer: Tracer, info: SessionInfo) -> dict[str, list[dict[str, Any]]]:
+    """One session as the rows of every table (the same facts the tracer serves)."""
+    s = info
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    rows["sessions"].append(
+        {
+            "session_id": s.session_id,
+            "path": s.path,
+            "cwd": s.cwd,
+            "git_branch": s.git_branch,
+            "title": s.title,
+            "first_prompt": s.first_prompt,
+            "first_ts": s.first_timestamp,
+            "last_ts": s.last_timestamp,
+            "message_count": s.message_count,
+            "tool_calls": s.tool_call_count,
+            "errors": s.error_count,
+            "input_tokens": s.tokens.input,
+            "output_tokens": s.tokens.output,
+            "cache_read_tokens": s.tokens.cache_read,
+            "cache_creation_tokens": s.tokens.cache_creation,
+            "models": s.models,
+            "subagent_count": s.subagent_count,
+            "malformed_lines": s.malformed_lines,
+            "replayed_lines": s.replayed_lines,
+            "size_bytes": s.size_bytes,
+            "deleted": s.deleted,
+            "orphan": s.orphan,
+            "parent_session_id": s.parent_session_id,
+        }
+    )
+    if s.deleted:
+        return rows
+    messages = _all_messages(tracer, info)
+    results: dict[str, MessageSummary] = {}
+    usage: dict[str, tuple[int, MessageSummary]] = {}
+    for m in messages:
+        t = m.tokens
+        rows["messages"].append(
+            {
+                "session_id": s.session_id,
+                "uuid": m.uuid,
+                "parent_uuid": m.parent_uuid,
+                "kind": m.kind.value,
+                "subtype": m.subtype,
+                "ts": m.timestamp,
+                "is_sidechain": m.is_sidechain,
+                "agent_id": m.agent_id,
+                "model": m.model,
+                "message_id": m.message_id,
+                "tool_names": m.tool_names,
+                "is_error": m.is_error,
+                "input_tokens": t.input if t else 0,
+                "output_tokens": t.output if t else 0,
+                "cache_read_tokens": t.cache_read if t else 0,
+                "cache_creation_tokens": t.cache_creation if t else 0,
+                "file": m.file,
+                "line": m.line,
+                "preview": m.preview,
+            }
+        )
+        if m.kind.value == "tool_result":
+            for tid in m.tool_use_ids:
+                results.setdefault(tid, m)
+        if m.kind.value == "assistant" and t is not None and m.model != "<synthetic>":
+            # split assistant lines repeat one API call's usage: keep the largest (FORMAT §6)
+            key = m.message_id or m.uuid
+            if key not in usage or t.total >= usage[key][0]:
+                usage[key] = (t.total, m)
+    for m in messages:
+        if m.kind.value != "assistant":
+            continue
+        for name, tid in zip(m.tool_names, m.tool_use_ids, strict=False):
+            r = results.get(tid)
+            rows["tool_calls"].append(
+                {
+                    "session_id": s.session_id,
+                    "tool_use_id": tid,
+                    "tool": name,
+                    "uuid": m.uuid,
+                    "ts": m.timestamp,
+                    "is_sidechain": m.is_sidechain,
+                    "agent_id": m.agent_id,
+                    "result_uuid": r.uuid if r else None,
+                    "result_ts": r.timestamp if r else None,
+                    "is_error": bool(r and r.is_error),
+                }
+            )
+    for key, (_total, m) in usage.items():
+        t = m.tokens
+        assert t is not None
+        rows["usage"].append(
+            {
+                "session_id": s.session_id,
+                "message_id": key,
+                "model": m.model,
+                "ts": m.timestamp,
+                "is_sidechain": m.is_sidechain,
+                "input_tokens": t.input,
+                "output_tokens": t.output,
+                "cache_read_tokens": t.cache_read,
+                "cache_creation_tokens": t.cache_creation,
+            }
+        )
+    for touch in tracer.catalog.session_touches(s.path):
+        rows["file_touches"].append({"session_id": s.session_id, **touch})
+    return rows
+
+
+def _write(out_dir: Path, table: str, project: str, month: str, sid: str, rows: list[Any]) -> str:
+    rel = Path(table) / f"project={project}" / f"month={month}" / f"{sid}.parquet"
+    target = out_dir / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), tmp, compression="zstd")
+    os.replace(tmp, target)  # a reader never sees half a file
+    return str(rel)
+
+
+def _load_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        data = orjson.loads((out_dir / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != EXPORT_VERSION:
+        return {}
+    sessions = data.get("sessions")
+    return sessions if isinstance(sessions, dict) else {}
+
+
+def export_parquet(
+    tracer: Tracer,
+    out_dir: Path,
+    since: datetime | None = None,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Write (or bring up to date) the Parquet export of every session in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = _load_manifest(out_dir)
+    report = ExportReport()
+    sessions = [
+        s
+        for s in _all_sessions(tracer)
+        if since is None or s.last_timestamp is None or s.last_timestamp >= since
+    ]
+    for i, info in enumerate(sessions):
+        report.sessions += 1
+        key = info.path
+        version = [info.size_bytes, info.message_count, info.deleted, info.title]
+        prev = manifest.get(key)
+        if prev is not None and prev.get("version") == version:
+            report.unchanged += 1
+            if progress is not None:
+                progress(i + 1, len(sessions))
+            continue
+        rows = session_rows(tracer, info)
+        files: list[str] = []
+        for table, table_rows in rows.items():
+            by_month: dict[str, list[dict[str, Any]]] = {}
+            for row in table_rows:
+                stamp = row.get("ts", row.get("last_ts"))
+                by_month.setdefault(_month(stamp), []).append(row)
+            for month, part in by_month.items():
+                files.append(_write(out_dir, table, info.project, month, info.session_id, part))
+                report.rows += len(part)
+        for old in (prev or {}).get("files", []):
+            if old not in files:
+                (out_dir / old).unlink(missing_ok=True)
+        manifest[key] = {"version": version, "files": files}
+        report.written += 1
+        report.files += len(files)
+        if progress is not None:
+            progress(i + 1, len(sessions))
+    tmp = out_dir / (MANIFEST + ".tmp")
+    tmp.write_bytes(orjson.dumps({"version": EXPORT_VERSION, "sessions": manifest}))
+    os.replace(tmp, out_dir / MANIFEST)
+    return report
