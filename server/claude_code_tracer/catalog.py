@@ -27,6 +27,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from .archive import Archive
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams, Tokens
 from .transcripts import (
@@ -44,7 +45,7 @@ from .transcripts import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -84,6 +85,8 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("replayed", "BIGINT", pa.int64()),
     ("orphan", "BOOLEAN", pa.bool_()),
     ("parent_session_id", "VARCHAR", pa.string()),
+    # deleted, but its bytes are in the archive: still listed and readable
+    ("archived", "BOOLEAN", pa.bool_()),
     # 64-bit hashes of the uuids already counted: a replay in appended bytes is counted once
     ("uuid_hashes", "BLOB", pa.binary()),
 )
@@ -262,8 +265,12 @@ class RefreshReport:
 
 
 class Catalog:
-    def __init__(self, cache_dir: Path | None, persistent: bool = True) -> None:
+    def __init__(
+        self, cache_dir: Path | None, persistent: bool = True, archive: Archive | None = None
+    ) -> None:
         self.path: Path | None = None
+        # every byte a refresh reads is also kept here (see archive.py), when there is one
+        self.archive = archive
         self._lock = threading.Lock()
         self.con = self._open(cache_dir, persistent)
         self.total_parses = 0
@@ -417,6 +424,12 @@ class Catalog:
                     cur.execute(
                         "UPDATE sessions SET deleted = true WHERE list_contains(?, path)", [gone]
                     )
+                    kept = [k for k in gone if self._archived(Path(k))]
+                    if kept:
+                        cur.execute(
+                            "UPDATE sessions SET archived = true WHERE list_contains(?, path)",
+                            [kept],
+                        )
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -425,6 +438,11 @@ class Catalog:
                 self.generation = next(_GENERATIONS)
             report.deleted = len(gone)
         return report
+
+    def _archived(self, path: Path) -> bool:
+        if self.archive is None or not path.name.endswith(".jsonl"):
+            return False
+        return self.archive.has(path.parent.name, path.name[: -len(".jsonl")])
 
     def _flat_owner(self, path: Path, st: os.stat_result) -> str | None:
         """The session a flat 2.0.x ``agent-*.jsonl`` belongs to (its first line's sessionId),
@@ -526,10 +544,12 @@ class Catalog:
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
+        if self.archive is not None:
+            self.archive.append(root, path, state.offset)
         session_id = path.name[: -len(".jsonl")]
         agents = [] if parent else self._agent_files(path, session_id, flat_agents)
         agent_saved = saved.get("agents", {}) if incremental and saved else {}
-        agent_result = self._agent_touches(agents, agent_saved, parser.meta.cwd)
+        agent_result = self._agent_touches(root, agents, agent_saved, parser.meta.cwd)
         if agent_result is None:  # an agent file was rewritten: index the session anew
             return self._parse(root, project, path, st, None, report, flat_agents, parent)
         agent_touches, agent_states, sub = agent_result
@@ -609,6 +629,7 @@ class Catalog:
             "replayed": m.replayed,
             "orphan": parent is not None,
             "parent_session_id": parent,
+            "archived": False,
             "uuid_hashes": hashes.tobytes(),
         }
         return record, found, incremental, m.summaries
@@ -645,6 +666,7 @@ class Catalog:
 
     def _agent_touches(
         self,
+        root: Path,
         agents: list[Path],
         saved: dict[str, Any],
         cwd: str | None,
@@ -677,6 +699,8 @@ class Catalog:
             except OSError as exc:
                 log.warning("cannot read %s: %s", agent, exc)
                 continue
+            if self.archive is not None:
+                self.archive.append(root, agent, state.offset)
             touches.extend(parser.meta.touches)
             usage = base.plus(parser.meta)
             total.add(usage)
@@ -696,7 +720,7 @@ class Catalog:
         conds = ["list_contains(?, s.root)"]
         args: list[Any] = [[str(r) for r in roots]]
         if not params.include_deleted:
-            conds.append("NOT s.deleted")
+            conds.append("(NOT s.deleted OR coalesce(s.archived, false))")
         if params.project:
             conds.append("s.project = ?")
             args.append(params.project)
@@ -771,6 +795,7 @@ class Catalog:
             replayed_lines=v("replayed") or 0,
             deleted=bool(v("deleted")),
             orphan=bool(v("orphan")),
+            archived=bool(v("archived")),
             parent_session_id=v("parent_session_id"),
             size_bytes=v("size"),
         )

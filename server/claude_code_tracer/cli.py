@@ -117,6 +117,8 @@ def _tracer(args: argparse.Namespace) -> Tracer:
             projects_roots=roots,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             persistent_catalog=not args.no_cache,
+            archive=not args.no_archive,
+            archive_dir=Path(args.archive_dir) if args.archive_dir else None,
         )
     )
 
@@ -369,6 +371,22 @@ def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
         sys.stdout.write(_table([clean(c) for c in result.columns], cells, flex) + "\n")
 
 
+def cmd_archive(args: argparse.Namespace, tracer: Tracer) -> None:
+    tracer.list_sessions(SessionsListParams(limit=1), ProgressBar("indexing sessions"))
+    st = tracer.archive_status()
+    ratio = st.stored_bytes / st.archived_bytes if st.archived_bytes else 0.0
+    if args.json:
+        sys.stdout.write(json.dumps({**st.__dict__, "ratio": round(ratio, 4)}) + "\n")
+        return
+    where = tracer.archive.directory if tracer.archive else "-"
+    sys.stdout.write(
+        f"archive   {where}\n"
+        f"sessions  {st.sessions}   files {st.files}   segments {st.segments}\n"
+        f"bytes     {st.archived_bytes:,} of transcript in {st.stored_bytes:,} "
+        f"({ratio:.1%})\n"
+    )
+
+
 def _has_sessions(roots: list[Path]) -> bool:
     return any(next(iter_session_files(r), None) is not None for r in roots)
 
@@ -386,6 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--cache-dir", help="where the session catalog is kept")
     common.add_argument("--no-cache", action="store_true", help="keep the catalog in memory")
+    common.add_argument(
+        "--no-archive", action="store_true", help="do not keep copies of the transcripts read"
+    )
+    common.add_argument("--archive-dir", help="where the archive is kept (default: the cache)")
     common.add_argument("--json", action="store_true", help="print JSON for machines")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -456,6 +478,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-refresh", action="store_true", help="query the export as it is, without updating"
     )
     p.set_defaults(run=cmd_sql)
+
+    p = sub.add_parser(
+        "archive",
+        parents=[common],
+        help="the archive of transcripts that outlives Claude Code's cleanup",
+    )
+    p.add_argument("action", choices=["status"])
+    p.set_defaults(run=cmd_archive)
 
     sub.add_parser("serve", help="run the language server on stdio")
     return parser

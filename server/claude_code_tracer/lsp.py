@@ -317,6 +317,8 @@ class TracerServer(LanguageServer):
             cache_dir=Path(options.cache_dir).expanduser() if options.cache_dir else None,
             session_ttl_seconds=options.session_ttl_seconds,
             max_loaded_bytes=options.max_loaded_bytes,
+            archive=options.archive,
+            archive_dir=Path(options.archive_dir).expanduser() if options.archive_dir else None,
         )
 
     def open_failed(self, exc: Exception) -> None:

@@ -209,6 +209,9 @@ class SessionInfo(Model):
         description="a subagent transcript whose session file is gone, listed on its own",
     )
     parent_session_id: str | None = None
+    archived: bool = Field(
+        default=False, description="its files are gone: it is read from the tracer's archive"
+    )
 
 
 class SessionsPage(Model):
@@ -361,6 +364,9 @@ class ServerOptions(Params):
     session_ttl_seconds: float = Field(default=300.0, gt=0)
     max_loaded_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     watch: bool = True
+    # keep every transcript read, so sessions outlive Claude Code's cleanup (archive.py)
+    archive: bool = True
+    archive_dir: str | None = None
 
 
 # --- methods: the one table the extension's protocol.ts mirrors -----------------------------------

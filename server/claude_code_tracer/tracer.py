@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 import duckdb
 
 from . import cursor as cursors
+from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
-from .catalog import Catalog
+from .catalog import Catalog, default_cache_dir
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable
 from .files import locate
 from .models import (
@@ -73,6 +74,10 @@ class TracerOptions:
     session_ttl_seconds: float = 300.0
     max_loaded_bytes: int = 1024 * 1024 * 1024
     persistent_catalog: bool = True
+    # keep every transcript byte read, so sessions outlive Claude Code's cleanup (archive.py);
+    # in the cache folder unless archive_dir says otherwise, only with a persistent catalog
+    archive: bool = True
+    archive_dir: Path | None = None
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -122,7 +127,14 @@ class Tracer:
         self.store = SessionStore(
             self.db, self.options.session_ttl_seconds, self.options.max_loaded_bytes
         )
-        self.catalog = Catalog(self.options.cache_dir, self.options.persistent_catalog)
+        cache = self.options.cache_dir or default_cache_dir()
+        self.archive: Archive | None = None
+        if self.options.archive and self.options.persistent_catalog:
+            self.archive = Archive(self.options.archive_dir or cache / "archive")
+        self._restored = cache / "restored"
+        self.catalog = Catalog(
+            self.options.cache_dir, self.options.persistent_catalog, self.archive
+        )
         self.cache = ResultCache()
         self._catalog_fresh_until = 0.0
 
@@ -152,7 +164,35 @@ class Tracer:
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
 
     def _files(self, ref: SessionRef) -> SessionFiles:
-        return resolve_session(self._roots, ref.session_id, ref.project)
+        try:
+            return resolve_session(self._roots, ref.session_id, ref.project)
+        except SessionNotFound:
+            restored = self._from_archive(ref)
+            if restored is None:
+                raise
+            return restored
+
+    def _from_archive(self, ref: SessionRef) -> SessionFiles | None:
+        """A session whose files are gone, served from its archived bytes: they are written back
+        once to a folder of the cache and read from there like any session."""
+        if self.archive is None:
+            return None
+        projects = [ref.project] if ref.project else self.archive.projects_with(ref.session_id)
+        for project in projects:
+            rels = self.archive.session_files(project, ref.session_id)
+            if not rels:
+                continue
+            for rel in rels:
+                target = self._restored / rel
+                if not target.is_file():
+                    self.archive.restore(rel, target)
+            return resolve_session([self._restored], ref.session_id, project)
+        return None
+
+    def archive_status(self) -> ArchiveStatus:
+        if self.archive is None:
+            raise InvalidRequest("the archive is turned off")
+        return self.archive.status()
 
     def _session(self, ref: SessionRef, progress: ProgressFn | None = None) -> SessionView:
         return self.store.acquire(self._files(ref), progress)

@@ -51,7 +51,7 @@ def test_a_grown_session_is_parsed_from_where_the_catalog_stopped(
 def test_deleted_transcripts_stay_listed_as_deleted(
     samples_root: Path, make_tracer: Callable[..., Tracer]
 ) -> None:
-    tracer = make_tracer(samples_root)
+    tracer = make_tracer(samples_root, archive=False)
     assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
     victim = samples_root / "-path-to-Demo" / "1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
     victim.unlink()
@@ -60,7 +60,22 @@ def test_deleted_transcripts_stay_listed_as_deleted(
     everything = tracer.list_sessions(SessionsListParams(include_deleted=True)).sessions
     gone = [s for s in everything if s.deleted]
     assert [s.session_id for s in gone] == ["1af7fc5e-8455-4414-9ccd-011d40f70b2a"]
-    assert gone[0].message_count == 29
+    assert gone[0].message_count == 29 and not gone[0].archived
+
+
+def test_deleted_transcripts_with_an_archive_stay_listed_and_marked_archived(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
+    victim = samples_root / "-path-to-Demo" / "1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+    victim.unlink()
+    live = tracer.list_sessions(SessionsListParams()).sessions
+    assert len(live) == 8
+    gone = [s for s in live if s.deleted]
+    assert [(s.session_id, s.archived) for s in gone] == [
+        ("1af7fc5e-8455-4414-9ccd-011d40f70b2a", True)
+    ]
 
 
 def test_a_catalog_of_another_schema_version_is_rebuilt_not_misread(

@@ -93,10 +93,14 @@ async def test_created_and_deleted_sessions(watching: TracerClient, projects: Pa
         lambda c: c["sessionId"] == new_id and c["kind"] == "deleted"
     )
     assert deleted["project"] == "-home-dev-fresh"
+    # the archive keeps it: still listed, marked deleted and archived, and still readable
     listed = await client.request("sessions/list", {})
-    assert new_id not in [s["sessionId"] for s in listed["sessions"]]
+    gone = [s for s in listed["sessions"] if s["sessionId"] == new_id]
+    assert [(s["deleted"], s["archived"]) for s in gone] == [(True, True)]
+    again = await client.request("messages/page", {"sessionId": new_id, "limit": 5})
+    assert again["messages"] == page["messages"]
     with pytest.raises(Exception) as raised:
-        await client.request("messages/page", {"sessionId": new_id})
+        await client.request("messages/page", {"sessionId": str(uuid.uuid4())})
     assert getattr(raised.value, "code", None) == INVALID_PARAMS
 
 

@@ -187,6 +187,8 @@ export interface SessionInfo {
     /** A subagent transcript whose session file is gone, listed as a session of its own. */
     orphan: boolean;
     parentSessionId: string | null;
+    /** Its files are gone: it is read from the tracer's archive. */
+    archived: boolean;
 }
 
 /** models.py `SessionsPage`. */
