@@ -61,6 +61,10 @@ export function sessionDescription(info: SessionInfo, now = Date.now()): string 
     const parts = [relativeTime(info.lastTimestamp, now), `${compactNumber(info.messageCount)} msgs`];
     const tokens = totalTokens(info.tokens);
     if (tokens) parts.push(`${compactNumber(tokens)} tok`);
+    // Claude Code deleted its files; the tracer reads it from its archive.
+    if (info.archived) parts.push('archived');
+    else if (info.deleted) parts.push('deleted');
+    if (info.orphan) parts.push('subagent, session gone');
     return parts.filter(Boolean).join(' · ');
 }
 
