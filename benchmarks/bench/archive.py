@@ -131,7 +131,8 @@ def section(ix: Any) -> list[str]:
         f"A first refresh of the generated archive ({build['params']['sessions']} sessions, "
         f"{build['params']['mb']} MB) takes {build['samples_ms'][0] / 1000:.1f} s with the "
         f"archive on and {e['plain_ms'] / 1000:.1f} s with it off: archiving runs at "
-        f"**{e['archive_mb_per_s']} MB/s**, and the archive takes {e['stored_bytes'] / 1e6:.1f} MB, "
+        f"**{e['archive_mb_per_s']} MB/s**, and the archive takes "
+        f"{e['stored_bytes'] / 1e6:.1f} MB, "
         f"**{100 * e['share']:.1f}%** of the transcript bytes."
     )
     real = ix.find("archive.real", SIDE)
