@@ -7,6 +7,7 @@ JSON-RPC or terminals. Errors are raised as ``errors.TracerError`` subclasses.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
@@ -17,8 +18,9 @@ from typing import Any, TypeVar
 import duckdb
 
 from . import cursor as cursors
+from . import sessionsearch
 from .cache import ResultCache
-from .catalog import Catalog
+from .catalog import Catalog, default_cache_dir
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable
 from .files import locate
 from .models import (
@@ -37,6 +39,8 @@ from .models import (
     MessagesPageParams,
     MessageSummary,
     NameCount,
+    SearchPage,
+    SearchParams,
     SessionChange,
     SessionMetrics,
     SessionRef,
@@ -51,6 +55,7 @@ from .models import (
 )
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
+from .textindex import TextIndex
 from .transcripts import (
     SessionFiles,
     default_roots,
@@ -124,6 +129,9 @@ class Tracer:
         self.catalog = Catalog(self.options.cache_dir, self.options.persistent_catalog)
         self.cache = ResultCache()
         self._catalog_fresh_until = 0.0
+        self._text_index: TextIndex | None = None
+        self._text_index_lock = threading.Lock()
+        self._index_fresh_until = 0.0
 
     @property
     def roots(self) -> list[Path]:
@@ -515,10 +523,35 @@ class Tracer:
                 spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
         return spans
 
+    # -- search across sessions ------------------------------------------------------------------
+    @property
+    def text_index(self) -> TextIndex:
+        """Opened on first use: a process that never searches never builds it."""
+        with self._text_index_lock:
+            if self._text_index is None:
+                cache = self.options.cache_dir or default_cache_dir()
+                persistent = self.options.persistent_catalog
+                self._text_index = TextIndex(cache if persistent else None)
+            return self._text_index
+
+    def search(self, params: SearchParams, progress: ProgressFn | None = None) -> SearchPage:
+        """Search every session's messages. The index is refreshed first (at most every few
+        seconds); while another thread's first build runs, what it has indexed is searched and
+        the page says ``indexing``."""
+        index = self.text_index
+        indexing = False
+        if params.cursor is None or time.monotonic() >= self._index_fresh_until:
+            if index.refresh(self._roots, progress):
+                self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+            else:
+                indexing = True
+        return sessionsearch.run(index, self._roots, params, indexing)
+
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
         """Map changed files (path -> 'added'|'modified'|'deleted') to session changes."""
         self._catalog_fresh_until = 0.0
+        self._index_fresh_until = 0.0
         changes: dict[tuple[str, str], SessionChange] = {}
         for path, what in paths.items():
             if path.suffix != ".jsonl":
@@ -545,6 +578,8 @@ class Tracer:
         return self.store.sweep()
 
     def close(self) -> None:
+        if self._text_index is not None:
+            self._text_index.close()
         self.store.close()
         self.catalog.close()
         self.db.close()
