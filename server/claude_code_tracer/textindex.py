@@ -212,7 +212,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("text", stored=False, tokenizer_name=TOKENIZER, index_option="position")
     sb.add_integer_field("fid", stored=True, indexed=True, fast=True)
     sb.add_integer_field("off", stored=True, indexed=True, fast=True)
-    sb.add_integer_field("len", stored=True)
+    sb.add_integer_field("len", stored=True, fast=True)
     sb.add_integer_field("line", stored=True)
     sb.add_integer_field("ts", stored=True, indexed=True, fast=True)
     sb.add_integer_field("err", stored=True, indexed=True)
@@ -783,9 +783,15 @@ class TextIndex:
             hits.append(Hit(fid=int(doc["fid"][0]), score=float(score), doc=doc))
         return Matches(hits=hits, total=_count(result))
 
-    def line_keys(self, paths: list[Path], words: list[str]) -> list[int] | None:
-        """``(i << 40) | byte offset`` of the lines of ``paths[i]`` holding ``words`` as a
-        phrase; None when one of the files is not indexed yet."""
+    def line_keys(self, paths: list[Path], needle: str, longer_than: int) -> list[int] | None:
+        """``(i << 40) | byte offset`` of the lines of ``paths[i]`` longer than ``longer_than``
+        bytes whose full text holds ``needle`` (case-insensitively), its words as a phrase.
+
+        The index finds the lines holding the words; each is then read again and checked for
+        the needle itself, so punctuation in it counts. None when a file is not indexed yet."""
+        words, too_long = self.analyze(needle)
+        if too_long or not words:
+            return []
         marks = ", ".join("?" for _ in paths) or "NULL"
         rows = self._rows(f"path IN ({marks})", [str(p) for p in paths])
         by_path = {r.path: r for r in rows}
@@ -795,14 +801,16 @@ class TextIndex:
             if row is None:
                 return None
             position[row.fid] = i
-        if not words:
-            return []
-        text = self._term("text", words[0]) if len(words) == 1 else None
-        if text is None:
-            text = self._phrase(words)
+        text = self._term("text", words[0]) if len(words) == 1 else self._phrase(words)
         query = tantivy.Query.boolean_query(
             [
                 (tantivy.Occur.Must, text),
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.range_query(
+                        self.schema, "len", tantivy.FieldType.Integer, longer_than + 1, None
+                    ),
+                ),
                 (
                     tantivy.Occur.Must,
                     tantivy.Query.term_set_query(self.schema, "fid", list(position)),
@@ -816,10 +824,36 @@ class TextIndex:
         addrs = [a for _, a in searcher.search(query, count, count=False).hits]
         fids = searcher.fast_field_values("fid", addrs)
         offs = searcher.fast_field_values("off", addrs)
-        return [
-            (position[int(f or 0)] << KEY_SHIFT) | int(o or 0)
-            for f, o in zip(fids, offs, strict=True)
-        ]
+        lens = searcher.fast_field_values("len", addrs)
+        lines = sorted(
+            (int(f or 0), int(o or 0), int(n or 0))
+            for f, o, n in zip(fids, offs, lens, strict=True)
+        )
+        want = needle.lower()
+        keys: list[int] = []
+        current: int | None = None
+        fh: Any = None
+        try:
+            for fid, off, length in lines:
+                if fid != current:
+                    if fh is not None:
+                        fh.close()
+                    current = fid
+                    fh = open(paths[position[fid]], "rb")
+                fh.seek(off)
+                try:
+                    entry = orjson.loads(fh.read(length))
+                except orjson.JSONDecodeError:
+                    continue
+                doc = line_doc(entry) if isinstance(entry, dict) else None
+                if doc is not None and want in doc.text.lower():
+                    keys.append((position[fid] << KEY_SHIFT) | off)
+        except OSError as exc:
+            log.warning("cannot check text filter hits: %s", exc)
+        finally:
+            if fh is not None:
+                fh.close()
+        return keys
 
     # -- snippets ----------------------------------------------------------------------------------
     def snippet(

@@ -57,6 +57,7 @@ from .queries import all_rows_union, count_query, page_query, row_key, row_to_su
 from .store import Database, SessionStore, SessionView
 from .textindex import TextIndex
 from .transcripts import (
+    SEARCH_CHARS,
     SessionFiles,
     default_roots,
     read_agent_meta,
@@ -116,6 +117,10 @@ def _newest_first(
         page_key = cursors.PageKey(ts or datetime(1970, 1, 1), tie, 0)
         next_cursor = cursors.encode(scope, fp, page_key)
     return rows, next_cursor, has_more
+
+
+class _IndexBusy(Exception):
+    """The text index cannot answer for a session right now (not cached, unlike an answer)."""
 
 
 class Tracer:
@@ -212,7 +217,7 @@ class Tracer:
         """The total for a first page, cached until one of the session's files changes."""
 
         def count() -> int:
-            sql, args = count_query(sess.present, flt)
+            sql, args = count_query(sess.present, flt, self._text_keys(sess, flt))
             return int(self.db.cursor().execute(sql, args).fetchall()[0][0])
 
         fp = cursors.fingerprint(flt.model_dump(mode="json"))
@@ -224,7 +229,8 @@ class Tracer:
         after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
         if after is None and params.start_at is not None:
             after = self._just_before(sess, params.start_at)
-        query = page_query(sess.present, params.filter, after, params.limit + 1)
+        keys = self._text_keys(sess, params.filter)
+        query = page_query(sess.present, params.filter, after, params.limit + 1, keys)
         seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
         has_more = len(seqs) > params.limit
         rows = sess.take(seqs[: params.limit])
@@ -242,6 +248,30 @@ class Tracer:
         return MessagesPage(
             messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
         )
+
+    def _text_keys(self, sess: SessionView, flt: MessageFilter) -> list[int] | None:
+        """Lines too long for the store's 2,000-character ``search`` column whose full text
+        holds ``flt.text`` (its words as a phrase), from the text index; None while another
+        thread's refresh holds the index (the filter then looks at the search column only)."""
+        if not flt.text:
+            return None
+        text = flt.text
+
+        def compute() -> list[int]:
+            files = sess.files
+            index = self.text_index
+            paths = list(sess.paths)
+            if not index.refresh_files(files.root, files.project, files.session_id, paths):
+                raise _IndexBusy
+            keys = index.line_keys(paths, text, SEARCH_CHARS)
+            if keys is None:
+                raise _IndexBusy
+            return keys
+
+        try:
+            return self.cache.get_or_compute(("text_keys", sess.identity, flt.text), compute)
+        except _IndexBusy:
+            return None
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
