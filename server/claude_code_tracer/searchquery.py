@@ -1,7 +1,8 @@
 """The search box's small language, parsed by hand so user text never reaches tantivy's own query
 parser: ``'`` or ``AND`` or ``field:`` typed by a person are searched for as text, never obeyed.
 
-Syntax: words (all must match), ``"exact phrases"``, ``-excluded`` words or phrases, ``prefix*``,
+Syntax: words (all must match), ``"exact phrases"``, ``-excluded`` words or phrases, ``prefix*``
+(also ``"a phrase endi"*``),
 and filters ``tool:Bash``, ``kind:user``, ``project:NAME``, ``session:ID``, ``model:NAME``,
 ``after:2026-01-01``, ``before:2026-02-01`` and the bare word ``errors``. A ``name:value`` whose
 name is not a filter is plain text, and a quoted ``"errors"`` is the word.
@@ -123,7 +124,10 @@ def parse(text: str) -> ParsedQuery:
         if body == "errors" and not negated:
             q.errors = True
             continue
-        if body.startswith('"'):
+        if body.startswith('"') and body.endswith('"*'):  # "a phrase endi"*
+            text = _unquote(body[:-1])
+            q.clauses.append(Clause(text, phrase=True, prefix=True, negated=negated))
+        elif body.startswith('"'):
             q.clauses.append(Clause(_unquote(body), phrase=True, negated=negated))
         elif body.endswith("*") and not quoted:
             q.clauses.append(Clause(body.rstrip("*"), prefix=True, negated=negated))

@@ -419,10 +419,13 @@ class TextIndex:
         files (their session read from the first line once, then remembered)."""
         for root in roots:
             projects: set[str] = set()
+            found_trunks: list[Found] = []
             for project, path, st in iter_session_files(root):
                 projects.add(project)
                 sid = Path(path).name[: -len(".jsonl")]
-                yield Found(root, project, sid, None, path, st)
+                trunk = Found(root, project, sid, None, path, st)
+                found_trunks.append(trunk)
+                yield trunk
                 nested = Path(path).parent / sid / "subagents"
                 if nested.is_dir():
                     for agent in sorted(nested.rglob("agent-*.jsonl")):
@@ -432,6 +435,7 @@ class TextIndex:
                             continue
                         aid = agent_id_from_name(agent.name)
                         yield Found(root, project, sid, aid, str(agent), ast)
+            trunks = {(f.project, f.session) for f in found_trunks}
             for project in sorted(projects):
                 try:
                     entries = sorted(os.scandir(root / project), key=lambda e: e.name)
@@ -447,7 +451,7 @@ class TextIndex:
                     prev = known.get(entry.path)
                     sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
                     sid2 = sid2 or first_session_id(Path(entry.path))
-                    if sid2:
+                    if sid2 and (project, sid2) in trunks:  # orphans cannot be opened
                         aid = agent_id_from_name(entry.name)
                         yield Found(root, project, sid2, aid, entry.path, ast)
 
@@ -754,11 +758,13 @@ class TextIndex:
                         tantivy.FieldType.Integer,
                         parsed.after_ms,
                         upper,
-                        include_upper=False,
+                        include_upper=upper is None,
                     ),
                 )
             )
             positive = True
+        if not parts:
+            raise InvalidQuery("the query has no word or filter to search for")
         if not positive:
             parts.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(parts)
@@ -884,7 +890,7 @@ class TextIndex:
         if space >= 0 and first - space < SNIPPET_CHARS // 4:
             start = space + 1
         end = min(len(text), start + SNIPPET_CHARS)
-        ranges = [(a - start, min(b, end) - start) for a, b in spans if a >= start and a < end]
+        ranges = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
         return _flat(text[start:end]), ranges
 
 
