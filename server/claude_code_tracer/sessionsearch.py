@@ -107,7 +107,7 @@ def _hit(
     uuid = one("uuid")
     model = None
     tools: list[str] = []
-    if doc_tools := d.get("tool"):
+    if doc_tools := d.get("tools"):
         tools = [str(t) for t in doc_tools]
     if m := one("model"):
         model = str(m)

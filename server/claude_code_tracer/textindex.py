@@ -217,7 +217,8 @@ def _schema() -> tantivy.Schema:
     sb.add_integer_field("ts", stored=True, indexed=True, fast=True)
     sb.add_integer_field("err", stored=True, indexed=True)
     sb.add_text_field("kind", stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("tool", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("tool", stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("tools", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("model", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("uuid", stored=True, tokenizer_name="raw", index_option="basic")
     return sb.build()
@@ -659,9 +660,10 @@ class TextIndex:
                 fields["uuid"] = doc.uuid
             if doc.model:
                 fields["model"] = doc.model.lower()
-            tool_terms = sorted({t.lower() for t in tools if t})
-            if tool_terms:
-                fields["tool"] = tool_terms
+            named = [t for t in tools if t]
+            if named:
+                fields["tool"] = sorted({t.lower() for t in named})
+                fields["tools"] = named
             writer.add_document(tantivy.Document(**fields))
 
     def _commit(self) -> None:
