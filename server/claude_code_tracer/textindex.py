@@ -55,7 +55,7 @@ TOKENIZER = "cct_words"
 LONGEST_WORD = 100
 # Commit (and let searches see the new documents) after this many transcript bytes.
 COMMIT_BYTES = 32 * 1024 * 1024
-COMMIT_SECONDS = 2.0
+COMMIT_SECONDS = 1.0
 # A prefix that expands to more words than this inside a phrase is refused.
 MAX_PHRASE_EXPANSIONS = 1000
 SNIPPET_CHARS = 160
