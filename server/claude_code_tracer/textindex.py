@@ -40,7 +40,6 @@ from .transcripts import (
     agent_id_from_name,
     first_session_id,
     is_agent_file,
-    iter_session_files,
     tail_matches,
 )
 
@@ -290,6 +289,7 @@ class TextIndex:
         self.building = False
         self.generation = 0
         self._last_fid = 0
+        self._cached_rows: list[FileRow] | None = None
         self._open()
 
     # -- opening -----------------------------------------------------------------------------------
@@ -393,6 +393,7 @@ class TextIndex:
         if not rows:
             return
         with self._state_lock:
+            self._cached_rows = None
             self.state.execute("BEGIN")
             self.state.executemany(
                 f"INSERT OR REPLACE INTO files ({_FILE_COLS}) VALUES "
@@ -413,40 +414,56 @@ class TextIndex:
             return int(self.state.execute("SELECT count(*) FROM files").fetchone()[0])
 
     def files(self, roots: list[Path]) -> dict[int, FileRow]:
-        marks = ", ".join("?" for _ in roots) or "NULL"
-        return {r.fid: r for r in self._rows(f"root IN ({marks})", [str(r) for r in roots])}
+        """The known files under the roots. Kept in memory while this process is the only
+        writer (every change goes through ``_save``); read again otherwise."""
+        names = {str(r) for r in roots}
+        rows = self._cached_rows if self.writer is not None else None
+        if rows is None:
+            rows = self._rows()
+            if self.writer is not None:
+                self._cached_rows = rows
+        return {r.fid: r for r in rows if r.root in names}
 
     # -- discovery ---------------------------------------------------------------------------------
     def discover(self, roots: list[Path], known: dict[str, FileRow]) -> Iterator[Found]:
         """Every transcript under the roots: trunks, nested subagents and flat 2.0.x agent
-        files (their session read from the first line once, then remembered)."""
+        files (their session read from the first line once, then remembered). One ``scandir``
+        per project folder and a walk of each session's ``subagents`` folder: this runs before
+        every search that may refresh, so it stays cheap."""
         for root in roots:
-            projects: set[str] = set()
-            found_trunks: list[Found] = []
-            for project, path, st in iter_session_files(root):
-                projects.add(project)
-                sid = Path(path).name[: -len(".jsonl")]
-                trunk = Found(root, project, sid, None, path, st)
-                found_trunks.append(trunk)
-                yield trunk
-                nested = Path(path).parent / sid / "subagents"
-                if nested.is_dir():
-                    for agent in sorted(nested.rglob("agent-*.jsonl")):
-                        try:
-                            ast = agent.stat()
-                        except OSError:
-                            continue
-                        aid = agent_id_from_name(agent.name)
-                        yield Found(root, project, sid, aid, str(agent), ast)
-            trunks = {(f.project, f.session) for f in found_trunks}
-            for project in sorted(projects):
+            try:
+                projects = sorted(e.name for e in os.scandir(root) if e.is_dir())
+            except OSError:
+                continue
+            for project in projects:
+                folder = os.path.join(root, project)
                 try:
-                    entries = sorted(os.scandir(root / project), key=lambda e: e.name)
+                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
                 except OSError:
                     continue
+                trunks: set[str] = set()
+                flat: list[os.DirEntry[str]] = []
+                dirs: list[str] = []
                 for entry in entries:
-                    if not is_agent_file(entry.name):
+                    name = entry.name
+                    if name.endswith(".jsonl"):
+                        if is_agent_file(name):
+                            flat.append(entry)
+                            continue
+                        try:
+                            st = entry.stat()
+                        except OSError:
+                            continue
+                        sid = name[: -len(".jsonl")]
+                        trunks.add(sid)
+                        yield Found(root, project, sid, None, entry.path, st)
+                    elif entry.is_dir(follow_symlinks=False):
+                        dirs.append(name)
+                for sid in dirs:
+                    if sid not in trunks:
                         continue
+                    yield from self._nested(root, project, sid, os.path.join(folder, sid))
+                for entry in flat:
                     try:
                         ast = entry.stat()
                     except OSError:
@@ -454,9 +471,23 @@ class TextIndex:
                     prev = known.get(entry.path)
                     sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
                     sid2 = sid2 or first_session_id(Path(entry.path))
-                    if sid2 and (project, sid2) in trunks:  # orphans cannot be opened
+                    if sid2 and sid2 in trunks:  # orphans cannot be opened
                         aid = agent_id_from_name(entry.name)
                         yield Found(root, project, sid2, aid, entry.path, ast)
+
+    @staticmethod
+    def _nested(root: Path, project: str, sid: str, folder: str) -> Iterator[Found]:
+        """Agent files under ``<session>/subagents`` (and deeper workflow folders), sorted."""
+        base = os.path.join(folder, "subagents")
+        found: list[str] = []
+        for here, _dirs, names in os.walk(base):
+            found.extend(os.path.join(here, n) for n in names if is_agent_file(n))
+        for path in sorted(found):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            yield Found(root, project, sid, agent_id_from_name(os.path.basename(path)), path, st)
 
     # -- refresh -----------------------------------------------------------------------------------
     def refresh(self, roots: list[Path], progress: Progress | None = None) -> bool:
@@ -499,8 +530,9 @@ class TextIndex:
         self, roots: list[Path], only: list[Found] | None, progress: Progress | None
     ) -> None:
         assert self.writer is not None
-        if only is None:
-            known = {r.path: r for r in self.files(roots).values()}
+        if only is None:  # fresh rows: this refresh changes them before it saves them
+            marks = ", ".join("?" for _ in roots) or "NULL"
+            known = {r.path: r for r in self._rows(f"root IN ({marks})", map(str, roots))}
         else:
             marks = ", ".join("?" for _ in only) or "NULL"
             known = {r.path: r for r in self._rows(f"path IN ({marks})", [f.path for f in only])}
@@ -526,7 +558,12 @@ class TextIndex:
         self._save(gone)
         if not work:
             return
-        total = sum(f.st.st_size for f, _ in work) or 1
+
+        def todo(f: Found, prev: FileRow | None) -> int:
+            grown = prev is not None and prev.ino == f.st.st_ino and f.st.st_size >= prev.offset
+            return f.st.st_size - (prev.offset if prev is not None and grown else 0)
+
+        total = sum(todo(f, prev) for f, prev in work) or 1
         batch = _Batch(self, progress, total)
         for f, prev in work:
             self._index_file(f, prev, batch)

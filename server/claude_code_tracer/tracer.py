@@ -565,12 +565,13 @@ class Tracer:
             return self._text_index
 
     def search(self, params: SearchParams, progress: ProgressFn | None = None) -> SearchPage:
-        """Search every session's messages. The index is refreshed first (at most every few
-        seconds); while another thread's first build runs, what it has indexed is searched and
-        the page says ``indexing``."""
+        """Search every session's messages. The index is refreshed first, at most every few
+        seconds (a search per keystroke must not stat the archive each time) and at once after
+        the watcher reports a change (``changes_for``); while another thread's build runs, what
+        it has indexed is searched and the page says ``indexing``."""
         index = self.text_index
         indexing = False
-        if params.cursor is None or time.monotonic() >= self._index_fresh_until:
+        if time.monotonic() >= self._index_fresh_until:
             if index.refresh(self._roots, progress):
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:

@@ -32,6 +32,11 @@ def find(tracer: Tracer, query: str, **kw: Any) -> SearchPage:
     return tracer.search(SearchParams.model_validate({"query": query, **kw}))
 
 
+def changed(tracer: Tracer, path: Path, what: str = "modified") -> None:
+    """What the server's file watcher does when a transcript changes."""
+    tracer.changes_for({path: what})
+
+
 @pytest.fixture
 def one_session(tmp_path: Path) -> Path:
     root = tmp_path / "projects"
@@ -49,6 +54,7 @@ def test_appended_lines_are_found_by_the_next_search(
     assert find(tracer, "kingfisher").total == 0
     path = one_session / PROJECT / f"{SID}.jsonl"
     append(path, [entry(5, message={"role": "user", "content": "a kingfisher and a heron"})])
+    changed(tracer, path)
     assert keys_of(find(tracer, "kingfisher")) == [("u-000005", 6)]
     assert sorted(keys_of(find(tracer, "heron"))) == [("u-000004", 5), ("u-000005", 6)]
 
@@ -61,9 +67,11 @@ def test_a_torn_last_line_is_indexed_once_it_is_complete(
     line = json.dumps(entry(5, message={"role": "user", "content": "osprey"})).encode()
     with path.open("ab") as fh:
         fh.write(line[:30])
+    changed(tracer, path)
     assert find(tracer, "osprey").total == 0
     with path.open("ab") as fh:
         fh.write(line[30:] + b"\n")
+    changed(tracer, path)
     assert keys_of(find(tracer, "osprey")) == [("u-000005", 6)]
 
 
@@ -75,6 +83,7 @@ def test_a_rewritten_file_has_its_documents_replaced(
     path = one_session / PROJECT / f"{SID}.jsonl"
     lines = [entry(i, message={"role": "user", "content": f"egret number {i}"}) for i in range(3)]
     write(path, lines)
+    changed(tracer, path)
     assert find(tracer, "heron").total == 0
     assert sorted(keys_of(find(tracer, "egret"))) == [(f"u-{i:06d}", i + 1) for i in range(3)]
     assert find(tracer, "prompt").total == 0  # the old lines are gone, not duplicated
@@ -86,6 +95,7 @@ def test_a_deleted_file_stays_searchable_when_asked_marked_deleted(
     tracer = make_tracer(one_session)
     assert find(tracer, "heron").total == 1
     (one_session / PROJECT / f"{SID}.jsonl").unlink()
+    changed(tracer, one_session / PROJECT / f"{SID}.jsonl", "deleted")
     assert find(tracer, "heron").total == 0
     page = find(tracer, "heron", includeDeleted=True)
     assert page.total == 1
