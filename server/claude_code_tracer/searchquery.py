@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from .errors import InvalidRequest
 from .models import Kind
 
+# Progress lines are not indexed (2.1.x repeats whole subagent messages in them).
+SEARCHED_KINDS = tuple(k.value for k in Kind if k not in (Kind.PROGRESS, Kind.UNKNOWN))
 FILTERS = frozenset({"tool", "kind", "project", "session", "model", "after", "before"})
 
 
@@ -141,9 +143,9 @@ def _filter(q: ParsedQuery, name: str, value: str) -> None:
         q.tools.append(value.lower())
     elif name == "kind":
         kind = value.lower()
-        if kind not in {k.value for k in Kind}:
-            names = ", ".join(k.value for k in Kind)
-            raise InvalidQuery(f"kind: is one of {names}, not {value[:40]!r}")
+        if kind not in SEARCHED_KINDS:
+            names = ", ".join(SEARCHED_KINDS)
+            raise InvalidQuery(f"kind: is one of {names} (what search indexes), not {value[:40]!r}")
         q.kinds.append(kind)
     elif name == "project":
         q.projects.append(value)
