@@ -118,7 +118,7 @@ def _hit(
         tool_names=tools,
         model=model,
         is_error=bool(one("err")),
-        is_sidechain=row.agent is not None,
+        is_sidechain=row.agent is not None or bool(one("side")),
         agent_id=row.agent,
         file="session" if row.agent is None else os.path.basename(row.path),
         line=int(one("line") or 0),

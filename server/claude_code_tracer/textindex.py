@@ -215,6 +215,7 @@ def _schema() -> tantivy.Schema:
     sb.add_integer_field("line", stored=True)
     sb.add_integer_field("ts", stored=True, indexed=True, fast=True)
     sb.add_integer_field("err", stored=True, indexed=True)
+    sb.add_integer_field("side", stored=True)
     sb.add_text_field("kind", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("tool", stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("tools", stored=True, tokenizer_name="raw", index_option="basic")
@@ -693,6 +694,7 @@ class TextIndex:
                 "len": len(raw),
                 "line": row.line,
                 "err": int(doc.is_error),
+                "side": int(row.agent is not None or bool(entry.get("isSidechain"))),
                 "kind": doc.kind,
             }
             if ms is not None:

@@ -32,6 +32,7 @@ class Msg:
     model: str
     error: bool
     ts: datetime | None
+    sidechain: bool = False
     words: list[str] = field(default_factory=list)
 
     @property
@@ -163,6 +164,7 @@ def read_file(path: Path, project: str, session: str, agent: bool) -> list[Msg]:
                 model=model,
                 error=error,
                 ts=ts,
+                sidechain=agent or bool(e.get("isSidechain")),
                 words=words_of(text),
             )
         )

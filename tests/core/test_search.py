@@ -205,3 +205,21 @@ def test_a_query_of_only_punctuation_is_refused_clearly(
         tracer.search(SearchParams(query="kind:nonsense"))
     with pytest.raises(InvalidRequest):
         tracer.search(SearchParams(query="after:yesterday"))
+
+
+def test_hits_in_subagents_and_inline_sidechains_say_so(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    msgs = read_archive(samples_root)
+    pages, _ = search_all(tracer, "the")
+    got = {
+        (g.project, g.session_id, h.file, h.line): h.is_sidechain
+        for p in pages
+        for g in p.groups
+        for h in g.hits
+    }
+    expected = {m.key: m.sidechain for m in msgs if m.phrase("the")}
+    assert got == expected
+    inline = [k for k, side in expected.items() if side and k[2] == "session"]
+    assert inline, "the 1.0.x sample has sidechains inside its trunk file"
