@@ -339,7 +339,7 @@ class SearchParams(Params):
         min_length=1,
         max_length=1000,
         description='words, "phrases", -excluded, prefix*, tool: kind: project: session: '
-        "model: after: before: errors",
+        "model: after: before: errors (-tool: and the like exclude)",
     )
     limit: int = Field(default=50, ge=1, le=500, description="hits per page")
     cursor: str | None = Field(default=None, max_length=2048)

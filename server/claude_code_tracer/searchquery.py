@@ -5,7 +5,8 @@ Syntax: words (all must match), ``"exact phrases"``, ``-excluded`` words or phra
 (also ``"a phrase endi"*``),
 and filters ``tool:Bash``, ``kind:user``, ``project:NAME``, ``session:ID``, ``model:NAME``,
 ``after:2026-01-01``, ``before:2026-02-01`` and the bare word ``errors``. A ``name:value`` whose
-name is not a filter is plain text, and a quoted ``"errors"`` is the word.
+name is not a filter is plain text, and a quoted ``"errors"`` is the word. A ``-`` before a filter
+(but ``after:``/``before:``) or before ``errors`` excludes what it names.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .models import Kind
 # Progress lines are not indexed (2.1.x repeats whole subagent messages in them).
 SEARCHED_KINDS = tuple(k.value for k in Kind if k not in (Kind.PROGRESS, Kind.UNKNOWN))
 FILTERS = frozenset({"tool", "kind", "project", "session", "model", "after", "before"})
+NEGATABLE = frozenset({"tool", "kind", "project", "session", "model"})
 
 
 class InvalidQuery(InvalidRequest):
@@ -46,6 +48,13 @@ class ParsedQuery:
     after_ms: int | None = None
     before_ms: int | None = None
     errors: bool = False
+    # -tool:X, -kind:X, -project:X, -session:X, -model:X, -errors
+    not_tools: list[str] = field(default_factory=list)
+    not_kinds: list[str] = field(default_factory=list)
+    not_projects: list[str] = field(default_factory=list)
+    not_sessions: list[str] = field(default_factory=list)
+    not_models: list[str] = field(default_factory=list)
+    not_errors: bool = False
 
     @property
     def empty(self) -> bool:
@@ -57,6 +66,12 @@ class ParsedQuery:
             or self.sessions
             or self.models
             or self.errors
+            or self.not_tools
+            or self.not_kinds
+            or self.not_projects
+            or self.not_sessions
+            or self.not_models
+            or self.not_errors
             or self.after_ms is not None
             or self.before_ms is not None
         )
@@ -118,13 +133,18 @@ def parse(text: str) -> ParsedQuery:
             negated = True
             body = body[1:]
         name, sep, value = body.partition(":")
-        if sep and not negated and name.lower() in FILTERS and not name.startswith('"'):
+        field_name = name.lower()
+        negatable = field_name in NEGATABLE
+        if sep and field_name in FILTERS and (negatable or not negated) and name[:1] != '"':
             value = _unquote(value)
             if value:
-                _filter(q, name.lower(), value)
+                _filter(q, field_name, value, negated)
                 continue
-        if body == "errors" and not negated:
-            q.errors = True
+        if body == "errors":
+            if negated:
+                q.not_errors = True
+            else:
+                q.errors = True
             continue
         if body.startswith('"') and body.endswith('"*'):  # "a phrase endi"*
             text = _unquote(body[:-1])
@@ -138,21 +158,21 @@ def parse(text: str) -> ParsedQuery:
     return q
 
 
-def _filter(q: ParsedQuery, name: str, value: str) -> None:
+def _filter(q: ParsedQuery, name: str, value: str, negated: bool = False) -> None:
     if name == "tool":
-        q.tools.append(value.lower())
+        (q.not_tools if negated else q.tools).append(value.lower())
     elif name == "kind":
         kind = value.lower()
         if kind not in SEARCHED_KINDS:
             names = ", ".join(SEARCHED_KINDS)
             raise InvalidQuery(f"kind: is one of {names} (what search indexes), not {value[:40]!r}")
-        q.kinds.append(kind)
+        (q.not_kinds if negated else q.kinds).append(kind)
     elif name == "project":
-        q.projects.append(value)
+        (q.not_projects if negated else q.projects).append(value)
     elif name == "session":
-        q.sessions.append(value)
+        (q.not_sessions if negated else q.sessions).append(value)
     elif name == "model":
-        q.models.append(value.lower())
+        (q.not_models if negated else q.models).append(value.lower())
     elif name == "after":
         q.after_ms = _date_ms(name, value)
     elif name == "before":

@@ -45,6 +45,10 @@ def scope_files(
             continue
         if parsed.sessions and not any(r.session.startswith(s) for s in parsed.sessions):
             continue
+        if any(p.lower() in r.project.lower() for p in parsed.not_projects):
+            continue
+        if any(r.session.startswith(s) for s in parsed.not_sessions):
+            continue
         if params.workspace is not None:
             cwd = trunk_cwd.get((r.project, r.session)) or r.cwd
             if not _under(cwd, params.workspace):

@@ -792,6 +792,21 @@ class TextIndex:
             parts.append((Occur.Must, Query.term_set_query(self.schema, "model", models)))
         if parsed.errors:
             parts.append((Occur.Must, self._term("err", 1)))
+        if parsed.not_errors:
+            parts.append((Occur.MustNot, self._term("err", 1)))
+        for tool in parsed.not_tools:
+            parts.append((Occur.MustNot, self._term("tool", tool)))
+        if parsed.not_kinds:
+            parts.append(
+                (Occur.MustNot, Query.term_set_query(self.schema, "kind", parsed.not_kinds))
+            )
+        if parsed.not_models:
+            models = [
+                m
+                for m, _ in searcher.terms_with_prefix("model", "")
+                if any(unwanted in m for unwanted in parsed.not_models)
+            ]
+            parts.append((Occur.MustNot, Query.term_set_query(self.schema, "model", models)))
         if parsed.after_ms is not None or parsed.before_ms is not None:
             upper = parsed.before_ms
             parts.append(
@@ -808,7 +823,8 @@ class TextIndex:
                 )
             )
             positive = True
-        if not parts:
+        scoped = parsed.projects or parsed.sessions or parsed.not_projects or parsed.not_sessions
+        if not parts and not scoped:  # (project and session filters act through ``fids``)
             raise InvalidQuery("the query has no word or filter to search for")
         if not positive:
             parts.append((Occur.Must, Query.all_query()))

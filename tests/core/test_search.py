@@ -106,6 +106,11 @@ def cases(msgs: list[Msg]) -> list[tuple[str, Predicate]]:
         ),
         (f"project:{part} {w1}", lambda m: part.lower() in m.project.lower() and m.phrase(w1)),
         (f"session:{session[:8]}", lambda m: m.session.startswith(session[:8])),
+        (f"-tool:{tool} {w1}", lambda m: tool not in m.tools and m.phrase(w1)),
+        (f"-kind:user -errors {w2}", lambda m: m.kind != "user" and not m.error and m.phrase(w2)),
+        (f"-project:{part} {w1}", lambda m: part.lower() not in m.project.lower() and m.phrase(w1)),
+        (f"-session:{session[:8]}", lambda m: not m.session.startswith(session[:8])),
+        (f"-model:{model_part} {w2}", lambda m: model_part not in m.model and m.phrase(w2)),
         (f"model:{model_part} {w2}", lambda m: model_part in m.model and m.phrase(w2)),
         # injection-like text is text: the quote, the dashes and the operators are searched
         ("' OR 1=1 --", lambda m: m.phrase("or") and m.phrase("1", "1")),

@@ -23,8 +23,11 @@ def ms(*args: int) -> int:
         ('refre* "token re"*', [Clause("refre", prefix=True), Clause("token re", True, True)]),
         ("-", [Clause("-")]),
         ("title:x AND (y", [Clause("title:x"), Clause("AND"), Clause("(y")]),
-        ('"errors" -errors', [Clause("errors", phrase=True), Clause("errors", negated=True)]),
-        ("-tool:Bash", [Clause("tool:Bash", negated=True)]),
+        (
+            '"errors" -"errors"',
+            [Clause("errors", phrase=True), Clause("errors", True, False, True)],
+        ),
+        ("-after:2026-01-01", [Clause("after:2026-01-01", negated=True)]),
     ],
 )
 def test_text_forms(text: str, clauses: list[Clause]) -> None:
@@ -45,6 +48,16 @@ def test_filters_are_taken_out_of_the_text() -> None:
     q = parse("after:2026-01-01 before:2026-02-01T12:00+02:00")
     assert q.after_ms == ms(2026, 1, 1) and q.before_ms == ms(2026, 2, 1, 10, 0)
     assert parse("tool:").clauses == [Clause("tool:")]  # an empty filter is text
+    q = parse("-tool:Read -kind:system -project:x -session:ab -model:haiku -errors")
+    assert q.clauses == [] and not q.empty
+    assert (q.not_tools, q.not_kinds, q.not_projects, q.not_sessions, q.not_models) == (
+        ["read"],
+        ["system"],
+        ["x"],
+        ["ab"],
+        ["haiku"],
+    )
+    assert q.not_errors and not q.errors
 
 
 @pytest.mark.parametrize(

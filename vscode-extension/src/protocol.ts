@@ -100,7 +100,7 @@ export interface FilesHistoryParams {
 /**
  * models.py `SearchParams`: search every session. `query` takes words (all must match),
  * "exact phrases", -excluded, prefix*, and filters tool: kind: project: session: model:
- * after: before: and the bare word errors.
+ * after: before: and the bare word errors (a leading - excludes what a filter names).
  */
 export interface SearchParams {
     query: string;

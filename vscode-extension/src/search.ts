@@ -21,7 +21,7 @@ export function searchSessions(client: TracerClient, open: Open): void {
         tooltip: everywhere ? 'Searching every project (click: only this workspace)' : 'Searching this workspace (click: every project)',
     });
     const placeholder = (): string =>
-        `Search ${everywhere ? 'every session' : 'this workspace’s sessions'}: words, "a phrase", -not, pre*, tool:Bash, kind:user, after:2026-01-01, errors`;
+        `Search ${everywhere ? 'every session' : 'this workspace’s sessions'}: words, "a phrase", -not, pre*, tool:Bash, -kind:user, after:2026-01-01, errors`;
     pick.placeholder = placeholder();
     pick.matchOnDescription = false;
     pick.matchOnDetail = false;
