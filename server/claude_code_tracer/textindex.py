@@ -707,7 +707,10 @@ class TextIndex:
             if named:
                 fields["tool"] = sorted({t.lower() for t in named})
                 fields["tools"] = named
-            writer.add_json(dumps(fields).decode())  # measured faster than add_document
+            try:
+                writer.add_json(dumps(fields).decode())  # measured faster than add_document
+            except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
+                log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
 
     def _commit(self) -> None:
         assert self.writer is not None
