@@ -287,8 +287,6 @@ class TextIndex:
         self.splitter = _analyzer(None)
         self._write_lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self.building = False
-        self.generation = 0
         self._last_fid = 0
         self._cached_rows: list[FileRow] | None = None
         self._open()
@@ -499,11 +497,9 @@ class TextIndex:
         try:
             if self.writer is None:
                 return True
-            self.building = True
             self._refresh(roots, None, progress)
             return True
         finally:
-            self.building = False
             self._write_lock.release()
 
     def refresh_files(self, root: Path, project: str, session: str, paths: list[Path]) -> bool:
@@ -716,7 +712,6 @@ class TextIndex:
         assert self.writer is not None
         self.writer.commit()
         self.index.reload()
-        self.generation += 1
 
     def _phrase(self, words: list[str]) -> tantivy.Query:
         terms: list[str | tuple[int, str]] = list(words)
