@@ -30,6 +30,8 @@ from .models import (
     MessageGetParams,
     MessagesPageParams,
     Model,
+    SearchPage,
+    SearchParams,
     SessionRef,
     SessionsListParams,
 )
@@ -387,6 +389,68 @@ def cmd_archive(args: argparse.Namespace, tracer: Tracer) -> None:
     )
 
 
+def cmd_search(args: argparse.Namespace, tracer: Tracer) -> None:
+    workspace = None
+    if not args.all_projects and not args.project:
+        workspace = args.workspace or os.getcwd()
+    params = SearchParams.model_validate(
+        {
+            "query": args.query,
+            "limit": args.limit,
+            "cursor": args.cursor,
+            "sort": "newest" if args.newest else "relevance",
+            "project": args.project,
+            "workspace": workspace,
+            "includeDeleted": args.deleted,
+        }
+    )
+    bar = ProgressBar("indexing messages")
+    try:
+        page = tracer.search(params, bar)
+    finally:
+        bar.close()
+    _emit(args, page, lambda: render_search(page, workspace))
+
+
+def _marked(text: str, ranges: list[tuple[int, int]], bold: bool) -> str:
+    """Snippet text made safe for a terminal, matches in bold when printing to one."""
+    if not bold:
+        return clean(text)
+    out: list[str] = []
+    at = 0
+    for start, end in ranges:
+        out.append(clean(text[at:start]))
+        out.append("\x1b[1m" + clean(text[start:end]) + "\x1b[0m")
+        at = end
+    out.append(clean(text[at:]))
+    return "".join(out)
+
+
+def render_search(page: SearchPage, workspace: str | None) -> str:
+    bold = sys.stdout.isatty()
+    lines: list[str] = []
+    for g in page.groups:
+        where = clean(g.cwd or g.project) + (" (deleted)" if g.deleted else "")
+        lines.append(f"{g.session_id}  {where}")
+        for h in g.hits:
+            when = h.timestamp.strftime("%Y-%m-%d %H:%M") if h.timestamp else "-"
+            kind = h.kind.value + ("!" if h.is_error else "")
+            tools = f" {clean(','.join(h.tool_names))}" if h.tool_names else ""
+            snippet = _marked(h.snippet, [(r.start, r.end) for r in h.highlights], bold)
+            lines.append(f"  {when}  {kind}{tools}  {h.uuid or '-'}")
+            lines.append(f"    {snippet}")
+    if not page.groups:
+        scope = ""
+        if workspace:
+            scope = f" in sessions under {clean(workspace)} (--all-projects for every one)"
+        lines.append("no matches" + scope)
+    else:
+        lines.append(f"{page.total} matching messages" + (" (still indexing)" * page.indexing))
+    if page.next_cursor:
+        lines.append(f"more: --cursor {page.next_cursor}")
+    return "\n".join(lines)
+
+
 def _has_sessions(roots: list[Path]) -> bool:
     return any(next(iter_session_files(r), None) is not None for r in roots)
 
@@ -486,6 +550,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("action", choices=["status"])
     p.set_defaults(run=cmd_archive)
+
+    p = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search every session's messages",
+        description='QUERY: words (all must match), "exact phrases", -excluded, prefix*, '
+        "filters tool:Bash kind:user project:NAME session:ID model:NAME after:2026-01-01 "
+        "before:2026-02-01 and errors. By default only sessions started in the current "
+        "folder or below are searched.",
+    )
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20, help="matching messages per page")
+    p.add_argument("--cursor")
+    p.add_argument("--newest", action="store_true", help="newest first instead of best first")
+    p.add_argument("--project", help="project folder name under the root")
+    p.add_argument("--workspace", help="sessions whose cwd is this folder or below")
+    p.add_argument("--all-projects", action="store_true", help="search every project")
+    p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
+    p.set_defaults(run=cmd_search)
 
     sub.add_parser("serve", help="run the language server on stdio")
     return parser

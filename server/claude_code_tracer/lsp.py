@@ -96,6 +96,7 @@ from .models import (
     Method,
     Model,
     Params,
+    SearchParams,
     ServerOptions,
     SessionRef,
     SessionsDidChange,
@@ -894,6 +895,39 @@ def _cleanup_stream(
             ls.release(tracer)
 
 
+async def search_query(ls: TracerServer, raw: Any) -> dict[str, Any]:
+    """Search every session. With a partialResultToken each session's group of hits goes out
+    as ``$/progress`` and the response keeps only the paging fields; a first build of the
+    index reports work-done progress."""
+    method = Method.SEARCH_QUERY
+    params = parse_params(method, raw)
+    assert isinstance(params, SearchParams)
+    if params.workspace:
+        params.workspace = _path_from_uri(method, params.workspace)
+    work: WorkDone | None = None
+    if params.work_done_token is not None:
+        work = WorkDone(ls, "Indexing Claude Code messages", params.work_done_token, create=False)
+    elif ls.client_supports_work_done():
+        work = WorkDone(ls, "Indexing Claude Code messages", token=None, create=True)
+    try:
+        progress: ProgressFn | None = work.callback if work else None
+        page = await ls.call(method, lambda tracer: tracer.search(params, progress).dump())
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_rpc_error(method, exc) from None
+    finally:
+        if work is not None:
+            work.finish()
+    token = params.partial_result_token
+    if token is not None:
+        for group in page["groups"]:
+            ls.progress(types.ProgressParams(token=token, value={"groups": [group]}))
+            await asyncio.sleep(0)
+        page["groups"] = []
+    return page
+
+
 # --- beside the code: code lenses and hovers ------------------------------------------------------
 def document_path(uri: str) -> str | None:
     """The absolute path of a ``file:`` document; None for other schemes (untitled:, git:, ...)."""
@@ -1307,6 +1341,7 @@ def create_server() -> TracerServer:
     server.feature(types.TEXT_DOCUMENT_HOVER)(hover)
     server.feature(Method.SESSIONS_LIST)(sessions_list)
     server.feature(Method.MESSAGES_STREAM)(messages_stream)
+    server.feature(Method.SEARCH_QUERY)(search_query)
     for method, call in SIMPLE_METHODS.items():
         _register_simple(server, method, call)
     for method in sorted(set(METHOD_PARAMS) - set(server.protocol.fm.features)):

@@ -369,6 +369,67 @@ class ServerOptions(Params):
     archive_dir: str | None = None
 
 
+# --- search across sessions (textindex.py, searchquery.py) ---------------------------------------
+class SearchParams(Params):
+    query: str = Field(
+        min_length=1,
+        max_length=1000,
+        description='words, "phrases", -excluded, prefix*, tool: kind: project: session: '
+        "model: after: before: errors (-tool: and the like exclude)",
+    )
+    limit: int = Field(default=50, ge=1, le=500, description="hits per page")
+    cursor: str | None = Field(default=None, max_length=2048)
+    sort: Literal["relevance", "newest"] = "relevance"
+    project: str | None = Field(default=None, pattern=SAFE_NAME)
+    workspace: str | None = Field(
+        default=None, description="only sessions whose cwd is this folder or below"
+    )
+    include_deleted: bool = False
+    partial_result_token: ProgressToken | None = None
+    work_done_token: ProgressToken | None = None
+
+
+class TextRange(Model):
+    """Characters [start, end) of a snippet that matched."""
+
+    start: int
+    end: int
+
+
+class SearchHit(Model):
+    uuid: str | None = Field(description="the message, for messages/page startAt")
+    kind: Kind
+    timestamp: datetime | None = None
+    tool_names: list[str] = Field(default_factory=list)
+    model: str | None = None
+    is_error: bool = False
+    is_sidechain: bool = False
+    agent_id: str | None = None
+    file: str = Field(description="'session' or the agent file's name, as in MessageSummary")
+    line: int
+    score: float = 0.0
+    snippet: str = ""
+    highlights: list[TextRange] = Field(default_factory=list)
+
+
+class SearchGroup(Model):
+    session_id: str
+    project: str
+    cwd: str | None = None
+    deleted: bool = False
+    hits: list[SearchHit]
+
+
+class SearchPage(Model):
+    groups: list[SearchGroup]
+    total: int = Field(description="messages matching in all, over every page")
+    next_cursor: str | None = None
+    has_more: bool = False
+    indexing: bool = Field(
+        default=False, description="a first build is still running: results cover part"
+    )
+
+
 # --- methods: the one table the extension's protocol.ts mirrors -----------------------------------
 class Method:
     SESSIONS_LIST = "sessions/list"
@@ -382,6 +443,7 @@ class Method:
     SESSIONS_DID_CHANGE = "sessions/didChange"
     FILES_SESSIONS = "files/sessions"
     FILES_HISTORY = "files/history"
+    SEARCH_QUERY = "search/query"
 
 
 METHOD_PARAMS: dict[str, type[Params]] = {
@@ -395,6 +457,7 @@ METHOD_PARAMS: dict[str, type[Params]] = {
     Method.MESSAGES_FILTERS: SessionRef,
     Method.FILES_SESSIONS: FilesSessionsParams,
     Method.FILES_HISTORY: FilesHistoryParams,
+    Method.SEARCH_QUERY: SearchParams,
 }
 
 METHOD_RESULTS: dict[str, type[Model]] = {
@@ -408,4 +471,5 @@ METHOD_RESULTS: dict[str, type[Model]] = {
     Method.MESSAGES_FILTERS: FilterOptions,
     Method.FILES_SESSIONS: FileSessions,
     Method.FILES_HISTORY: FileHistory,
+    Method.SEARCH_QUERY: SearchPage,
 }

@@ -42,7 +42,12 @@ def kinds_to_scan(flt: MessageFilter, present: dict[Kind, str]) -> list[Kind]:
     return [k for k in kinds if k in present]
 
 
-def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
+def filter_conditions(
+    flt: MessageFilter, text_keys: list[int] | None = None
+) -> tuple[list[str], list[Any]]:
+    """WHERE conditions of a filter. ``text_keys`` are the ``(file_id << 40) | byte_offset``
+    of the lines the text index found holding ``flt.text`` as words anywhere in the message:
+    with them the text filter also finds what lies past the 2,000 characters of ``search``."""
     conds: list[str] = []
     params: list[Any] = []
     if flt.agent_id is not None:
@@ -55,7 +60,13 @@ def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
         params.append(list(flt.tools))
     if flt.errors_only:
         conds.append("is_error")
-    if flt.text:
+    if flt.text and text_keys:
+        conds.append(
+            "(contains(search, ?) OR ((file_id::BIGINT << 40) | byte_offset) "
+            "IN (SELECT unnest(?::BIGINT[])))"
+        )
+        params.extend([flt.text.lower(), text_keys])
+    elif flt.text:
         conds.append("contains(search, ?)")
         params.append(flt.text.lower())
     if flt.since is not None:
@@ -68,7 +79,11 @@ def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
 
 
 def page_query(
-    tables: dict[Kind, str], flt: MessageFilter, after: PageKey | None, limit: int
+    tables: dict[Kind, str],
+    flt: MessageFilter,
+    after: PageKey | None,
+    limit: int,
+    text_keys: list[int] | None = None,
 ) -> tuple[str, list[Any]] | None:
     """The (ts, seq) keys of a page: ``limit`` rows after ``after`` in (ts, seq) order.
 
@@ -77,7 +92,7 @@ def page_query(
     costs the same at any depth. ``tables`` holds the session's non-empty kind tables; None means
     that nothing can match."""
     kinds = kinds_to_scan(flt, tables)
-    conds, fparams = filter_conditions(flt)
+    conds, fparams = filter_conditions(flt, text_keys)
     if after is not None:
         conds = [*conds, "(ts, seq) > (?, ?)"]
         fparams = [*fparams, after.ts, after.seq]
@@ -124,11 +139,13 @@ def after_union_page_query(
     )
 
 
-def count_query(tables: dict[Kind, str], flt: MessageFilter) -> tuple[str, list[Any]]:
+def count_query(
+    tables: dict[Kind, str], flt: MessageFilter, text_keys: list[int] | None = None
+) -> tuple[str, list[Any]]:
     kinds = kinds_to_scan(flt, tables)
     if not kinds:
         return "SELECT 0", []
-    conds, fparams = filter_conditions(flt)
+    conds, fparams = filter_conditions(flt, text_keys)
     where = " AND ".join(conds) if conds else "TRUE"
     parts = [f"(SELECT count(*) FROM {_table(tables, k)} WHERE {where})" for k in kinds]
     return "SELECT " + " + ".join(parts), fparams * len(kinds)

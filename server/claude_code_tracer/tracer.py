@@ -7,6 +7,7 @@ JSON-RPC or terminals. Errors are raised as ``errors.TracerError`` subclasses.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from . import cursor as cursors
+from . import sessionsearch
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
@@ -38,6 +40,8 @@ from .models import (
     MessagesPageParams,
     MessageSummary,
     NameCount,
+    SearchPage,
+    SearchParams,
     SessionChange,
     SessionMetrics,
     SessionRef,
@@ -52,7 +56,9 @@ from .models import (
 )
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
+from .textindex import TextIndex
 from .transcripts import (
+    SEARCH_CHARS,
     SessionFiles,
     check_project,
     default_roots,
@@ -119,6 +125,10 @@ def _newest_first(
     return rows, next_cursor, has_more
 
 
+class _IndexBusy(Exception):
+    """The text index cannot answer for a session right now (not cached, unlike an answer)."""
+
+
 class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
@@ -137,6 +147,9 @@ class Tracer:
         )
         self.cache = ResultCache()
         self._catalog_fresh_until = 0.0
+        self._text_index: TextIndex | None = None
+        self._text_index_lock = threading.Lock()
+        self._index_fresh_until = 0.0
 
     @property
     def roots(self) -> list[Path]:
@@ -247,7 +260,7 @@ class Tracer:
         """The total for a first page, cached until one of the session's files changes."""
 
         def count() -> int:
-            sql, args = count_query(sess.present, flt)
+            sql, args = count_query(sess.present, flt, self._text_keys(sess, flt))
             return int(self.db.cursor().execute(sql, args).fetchall()[0][0])
 
         fp = cursors.fingerprint(flt.model_dump(mode="json"))
@@ -259,7 +272,8 @@ class Tracer:
         after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
         if after is None and params.start_at is not None:
             after = self._just_before(sess, params.start_at)
-        query = page_query(sess.present, params.filter, after, params.limit + 1)
+        keys = self._text_keys(sess, params.filter)
+        query = page_query(sess.present, params.filter, after, params.limit + 1, keys)
         seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
         has_more = len(seqs) > params.limit
         rows = sess.take(seqs[: params.limit])
@@ -277,6 +291,30 @@ class Tracer:
         return MessagesPage(
             messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
         )
+
+    def _text_keys(self, sess: SessionView, flt: MessageFilter) -> list[int] | None:
+        """Lines too long for the store's 2,000-character ``search`` column whose full text
+        holds ``flt.text`` (its words as a phrase), from the text index; None while another
+        thread's refresh holds the index (the filter then looks at the search column only)."""
+        if not flt.text:
+            return None
+        text = flt.text
+
+        def compute() -> list[int]:
+            files = sess.files
+            index = self.text_index
+            paths = list(sess.paths)
+            if not index.refresh_files(files.root, files.project, files.session_id, paths):
+                raise _IndexBusy
+            keys = index.line_keys(paths, text, SEARCH_CHARS)
+            if keys is None:
+                raise _IndexBusy
+            return keys
+
+        try:
+            return self.cache.get_or_compute(("text_keys", sess.identity, flt.text), compute)
+        except _IndexBusy:
+            return None
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
@@ -579,10 +617,36 @@ class Tracer:
                 spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
         return spans
 
+    # -- search across sessions ------------------------------------------------------------------
+    @property
+    def text_index(self) -> TextIndex:
+        """Opened on first use: a process that never searches never builds it."""
+        with self._text_index_lock:
+            if self._text_index is None:
+                cache = self.options.cache_dir or default_cache_dir()
+                persistent = self.options.persistent_catalog
+                self._text_index = TextIndex(cache if persistent else None)
+            return self._text_index
+
+    def search(self, params: SearchParams, progress: ProgressFn | None = None) -> SearchPage:
+        """Search every session's messages. The index is refreshed first, at most every few
+        seconds (a search per keystroke must not stat the archive each time) and at once after
+        the watcher reports a change (``changes_for``); while another thread's build runs, what
+        it has indexed is searched and the page says ``indexing``."""
+        index = self.text_index
+        indexing = False
+        if time.monotonic() >= self._index_fresh_until:
+            if index.refresh(self._roots, progress):
+                self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+            else:
+                indexing = True
+        return sessionsearch.run(index, self._roots, params, indexing)
+
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
         """Map changed files (path -> 'added'|'modified'|'deleted') to session changes."""
         self._catalog_fresh_until = 0.0
+        self._index_fresh_until = 0.0
         changes: dict[tuple[str, str], SessionChange] = {}
         for path, what in paths.items():
             if path.suffix != ".jsonl":
@@ -609,6 +673,8 @@ class Tracer:
         return self.store.sweep()
 
     def close(self) -> None:
+        if self._text_index is not None:
+            self._text_index.close()
         self.store.close()
         self.catalog.close()
         self.db.close()

@@ -10,6 +10,7 @@ import { parseTraceArgs, type TraceArgs } from './edits';
 import { EDITS_VIEW, EditsProvider } from './editsView';
 import type { ServerOptions } from './protocol';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
+import { searchSessions } from './search';
 import { SessionPanels } from './sessionPanel';
 import { SessionsTreeProvider, type OpenSessionArgs } from './sessionsTree';
 
@@ -216,6 +217,7 @@ export function activate(context: vscode.ExtensionContext): void {
                 void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
             }
         }),
+        vscode.commands.registerCommand('claudeCodeTracer.searchSessions', () => searchSessions(client, (args, target) => panels.open(args, target))),
         vscode.commands.registerCommand('claudeCodeTracer.restartServer', () => controller.start()),
         vscode.commands.registerCommand('claudeCodeTracer.installServer', () => controller.install()),
         vscode.commands.registerCommand('claudeCodeTracer.showLog', () => log.show()),

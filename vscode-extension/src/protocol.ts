@@ -21,6 +21,7 @@ export const Method = {
     SESSIONS_DID_CHANGE: 'sessions/didChange',
     FILES_SESSIONS: 'files/sessions',
     FILES_HISTORY: 'files/history',
+    SEARCH_QUERY: 'search/query',
 } as const;
 export type MethodName = (typeof Method)[keyof typeof Method];
 
@@ -94,6 +95,25 @@ export interface FilesHistoryParams {
     path: string;
     cursor?: string | null;
     limit?: number;
+}
+
+/**
+ * models.py `SearchParams`: search every session. `query` takes words (all must match),
+ * "exact phrases", -excluded, prefix*, and filters tool: kind: project: session: model:
+ * after: before: and the bare word errors (a leading - excludes what a filter names).
+ */
+export interface SearchParams {
+    query: string;
+    limit?: number;
+    cursor?: string | null;
+    sort?: 'relevance' | 'newest';
+    project?: string | null;
+    /** Only sessions whose cwd is this folder (path or file: URI) or below. */
+    workspace?: string | null;
+    includeDeleted?: boolean;
+    /** Each session's group of hits arrives as `$/progress` `{groups: [group]}`. */
+    partialResultToken?: ProgressToken | null;
+    workDoneToken?: ProgressToken | null;
 }
 
 /** models.py `ServerOptions`: initializationOptions and didChangeConfiguration settings. */
@@ -341,6 +361,48 @@ export interface SessionsDidChange {
     changes: SessionChange[];
 }
 
+/** models.py `TextRange`: characters [start, end) of a snippet that matched. */
+export interface TextRange {
+    start: number;
+    end: number;
+}
+
+/** models.py `SearchHit`: one matching message; `uuid` opens it (messages/page `startAt`). */
+export interface SearchHit {
+    uuid: string | null;
+    kind: Kind;
+    timestamp: IsoDateTime | null;
+    toolNames: string[];
+    model: string | null;
+    isError: boolean;
+    isSidechain: boolean;
+    agentId: string | null;
+    file: string;
+    line: number;
+    score: number;
+    snippet: string;
+    highlights: TextRange[];
+}
+
+/** models.py `SearchGroup`: the hits of one session within a page. */
+export interface SearchGroup {
+    sessionId: string;
+    project: string;
+    cwd: string | null;
+    deleted: boolean;
+    hits: SearchHit[];
+}
+
+/** models.py `SearchPage`. */
+export interface SearchPage {
+    groups: SearchGroup[];
+    total: number;
+    nextCursor: string | null;
+    hasMore: boolean;
+    /** A first build of the index is still running: the results cover part of the archive. */
+    indexing: boolean;
+}
+
 // --- the method table with its types (models.py METHOD_PARAMS / METHOD_RESULTS) ---------------
 
 export interface RequestTypes {
@@ -354,6 +416,7 @@ export interface RequestTypes {
     'messages/filters': { params: SessionRef; result: FilterOptions };
     'files/sessions': { params: FilesSessionsParams; result: FileSessions };
     'files/history': { params: FilesHistoryParams; result: FileHistory };
+    'search/query': { params: SearchParams; result: SearchPage };
 }
 export type RequestMethod = keyof RequestTypes;
 export type ParamsOf<M extends RequestMethod> = RequestTypes[M]['params'];
@@ -370,6 +433,7 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
     Method.MESSAGES_FILTERS,
     Method.FILES_SESSIONS,
     Method.FILES_HISTORY,
+    Method.SEARCH_QUERY,
 ];
 
 /** Server limits (models.py Field constraints) the client must stay within. */

@@ -108,6 +108,11 @@ describe.skipIf(!haveModels)('protocol.ts mirrors models.py', () => {
         'SessionChange',
         'SessionsDidChange',
         'ServerOptions',
+        'SearchParams',
+        'TextRange',
+        'SearchHit',
+        'SearchGroup',
+        'SearchPage',
     ];
     it.each(wire)('%s has the same fields, camelCase', (name) => {
         expect(classes.has(name), `${name} in models.py`).toBe(true);

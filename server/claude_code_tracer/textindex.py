@@ -1,0 +1,1012 @@
+"""The full-text index of every message of every session, in tantivy, beside the catalog.
+
+One tantivy document per transcript line that the store shows as a message (user prompts,
+assistant text and thinking, tool inputs, tool results, system lines, attachments), subagent
+transcripts included; progress lines are left out because 2.1.x repeats whole subagent messages
+in them. The text is the message's full text (not the store's 2,000-character search column) and
+is not stored: a hit keeps the file, byte offset and length of its line, and snippets are cut
+from the line read again from disk, which keeps the index small.
+
+Files are tracked in a small SQLite table beside the index (stdlib, safe to read from several
+threads): size, mtime, inode and how far the file was indexed. A refresh costs a ``stat`` per file;
+appended bytes add documents, a rewritten file has its documents replaced, and a deleted file's
+documents stay with the file marked deleted. Before lines from an offset are indexed, documents of
+that file at or past the offset are deleted, so a crash between the tantivy commit and the state
+update never leaves duplicates. The build commits in batches and reloads the reader, so a search
+during a first build sees what is indexed so far. The directory is named for the schema version:
+a new version, a corrupt or half-deleted index all start again from nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+
+from .searchquery import Clause, InvalidQuery, ParsedQuery
+from .transcripts import (
+    READ_CHUNK,
+    agent_id_from_name,
+    first_session_id,
+    is_agent_file,
+    tail_matches,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+INDEX_DIR = f"textindex-v{SCHEMA_VERSION}"
+STATE_FILE = "files.sqlite"
+TOKENIZER = "cct_words"
+# Words longer than this many UTF-8 bytes are not indexed (base64 and minified blobs would
+# swell the term dictionary); a query word that long matches nothing.
+LONGEST_WORD = 100
+# Commit (and let searches see the new documents) after this many transcript bytes.
+COMMIT_BYTES = 32 * 1024 * 1024
+COMMIT_SECONDS = 1.0
+# A prefix that expands to more words than this inside a phrase is refused.
+MAX_PHRASE_EXPANSIONS = 1000
+SNIPPET_CHARS = 160
+WRITER_HEAP = 64 * 1024 * 1024
+INDEXED_TYPES = frozenset({"user", "assistant", "system", "attachment"})
+KEY_SHIFT = 40  # (file number << 40) | byte offset: one integer per line of a session
+
+Progress = Callable[[int, int], None]
+
+
+# --- text of a line -------------------------------------------------------------------------------
+def _strings(value: Any, out: list[str]) -> None:
+    """Every string leaf of a JSON value, in document order."""
+    if isinstance(value, str):
+        if value:
+            out.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out)
+
+
+def _content_text(content: Any, out: list[str], tools: list[str]) -> None:
+    if isinstance(content, str):
+        if content:
+            out.append(content)
+        return
+    if not isinstance(content, list):
+        return
+    for block in content:
+        if isinstance(block, str):
+            out.append(block)
+            continue
+        if not isinstance(block, dict):
+            continue
+        btype = block.get("type")
+        if btype == "text":
+            text = block.get("text")
+            if isinstance(text, str) and text:
+                out.append(text)
+        elif btype == "thinking":
+            text = block.get("thinking")
+            if isinstance(text, str) and text:
+                out.append(text)
+        elif btype == "tool_use":
+            name = block.get("name")
+            if isinstance(name, str) and name:
+                out.append(name)
+                tools.append(name)
+            _strings(block.get("input"), out)
+        elif btype == "tool_result":
+            _content_text(block.get("content"), out, [])
+
+
+@dataclass
+class LineDoc:
+    """What the index keeps of one line, and the text it indexes."""
+
+    kind: str
+    text: str
+    tools: list[str]
+    tool_use_ids: list[str]
+    model: str | None
+    is_error: bool
+    uuid: str | None
+    ts: str | None
+
+
+def line_doc(entry: dict[str, Any]) -> LineDoc | None:
+    """The indexed form of a transcript line; None for lines that are not messages.
+
+    Kinds follow the store (a user line made only of tool results is a tool_result). Text: user
+    and assistant content (text, thinking, a tool call's name and every string of its input,
+    a tool result's text), a system line's content, every string of an attachment."""
+    etype = entry.get("type")
+    if etype not in INDEXED_TYPES:
+        return None
+    msg = entry.get("message")
+    msg = msg if isinstance(msg, dict) else {}
+    out: list[str] = []
+    tools: list[str] = []
+    ids: list[str] = []
+    model = None
+    is_error = False
+    kind = str(etype)
+    if etype == "assistant":
+        _content_text(msg.get("content"), out, tools)
+        m = msg.get("model")
+        model = m if isinstance(m, str) else None
+        is_error = bool(entry.get("isApiErrorMessage"))
+        content = msg.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if isinstance(block, dict) and block.get("type") == "tool_use":
+                    ids.append(str(block.get("id") or ""))
+    elif etype == "user":
+        content = msg.get("content")
+        if (
+            isinstance(content, list)
+            and content
+            and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+        ):
+            kind = "tool_result"
+            for block in content:
+                ids.append(str(block.get("tool_use_id") or ""))
+                if block.get("is_error"):
+                    is_error = True
+        _content_text(content, out, [])
+    elif etype == "system":
+        text = entry.get("content")
+        if isinstance(text, str) and text:
+            out.append(text)
+        is_error = entry.get("level") == "error" or entry.get("subtype") == "api_error"
+    else:
+        att = entry.get("attachment")
+        _strings(att, out)
+        if isinstance(att, dict):
+            is_error = att.get("type") in ("hook_blocking_error", "hook_non_blocking_error")
+    uuid = entry.get("uuid")
+    ts = entry.get("timestamp")
+    return LineDoc(
+        kind=kind,
+        text="\n".join(out),
+        tools=tools,
+        tool_use_ids=ids,
+        model=model,
+        is_error=is_error,
+        uuid=uuid if isinstance(uuid, str) and uuid else None,
+        ts=ts if isinstance(ts, str) and ts else None,
+    )
+
+
+def ts_ms(ts: str | None) -> int | None:
+    if not ts:
+        return None
+    try:
+        return int(datetime.fromisoformat(ts).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+# --- the index ------------------------------------------------------------------------------------
+def _analyzer(long_limit: int | None) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    if long_limit is not None:
+        builder = builder.filter(tantivy.Filter.remove_long(long_limit))
+    return builder.filter(tantivy.Filter.lowercase()).build()
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("text", stored=False, tokenizer_name=TOKENIZER, index_option="position")
+    sb.add_integer_field("fid", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("off", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("len", stored=True, fast=True)
+    sb.add_integer_field("line", stored=True)
+    sb.add_integer_field("ts", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("err", stored=True, indexed=True)
+    sb.add_integer_field("side", stored=True)
+    sb.add_text_field("kind", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("tool", stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("tools", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("model", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("uuid", stored=True, tokenizer_name="raw", index_option="basic")
+    return sb.build()
+
+
+@dataclass
+class FileRow:
+    """One transcript file the index knows."""
+
+    fid: int
+    path: str
+    root: str
+    project: str
+    session: str
+    agent: str | None
+    size: int
+    mtime_ns: int
+    ino: int
+    offset: int
+    line: int
+    last_ts: str | None
+    probe: str
+    cwd: str | None
+    tool_names: str  # JSON {tool_use_id: name} of recent calls, for results after an append
+    deleted: bool
+
+
+_FILE_COLS = (
+    "fid, path, root, project, session, agent, size, mtime_ns, ino, offset, line, last_ts, "
+    "probe, cwd, tool_names, deleted"
+)
+
+
+@dataclass
+class Found:
+    """A file discovery saw: where it is and which session it belongs to."""
+
+    root: Path
+    project: str
+    session: str
+    agent: str | None
+    path: str
+    st: os.stat_result
+
+
+@dataclass
+class Hit:
+    fid: int
+    score: float
+    doc: dict[str, list[Any]]
+
+
+@dataclass
+class Matches:
+    hits: list[Hit]
+    total: int
+
+
+class TextIndex:
+    """The index and its file table; one writer (a refresh) at a time, searches at any time."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.directory = cache_dir / INDEX_DIR if cache_dir is not None else None
+        self.schema = _schema()
+        self.analyzer = _analyzer(LONGEST_WORD + 1)
+        self.splitter = _analyzer(None)
+        self._write_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._last_fid = 0
+        self._cached_rows: list[FileRow] | None = None
+        self._open()
+
+    # -- opening -----------------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self.directory is not None:
+            try:
+                self._open_dir(self.directory)
+                return
+            except Exception as exc:  # tantivy reports damage as assorted errors
+                log.warning("text index %s unusable (%s); rebuilding it", self.directory, exc)
+                shutil.rmtree(self.directory, ignore_errors=True)
+            try:
+                self._open_dir(self.directory)
+                return
+            except Exception as exc:
+                log.warning("text index %s unavailable (%s); using memory", self.directory, exc)
+        self._open_memory()
+
+    def _open_dir(self, directory: Path) -> None:
+        parent = directory.parent
+        if parent.is_dir():  # an index of another schema version is dead weight
+            for old in parent.glob("textindex-v*"):
+                if old.name != directory.name:
+                    shutil.rmtree(old, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        had_index = tantivy.Index.exists(str(directory))
+        self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+        self._setup_index()
+        self.state = sqlite3.connect(
+            str(directory / STATE_FILE), check_same_thread=False, isolation_level=None
+        )
+        self.state.execute("PRAGMA journal_mode=WAL")
+        self.state.execute("PRAGMA synchronous=NORMAL")  # a lost update costs a re-index only
+        created = self._setup_state(fresh=not had_index)
+        docs = self.index.searcher().num_docs  # fails here on a damaged index
+        self.writer = self._make_writer()
+        if created and docs and self.writer is not None:
+            # documents whose file table is gone cannot be told apart from new ones
+            self.writer.delete_all_documents()
+            self._commit()
+
+    def _open_memory(self) -> None:
+        self.directory = None
+        self.index = tantivy.Index(self.schema)
+        self._setup_index()
+        self.state = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._setup_state(fresh=True)
+        self.writer = self._make_writer()
+
+    def _make_writer(self) -> tantivy.IndexWriter | None:
+        try:
+            return self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as exc:
+            # Another process (a second editor window) is writing this index: search it as is.
+            log.warning("text index is being written by another process (%s); read only", exc)
+            return None
+
+    def _setup_index(self) -> None:
+        self.index.register_tokenizer(TOKENIZER, self.analyzer)
+        self.index.config_reader(reload_policy="manual")
+
+    def _setup_state(self, fresh: bool) -> bool:
+        """Create the file table; True when it did not exist."""
+        with self._state_lock:
+            if fresh:  # the tantivy files are gone: what the table says was indexed is not
+                self.state.execute("DROP TABLE IF EXISTS files")
+            exists = self.state.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'files'"
+            ).fetchone()[0]
+            self.state.execute(
+                "CREATE TABLE IF NOT EXISTS files (fid INTEGER PRIMARY KEY, path TEXT UNIQUE, "
+                "root TEXT, project TEXT, session TEXT, agent TEXT, size INTEGER, "
+                "mtime_ns INTEGER, ino INTEGER, offset INTEGER, line INTEGER, last_ts TEXT, "
+                "probe TEXT, cwd TEXT, tool_names TEXT, deleted INTEGER)"
+            )
+        return not exists
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self.writer is not None:
+                try:
+                    self.writer.wait_merging_threads()
+                except (ValueError, RuntimeError):
+                    pass
+                self.writer = None
+        with self._state_lock:
+            self.state.close()
+
+    # -- the file table ----------------------------------------------------------------------------
+    def _rows(self, where: str = "1", args: Iterable[Any] = ()) -> list[FileRow]:
+        with self._state_lock:
+            rows = self.state.execute(
+                f"SELECT {_FILE_COLS} FROM files WHERE {where}", list(args)
+            ).fetchall()
+        out = [FileRow(*r) for r in rows]
+        for row in out:
+            row.deleted = bool(row.deleted)
+        return out
+
+    def _save(self, rows: list[FileRow]) -> None:
+        if not rows:
+            return
+        with self._state_lock:
+            self._cached_rows = None
+            self.state.execute("BEGIN")
+            self.state.executemany(
+                f"INSERT OR REPLACE INTO files ({_FILE_COLS}) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.fid, r.path, r.root, r.project, r.session, r.agent, r.size,
+                        r.mtime_ns, r.ino, r.offset, r.line, r.last_ts, r.probe, r.cwd,
+                        r.tool_names, int(r.deleted),
+                    )
+                    for r in rows
+                ],
+            )  # fmt: skip
+            self.state.execute("COMMIT")
+
+    def file_count(self) -> int:
+        with self._state_lock:
+            return int(self.state.execute("SELECT count(*) FROM files").fetchone()[0])
+
+    def files(self, roots: list[Path]) -> dict[int, FileRow]:
+        """The known files under the roots. Kept in memory while this process is the only
+        writer (every change goes through ``_save``); read again otherwise."""
+        names = {str(r) for r in roots}
+        rows = self._cached_rows if self.writer is not None else None
+        if rows is None:
+            rows = self._rows()
+            if self.writer is not None:
+                self._cached_rows = rows
+        return {r.fid: r for r in rows if r.root in names}
+
+    # -- discovery ---------------------------------------------------------------------------------
+    def discover(self, roots: list[Path], known: dict[str, FileRow]) -> Iterator[Found]:
+        """Every transcript under the roots: trunks, nested subagents and flat 2.0.x agent
+        files (their session read from the first line once, then remembered). One ``scandir``
+        per project folder and a walk of each session's ``subagents`` folder: this runs before
+        every search that may refresh, so it stays cheap."""
+        for root in roots:
+            try:
+                projects = sorted(e.name for e in os.scandir(root) if e.is_dir())
+            except OSError:
+                continue
+            for project in projects:
+                folder = os.path.join(root, project)
+                try:
+                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                except OSError:
+                    continue
+                trunks: set[str] = set()
+                flat: list[os.DirEntry[str]] = []
+                dirs: list[str] = []
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(".jsonl"):
+                        if is_agent_file(name):
+                            flat.append(entry)
+                            continue
+                        try:
+                            st = entry.stat()
+                        except OSError:
+                            continue
+                        sid = name[: -len(".jsonl")]
+                        trunks.add(sid)
+                        yield Found(root, project, sid, None, entry.path, st)
+                    elif entry.is_dir(follow_symlinks=False):
+                        dirs.append(name)
+                for sid in dirs:
+                    if sid not in trunks:
+                        continue
+                    yield from self._nested(root, project, sid, os.path.join(folder, sid))
+                for entry in flat:
+                    try:
+                        ast = entry.stat()
+                    except OSError:
+                        continue
+                    prev = known.get(entry.path)
+                    sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
+                    sid2 = sid2 or first_session_id(Path(entry.path))
+                    if sid2 and sid2 in trunks:  # orphans cannot be opened
+                        aid = agent_id_from_name(entry.name)
+                        yield Found(root, project, sid2, aid, entry.path, ast)
+
+    @staticmethod
+    def _nested(root: Path, project: str, sid: str, folder: str) -> Iterator[Found]:
+        """Agent files under ``<session>/subagents`` (and deeper workflow folders), sorted."""
+        base = os.path.join(folder, "subagents")
+        found: list[str] = []
+        for here, _dirs, names in os.walk(base):
+            found.extend(os.path.join(here, n) for n in names if is_agent_file(n))
+        for path in sorted(found):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            yield Found(root, project, sid, agent_id_from_name(os.path.basename(path)), path, st)
+
+    # -- refresh -----------------------------------------------------------------------------------
+    def refresh(self, roots: list[Path], progress: Progress | None = None) -> bool:
+        """Bring the index up to date with the files under the roots; False when another
+        thread's refresh is running (the caller then searches what is there)."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if self.writer is None:
+                return True
+            self._refresh(roots, None, progress)
+            return True
+        finally:
+            self._write_lock.release()
+
+    def refresh_files(self, root: Path, project: str, session: str, paths: list[Path]) -> bool:
+        """Bring one session's files up to date (the in-session text filter); False when a
+        refresh elsewhere holds the writer."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if self.writer is None:
+                return True
+            found: list[Found] = []
+            for i, path in enumerate(paths):
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                aid = agent_id_from_name(path.name) if i > 0 else None
+                found.append(Found(root, project, session, aid, str(path), st))
+            self._refresh([root], found, None)
+            return True
+        finally:
+            self._write_lock.release()
+
+    def _refresh(
+        self, roots: list[Path], only: list[Found] | None, progress: Progress | None
+    ) -> None:
+        assert self.writer is not None
+        if only is None:  # fresh rows: this refresh changes them before it saves them
+            marks = ", ".join("?" for _ in roots) or "NULL"
+            known = {r.path: r for r in self._rows(f"root IN ({marks})", map(str, roots))}
+        else:
+            marks = ", ".join("?" for _ in only) or "NULL"
+            known = {r.path: r for r in self._rows(f"path IN ({marks})", [f.path for f in only])}
+        seen: set[str] = set()
+        work: list[tuple[Found, FileRow | None]] = []
+        for f in only if only is not None else self.discover(roots, known):
+            seen.add(f.path)
+            prev = known.get(f.path)
+            if (
+                prev is not None
+                and prev.size == f.st.st_size
+                and prev.mtime_ns == f.st.st_mtime_ns
+                and not prev.deleted
+            ):
+                continue
+            work.append((f, prev))
+        gone: list[FileRow] = []
+        if only is None:
+            for prev in known.values():
+                if prev.path not in seen and not prev.deleted:
+                    prev.deleted = True
+                    gone.append(prev)
+        self._save(gone)
+        if not work:
+            return
+
+        def todo(f: Found, prev: FileRow | None) -> int:
+            grown = prev is not None and prev.ino == f.st.st_ino and f.st.st_size >= prev.offset
+            return f.st.st_size - (prev.offset if prev is not None and grown else 0)
+
+        total = sum(todo(f, prev) for f, prev in work) or 1
+        batch = _Batch(self, progress, total)
+        for f, prev in work:
+            self._index_file(f, prev, batch)
+        batch.commit()
+
+    def _next_fid(self) -> int:
+        """A number for a new file: above every saved one and every one handed out since."""
+        with self._state_lock:
+            row = self.state.execute("SELECT coalesce(max(fid), 0) + 1 FROM files").fetchone()
+        self._last_fid = max(int(row[0]), self._last_fid + 1)
+        return self._last_fid
+
+    def _index_file(self, f: Found, prev: FileRow | None, batch: _Batch) -> None:
+        writer = self.writer
+        assert writer is not None
+        st = f.st
+        appended = (
+            prev is not None
+            and prev.ino == st.st_ino
+            and st.st_size >= prev.size
+            and tail_matches(Path(f.path), prev.offset, bytes.fromhex(prev.probe))
+        )
+        if prev is not None and appended:
+            row = prev
+            row.deleted = False
+            # Lines past the offset may have been indexed by a refresh that died before its
+            # state was saved: drop them so they are not indexed twice.
+            writer.delete_documents_by_query(
+                tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, self._term("fid", row.fid)),
+                        (
+                            tantivy.Occur.Must,
+                            tantivy.Query.range_query(
+                                self.schema, "off", tantivy.FieldType.Integer, row.offset, None
+                            ),
+                        ),
+                    ]
+                )
+            )
+        else:
+            fid = prev.fid if prev is not None else self._next_fid()
+            # also for a new file: a refresh that died after its commit but before saving the
+            # file table may have left documents under this number
+            writer.delete_documents_by_term("fid", fid)
+            row = FileRow(
+                fid=fid, path=f.path, root=str(f.root), project=f.project, session=f.session,
+                agent=f.agent, size=0, mtime_ns=0, ino=st.st_ino, offset=0, line=0,
+                last_ts=None, probe="", cwd=None, tool_names="{}", deleted=False,
+            )  # fmt: skip
+        # size -1 until the whole file is read: a commit halfway through must not make the
+        # next refresh think the file is done
+        row.size, row.mtime_ns, row.ino = -1, st.st_mtime_ns, st.st_ino
+        names: dict[str, str] = orjson.loads(row.tool_names or "{}")
+        try:
+            with open(f.path, "rb") as fh:
+                fh.seek(row.offset)
+                pending = b""
+                start = row.offset
+                while True:
+                    chunk = fh.read(READ_CHUNK)
+                    if not chunk:
+                        break
+                    data = pending + chunk if pending else chunk
+                    cut = data.rfind(b"\n")
+                    if cut < 0:
+                        pending = data
+                        continue
+                    self._add_block(writer, row, names, data[: cut + 1], start)
+                    start += cut + 1
+                    pending = data[cut + 1 :]
+                    row.offset = start
+                    row.probe = _probe(fh, start)
+                    row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
+                    batch.advanced(row, cut + 1)
+        except OSError as exc:
+            log.warning("cannot index %s: %s", f.path, exc)
+        # bytes of a torn last line are left for the next refresh (size -1 makes it look)
+        if row.offset == st.st_size:
+            row.size = st.st_size
+        batch.finished(row)
+
+    def _add_block(
+        self,
+        writer: tantivy.IndexWriter,
+        row: FileRow,
+        names: dict[str, str],
+        data: bytes,
+        base: int,
+    ) -> None:
+        loads, dumps = orjson.loads, orjson.dumps
+        pos, end = 0, len(data)
+        while pos < end:
+            nl = data.find(b"\n", pos)
+            raw = data[pos:nl]
+            start = pos
+            pos = nl + 1
+            row.line += 1
+            if not raw.strip():
+                continue
+            try:
+                entry = loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(entry, dict):
+                continue
+            ts = entry.get("timestamp")
+            if isinstance(ts, str) and ts:
+                row.last_ts = ts
+            cwd = entry.get("cwd")
+            if row.cwd is None and isinstance(cwd, str) and cwd:
+                row.cwd = cwd
+            doc = line_doc(entry)
+            if doc is None:
+                continue
+            tools = doc.tools
+            if doc.kind == "assistant":
+                for bid, name in zip(doc.tool_use_ids, tools, strict=False):
+                    names[bid] = name
+            elif doc.kind == "tool_result":
+                tools = [names.get(bid, "") for bid in doc.tool_use_ids]
+            ms = ts_ms(doc.ts or row.last_ts)
+            fields: dict[str, Any] = {
+                "text": doc.text,
+                "fid": row.fid,
+                "off": base + start,
+                "len": len(raw),
+                "line": row.line,
+                "err": int(doc.is_error),
+                "side": int(row.agent is not None or bool(entry.get("isSidechain"))),
+                "kind": doc.kind,
+            }
+            if ms is not None:
+                fields["ts"] = ms
+            if doc.uuid:
+                fields["uuid"] = doc.uuid
+            if doc.model:
+                fields["model"] = doc.model.lower()
+            named = [t for t in tools if t]
+            if named:
+                fields["tool"] = sorted({t.lower() for t in named})
+                fields["tools"] = named
+            try:
+                writer.add_json(dumps(fields).decode())  # measured faster than add_document
+            except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
+                log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
+
+    def _commit(self) -> None:
+        assert self.writer is not None
+        self.writer.commit()
+        self.index.reload()
+
+    def _phrase(self, words: list[str]) -> tantivy.Query:
+        terms: list[str | tuple[int, str]] = list(words)
+        return tantivy.Query.phrase_query(self.schema, "text", terms)
+
+    def _term(self, name: str, value: Any) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, name, value)
+
+    # -- queries -----------------------------------------------------------------------------------
+    def analyze(self, text: str) -> tuple[list[str], bool]:
+        """The indexed words of ``text`` and whether a word was too long to be indexed."""
+        words = self.analyzer.analyze(text)
+        return words, len(words) != len(self.splitter.analyze(text))
+
+    def _clause_query(self, searcher: tantivy.Searcher, clause: Clause) -> tantivy.Query | None:
+        """A clause's query; None when it names no word at all (punctuation only)."""
+        words, too_long = self.analyze(clause.text)
+        if too_long:
+            return tantivy.Query.empty_query()
+        if not words:
+            return None
+        if clause.prefix:
+            stem = words[-1]
+            expansions = [t for t, _ in searcher.terms_with_prefix("text", stem)]
+            if not expansions:
+                return tantivy.Query.empty_query()
+            if len(words) == 1:
+                return tantivy.Query.term_set_query(self.schema, "text", expansions)
+            if len(expansions) > MAX_PHRASE_EXPANSIONS:
+                raise InvalidQuery(
+                    f"{clause.text}*: the prefix {stem!r} matches over "
+                    f"{MAX_PHRASE_EXPANSIONS} words; type more of it"
+                )
+            return tantivy.Query.boolean_query(
+                [
+                    (
+                        tantivy.Occur.Should,
+                        self._phrase([*words[:-1], t]),
+                    )
+                    for t in expansions
+                ]
+            )
+        if len(words) == 1:
+            return self._term("text", words[0])
+        return self._phrase(words)
+
+    def build_query(
+        self, searcher: tantivy.Searcher, parsed: ParsedQuery, fids: list[int] | None
+    ) -> tantivy.Query:
+        """The tantivy query of a parsed query, limited to the files ``fids`` (None: all)."""
+        Occur, Query = tantivy.Occur, tantivy.Query
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        positive = False
+        for clause in parsed.clauses:
+            q = self._clause_query(searcher, clause)
+            if q is None:
+                continue
+            if clause.negated:
+                parts.append((Occur.MustNot, q))
+            else:
+                parts.append((Occur.Must, q))
+                positive = True
+        if fids is not None:
+            parts.append((Occur.Must, Query.term_set_query(self.schema, "fid", fids)))
+        if parsed.tools:
+            for tool in parsed.tools:
+                parts.append((Occur.Must, self._term("tool", tool)))
+        if parsed.kinds:
+            parts.append((Occur.Must, Query.term_set_query(self.schema, "kind", parsed.kinds)))
+        if parsed.models:
+            models = [
+                m
+                for m, _ in searcher.terms_with_prefix("model", "")
+                if any(want in m for want in parsed.models)
+            ]
+            parts.append((Occur.Must, Query.term_set_query(self.schema, "model", models)))
+        if parsed.errors:
+            parts.append((Occur.Must, self._term("err", 1)))
+        if parsed.not_errors:
+            parts.append((Occur.MustNot, self._term("err", 1)))
+        for tool in parsed.not_tools:
+            parts.append((Occur.MustNot, self._term("tool", tool)))
+        if parsed.not_kinds:
+            parts.append(
+                (Occur.MustNot, Query.term_set_query(self.schema, "kind", parsed.not_kinds))
+            )
+        if parsed.not_models:
+            models = [
+                m
+                for m, _ in searcher.terms_with_prefix("model", "")
+                if any(unwanted in m for unwanted in parsed.not_models)
+            ]
+            parts.append((Occur.MustNot, Query.term_set_query(self.schema, "model", models)))
+        if parsed.after_ms is not None or parsed.before_ms is not None:
+            upper = parsed.before_ms
+            parts.append(
+                (
+                    Occur.Must,
+                    Query.range_query(
+                        self.schema,
+                        "ts",
+                        tantivy.FieldType.Integer,
+                        parsed.after_ms,
+                        upper,
+                        include_upper=upper is None,
+                    ),
+                )
+            )
+            positive = True
+        scoped = parsed.projects or parsed.sessions or parsed.not_projects or parsed.not_sessions
+        if not parts and not scoped:  # (project and session filters act through ``fids``)
+            raise InvalidQuery("the query has no word or filter to search for")
+        if not positive:
+            parts.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(parts)
+
+    def search(
+        self,
+        parsed: ParsedQuery,
+        fids: list[int] | None,
+        limit: int,
+        offset: int,
+        newest: bool,
+    ) -> Matches:
+        searcher = self.index.searcher()
+        query = self.build_query(searcher, parsed, fids)
+        if newest:
+            result = searcher.search(query, limit, count=True, order_by_field="ts", offset=offset)
+        else:
+            result = searcher.search(query, limit, count=True, offset=offset)
+        hits = []
+        for score, addr in result.hits:
+            doc = searcher.doc(addr).to_dict()
+            hits.append(Hit(fid=int(doc["fid"][0]), score=float(score), doc=doc))
+        return Matches(hits=hits, total=_count(result))
+
+    def line_keys(self, paths: list[Path], needle: str, longer_than: int) -> list[int] | None:
+        """``(i << 40) | byte offset`` of the lines of ``paths[i]`` longer than ``longer_than``
+        bytes whose full text holds ``needle`` (case-insensitively), its words as a phrase.
+
+        The index finds the lines holding the words; each is then read again and checked for
+        the needle itself, so punctuation in it counts. None when a file is not indexed yet."""
+        words, too_long = self.analyze(needle)
+        if too_long or not words:
+            return []
+        marks = ", ".join("?" for _ in paths) or "NULL"
+        rows = self._rows(f"path IN ({marks})", [str(p) for p in paths])
+        by_path = {r.path: r for r in rows}
+        position: dict[int, int] = {}
+        for i, p in enumerate(paths):
+            row = by_path.get(str(p))
+            if row is None:
+                return None
+            position[row.fid] = i
+        text = self._term("text", words[0]) if len(words) == 1 else self._phrase(words)
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, text),
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.range_query(
+                        self.schema, "len", tantivy.FieldType.Integer, longer_than + 1, None
+                    ),
+                ),
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.term_set_query(self.schema, "fid", list(position)),
+                ),
+            ]
+        )
+        searcher = self.index.searcher()
+        count = _count(searcher.search(query, 1, count=True))
+        if not count:
+            return []
+        addrs = [a for _, a in searcher.search(query, count, count=False).hits]
+        fids = searcher.fast_field_values("fid", addrs)
+        offs = searcher.fast_field_values("off", addrs)
+        lens = searcher.fast_field_values("len", addrs)
+        lines = sorted(
+            (int(f or 0), int(o or 0), int(n or 0))
+            for f, o, n in zip(fids, offs, lens, strict=True)
+        )
+        want = needle.lower()
+        keys: list[int] = []
+        current: int | None = None
+        fh: Any = None
+        try:
+            for fid, off, length in lines:
+                if fid != current:
+                    if fh is not None:
+                        fh.close()
+                    current = fid
+                    fh = open(paths[position[fid]], "rb")
+                fh.seek(off)
+                try:
+                    entry = orjson.loads(fh.read(length))
+                except orjson.JSONDecodeError:
+                    continue
+                doc = line_doc(entry) if isinstance(entry, dict) else None
+                if doc is not None and want in doc.text.lower():
+                    keys.append((position[fid] << KEY_SHIFT) | off)
+        except OSError as exc:
+            log.warning("cannot check text filter hits: %s", exc)
+        finally:
+            if fh is not None:
+                fh.close()
+        return keys
+
+    # -- snippets ----------------------------------------------------------------------------------
+    def snippet(
+        self, text: str, words: set[str], prefixes: tuple[str, ...]
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """A window of ``text`` around its best run of matched words, and the matched words'
+        character ranges inside that window (the client highlights; no markup here)."""
+        tokens = self.analyzer.pre_tokenize(text).tokens
+        spans = [
+            (t.char_offset_from, t.char_offset_to)
+            for t in tokens
+            if t.text in words or (prefixes and t.text.startswith(prefixes))
+        ]
+        if not spans:
+            window = text[:SNIPPET_CHARS]
+            return _flat(window), []
+        best, best_count = 0, 0
+        j = 0
+        for i in range(len(spans)):
+            while spans[j][0] < spans[i][1] - SNIPPET_CHARS:
+                j += 1
+            if i - j + 1 > best_count:
+                best, best_count = j, i - j + 1
+        first = spans[best][0]
+        start = max(0, first - SNIPPET_CHARS // 4)
+        # start at a word boundary when one is near
+        space = text.rfind(" ", start, first)
+        if space >= 0 and first - space < SNIPPET_CHARS // 4:
+            start = space + 1
+        end = min(len(text), start + SNIPPET_CHARS)
+        ranges = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+        return _flat(text[start:end]), ranges
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """The number of matching documents (asked for with ``count=True``; missing from the stub)."""
+    return int(getattr(result, "count", 0) or 0)
+
+
+def _flat(text: str) -> str:
+    """One line, same length: offsets into the snippet stay valid."""
+    return text.translate(_FLAT)
+
+
+_FLAT = {ord(c): " " for c in "\n\r\t\x0b\x0c"}
+
+
+def _probe(fh: Any, offset: int) -> str:
+    """The 64 bytes before ``offset``: what tail_matches compares on the next refresh."""
+    here = fh.tell()
+    fh.seek(max(0, offset - 64))
+    probe = fh.read(min(64, offset))
+    fh.seek(here)
+    return bytes(probe).hex()
+
+
+class _Batch:
+    """Commits every COMMIT_BYTES or COMMIT_SECONDS, then saves the file rows it covers, so the
+    saved offsets never run ahead of what a search can see."""
+
+    def __init__(self, index: TextIndex, progress: Progress | None, total: int) -> None:
+        self.index = index
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.since = 0
+        self.last = time.monotonic()
+        self.rows: dict[int, FileRow] = {}
+
+    def advanced(self, row: FileRow, nbytes: int) -> None:
+        self.done += nbytes
+        self.since += nbytes
+        self.rows[row.fid] = row
+        if self.since >= COMMIT_BYTES or time.monotonic() - self.last >= COMMIT_SECONDS:
+            self.commit()
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total)
+
+    def finished(self, row: FileRow) -> None:
+        self.rows[row.fid] = row
+
+    def commit(self) -> None:
+        self.index._commit()
+        rows = [
+            FileRow(**{k: getattr(r, k) for k in FileRow.__dataclass_fields__})
+            for r in self.rows.values()
+        ]
+        self.index._save(rows)
+        self.rows.clear()
+        self.since = 0
+        self.last = time.monotonic()
