@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams, Tokens
+from .safefs import regular_stat
 from .transcripts import (
     FileState,
     Parser,
@@ -33,6 +34,7 @@ from .transcripts import (
     first_session_id,
     is_agent_file,
     iter_session_files,
+    nested_agent_files,
     tail_matches,
 )
 
@@ -403,16 +405,15 @@ class Catalog:
     ) -> list[Path]:
         """The session's subagent transcripts; flat 2.0.x ones are matched by their first line,
         read once per project and refresh."""
-        found: list[Path] = []
-        nested = path.parent / session_id / "subagents"
-        if nested.is_dir():
-            found.extend(sorted(nested.rglob("agent-*.jsonl")))
+        found = nested_agent_files(path, session_id)
         project_dir = path.parent
         if project_dir not in flat:
             by_session: dict[str, list[Path]] = {}
             try:
                 for entry in sorted(os.scandir(project_dir), key=lambda e: e.name):
-                    if is_agent_file(entry.name):
+                    if is_agent_file(entry.name) and regular_stat(
+                        entry.path, project_dir, is_symlink=entry.is_symlink()
+                    ):
                         sid = first_session_id(Path(entry.path))
                         if sid:
                             by_session.setdefault(sid, []).append(Path(entry.path))

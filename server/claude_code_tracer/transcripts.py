@@ -21,6 +21,7 @@ import orjson
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
 from .models import SAFE_NAME, Kind
+from .safefs import inside, open_regular, read_bounded, regular_stat
 
 PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
@@ -93,7 +94,8 @@ def agent_id_from_name(name: str) -> str:
 
 def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """Yield (project, path, stat) for every trunk transcript under a projects root: a stat per
-    file, no reads."""
+    file, no reads. Only regular files inside the root are yielded (a FIFO, a device or a symlink
+    out of the root is skipped and logged, see ``safefs``)."""
     try:
         projects = list(os.scandir(root))
     except OSError:
@@ -110,18 +112,13 @@ def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
             if not name.endswith(".jsonl") or is_agent_file(name):
                 continue
             try:
-                st = entry.stat()
+                linked = entry.is_symlink()
             except OSError:
                 continue
+            st = regular_stat(entry.path, root, is_symlink=linked)
+            if st is None:
+                continue
             yield proj.name, entry.path, st
-
-
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def resolve_session(roots: list[Path], session_id: str, project: str | None) -> SessionFiles:
@@ -137,9 +134,11 @@ def resolve_session(roots: list[Path], session_id: str, project: str | None) -> 
         else:
             candidates = sorted(root.glob(f"*/{session_id}.jsonl"))
         for path in candidates:
-            if path.is_file():
-                if not _inside(root, path):
-                    raise OutsideRoot(f"session {session_id} resolves outside the projects root")
+            if not path.exists():
+                continue
+            if not inside(root, path):
+                raise OutsideRoot(f"session {session_id} resolves outside the projects root")
+            if regular_stat(path, root) is not None:
                 return SessionFiles(
                     session_id, path.parent.name, root, path, find_agent_files(path, session_id)
                 )
@@ -151,23 +150,32 @@ def find_agent_files(main: Path, session_id: str) -> tuple[Path, ...]:
     """Subagent transcripts of a session in both on-disk layouts: nested under
     ``<sessionId>/subagents/`` (2.1.x, also deeper workflow folders) and flat ``agent-*.jsonl``
     beside the sessions (2.0.x), the latter matched by the sessionId of their first line."""
-    found: list[Path] = []
-    nested = main.parent / session_id / "subagents"
-    if nested.is_dir():
-        found.extend(sorted(p for p in nested.rglob("agent-*.jsonl") if p.is_file()))
+    found: list[Path] = list(nested_agent_files(main, session_id))
     try:
         siblings = sorted(e.path for e in os.scandir(main.parent) if is_agent_file(e.name))
     except OSError:
         siblings = []
     for sib in siblings:
-        if first_session_id(Path(sib)) == session_id:
+        if regular_stat(sib, main.parent) is not None and first_session_id(Path(sib)) == session_id:
             found.append(Path(sib))
     return tuple(found)
 
 
+def nested_agent_files(main: Path, session_id: str) -> list[Path]:
+    """The regular ``agent-*.jsonl`` files under ``<sessionId>/subagents/``, none outside the
+    project folder."""
+    nested = main.parent / session_id / "subagents"
+    if not nested.is_dir():
+        return []
+    return sorted(
+        p for p in nested.rglob("agent-*.jsonl") if regular_stat(p, main.parent) is not None
+    )
+
+
 def first_session_id(path: Path) -> str | None:
+    """The sessionId named by the first lines of a flat agent file (at most 20 lines of 1 MB)."""
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             for _ in range(20):
                 line = fh.readline(1 << 20)
                 if not line:
@@ -186,7 +194,7 @@ def first_session_id(path: Path) -> str | None:
 def read_agent_meta(agent_file: Path) -> dict[str, Any]:
     meta = agent_file.with_name(agent_file.name[: -len(".jsonl")] + ".meta.json")
     try:
-        data = orjson.loads(meta.read_bytes())
+        data = orjson.loads(read_bounded(meta, 1 << 20))
     except (OSError, orjson.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -422,7 +430,7 @@ class Parser:
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes."""
         read = 0
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             fh.seek(state.offset)
             pending = b""
             pending_start = state.offset
@@ -705,7 +713,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
     if not probe:
         return offset == 0
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             fh.seek(offset - len(probe))
             return fh.read(len(probe)) == probe
     except OSError:
@@ -714,7 +722,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
 
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         fh.seek(offset)
         raw = fh.read(length)
     obj = orjson.loads(raw)
