@@ -9,6 +9,7 @@ untrusted: control characters (ANSI escapes included) are made visible before pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -394,8 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.no_cache = True
     try:
         tracer = _tracer(args)
-    except TracerError as exc:
-        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+    except Exception as exc:
+        sys.stderr.write(f"claude-code-tracer: cannot open the archive: {clean(str(exc))}\n")
         return 2
     try:
         args.run(args, tracer)
@@ -413,8 +414,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        sys.stderr.write(f"claude-code-tracer: {clean(str(exc))}\n")
+        return 1
+    except Exception as exc:
+        # Never a traceback on a terminal: one line, and the way to get the details.
+        if os.environ.get("CLAUDE_CODE_TRACER_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"claude-code-tracer: internal error: {type(exc).__name__}: {clean(str(exc))} "
+            "(set CLAUDE_CODE_TRACER_DEBUG=1 for the traceback)\n"
+        )
+        return 2
     finally:
-        tracer.close()
+        with contextlib.suppress(Exception):
+            tracer.close()
     return 0
 
 
