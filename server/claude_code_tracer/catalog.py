@@ -47,7 +47,7 @@ from .transcripts import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -76,6 +76,8 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("models", "VARCHAR[]", pa.list_(pa.string())),
     ("subagent_count", "BIGINT", pa.int64()),
     ("deleted", "BOOLEAN", pa.bool_()),
+    # with size and mtime, the file's identity: a same-size rewrite can restore the mtime, not this
+    ("ctime_ns", "BIGINT", pa.int64()),
 )
 _NAMES = [c[0] for c in _COLUMNS]
 # The list does not need the parse state (the largest column): same positions, NULL in its place.
@@ -316,11 +318,13 @@ class Catalog:
         report = RefreshReport()
         cur = self.con.cursor()
         root_names = [str(r) for r in roots]
-        # (size, mtime_ns, deleted) per known file: all a refresh of an unchanged archive reads.
-        known: dict[str, tuple[int, int, bool]] = {
-            row[0]: (row[1], row[2], row[3])
+        # (size, mtime_ns, deleted, ctime_ns) per known file: all a refresh of an unchanged
+        # archive reads.
+        known: dict[str, tuple[int, int, bool, int]] = {
+            row[0]: (row[1], row[2], row[3], row[4])
             for row in cur.execute(
-                "SELECT path, size, mtime_ns, deleted FROM sessions WHERE list_contains(?, root)",
+                "SELECT path, size, mtime_ns, deleted, ctime_ns FROM sessions "
+                "WHERE list_contains(?, root)",
                 [root_names],
             ).fetchall()
         }
@@ -331,7 +335,12 @@ class Catalog:
                 seen.add(key)
                 report.files += 1
                 prev = known.get(key)
-                if prev is not None and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
+                if (
+                    prev is not None
+                    and prev[0] == st.st_size
+                    and prev[1] == st.st_mtime_ns
+                    and prev[3] == st.st_ctime_ns
+                ):
                     if prev[2]:  # came back after being marked deleted
                         changed.append((root, project, key, st))
                     continue
@@ -412,7 +421,14 @@ class Catalog:
         base = (0, 0, 0, 0)
         incremental = False
         saved: dict[str, Any] | None = None
-        if row is not None and row[6] == st.st_ino and st.st_size >= row[4]:
+        # Continue an earlier parse only where the file grew (or is the very file it was): a
+        # changed file of the same size was rewritten in place.
+        same = row is not None and (row[4], row[5], row[25]) == (
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+        )
+        if row is not None and row[6] == st.st_ino and (st.st_size > row[4] or same):
             saved = orjson.loads(row[7]) if row[7] else None
             if saved and self._probe_ok(path, saved):
                 incremental = True
@@ -525,6 +541,7 @@ class Catalog:
             "models": sorted(m.models),
             "subagent_count": len(agents),
             "deleted": False,
+            "ctime_ns": st.st_ctime_ns,
         }
         return record, found, incremental
 

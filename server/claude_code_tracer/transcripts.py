@@ -9,6 +9,7 @@ appended, never the whole file again.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import orjson
 
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
-from .models import SAFE_NAME, Kind
+from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, open_regular, read_bounded, regular_stat
 
 PREVIEW_CHARS = 200
@@ -372,6 +373,24 @@ def _input_text(inp: Any, limit: int) -> str:
     return " ".join(parts)[:limit]
 
 
+def bounded_uuid(value: str) -> str:
+    """A transcript's uuid as rows carry it: itself, or for an absurdly long one a stand-in
+    derived from it, so every id a page serves fits in a request (``messages/get``, cursors)."""
+    if len(value) <= UUID_MAX_CHARS:
+        return value
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16)
+    return "uuid-" + digest.hexdigest()
+
+
+def line_matches_row(entry: dict[str, Any], row_uuid: str) -> bool:
+    """Whether a line read again from disk is the one a row was parsed from (same uuid, or both
+    without one): a file rewritten in place must never serve another line under a row's id."""
+    got = entry.get("uuid")
+    if isinstance(got, str) and got:
+        return bounded_uuid(got) == row_uuid
+    return row_uuid.startswith("line:")
+
+
 def _one_line(text: str) -> str:
     return " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
 
@@ -515,8 +534,9 @@ class Parser:
         uuid = entry.get("uuid")
         if not isinstance(uuid, str) or not uuid:
             uuid = f"line:{file_id}:{state.line}"
+        uuid = bounded_uuid(uuid)
         parent = entry.get("parentUuid")
-        parent = parent if isinstance(parent, str) else None
+        parent = bounded_uuid(parent) if isinstance(parent, str) else None
         agent_id: str | None = None
         if is_side:
             aid = entry.get("agentId")
