@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
-import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -31,16 +31,20 @@ from .models import (
     SessionRef,
     SessionsListParams,
 )
+from .termsafe import CleanFormatter, clean, json_text
 from .tracer import Tracer, TracerOptions
 from .transcripts import default_roots, iter_session_files
 
 SAMPLES = Path(__file__).parent / "samples" / "projects"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def clean(text: str) -> str:
-    """Make control characters visible so transcript text cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def out(text: str) -> None:
+    """Everything the CLI prints as text goes through here (see termsafe)."""
+    sys.stdout.write(clean(text))
+
+
+def err(text: str) -> None:
+    sys.stderr.write(clean(text))
 
 
 def _width() -> int:
@@ -102,9 +106,9 @@ class ProgressBar:
 
 def _emit(args: argparse.Namespace, model: Model, render: Callable[[], str]) -> None:
     if args.json:
-        sys.stdout.write(json.dumps(model.dump(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(model.dump()) + "\n")
     else:
-        sys.stdout.write(render() + "\n")
+        out(render() + "\n")
 
 
 def _tracer(args: argparse.Namespace) -> Tracer:
@@ -260,11 +264,11 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
     tools = tracer.tools(ref)
     if args.json:
         sys.stdout.write(
-            json.dumps({"metrics": metrics.dump(), "tools": tools.dump()["tools"]}) + "\n"
+            json_text({"metrics": metrics.dump(), "tools": tools.dump()["tools"]}) + "\n"
         )
         return
     m = metrics
-    out = [
+    lines = [
         f"session   {m.session_id}",
         f"messages  {m.message_count} (+{m.subagent_message_count} in subagents)",
         "by kind   " + ", ".join(f"{k.kind.value} {k.count}" for k in m.by_kind),
@@ -281,11 +285,11 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
             0,
         ),
     ]
-    sys.stdout.write("\n".join(out) + "\n")
+    out("\n".join(lines) + "\n")
 
 
 def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
-    sys.stdout.write(f"projects root: {', '.join(map(str, tracer.roots))}\n\n")
+    out(f"projects root: {', '.join(map(str, tracer.roots))}\n\n")
     args.limit, args.cursor, args.query, args.project, args.workspace, args.deleted = (
         10,
         None,
@@ -299,7 +303,7 @@ def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
     if not page.sessions:
         return
     first = page.sessions[0]
-    sys.stdout.write(f"\nfirst page of {first.session_id} ({first.title or 'untitled'}):\n")
+    out(f"\nfirst page of {first.session_id} ({first.title or 'untitled'}):\n")
     args.session, args.project, args.limit = first.session_id, first.project, 15
     args.kind, args.tool, args.errors, args.search = (
         ["user", "assistant", "tool_result"],
@@ -381,6 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_stderr() -> None:
+    """Warnings (a skipped file, a catalog kept in memory) as one clean line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(CleanFormatter("claude-code-tracer: %(message)s"))
+    logging.getLogger("claude_code_tracer").addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -389,40 +401,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_stdio()
         return 0
+    _log_to_stderr()
     if args.command == "demo" and not args.root and not _has_sessions(default_roots()):
-        sys.stdout.write("no transcripts on this machine: using the bundled samples\n")
+        out("no transcripts on this machine: using the bundled samples\n")
         args.root = str(SAMPLES)
         args.no_cache = True
     try:
         tracer = _tracer(args)
     except Exception as exc:
-        sys.stderr.write(f"claude-code-tracer: cannot open the archive: {clean(str(exc))}\n")
+        err(f"claude-code-tracer: cannot open the archive: {exc}\n")
         return 2
     try:
         args.run(args, tracer)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        sys.stderr.write(f"claude-code-tracer: invalid {where or 'input'}: {first['msg']}\n")
+        err(f"claude-code-tracer: invalid {where or 'input'}: {first['msg']}\n")
         return 2
     except SourceUnavailable as exc:
-        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        err(f"claude-code-tracer: {exc}\n")
         return 1
     except TracerError as exc:
-        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        err(f"claude-code-tracer: {exc}\n")
         return 2
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
-        sys.stderr.write(f"claude-code-tracer: {clean(str(exc))}\n")
+        err(f"claude-code-tracer: {exc}\n")
         return 1
     except Exception as exc:
         # Never a traceback on a terminal: one line, and the way to get the details.
         if os.environ.get("CLAUDE_CODE_TRACER_DEBUG"):
             raise
-        sys.stderr.write(
-            f"claude-code-tracer: internal error: {type(exc).__name__}: {clean(str(exc))} "
+        err(
+            f"claude-code-tracer: internal error: {type(exc).__name__}: {exc} "
             "(set CLAUDE_CODE_TRACER_DEBUG=1 for the traceback)\n"
         )
         return 2
