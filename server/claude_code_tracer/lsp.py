@@ -85,6 +85,7 @@ from watchfiles import Change, awatch
 from . import __version__
 from .errors import InvalidRequest, SourceUnavailable, TracerError
 from .files import WRITE_TOOLS
+from .framing import serve_stdio
 from .models import (
     METHOD_PARAMS,
     FileSessionInfo,
@@ -1325,7 +1326,8 @@ def run_stdio() -> None:
     root.addHandler(stderr)
     root.setLevel(level)
     logging.getLogger("claude_code_tracer").setLevel(min(level, logging.INFO))
-    create_server().start_io()
+    # pygls' own stdin loop goes deaf or dies on a malformed frame (see framing.py).
+    serve_stdio(create_server())
 
 
 if __name__ == "__main__":
