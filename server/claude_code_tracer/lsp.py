@@ -183,6 +183,13 @@ class TracerProtocol(LanguageServerProtocol):
             return data
 
     def handle_message(self, message: Any) -> None:
+        # A second `initialize` would re-root pygls' workspace under the running server: refused.
+        if getattr(message, "method", None) == types.INITIALIZE and hasattr(message, "id"):
+            if getattr(self, "_initialize_seen", False):
+                error = JsonRpcInvalidRequest("initialize: the server is already initialized")
+                self._send_response(message.id, error=error.to_response_error())
+                return
+            self._initialize_seen = True
         # pygls drops requests after `shutdown` without an answer; the spec wants InvalidRequest.
         if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
             if message.method != types.EXIT:
@@ -255,11 +262,14 @@ def to_rpc_error(method: str, exc: BaseException) -> JsonRpcException:
 
 
 def parse_params(method: str, raw: Any) -> Params:
+    """The params, validated strictly as the JSON they arrived as: ``"10"`` or ``true`` is not a
+    number, ``1`` is not a boolean (pydantic's strict JSON mode still reads ISO timestamps and
+    enum values, which its strict Python mode would refuse)."""
     model = METHOD_PARAMS[method]
     if raw is None:
         raw = {}
     try:
-        return model.model_validate(raw)
+        return model.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as exc:
         raise to_rpc_error(method, exc) from None
 
@@ -756,7 +766,10 @@ def _path_from_uri(method: str, value: str) -> str:
     """LSP clients name files and folders by URI; the core wants a path."""
     if not value.startswith("file:"):
         return value
-    path = uris.to_fs_path(value)
+    try:
+        path = uris.to_fs_path(value)
+    except ValueError:  # urllib refuses it (e.g. an unclosed IPv6 host: file://[::1/x)
+        path = None
     if not path:
         raise JsonRpcInvalidParams(f"{method}: {value!r} is not a file: URI the server can read")
     return path
@@ -896,9 +909,12 @@ def _cleanup_stream(
 # --- beside the code: code lenses and hovers ------------------------------------------------------
 def document_path(uri: str) -> str | None:
     """The absolute path of a ``file:`` document; None for other schemes (untitled:, git:, ...)."""
-    if uris.uri_scheme(uri) != "file":
+    try:
+        if uris.uri_scheme(uri) != "file":
+            return None
+        path = uris.to_fs_path(uri)
+    except ValueError:  # a URI urllib cannot split: no document of ours
         return None
-    path = uris.to_fs_path(uri)
     if not path or not os.path.isabs(path) or "\x00" in path:
         return None
     return os.path.normpath(path)

@@ -522,7 +522,7 @@ class Parser:
     ) -> None:
         meta = self.meta
         etype = entry.get("type")
-        if etype in METADATA_TYPES:
+        if isinstance(etype, str) and etype in METADATA_TYPES:
             self._metadata(etype, entry)
             return
         ts = entry.get("timestamp")
@@ -530,7 +530,7 @@ class Parser:
             state.last_ts = ts
         else:
             ts = state.last_ts
-        is_side = bool(entry.get("isSidechain")) or file_agent is not None
+        is_side = entry.get("isSidechain") is True or file_agent is not None
         uuid = entry.get("uuid")
         if not isinstance(uuid, str) or not uuid:
             uuid = f"line:{file_id}:{state.line}"
