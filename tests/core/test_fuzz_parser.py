@@ -178,9 +178,7 @@ def test_pages_serve_every_intact_line_exactly_once_and_get_finds_it(
             assert len(served) == len(set(served))
             for line, uuid in expected.items():
                 assert served.count((line, bounded_uuid(uuid))) == 1, (line, uuid)
-                got = tracer.get_message(
-                    MessageGetParams(session_id=SID, uuid=bounded_uuid(uuid))
-                )
+                got = tracer.get_message(MessageGetParams(session_id=SID, uuid=bounded_uuid(uuid)))
                 assert got.entry["uuid"] == uuid
         finally:
             tracer.close()

@@ -54,9 +54,7 @@ def hostile_root(tmp_path: Path) -> Path:
             2,
             message={
                 "role": "user",
-                "content": [
-                    {"type": "tool_result", "tool_use_id": "toolu_1", "content": HOSTILE}
-                ],
+                "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": HOSTILE}],
             },
         ),
         {"type": "custom-title", "customTitle": "custom " + HOSTILE, "sessionId": SID},

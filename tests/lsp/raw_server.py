@@ -56,9 +56,7 @@ class RawServer:
     def initialize(self, projects: Path, cache: Path) -> None:
         params = init_params(projects, cache)
         opts = params.initialization_options
-        self.send(
-            request(0, "initialize", {"capabilities": {}, "initializationOptions": opts})
-        )
+        self.send(request(0, "initialize", {"capabilities": {}, "initializationOptions": opts}))
         assert "result" in self.wait_for(0)
         self.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
 

@@ -88,7 +88,7 @@ def test_input_ending_inside_a_message_closes_cleanly(projects: Path, tmp_path: 
     answers(srv, 13)
     srv.send(b"Content-Length: abc\r\n\r\n" + BODY)
     answers(srv, 14)
-    srv.send(b"Content-Length: 500\r\n\r\n{\"jsonrpc\": ")
+    srv.send(b'Content-Length: 500\r\n\r\n{"jsonrpc": ')
     code, err = srv.close()
     assert code == 0
     assert "Traceback" not in err

@@ -42,9 +42,7 @@ async def test_a_fifo_and_a_dev_zero_link_do_not_stop_the_list(
     assert lenses["sessions"] == []
 
 
-async def test_a_3000_char_uuid_round_trips_over_lsp(
-    client: TracerClient, projects: Path
-) -> None:
+async def test_a_3000_char_uuid_round_trips_over_lsp(client: TracerClient, projects: Path) -> None:
     path = projects / "-long" / f"{SID}.jsonl"
     path.parent.mkdir()
     lines = []
