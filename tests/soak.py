@@ -132,16 +132,35 @@ class Client:
     seen: dict[str, list[str]]
     cursors: dict[str, str | None]
     errors: Counter[str] = field(default_factory=Counter)
+    # whole sessions read again from the start while they grow: (session, uuids seen)
+    rereads: list[tuple[str, list[str]]] = field(default_factory=list)
+    racing: bool = False
     requests: int = 0
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def call(self, method: str, params: dict[str, Any]) -> tuple[Any, list[Any]]:
-        """(result or None, $/progress values for this request's token)."""
+    def call(
+        self, method: str, params: dict[str, Any], beside: dict[str, Any] | None = None
+    ) -> tuple[Any, list[Any]]:
+        """(result or None, $/progress values for this request's token). ``beside``: the params
+        of a ``messages/page`` sent right behind it on the same connection, so that the server
+        refreshes the session while it streams it (its answer is only checked for errors)."""
         msg_id = next(self.ids)
         self.requests += 1
         self.server.messages.clear()
         self.server.send(request(msg_id, method, params))
+        other = None
+        if beside is not None:
+            other = next(self.ids)
+            self.requests += 1
+            self.server.send(request(other, "messages/page", beside))
         answer = self.server.wait_for(msg_id, bound=60.0)
+        if other is not None:
+            side = next((m for m in self.server.messages if m.get("id") == other), None)
+            if side is None:
+                side = self.server.wait_for(other, bound=60.0)
+            if "error" in side:
+                err = side["error"]
+                self.errors[f"messages/page {err['code']}: {err['message'][:120]}"] += 1
         token = params.get("partialResultToken")
         partials = [
             m["params"]["value"]
@@ -154,6 +173,23 @@ class Client:
             return None, []
         return answer["result"], partials
 
+    def reread(self, sid: str) -> None:
+        """Stream the whole session from its start, as the webview does when it opens a live
+        session: a long stream racing the writer."""
+        cursors = dict.fromkeys(self.cursors)
+        seen: dict[str, list[str]] = {sid: []}
+        own, own_cursors = self.seen, self.cursors
+        self.seen, self.cursors = seen, cursors
+        self.racing = True
+        try:
+            before = sum(self.errors.values())
+            self.follow(sid, stream=True)
+            if sum(self.errors.values()) == before:
+                self.rereads.append((sid, seen[sid]))
+        finally:
+            self.seen, self.cursors = own, own_cursors
+            self.racing = False
+
     def follow(self, sid: str, stream: bool) -> None:
         """Read the session from the last cursor to its current end."""
         ref = {"sessionId": sid, "project": PROJECT}
@@ -164,11 +200,12 @@ class Client:
                 params = {
                     **ref,
                     "cursor": cursor,
-                    "limit": 200,
+                    "limit": 500,
                     "batchSize": 7,
                     "partialResultToken": token,
                 }
-                result, partials = self.call("messages/stream", params)
+                beside = {**ref, "limit": 1} if self.racing else None
+                result, partials = self.call("messages/stream", params, beside)
                 if result is None:
                     return
                 batch = [m for p in partials for m in p["messages"]] + result["messages"]
@@ -189,7 +226,10 @@ def client_loop(client: Client, sids: list[str], stream: bool, stop_at: float) -
     while time.monotonic() < stop_at:
         if rng.random() < 0.1:
             client.call("sessions/list", {"limit": 20})
-        client.follow(rng.choice(sids), stream)
+        if stream and rng.random() < 0.2:
+            client.reread(rng.choice(sids))
+        else:
+            client.follow(rng.choice(sids), stream)
 
 
 def check(clients: list[Client], written: Written) -> list[str]:
@@ -204,6 +244,13 @@ def check(clients: list[Client], written: Written) -> list[str]:
                     f"{client.name} {sid[:8]}: saw {len(got)} of {len(expected)} lines, "
                     f"{len(dup)} twice, {len(missing)} missing"
                     + ("" if got == sorted(got) else ", out of order")
+                )
+        for sid, got in client.rereads:
+            expected = written.uuids[sid]
+            if got != expected[: len(got)]:
+                problems.append(
+                    f"{client.name} {sid[:8]}: a stream from the start saw {len(got)} lines that "
+                    "are not the first lines written"
                 )
     return problems
 
@@ -264,6 +311,7 @@ def run(seconds: float, sessions: int, rate: float, seed: int) -> int:
     for client in clients:
         print(
             f"  {client.name}: {client.requests} requests, "
+            f"{len(client.rereads)} whole-session streams, "
             f"{sum(client.errors.values())} errors answered"
         )
         for text, n in client.errors.most_common(5):
