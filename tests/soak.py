@@ -221,12 +221,14 @@ class Client:
                 return
 
 
-def client_loop(client: Client, sids: list[str], stream: bool, stop_at: float) -> None:
+def client_loop(
+    client: Client, sids: list[str], stream: bool, stop_at: float, rereads: bool
+) -> None:
     rng = random.Random(client.name)
     while time.monotonic() < stop_at:
         if rng.random() < 0.1:
             client.call("sessions/list", {"limit": 20})
-        if stream and rng.random() < 0.2:
+        if stream and rereads and rng.random() < 0.2:
             client.reread(rng.choice(sids))
         else:
             client.follow(rng.choice(sids), stream)
@@ -255,7 +257,7 @@ def check(clients: list[Client], written: Written) -> list[str]:
     return problems
 
 
-def run(seconds: float, sessions: int, rate: float, seed: int) -> int:
+def run(seconds: float, sessions: int, rate: float, seed: int, rereads: bool = True) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="cct-soak-"))
     root = workdir / "projects"
     (root / PROJECT).mkdir(parents=True)
@@ -280,7 +282,7 @@ def run(seconds: float, sessions: int, rate: float, seed: int) -> int:
         threads = [
             threading.Thread(target=writer, args=(root, sids, written, stop_at, rate, seed)),
             *(
-                threading.Thread(target=client_loop, args=(c, sids, i == 1, stop_at))
+                threading.Thread(target=client_loop, args=(c, sids, i == 1, stop_at, rereads))
                 for i, c in enumerate(clients)
             ),
         ]
@@ -336,8 +338,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=4)
     parser.add_argument("--rate", type=float, default=200.0, help="lines per second, about")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--no-rereads",
+        action="store_true",
+        help="no whole-session streams racing a refresh (only follow the sessions' ends)",
+    )
     args = parser.parse_args(argv)
-    return run(args.seconds, args.sessions, args.rate, args.seed)
+    return run(args.seconds, args.sessions, args.rate, args.seed, not args.no_rereads)
 
 
 if __name__ == "__main__":
