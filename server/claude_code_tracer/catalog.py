@@ -150,7 +150,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _is_lock_conflict(exc: BaseException) -> bool:
-    return "lock" in str(exc).lower()
+    # DuckDB: 'Could not set lock on file "...": Conflicting lock is held in ...' (not "block")
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
 
 
 def _is_unwritable(exc: BaseException) -> bool:
