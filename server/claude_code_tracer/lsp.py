@@ -278,6 +278,14 @@ class _QuietExpectedErrors(logging.Filter):
     """pygls logs a traceback for every error response; InvalidParams and cancels are routine."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "pygls.protocol.json_rpc" and str(record.msg).startswith(
+            "Unable to deserialize message"
+        ):
+            # pygls logs a traceback for params it cannot structure; TracerProtocol answers
+            # them InvalidParams, so one line is enough.
+            record.msg = "params that do not match the LSP specification: answered InvalidParams"
+            record.args = ()
+            return True
         if record.exc_info and record.exc_info[0] is not None:
             return not issubclass(
                 record.exc_info[0], JsonRpcInvalidParams | JsonRpcRequestCancelled

@@ -79,8 +79,36 @@ def base(method: str, uuid: str) -> dict[str, Any]:
     return ref
 
 
+uris = st.one_of(
+    st.sampled_from(
+        ["file:///work/x.py", "file://[::1/x", "untitled:Untitled-1", "file:", "file:///%00", ""]
+    ),
+    st.text(max_size=40),
+)
+# The standard requests a client sends about its documents (answered by pygls' structuring
+# and the server's handlers alike).
+STANDARD = ("textDocument/codeLens", "textDocument/hover")
+
+
+@st.composite
+def document_params(draw: st.DrawFn) -> tuple[str, Any]:
+    method = draw(st.sampled_from(STANDARD))
+    params: dict[str, Any] = {"textDocument": {"uri": draw(uris)}}
+    if method == "textDocument/hover":
+        params["position"] = {
+            "line": draw(st.integers(-5, 2**40)),
+            "character": draw(st.integers(-5, 2**40)),
+        }
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(["textDocument", "position", "extra"]))
+        params[key] = draw(json_values)
+    return method, params
+
+
 @st.composite
 def method_params(draw: st.DrawFn, uuid: str) -> tuple[str, Any]:
+    if draw(st.integers(0, 4)) == 0:
+        return draw(document_params())
     method = draw(st.sampled_from(sorted(METHOD_PARAMS)))
     if draw(st.integers(0, 9)) == 0:
         return method, draw(json_values)  # params that are not even an object
@@ -110,6 +138,8 @@ def test_random_params_get_a_result_or_invalid_params(
     answer = server.wait_for(msg_id)
     if "error" in answer:
         assert answer["error"]["code"] == -32602, (method, params, answer["error"])
+    elif method in STANDARD:
+        assert answer["result"] is None or isinstance(answer["result"], list | dict), answer
     else:
         assert isinstance(answer["result"], dict), answer
 
