@@ -194,6 +194,8 @@ def first_session_id(path: Path) -> str | None:
 
 def read_agent_meta(agent_file: Path) -> dict[str, Any]:
     meta = agent_file.with_name(agent_file.name[: -len(".jsonl")] + ".meta.json")
+    if not os.path.lexists(meta) or regular_stat(meta, agent_file.parent) is None:
+        return {}  # absent, or not a regular file beside its agent (a FIFO, a link out)
     try:
         data = orjson.loads(read_bounded(meta, 1 << 20))
     except (OSError, orjson.JSONDecodeError):

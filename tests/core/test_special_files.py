@@ -25,6 +25,7 @@ from claude_code_tracer.transcripts import (
     find_agent_files,
     first_session_id,
     iter_session_files,
+    read_agent_meta,
     resolve_session,
 )
 
@@ -159,3 +160,29 @@ def test_open_regular_refuses_a_fifo_without_blocking(tmp_path: Path, fifos: lis
     fifos.append(fifo)
     with pytest.raises(safefs.NotRegularFile, match="FIFO"):
         finishes(lambda: safefs.open_regular(fifo))
+
+
+def test_agent_metadata_is_read_only_from_a_regular_file_beside_the_agent(
+    tmp_path: Path, fifos: list[Path]
+) -> None:
+    folder = tmp_path / "projects" / "p" / SID / "subagents"
+    folder.mkdir(parents=True)
+    good = folder / "agent-good.jsonl"
+    good.write_text("{}\n")
+    (folder / "agent-good.meta.json").write_text('{"agentType": "Explore"}')
+    assert read_agent_meta(good) == {"agentType": "Explore"}
+    outside = tmp_path / "secret.json"
+    outside.write_text('{"agentType": "leaked"}')
+    linked = folder / "agent-linked.jsonl"
+    linked.write_text("{}\n")
+    (folder / "agent-linked.meta.json").symlink_to(outside)
+    assert read_agent_meta(linked) == {}
+    piped = folder / "agent-piped.jsonl"
+    piped.write_text("{}\n")
+    os.mkfifo(folder / "agent-piped.meta.json")
+    fifos.append(folder / "agent-piped.meta.json")
+    assert finishes(lambda: read_agent_meta(piped)) == {}
+    zero = folder / "agent-zero.jsonl"
+    zero.write_text("{}\n")
+    (folder / "agent-zero.meta.json").symlink_to("/dev/zero")
+    assert finishes(lambda: read_agent_meta(zero)) == {}
