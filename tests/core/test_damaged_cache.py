@@ -157,9 +157,9 @@ def test_an_injected_full_disk_degrades_to_memory_reporting_the_real_error(
 
 
 @pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MB tmpfs (this suite runs as root in CI), filled up by a filler file once the
-    catalog is open: the next write of the catalog gets ENOSPC."""
+def small_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs of its own (this suite runs as root in CI): a test fills it up (``fill``)
+    or remounts it read-only."""
     mount = tmp_path / "small"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], check=True)
@@ -183,16 +183,16 @@ def fill(folder: Path) -> None:
 
 
 def test_a_real_full_disk_degrades_to_memory_once_and_keeps_serving(
-    full_disk: Path,
+    small_fs: Path,
     samples_root: Path,
     make_tracer: Callable[..., Tracer],
     expected: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    cache = full_disk / "cache"
+    cache = small_fs / "cache"
     tracer = make_tracer(samples_root, cache_dir=cache)
     assert tracer.catalog.path == cache / CATALOG_FILE
-    fill(full_disk)
+    fill(small_fs)
     with caplog.at_level(logging.WARNING, logger=CATALOG_LOGGER):
         assert listing(tracer) == expected
         parses = tracer.catalog.total_parses
@@ -205,14 +205,34 @@ def test_a_real_full_disk_degrades_to_memory_once_and_keeps_serving(
 
 
 def test_the_cli_on_a_full_disk_answers_with_one_warning_line(
-    full_disk: Path, samples_root: Path
+    small_fs: Path, samples_root: Path
 ) -> None:
-    cache = full_disk / "cache"
+    cache = small_fs / "cache"
     cache.mkdir()
-    fill(full_disk)
+    fill(small_fs)
     out = run("sessions", "--root", str(samples_root), "--cache-dir", str(cache), "--json")
     assert out.returncode == 0, out.stderr
     assert out.stdout.count('"sessionId"') == 8
     assert "Traceback" not in out.stderr
     assert "No space left on device" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_a_catalog_on_a_read_only_filesystem_is_left_alone_and_served_from_memory(
+    small_fs: Path,
+    samples_root: Path,
+    make_tracer: Callable[..., Tracer],
+    expected: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = small_fs / "cache"
+    path = built_catalog(samples_root, cache, make_tracer)
+    before = path.read_bytes()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    with caplog.at_level(logging.WARNING, logger=CATALOG_LOGGER):
+        tracer = make_tracer(samples_root, cache_dir=cache)
+        assert listing(tracer) == expected
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and "keeping it in memory" in messages[0], messages
+    assert tracer.catalog.path is None
+    assert path.read_bytes() == before  # neither moved aside nor rewritten
