@@ -80,6 +80,7 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("ctime_ns", "BIGINT", pa.int64()),
 )
 _NAMES = [c[0] for c in _COLUMNS]
+_CTIME = _NAMES.index("ctime_ns")
 # The list does not need the parse state (the largest column): same positions, NULL in its place.
 _LIST_SELECT = ", ".join("NULL" if n == "parse_state" else n for n in _NAMES)
 # Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
@@ -425,7 +426,7 @@ class Catalog:
         saved: dict[str, Any] | None = None
         # Continue an earlier parse only where the file grew (or is the very file it was): a
         # changed file of the same size was rewritten in place.
-        same = row is not None and (row[4], row[5], row[25]) == (
+        same = row is not None and (row[4], row[5], row[_CTIME]) == (
             st.st_size,
             st.st_mtime_ns,
             st.st_ctime_ns,
