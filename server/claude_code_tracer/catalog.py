@@ -6,10 +6,17 @@ grew is parsed from the byte offset where the last parse stopped, and anything e
 again. Rows of files that disappeared are kept and marked deleted, because Claude Code deletes
 transcripts after 30 days and the history is worth keeping. The file is a cache: deleting it loses
 nothing but time, and a file written with another schema version is rebuilt.
+
+Whatever happens to the file, the tracer keeps serving (issue 11): a file DuckDB cannot open or
+read (truncated, zero-filled, garbage) is moved aside to ``catalog.duckdb.damaged`` and rebuilt;
+a file held by another process, or one that cannot be written (a full disk, a read-only folder),
+leaves this process with a catalog in memory for its lifetime. Each is one warning in the log.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import logging
 import mmap
@@ -21,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import orjson
@@ -30,6 +37,7 @@ import pyarrow as pa
 from .archive import Archive
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams, Tokens
+from .safefs import regular_stat
 from .transcripts import (
     FileState,
     Parser,
@@ -39,13 +47,14 @@ from .transcripts import (
     is_agent_file,
     iter_orphan_agent_files,
     iter_session_files,
+    nested_agent_files,
     tail_matches,
     uuid_hash,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -89,9 +98,12 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("archived", "BOOLEAN", pa.bool_()),
     # 64-bit hashes of the uuids already counted: a replay in appended bytes is counted once
     ("uuid_hashes", "BLOB", pa.binary()),
+    # with size and mtime, the file's identity: a same-size rewrite can restore the mtime, not this
+    ("ctime_ns", "BIGINT", pa.int64()),
 )
 _NAMES = [c[0] for c in _COLUMNS]
 _POS = {n: i for i, n in enumerate(_NAMES)}
+_CTIME = _POS["ctime_ns"]
 # A summary line names the session holding its leafUuid, usually another file of the project
 # (FORMAT.md §8); the newest summary of a session is its title unless it named itself.
 _SUMMARY_TITLES = (
@@ -149,6 +161,10 @@ _INSERT_COLS = ", ".join(
 )
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+# DuckDB's file starts with three 4 KiB headers, then ``total_blocks`` blocks: a shorter file was
+# truncated (its tables fail on the first read of a missing block, which may be much later).
+_DUCKDB_HEADER_BYTES = 3 * 4096
 # Generations are unique across the catalogs of a process (a reopened tracer never repeats one).
 _GENERATIONS = itertools.count(1)
 
@@ -264,6 +280,28 @@ class RefreshReport:
     deleted: int = 0
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    # DuckDB: 'Could not set lock on file "...": Conflicting lock is held in ...' (not "block")
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _is_unwritable(exc: BaseException) -> bool:
+    """A full disk, a quota or a read-only place: the file is fine, writing it is not."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    text = str(exc).lower()
+    return any(
+        s in text
+        for s in ("no space left", "disk quota", "read-only file system", "permission denied")
+    )
+
+
 class Catalog:
     def __init__(
         self, cache_dir: Path | None, persistent: bool = True, archive: Archive | None = None
@@ -272,6 +310,9 @@ class Catalog:
         # every byte a refresh reads is also kept here (see archive.py), when there is one
         self.archive = archive
         self._lock = threading.Lock()
+        # Why the catalog is in memory although a file was asked for (None: it is not, or it
+        # was not asked for): what the log said, for a status line or a test.
+        self.degraded: str | None = None
         self.con = self._open(cache_dir, persistent)
         self.total_parses = 0
         # flat agent file -> (size, mtime_ns, owning session id): read once per file version
@@ -282,18 +323,111 @@ class Catalog:
     def _open(self, cache_dir: Path | None, persistent: bool) -> duckdb.DuckDBPyConnection:
         con: duckdb.DuckDBPyConnection | None = None
         if persistent:
-            directory = cache_dir or default_cache_dir()
-            path = directory / CATALOG_FILE
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(str(path))
-                self.path = path
-            except (OSError, duckdb.Error) as exc:
-                # Another process (a second editor window) may hold the file's lock: this
-                # process then keeps its catalog in memory, which costs a first indexing only.
-                log.warning("session catalog %s unavailable (%s); using memory", path, exc)
+            path = (cache_dir or default_cache_dir()) / CATALOG_FILE
+            con = self._open_file(path)
         if con is None:
             con = duckdb.connect(":memory:")
+            self._prepare(con)
+        return con
+
+    def _open_file(self, path: Path) -> duckdb.DuckDBPyConnection | None:
+        """The catalog file, checked; a damaged one is moved aside and made anew. None (logged)
+        when this process must keep its catalog in memory."""
+        for attempt in (1, 2):
+            con: duckdb.DuckDBPyConnection | None = None
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(str(path))
+                self._prepare(con)
+                self._check_size(con, path)
+                self.path = path
+                return con
+            except (OSError, duckdb.Error) as exc:
+                if con is not None:
+                    with contextlib.suppress(duckdb.Error):
+                        con.close()
+                if _is_lock_conflict(exc):
+                    # Another process (a second editor window) holds the file: this one keeps
+                    # its catalog in memory, which costs a first indexing only.
+                    self._in_memory(path, f"it is in use by another process ({exc})")
+                    return None
+                if _is_unwritable(exc) or attempt == 2:
+                    self._in_memory(path, f"it cannot be opened ({exc})")
+                    return None
+                self._set_aside(path, exc)
+        return None
+
+    def _in_memory(self, path: Path, why: str) -> None:
+        self.degraded = f"session catalog {path}: {why}; keeping it in memory"
+        log.warning("%s", self.degraded)
+
+    @staticmethod
+    def _set_aside(path: Path, exc: BaseException) -> None:
+        """Move a damaged catalog to ``<name>.damaged`` (kept for a bug report, replacing an
+        older one) and drop its write-ahead log, so the next open starts empty."""
+        aside = path.with_name(path.name + ".damaged")
+        try:
+            os.replace(path, aside)
+            where = f"moved to {aside}"
+        except FileNotFoundError:
+            where = "gone"
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            where = "deleted"
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + ".wal").unlink()
+        log.warning("session catalog %s was damaged (%s); %s, rebuilding it", path, exc, where)
+
+    @staticmethod
+    def _check_size(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        rows = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchall()
+        if rows:
+            block_size, total_blocks = rows[0]
+            expected = _DUCKDB_HEADER_BYTES + int(block_size) * int(total_blocks)
+            size = path.stat().st_size
+            if size < expected:
+                raise duckdb.IOException(
+                    f"the file is truncated: {size} bytes where its header promises {expected}"
+                )
+
+    def _recover(self, exc: BaseException) -> None:
+        """After a persistent catalog failed mid-use: a damaged file is set aside and made anew,
+        an unwritable one (full disk) is left alone and this process goes on in memory. Either
+        way the next refresh indexes into the new catalog once, then is incremental again."""
+        path = self.path
+        if path is None:
+            raise exc
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        self.path = None
+        con: duckdb.DuckDBPyConnection | None = None
+        if _is_unwritable(exc):
+            self._in_memory(path, f"it cannot be written ({_first_line(exc)})")
+        else:
+            self._set_aside(path, exc)
+            con = self._open_file(path)
+        if con is None:
+            con = duckdb.connect(":memory:")
+            self._prepare(con)
+        self.con = con
+        self.generation = next(_GENERATIONS)
+
+    def _guarded(self, roots: list[Path], work: Callable[[], T]) -> T:
+        """Run ``work`` on the catalog; when a persistent catalog fails, recover (see
+        ``_recover``), index into the new one and run ``work`` again. The caller holds the
+        lock."""
+        try:
+            return work()
+        except (duckdb.Error, OSError) as exc:
+            if self.path is None:
+                raise
+            self._recover(exc)
+        self._refresh(roots, None)
+        return work()
+
+    @staticmethod
+    def _prepare(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
         )
@@ -311,7 +445,6 @@ class Catalog:
             con.execute(
                 "INSERT OR REPLACE INTO catalog_meta VALUES ('schema', ?)", [SCHEMA_VERSION]
             )
-        return con
 
     def close(self) -> None:
         with self._lock:
@@ -320,17 +453,25 @@ class Catalog:
     # -- refresh -----------------------------------------------------------------------------------
     def refresh(self, roots: list[Path], progress: Progress | None = None) -> RefreshReport:
         with self._lock:
+            try:
+                return self._refresh(roots, progress)
+            except (duckdb.Error, OSError) as exc:
+                if self.path is None:
+                    raise
+                self._recover(exc)
             return self._refresh(roots, progress)
 
     def _refresh(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
         report = RefreshReport()
         cur = self.con.cursor()
         root_names = [str(r) for r in roots]
-        # (size, mtime_ns, deleted) per known file: all a refresh of an unchanged archive reads.
-        known: dict[str, tuple[int, int, bool]] = {
-            row[0]: (row[1], row[2], row[3])
+        # (size, mtime_ns, deleted, ctime_ns) per known file: all a refresh of an unchanged
+        # archive reads.
+        known: dict[str, tuple[int, int, bool, int]] = {
+            row[0]: (row[1], row[2], row[3], row[4])
             for row in cur.execute(
-                "SELECT path, size, mtime_ns, deleted FROM sessions WHERE list_contains(?, root)",
+                "SELECT path, size, mtime_ns, deleted, ctime_ns FROM sessions "
+                "WHERE list_contains(?, root)",
                 [root_names],
             ).fetchall()
         }
@@ -346,7 +487,12 @@ class Catalog:
                 seen.add(key)
                 report.files += 1
                 prev = known.get(key)
-                if prev is not None and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
+                if (
+                    prev is not None
+                    and prev[0] == st.st_size
+                    and prev[1] == st.st_mtime_ns
+                    and prev[3] == st.st_ctime_ns
+                ):
                     if prev[2]:  # came back after being marked deleted
                         changed.append((root, project, key, st, parent))
                     continue
@@ -432,7 +578,10 @@ class Catalog:
                         )
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                # A failed COMMIT (a full disk) has already ended the transaction: a ROLLBACK
+                # would raise "cannot rollback" and hide the real error.
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 raise
             finally:
                 self.generation = next(_GENERATIONS)
@@ -508,7 +657,18 @@ class Catalog:
         incremental = False
         saved: dict[str, Any] | None = None
         prior_hashes = array("Q")
-        if row is not None and row[_POS["ino"]] == st.st_ino and st.st_size >= row[_POS["size"]]:
+        # Continue an earlier parse only where the file grew (or is the very file it was): a
+        # changed file of the same size was rewritten in place.
+        same = row is not None and (row[_POS["size"]], row[_POS["mtime_ns"]], row[_CTIME]) == (
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+        )
+        if (
+            row is not None
+            and row[_POS["ino"]] == st.st_ino
+            and (st.st_size > row[_POS["size"]] or same)
+        ):
             raw_state = row[_POS["parse_state"]]
             saved = orjson.loads(raw_state) if raw_state else None
             if saved and self._probe_ok(path, saved):
@@ -631,6 +791,7 @@ class Catalog:
             "parent_session_id": parent,
             "archived": False,
             "uuid_hashes": hashes.tobytes(),
+            "ctime_ns": st.st_ctime_ns,
         }
         return record, found, incremental, m.summaries
 
@@ -646,16 +807,15 @@ class Catalog:
     ) -> list[Path]:
         """The session's subagent transcripts; flat 2.0.x ones are matched by their first line,
         read once per project and refresh."""
-        found: list[Path] = []
-        nested = path.parent / session_id / "subagents"
-        if nested.is_dir():
-            found.extend(sorted(nested.rglob("agent-*.jsonl")))
+        found = nested_agent_files(path, session_id)
         project_dir = path.parent
         if project_dir not in flat:
             by_session: dict[str, list[Path]] = {}
             try:
                 for entry in sorted(os.scandir(project_dir), key=lambda e: e.name):
-                    if is_agent_file(entry.name):
+                    if is_agent_file(entry.name) and regular_stat(
+                        entry.path, project_dir, is_symlink=entry.is_symlink()
+                    ):
                         sid = first_session_id(Path(entry.path))
                         if sid:
                             by_session.setdefault(sid, []).append(Path(entry.path))
@@ -715,6 +875,13 @@ class Catalog:
         return touches, states, total
 
     # -- queries -----------------------------------------------------------------------------------
+    def _read(self, roots: list[Path], sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        def run() -> list[tuple[Any, ...]]:
+            return self.con.cursor().execute(sql, args).fetchall()
+
+        with self._lock:
+            return self._guarded(roots, run)
+
     @staticmethod
     def _conditions(roots: list[Path], params: SessionsListParams) -> tuple[list[str], list[Any]]:
         conds = ["list_contains(?, s.root)"]
@@ -754,8 +921,7 @@ class Catalog:
             f"ORDER BY {sort_ts} DESC, s.path DESC LIMIT ?"
         )
         args.append(params.limit + 1)
-        with self._lock:
-            rows = self.con.cursor().execute(sql, args).fetchall()
+        rows = self._read(roots, sql, args)
         return [self._info(r) for r in rows]
 
     @staticmethod
@@ -834,8 +1000,7 @@ class Catalog:
             "WHERE t.path = ? AND list_contains(?, s.root) "
             "GROUP BY t.session_id, t.project ORDER BY max(t.ts) DESC, t.session_id"
         )
-        with self._lock:
-            rows = self.con.cursor().execute(sql, [path, [str(r) for r in roots]]).fetchall()
+        rows = self._read(roots, sql, [path, [str(r) for r in roots]])
         return [
             FileSessionInfo(
                 session_id=r[0],
@@ -863,8 +1028,7 @@ class Catalog:
             f"JOIN {_LIST_FROM} ON s.path = t.session_path "
             f"WHERE {' AND '.join(conds)} ORDER BY t.ts DESC, t.tool_use_id DESC LIMIT ?"
         )
-        with self._lock:
-            rows = self.con.cursor().execute(sql, [*args, limit + 1]).fetchall()
+        rows = self._read(roots, sql, [*args, limit + 1])
         return [self._touch(r) for r in rows]
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:
@@ -888,7 +1052,5 @@ class Catalog:
             "WHERE t.path = ? AND t.kind = 'write' AND t.written IS NOT NULL "
             "AND list_contains(?, s.root) ORDER BY t.ts DESC LIMIT ?"
         )
-        with self._lock:
-            args = [path, [str(r) for r in roots], limit]
-            rows = self.con.cursor().execute(sql, args).fetchall()
+        rows = self._read(roots, sql, [path, [str(r) for r in roots], limit])
         return [(self._touch(r), r[10]) for r in rows]

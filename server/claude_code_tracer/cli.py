@@ -9,10 +9,11 @@ untrusted: control characters (ANSI escapes included) are made visible before pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
+import logging
 import os
-import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -36,16 +37,20 @@ from .models import (
     SessionsListParams,
 )
 from .sqlquery import check_read_only, run_sql
+from .termsafe import CleanFormatter, clean, json_text
 from .tracer import Tracer, TracerOptions
 from .transcripts import default_roots, iter_session_files
 
 SAMPLES = Path(__file__).parent / "samples" / "projects"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def clean(text: str) -> str:
-    """Make control characters visible so transcript text cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def out(text: str) -> None:
+    """Everything the CLI prints as text goes through here (see termsafe)."""
+    sys.stdout.write(clean(text))
+
+
+def err(text: str) -> None:
+    sys.stderr.write(clean(text))
 
 
 def _width() -> int:
@@ -107,9 +112,9 @@ class ProgressBar:
 
 def _emit(args: argparse.Namespace, model: Model, render: Callable[[], str]) -> None:
     if args.json:
-        sys.stdout.write(json.dumps(model.dump(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(model.dump()) + "\n")
     else:
-        sys.stdout.write(render() + "\n")
+        out(render() + "\n")
 
 
 def _tracer(args: argparse.Namespace) -> Tracer:
@@ -267,11 +272,11 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
     tools = tracer.tools(ref)
     if args.json:
         sys.stdout.write(
-            json.dumps({"metrics": metrics.dump(), "tools": tools.dump()["tools"]}) + "\n"
+            json_text({"metrics": metrics.dump(), "tools": tools.dump()["tools"]}) + "\n"
         )
         return
     m = metrics
-    out = [
+    lines = [
         f"session   {m.session_id}",
         f"messages  {m.message_count} (+{m.subagent_message_count} in subagents)",
         "by kind   " + ", ".join(f"{k.kind.value} {k.count}" for k in m.by_kind),
@@ -288,11 +293,11 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
             0,
         ),
     ]
-    sys.stdout.write("\n".join(out) + "\n")
+    out("\n".join(lines) + "\n")
 
 
 def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
-    sys.stdout.write(f"projects root: {', '.join(map(str, tracer.roots))}\n\n")
+    out(f"projects root: {', '.join(map(str, tracer.roots))}\n\n")
     args.limit, args.cursor, args.query, args.project, args.workspace, args.deleted = (
         10,
         None,
@@ -306,7 +311,7 @@ def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
     if not page.sessions:
         return
     first = page.sessions[0]
-    sys.stdout.write(f"\nfirst page of {first.session_id} ({first.title or 'untitled'}):\n")
+    out(f"\nfirst page of {first.session_id} ({first.title or 'untitled'}):\n")
     args.session, args.project, args.limit = first.session_id, first.project, 15
     args.kind, args.tool, args.errors, args.search = (
         ["user", "assistant", "tool_result"],
@@ -332,9 +337,9 @@ def cmd_export_parquet(args: argparse.Namespace, tracer: Tracer) -> None:
     finally:
         bar.close()
     if args.json:
-        sys.stdout.write(json.dumps(report.__dict__) + "\n")
+        sys.stdout.write(json_text(report.__dict__) + "\n")
         return
-    sys.stdout.write(
+    out(
         f"{report.sessions} sessions: {report.written} written ({report.files} files, "
         f"{report.rows:,} rows), {report.unchanged} unchanged, in {args.dir}\n"
     )
@@ -362,15 +367,15 @@ def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
     result = run_sql(where, args.query)
     if args.json:
         records = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
-        sys.stdout.write(json.dumps(records, default=str, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(records, default=str) + "\n")
     elif args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.columns)
+        writer.writerow([clean(c) for c in result.columns])
         writer.writerows([clean("" if v is None else str(v)) for v in r] for r in result.rows)
     else:
         cells = [[clean("" if v is None else str(v)) for v in r] for r in result.rows]
         flex = max(0, len(result.columns) - 1)
-        sys.stdout.write(_table([clean(c) for c in result.columns], cells, flex) + "\n")
+        out(_table([clean(c) for c in result.columns], cells, flex) + "\n")
 
 
 def cmd_archive(args: argparse.Namespace, tracer: Tracer) -> None:
@@ -378,10 +383,10 @@ def cmd_archive(args: argparse.Namespace, tracer: Tracer) -> None:
     st = tracer.archive_status()
     ratio = st.stored_bytes / st.archived_bytes if st.archived_bytes else 0.0
     if args.json:
-        sys.stdout.write(json.dumps({**st.__dict__, "ratio": round(ratio, 4)}) + "\n")
+        sys.stdout.write(json_text({**st.__dict__, "ratio": round(ratio, 4)}) + "\n")
         return
     where = tracer.archive.directory if tracer.archive else "-"
-    sys.stdout.write(
+    out(
         f"archive   {where}\n"
         f"sessions  {st.sessions}   files {st.files}   segments {st.segments}\n"
         f"bytes     {st.archived_bytes:,} of transcript in {st.stored_bytes:,} "
@@ -595,6 +600,14 @@ def _join_dash_values(argv: Sequence[str]) -> list[str]:
 _VALUE_OPTIONS = frozenset({"--project", "--root", "--workspace", "--cache-dir"})
 
 
+def _log_to_stderr() -> None:
+    """Warnings (a skipped file, a catalog kept in memory) as one clean line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(CleanFormatter("claude-code-tracer: %(message)s"))
+    logging.getLogger("claude_code_tracer").addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
@@ -603,33 +616,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_stdio()
         return 0
+    _log_to_stderr()
     if args.command == "demo" and not args.root and not _has_sessions(default_roots()):
-        sys.stdout.write("no transcripts on this machine: using the bundled samples\n")
+        out("no transcripts on this machine: using the bundled samples\n")
         args.root = str(SAMPLES)
         args.no_cache = True
     try:
         tracer = _tracer(args)
-    except TracerError as exc:
-        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+    except Exception as exc:
+        err(f"claude-code-tracer: cannot open the archive: {exc}\n")
         return 2
     try:
         args.run(args, tracer)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        sys.stderr.write(f"claude-code-tracer: invalid {where or 'input'}: {first['msg']}\n")
+        err(f"claude-code-tracer: invalid {where or 'input'}: {first['msg']}\n")
         return 2
     except SourceUnavailable as exc:
-        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        err(f"claude-code-tracer: {exc}\n")
         return 1
     except TracerError as exc:
-        sys.stderr.write(f"claude-code-tracer: {exc}\n")
+        err(f"claude-code-tracer: {exc}\n")
         return 2
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        err(f"claude-code-tracer: {exc}\n")
+        return 1
+    except Exception as exc:
+        # Never a traceback on a terminal: one line, and the way to get the details.
+        if os.environ.get("CLAUDE_CODE_TRACER_DEBUG"):
+            raise
+        err(
+            f"claude-code-tracer: internal error: {type(exc).__name__}: {exc} "
+            "(set CLAUDE_CODE_TRACER_DEBUG=1 for the traceback)\n"
+        )
+        return 2
     finally:
-        tracer.close()
+        with contextlib.suppress(Exception):
+            tracer.close()
     return 0
 
 

@@ -24,3 +24,8 @@ class OutsideRoot(InvalidRequest):
 
 class SourceUnavailable(TracerError):
     """Reading a transcript failed for a reason outside the request (I/O error, file vanished)."""
+
+
+class StaleRow(SourceUnavailable):
+    """A line read again from disk is not the one its row was parsed from: the file was rewritten
+    in place. The session's tables were dropped; asking again reloads them."""

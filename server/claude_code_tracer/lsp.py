@@ -85,6 +85,7 @@ from watchfiles import Change, awatch
 from . import __version__
 from .errors import InvalidRequest, SourceUnavailable, TracerError
 from .files import WRITE_TOOLS
+from .framing import serve_stdio
 from .models import (
     METHOD_PARAMS,
     FileSessionInfo,
@@ -183,6 +184,13 @@ class TracerProtocol(LanguageServerProtocol):
             return data
 
     def handle_message(self, message: Any) -> None:
+        # A second `initialize` would re-root pygls' workspace under the running server: refused.
+        if getattr(message, "method", None) == types.INITIALIZE and hasattr(message, "id"):
+            if getattr(self, "_initialize_seen", False):
+                error = JsonRpcInvalidRequest("initialize: the server is already initialized")
+                self._send_response(message.id, error=error.to_response_error())
+                return
+            self._initialize_seen = True
         # pygls drops requests after `shutdown` without an answer; the spec wants InvalidRequest.
         if self._shutdown and hasattr(message, "id") and hasattr(message, "method"):
             if message.method != types.EXIT:
@@ -255,11 +263,14 @@ def to_rpc_error(method: str, exc: BaseException) -> JsonRpcException:
 
 
 def parse_params(method: str, raw: Any) -> Params:
+    """The params, validated strictly as the JSON they arrived as: ``"10"`` or ``true`` is not a
+    number, ``1`` is not a boolean (pydantic's strict JSON mode still reads ISO timestamps and
+    enum values, which its strict Python mode would refuse)."""
     model = METHOD_PARAMS[method]
     if raw is None:
         raw = {}
     try:
-        return model.model_validate(raw)
+        return model.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as exc:
         raise to_rpc_error(method, exc) from None
 
@@ -268,6 +279,14 @@ class _QuietExpectedErrors(logging.Filter):
     """pygls logs a traceback for every error response; InvalidParams and cancels are routine."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "pygls.protocol.json_rpc" and str(record.msg).startswith(
+            "Unable to deserialize message"
+        ):
+            # pygls logs a traceback for params it cannot structure; TracerProtocol answers
+            # them InvalidParams, so one line is enough.
+            record.msg = "params that do not match the LSP specification: answered InvalidParams"
+            record.args = ()
+            return True
         if record.exc_info and record.exc_info[0] is not None:
             return not issubclass(
                 record.exc_info[0], JsonRpcInvalidParams | JsonRpcRequestCancelled
@@ -758,7 +777,10 @@ def _path_from_uri(method: str, value: str) -> str:
     """LSP clients name files and folders by URI; the core wants a path."""
     if not value.startswith("file:"):
         return value
-    path = uris.to_fs_path(value)
+    try:
+        path = uris.to_fs_path(value)
+    except ValueError:  # urllib refuses it (e.g. an unclosed IPv6 host: file://[::1/x)
+        path = None
     if not path:
         raise JsonRpcInvalidParams(f"{method}: {value!r} is not a file: URI the server can read")
     return path
@@ -931,9 +953,12 @@ async def search_query(ls: TracerServer, raw: Any) -> dict[str, Any]:
 # --- beside the code: code lenses and hovers ------------------------------------------------------
 def document_path(uri: str) -> str | None:
     """The absolute path of a ``file:`` document; None for other schemes (untitled:, git:, ...)."""
-    if uris.uri_scheme(uri) != "file":
+    try:
+        if uris.uri_scheme(uri) != "file":
+            return None
+        path = uris.to_fs_path(uri)
+    except ValueError:  # a URI urllib cannot split: no document of ours
         return None
-    path = uris.to_fs_path(uri)
     if not path or not os.path.isabs(path) or "\x00" in path:
         return None
     return os.path.normpath(path)
@@ -1362,7 +1387,8 @@ def run_stdio() -> None:
     root.addHandler(stderr)
     root.setLevel(level)
     logging.getLogger("claude_code_tracer").setLevel(min(level, logging.INFO))
-    create_server().start_io()
+    # pygls' own stdin loop goes deaf or dies on a malformed frame (see framing.py).
+    serve_stdio(create_server())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ from pydantic.alias_generators import to_camel
 # ".." out, so such a value can never name a file outside the projects root (checked again on the
 # resolved path, see transcripts.resolve_session_file).
 SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+# The longest message id a request may name. The parser serves longer transcript uuids under a
+# bounded stand-in (transcripts.bounded_uuid), so every id a page serves can be asked for.
+UUID_MAX_CHARS = 256
 
 
 def _utc_iso(value: datetime) -> str:
@@ -111,7 +114,7 @@ class MessagesPageParams(SessionRef):
     start_at: str | None = Field(
         default=None,
         min_length=1,
-        max_length=200,
+        max_length=UUID_MAX_CHARS,
         description="without a cursor: begin the page at this message (uuid), to open a trace "
         "at a tool call without walking the pages before it",
     )
@@ -124,7 +127,7 @@ class MessagesStreamParams(MessagesPageParams):
 
 
 class MessageGetParams(SessionRef):
-    uuid: str = Field(min_length=1, max_length=200)
+    uuid: str = Field(min_length=1, max_length=UUID_MAX_CHARS)
 
 
 class FilesSessionsParams(Params):

@@ -194,4 +194,5 @@ def row_to_summary(row: dict[str, Any], file_names: list[str]) -> MessageSummary
 
 def row_key(row: dict[str, Any]) -> PageKey:
     ts: datetime = row["ts"]
-    return PageKey(ts=ts, uuid=row["uuid"], seq=row["seq"])
+    # The page is keyed on (ts, seq): the uuid stays out of the cursor, whose size is bounded.
+    return PageKey(ts=ts, uuid="", seq=row["seq"])

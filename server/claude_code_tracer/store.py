@@ -84,7 +84,9 @@ _INSERT_SELECT = ", ".join(_TS if c == "ts" else c for c in COLUMNS if c != "pre
 _SUMMARY_SELECT = ", ".join(_TS if c == "ts" else c for c in SUMMARY_COLUMNS)
 
 Progress = Callable[[int, int], None]
-FileIdentity = tuple[int, int, int]  # (size, mtime_ns, inode)
+# (size, mtime_ns, inode, ctime_ns): ctime because a same-size rewrite can restore the mtime
+# (os.utime: backups, sync tools) but nothing can set the ctime back.
+FileIdentity = tuple[int, int, int, int]
 _EMPTY_SUMMARIES = pa.table({c: pa.array([], pa.null()) for c in SUMMARY_COLUMNS})
 
 
@@ -145,7 +147,7 @@ def release_free_memory() -> None:
 
 
 def identity(st: os.stat_result) -> FileIdentity:
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 @dataclass
@@ -153,7 +155,7 @@ class LoadedFile:
     path: Path
     agent_id: str | None
     state: FileState = field(default_factory=FileState)
-    ident: FileIdentity = (0, 0, 0)
+    ident: FileIdentity = (0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -476,8 +478,11 @@ class SessionStore:
             ident = identity(st)
             if ident == lf.ident:
                 continue
+            # Only a file that grew was appended to; a changed file of the same size (or a
+            # smaller one) was rewritten, whatever its tail looks like.
             if (
                 ident[2] == lf.ident[2]
+                and st.st_size > lf.ident[0]
                 and st.st_size >= lf.state.offset
                 and tail_matches(lf.path, lf.state.offset, lf.state.tail_probe)
             ):

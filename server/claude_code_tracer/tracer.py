@@ -22,7 +22,7 @@ from . import sessionsearch
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
-from .errors import InvalidRequest, SessionNotFound, SourceUnavailable
+from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
 from .models import (
     ALL_KINDS,
@@ -62,6 +62,7 @@ from .transcripts import (
     SessionFiles,
     check_project,
     default_roots,
+    line_matches_row,
     read_agent_meta,
     read_entry,
     resolve_session,
@@ -245,13 +246,14 @@ class Tracer:
             cursor = part.next_cursor
 
     def _with_retry(self, ref: SessionRef, run: Callable[[SessionView], Any]) -> Any:
-        # A concurrent full reload may replace the session's tables between acquire and query:
-        # the second attempt sees the new ones.
+        # A concurrent full reload may replace the session's tables between acquire and query,
+        # and a file rewritten in place makes a re-read line disagree with its row (StaleRow,
+        # which dropped the session): the second attempt sees the new tables.
         for attempt in (1, 2):
             sess = self._session(ref)
             try:
                 return run(sess)
-            except duckdb.CatalogException:
+            except (duckdb.CatalogException, StaleRow):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -333,15 +335,28 @@ class Tracer:
         return cursors.PageKey(ts=ts, uuid="", seq=seq - 1)
 
     def _entries(self, sess: SessionView, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows' lines read again from disk, each checked to be the line its row was
+        parsed from. A line that is not (the file was rewritten in place, even with its size and
+        mtime restored) drops the session's tables and raises ``StaleRow``: the caller reloads,
+        and another line is never served under the row's uuid."""
         out: list[dict[str, Any]] = []
         for row in rows:
             path = sess.paths[row["file_id"]]
             try:
-                out.append(read_entry(path, row["byte_offset"], row["byte_len"]))
-            except (OSError, ValueError) as exc:
+                entry = read_entry(path, row["byte_offset"], row["byte_len"])
+            except ValueError:
+                entry = None
+            except OSError as exc:
                 raise SourceUnavailable(
                     f"cannot read message {row['uuid']} from {path.name}: {exc}"
                 ) from exc
+            if entry is None or not line_matches_row(entry, row["uuid"]):
+                self.store.drop(sess.files.main)
+                raise StaleRow(
+                    f"{path.name} changed under message {row['uuid']} (rewritten in place); "
+                    "it is read again"
+                )
+            out.append(entry)
         return out
 
     # -- one message -------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import difflib
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +24,8 @@ import orjson
 
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
-from .models import SAFE_NAME, Kind
+from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
+from .safefs import inside, open_regular, read_bounded, regular_stat
 
 PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
@@ -156,7 +156,8 @@ def agent_id_from_name(name: str) -> str:
 
 def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """Yield (project, path, stat) for every trunk transcript under a projects root: a stat per
-    file, no reads."""
+    file, no reads. Only regular files inside the root are yielded (a FIFO, a device or a symlink
+    out of the root is skipped and logged, see ``safefs``)."""
     try:
         projects = list(os.scandir(root))
     except OSError:
@@ -173,8 +174,11 @@ def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
             if not name.endswith(".jsonl") or is_agent_file(name):
                 continue
             try:
-                st = entry.stat()
+                linked = entry.is_symlink()
             except OSError:
+                continue
+            st = regular_stat(entry.path, root, is_symlink=linked)
+            if st is None:
                 continue
             yield proj.name, entry.path, st
 
@@ -206,8 +210,10 @@ def iter_orphan_agent_files(
         for entry in entries:
             name = entry.name
             try:
-                if is_agent_file(name) and entry.is_file(follow_symlinks=False):
-                    st = entry.stat(follow_symlinks=False)
+                if is_agent_file(name):
+                    st = regular_stat(entry.path, root, is_symlink=entry.is_symlink())
+                    if st is None:
+                        continue
                     parent = owner(Path(entry.path), st)
                     if parent and parent not in sessions:
                         yield proj.name, entry.path, st, parent
@@ -216,19 +222,11 @@ def iter_orphan_agent_files(
                     if not nested.is_dir():
                         continue
                     for path in sorted(nested.rglob("agent-*.jsonl")):
-                        pst = path.lstat()
-                        if stat.S_ISREG(pst.st_mode):
+                        pst = regular_stat(path, root)
+                        if pst is not None:
                             yield proj.name, str(path), pst, name
             except OSError:
                 continue
-
-
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def check_project(roots: list[Path], project: str) -> None:
@@ -264,14 +262,16 @@ def resolve_session(roots: list[Path], session_id: str, project: str | None) -> 
             where = project or "*"
             candidates += sorted(root.glob(f"{where}/*/subagents/**/{session_id}.jsonl"))
             for path in candidates:
-                if path.is_file() and _inside(root, path):
+                if inside(root, path) and regular_stat(path, root) is not None:
                     proj = path.relative_to(root).parts[0]
                     return SessionFiles(session_id, proj, root, path, ())
             continue
         for path in candidates:
-            if path.is_file():
-                if not _inside(root, path):
-                    raise OutsideRoot(f"session {session_id} resolves outside the projects root")
+            if not path.exists():
+                continue
+            if not inside(root, path):
+                raise OutsideRoot(f"session {session_id} resolves outside the projects root")
+            if regular_stat(path, root) is not None:
                 return SessionFiles(
                     session_id, path.parent.name, root, path, find_agent_files(path, session_id)
                 )
@@ -285,23 +285,32 @@ def find_agent_files(main: Path, session_id: str) -> tuple[Path, ...]:
     """Subagent transcripts of a session in both on-disk layouts: nested under
     ``<sessionId>/subagents/`` (2.1.x, also deeper workflow folders) and flat ``agent-*.jsonl``
     beside the sessions (2.0.x), the latter matched by the sessionId of their first line."""
-    found: list[Path] = []
-    nested = main.parent / session_id / "subagents"
-    if nested.is_dir():
-        found.extend(sorted(p for p in nested.rglob("agent-*.jsonl") if p.is_file()))
+    found: list[Path] = list(nested_agent_files(main, session_id))
     try:
         siblings = sorted(e.path for e in os.scandir(main.parent) if is_agent_file(e.name))
     except OSError:
         siblings = []
     for sib in siblings:
-        if first_session_id(Path(sib)) == session_id:
+        if regular_stat(sib, main.parent) is not None and first_session_id(Path(sib)) == session_id:
             found.append(Path(sib))
     return tuple(found)
 
 
+def nested_agent_files(main: Path, session_id: str) -> list[Path]:
+    """The regular ``agent-*.jsonl`` files under ``<sessionId>/subagents/``, none outside the
+    project folder."""
+    nested = main.parent / session_id / "subagents"
+    if not nested.is_dir():
+        return []
+    return sorted(
+        p for p in nested.rglob("agent-*.jsonl") if regular_stat(p, main.parent) is not None
+    )
+
+
 def first_session_id(path: Path) -> str | None:
+    """The sessionId named by the first lines of a flat agent file (at most 20 lines of 1 MB)."""
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             for _ in range(20):
                 line = fh.readline(1 << 20)
                 if not line:
@@ -319,8 +328,10 @@ def first_session_id(path: Path) -> str | None:
 
 def read_agent_meta(agent_file: Path) -> dict[str, Any]:
     meta = agent_file.with_name(agent_file.name[: -len(".jsonl")] + ".meta.json")
+    if not os.path.lexists(meta) or regular_stat(meta, agent_file.parent) is None:
+        return {}  # absent, or not a regular file beside its agent (a FIFO, a link out)
     try:
-        data = orjson.loads(meta.read_bytes())
+        data = orjson.loads(read_bounded(meta, 1 << 20))
     except (OSError, orjson.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -540,6 +551,24 @@ def _input_text(inp: Any, limit: int) -> str:
     return " ".join(parts)[:limit]
 
 
+def bounded_uuid(value: str) -> str:
+    """A transcript's uuid as rows carry it: itself, or for an absurdly long one a stand-in
+    derived from it, so every id a page serves fits in a request (``messages/get``, cursors)."""
+    if len(value) <= UUID_MAX_CHARS:
+        return value
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16)
+    return "uuid-" + digest.hexdigest()
+
+
+def line_matches_row(entry: dict[str, Any], row_uuid: str) -> bool:
+    """Whether a line read again from disk is the one a row was parsed from (same uuid, or both
+    without one): a file rewritten in place must never serve another line under a row's id."""
+    got = entry.get("uuid")
+    if isinstance(got, str) and got:
+        return bounded_uuid(got) == row_uuid
+    return row_uuid.startswith("line:")
+
+
 def _one_line(text: str) -> str:
     return " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
 
@@ -601,10 +630,16 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
         if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
             k in obj for k in _ENTRY_KEYS
         ):
-            if text[covered:start].strip(" \t\r\n"):
-                leftover = True
             b_start = len(text[:start].encode("utf-8", "surrogateescape"))
             b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
+            try:
+                # the bytes themselves must be a record (valid UTF-8 included), not only the text
+                obj = orjson.loads(raw[b_start : b_start + b_len])
+            except orjson.JSONDecodeError:
+                pos = start + 1
+                continue
+            if text[covered:start].strip(" \t\r\n"):
+                leftover = True
             found.append((b_start, b_len, obj))
             covered = end
             pos = end
@@ -652,7 +687,7 @@ class Parser:
         called between chunks so that rows leave Python memory as the parse goes."""
         read = 0
         self._undated = []
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             fh.seek(state.offset)
             pending = b""
             pending_start = state.offset
@@ -767,7 +802,7 @@ class Parser:
     ) -> None:
         meta = self.meta
         etype = entry.get("type")
-        if etype in METADATA_TYPES:
+        if isinstance(etype, str) and etype in METADATA_TYPES:
             self._metadata(etype, entry)
             return
         raw_uuid = entry.get("uuid")
@@ -800,10 +835,11 @@ class Parser:
         trunk_agent = file_id == 0 and self.trunk_file_is_agent
         side_flag = entry.get("isSidechain") is True and not trunk_agent
         is_side = side_flag or (file_agent is not None and not trunk_agent)
-        uuid = raw_uuid if has_uuid else f"line:{file_id}:{state.line}"
-        assert isinstance(uuid, str)
+        uuid = bounded_uuid(raw_uuid) if isinstance(raw_uuid, str) and raw_uuid else None
+        if uuid is None:
+            uuid = f"line:{file_id}:{state.line}"
         parent = entry.get("parentUuid")
-        parent = parent if isinstance(parent, str) else None
+        parent = bounded_uuid(parent) if isinstance(parent, str) else None
         agent_id: str | None = None
         if is_side:
             aid = entry.get("agentId")
@@ -1034,7 +1070,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
     if not probe:
         return offset == 0
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             fh.seek(offset - len(probe))
             return fh.read(len(probe)) == probe
     except OSError:
@@ -1043,7 +1079,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
 
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         fh.seek(offset)
         raw = fh.read(length)
     obj = orjson.loads(raw)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,12 +97,34 @@ def test_a_catalog_of_another_schema_version_is_rebuilt_not_misread(
 def test_a_locked_catalog_file_falls_back_to_memory(
     samples_root: Path, tmp_path: Path, make_tracer: Callable[..., Tracer]
 ) -> None:
+    """Another process (a second editor window) holds the file: this one keeps its catalog in
+    memory and leaves the file alone. (A file that is not a DuckDB database at all is rebuilt:
+    tests/core/test_damaged_cache.py.)"""
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / CATALOG_FILE).write_bytes(b"this is not a duckdb file")
-    tracer = make_tracer(samples_root)
-    assert tracer.catalog.path is None
-    assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+            "sys.stdin.read()",
+            str(cache / CATALOG_FILE),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        tracer = make_tracer(samples_root)
+        assert tracer.catalog.path is None
+        assert tracer.catalog.degraded and "another process" in tracer.catalog.degraded
+        assert len(tracer.list_sessions(SessionsListParams()).sessions) == 8
+        assert not (cache / (CATALOG_FILE + ".damaged")).exists()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
 
 
 def test_session_list_is_newest_first_and_pages_by_cursor(

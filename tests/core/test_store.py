@@ -394,3 +394,18 @@ def test_the_first_page_total_follows_appended_lines(
     assert tracer.page(MessagesPageParams(session_id=SID)).total == 5
     append(path, [entry(5), entry(6)])
     assert tracer.page(MessagesPageParams(session_id=SID)).total == 7
+
+
+def test_a_string_false_sidechain_flag_is_not_true(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Only JSON ``true`` marks a sidechain line: the string "false" is truthy in Python."""
+    root = tmp_path / "projects"
+    write(
+        root / "p" / f"{SID}.jsonl",
+        [entry(0), entry(1, isSidechain="false"), entry(2, isSidechain="true"), entry(3)],
+    )
+    tracer = make_tracer(root)
+    trunk = tracer.page(MessagesPageParams(session_id=SID))
+    assert [m.uuid for m in trunk.messages] == ["u-000000", "u-000001", "u-000002", "u-000003"]
+    assert not any(m.is_sidechain for m in trunk.messages)
