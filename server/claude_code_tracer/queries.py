@@ -20,6 +20,8 @@ from .models import ALL_KINDS, Kind, MessageFilter, MessageSummary, Tokens
 from .transcripts import COLUMNS
 
 TABLE_NAME = re.compile(r"^s_[0-9a-f]{16}_g\d+_[a-z_]+$")
+# A view's rows of a table (``store.bounded``): the seqs parsed before the view was made.
+BOUNDED_TABLE = re.compile(r"^\(SELECT \* FROM s_[0-9a-f]{16}_g\d+_[a-z_]+ WHERE seq < \d+\)$")
 
 # What a page shows: every row column but the lower-cased search text.
 SUMMARY_COLUMNS = tuple(c for c in COLUMNS if c != "search")
@@ -29,7 +31,8 @@ TOOL_KINDS = frozenset({Kind.ASSISTANT, Kind.TOOL_RESULT})
 
 def _table(tables: dict[Kind, str], kind: Kind) -> str:
     name = tables[kind]
-    if not TABLE_NAME.match(name):  # defence in depth: names are made by the store, never by input
+    # Defence in depth: names are made by the store, never by input.
+    if not (TABLE_NAME.match(name) or BOUNDED_TABLE.match(name)):
         raise ValueError(f"refusing unexpected table name {name!r}")
     return name
 
@@ -68,7 +71,7 @@ def filter_conditions(flt: MessageFilter) -> tuple[list[str], list[Any]]:
 
 
 def page_query(
-    tables: dict[Kind, str], flt: MessageFilter, after: PageKey | None, limit: int
+    tables: dict[Kind, str], flt: MessageFilter, after: PageKey | None, limit: int | None
 ) -> tuple[str, list[Any]] | None:
     """The (ts, seq) keys of a page: ``limit`` rows after ``after`` in (ts, seq) order.
 
@@ -86,16 +89,19 @@ def page_query(
         return None
     ctes: list[str] = []
     params: list[Any] = []
+    # No limit (a whole-session stream): one sort of the (ts, seq) keys, read in batches.
+    top = " ORDER BY ts, seq LIMIT ?" if limit is not None else ""
     for kind in kinds:
-        ctes.append(
-            f"k_{kind.value} AS (SELECT ts, seq FROM {_table(tables, kind)} "
-            f"WHERE {where} ORDER BY ts, seq LIMIT ?)"
-        )
+        table = _table(tables, kind)
+        ctes.append(f"k_{kind.value} AS (SELECT ts, seq FROM {table} WHERE {where}{top})")
         params.extend(fparams)
-        params.append(limit)
+        if limit is not None:
+            params.append(limit)
     union = " UNION ALL ".join(f"SELECT * FROM k_{k.value}" for k in kinds)
-    sql = f"WITH {', '.join(ctes)} SELECT seq FROM ({union}) ORDER BY ts, seq LIMIT ?"
-    params.append(limit)
+    sql = f"WITH {', '.join(ctes)} SELECT seq FROM ({union}) ORDER BY ts, seq"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return sql, params
 
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from . import cursor as cursors
+from .agents import SessionLocator
 from .cache import ResultCache
 from .catalog import Catalog
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable
@@ -35,6 +36,7 @@ from .models import (
     MessageGetParams,
     MessagesPage,
     MessagesPageParams,
+    MessagesStreamParams,
     MessageSummary,
     NameCount,
     SessionChange,
@@ -56,7 +58,6 @@ from .transcripts import (
     default_roots,
     read_agent_meta,
     read_entry,
-    resolve_session,
     session_for_path,
 )
 
@@ -123,6 +124,7 @@ class Tracer:
         )
         self.catalog = Catalog(self.options.cache_dir, self.options.persistent_catalog)
         self.cache = ResultCache()
+        self.locator = SessionLocator()
         self._catalog_fresh_until = 0.0
 
     @property
@@ -149,16 +151,14 @@ class Tracer:
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
 
     def _files(self, ref: SessionRef) -> SessionFiles:
-        return resolve_session(self._roots, ref.session_id, ref.project)
-
-    def _session(self, ref: SessionRef, progress: ProgressFn | None = None) -> SessionView:
-        return self.store.acquire(self._files(ref), progress)
+        return self.locator.resolve(self._roots, ref.session_id, ref.project)
 
     def ensure_loaded(self, ref: SessionRef, progress: ProgressFn | None = None) -> bool:
         """Load or refresh the session's tables; True when a parse had to happen."""
         files = self._files(ref)
         fresh = self.store.is_fresh(files)
-        self.store.acquire(files, progress)
+        with self.store.use(files, progress):
+            pass
         return not fresh
 
     def is_loaded(self, ref: SessionRef) -> bool:
@@ -166,39 +166,77 @@ class Tracer:
 
     # -- pages -------------------------------------------------------------------------------------
     def page(self, params: MessagesPageParams) -> MessagesPage:
-        return self._with_retry(params, lambda sess: self._page(sess, params, count=True))
+        # A big session not loaded yet answers with its head while the rest is parsed.
+        return self._with_view(
+            params, lambda sess: self._page(sess, params, count=True), head_first=True
+        )
 
-    def stream_pages(self, params: MessagesPageParams, batch_size: int) -> Iterator[MessagesPage]:
-        """Yield the page in batches; the last yielded page carries nextCursor/hasMore/total."""
-        sess = self._session(params)
-        total = None
-        if params.cursor is None:
-            total = self._count(sess, params.filter)
-        remaining = params.limit
-        cursor = params.cursor
-        while True:
-            n = max(1, min(batch_size, remaining))
-            sub = params.model_copy(update={"cursor": cursor, "limit": n})
-            part = self._page(sess, sub, count=False)
-            remaining -= len(part.messages)
-            if remaining <= 0 or not part.has_more:
-                part.total = total
-                yield part
+    def stream_pages(
+        self, params: MessagesPageParams | MessagesStreamParams, batch_size: int
+    ) -> Iterator[MessagesPage]:
+        """Yield the messages in batches of ``batch_size``; the last yielded page carries
+        nextCursor/hasMore/total. Without a limit, to the end of the session as it was when the
+        stream began (nextCursor continues after it).
+
+        One query, read in batches on a cursor of the stream's own (each batch may be read by a
+        different worker thread), over a view that holds the session's tables: appends, a
+        truncation or a full reload meanwhile change nothing the stream reads. Closing the
+        generator (a cancel) closes the cursor and hands the view back."""
+        files = self._files(params)
+        view = self.store.acquire(files)
+        cur: duckdb.DuckDBPyConnection | None = None
+        try:
+            scope = f"{view.files.project}/{view.files.session_id}"
+            fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
+            after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
+            if after is None and params.start_at is not None:
+                after = self._just_before(view, params.start_at)
+            total = self._count(view, params.filter) if params.cursor is None else None
+            limit: int | None = params.limit
+            query = page_query(
+                view.present, params.filter, after, None if limit is None else limit + 1
+            )
+            if query is None:
+                yield MessagesPage(messages=[], next_cursor=params.cursor, total=total)
                 return
-            yield MessagesPage(messages=part.messages, has_more=True)
-            cursor = part.next_cursor
+            cur = self.db.con.cursor()
+            result = cur.execute(*query)
+            left = limit if limit is not None else -1  # -1: no limit
+            next_cursor = params.cursor
 
-    def _with_retry(self, ref: SessionRef, run: Callable[[SessionView], Any]) -> Any:
-        # A concurrent full reload may replace the session's tables between acquire and query:
-        # the second attempt sees the new ones.
-        for attempt in (1, 2):
-            sess = self._session(ref)
-            try:
-                return run(sess)
-            except duckdb.CatalogException:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+            def fetch() -> list[int]:
+                n = batch_size if left < 0 else min(batch_size, left)
+                return [r[0] for r in result.fetchmany(n)] if n else []
+
+            batch = fetch()
+            while True:
+                if left >= 0:
+                    left -= len(batch)
+                ahead = fetch()
+                rows = view.take(batch)
+                messages = self._summaries(view, rows, params.expand)
+                if rows:
+                    next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
+                if not ahead:
+                    has_more = left == 0 and bool(result.fetchmany(1))
+                    yield MessagesPage(
+                        messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
+                    )
+                    return
+                yield MessagesPage(messages=messages, has_more=True)
+                batch = ahead
+        finally:
+            if cur is not None:
+                cur.close()
+            self.store.release(view)
+
+    def _with_view(
+        self, ref: SessionRef, run: Callable[[SessionView], Any], head_first: bool = False
+    ) -> Any:
+        # The view holds the session's tables until released: a concurrent refresh or full
+        # reload changes nothing this request reads.
+        with self.store.use(self._files(ref), head_first=head_first) as sess:
+            return run(sess)
 
     def _count(self, sess: SessionView, flt: MessageFilter) -> int:
         """The total for a first page, cached until one of the session's files changes."""
@@ -218,13 +256,10 @@ class Tracer:
             after = self._just_before(sess, params.start_at)
         query = page_query(sess.present, params.filter, after, params.limit + 1)
         seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
-        has_more = len(seqs) > params.limit
+        # While a big session's head is served, more rows may come: there is more to ask for.
+        has_more = len(seqs) > params.limit or not sess.complete
         rows = sess.take(seqs[: params.limit])
-        names = sess.file_names
-        messages = [row_to_summary(r, names) for r in rows]
-        if params.expand and rows:
-            for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
-                msg.content = content_blocks(entry)
+        messages = self._summaries(sess, rows, params.expand)
         # The cursor is returned even on the last page: after the session grows, it continues
         # exactly after the last row the client saw.
         next_cursor = params.cursor
@@ -232,8 +267,22 @@ class Tracer:
             next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
         total = self._count(sess, params.filter) if count and params.cursor is None else None
         return MessagesPage(
-            messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
+            messages=messages,
+            next_cursor=next_cursor,
+            has_more=has_more,
+            total=total,
+            complete=sess.complete,
         )
+
+    def _summaries(
+        self, sess: SessionView, rows: list[dict[str, Any]], expand: bool
+    ) -> list[MessageSummary]:
+        names = sess.file_names
+        messages = [row_to_summary(r, names) for r in rows]
+        if expand and rows:
+            for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
+                msg.content = content_blocks(entry)
+        return messages
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
@@ -265,7 +314,7 @@ class Tracer:
 
     # -- one message -------------------------------------------------------------------------------
     def get_message(self, params: MessageGetParams) -> MessageDetail:
-        return self._with_retry(params, lambda sess: self._get(sess, params))
+        return self._with_view(params, lambda sess: self._get(sess, params))
 
     def _get(self, sess: SessionView, params: MessageGetParams) -> MessageDetail:
         cur = self.db.cursor()
@@ -303,7 +352,7 @@ class Tracer:
         def run(sess: SessionView) -> Any:
             return self.cache.get_or_compute(self._cache_key(name, sess), lambda: compute(sess))
 
-        return self._with_retry(ref, run)
+        return self._with_view(ref, run)
 
     def metrics(self, ref: SessionRef) -> SessionMetrics:
         return self._cached("metrics", ref, self._metrics)
@@ -523,6 +572,7 @@ class Tracer:
         for path, what in paths.items():
             if path.suffix != ".jsonl":
                 continue
+            self.locator.forget(path)
             key = session_for_path(self._roots, path)
             if key is None:
                 continue
