@@ -21,7 +21,7 @@ from .transcripts import COLUMNS
 
 TABLE_NAME = re.compile(r"^s_[0-9a-f]{16}_g\d+_[a-z_]+$")
 # A view's rows of a table (``store.bounded``): the seqs parsed before the view was made.
-BOUNDED_TABLE = re.compile(r"^\(SELECT \* FROM s_[0-9a-f]{16}_g\d+_[a-z_]+ WHERE seq < \d+\)$")
+BOUNDED_TABLE = re.compile(r"^\(SELECT \* FROM (s_[0-9a-f]{16}_g\d+_[a-z_]+) WHERE seq < (\d+)\)$")
 
 # What a page shows: every row column but the lower-cased search text.
 SUMMARY_COLUMNS = tuple(c for c in COLUMNS if c != "search")
@@ -35,6 +35,16 @@ def _table(tables: dict[Kind, str], kind: Kind) -> str:
     if not (TABLE_NAME.match(name) or BOUNDED_TABLE.match(name)):
         raise ValueError(f"refusing unexpected table name {name!r}")
     return name
+
+
+def _scan(tables: dict[Kind, str], kind: Kind) -> tuple[str, list[str], list[Any]]:
+    """The table a hot query scans for a kind, and the condition (bound as a parameter) that
+    keeps it to a view's rows: DuckDB plans ``FROM t WHERE seq < ? AND ...`` as one filtered
+    scan, twice as fast on a page as the same rows through the bounded subquery."""
+    m = BOUNDED_TABLE.match(tables[kind])
+    if m:
+        return m.group(1), ["seq < ?"], [int(m.group(2))]
+    return _table(tables, kind), [], []
 
 
 def kinds_to_scan(flt: MessageFilter, present: dict[Kind, str]) -> list[Kind]:
@@ -92,8 +102,10 @@ def page_query(
     # No limit (a whole-session stream): one sort of the (ts, seq) keys, read in batches.
     top = " ORDER BY ts, seq LIMIT ?" if limit is not None else ""
     for kind in kinds:
-        table = _table(tables, kind)
-        ctes.append(f"k_{kind.value} AS (SELECT ts, seq FROM {table} WHERE {where}{top})")
+        table, bound, bparams = _scan(tables, kind)
+        cond = " AND ".join([*bound, where])
+        ctes.append(f"k_{kind.value} AS (SELECT ts, seq FROM {table} WHERE {cond}{top})")
+        params.extend(bparams)
         params.extend(fparams)
         if limit is not None:
             params.append(limit)
@@ -136,8 +148,14 @@ def count_query(tables: dict[Kind, str], flt: MessageFilter) -> tuple[str, list[
         return "SELECT 0", []
     conds, fparams = filter_conditions(flt)
     where = " AND ".join(conds) if conds else "TRUE"
-    parts = [f"(SELECT count(*) FROM {_table(tables, k)} WHERE {where})" for k in kinds]
-    return "SELECT " + " + ".join(parts), fparams * len(kinds)
+    parts: list[str] = []
+    params: list[Any] = []
+    for kind in kinds:
+        table, bound, bparams = _scan(tables, kind)
+        parts.append(f"(SELECT count(*) FROM {table} WHERE {' AND '.join([*bound, where])})")
+        params.extend(bparams)
+        params.extend(fparams)
+    return "SELECT " + " + ".join(parts), params
 
 
 def all_rows_union(

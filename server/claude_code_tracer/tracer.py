@@ -73,6 +73,8 @@ class TracerOptions:
     session_ttl_seconds: float = 300.0
     max_loaded_bytes: int = 1024 * 1024 * 1024
     persistent_catalog: bool = True
+    # Sessions this big (bytes of the main file) are parsed in the background, head first.
+    head_first_bytes: int = 64 * 1024 * 1024
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -120,7 +122,10 @@ class Tracer:
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
         self.db = Database()
         self.store = SessionStore(
-            self.db, self.options.session_ttl_seconds, self.options.max_loaded_bytes
+            self.db,
+            self.options.session_ttl_seconds,
+            self.options.max_loaded_bytes,
+            head_first_bytes=self.options.head_first_bytes,
         )
         self.catalog = Catalog(self.options.cache_dir, self.options.persistent_catalog)
         self.cache = ResultCache()
