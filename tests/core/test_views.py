@@ -3,16 +3,25 @@ request reads, and tables replaced by a reload live until their last reader lets
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from claude_code_tracer.models import MessageFilter, MessagesPageParams, MessagesStreamParams
+from claude_code_tracer.models import (
+    MessageFilter,
+    MessagesPageParams,
+    MessagesStreamParams,
+    SessionRef,
+)
 from claude_code_tracer.queries import count_query, page_query
 from claude_code_tracer.tracer import Tracer
+from claude_code_tracer.transcripts import FLUSH_ROWS, READ_CHUNK
 
 from .test_store import SID, append, entry, write
 
 PROJECT = "-work-proj"
+WAIT = 30.0  # seconds: a bound so that a failing test cannot hang
 
 
 def session_tables(tracer: Tracer) -> set[str]:
@@ -109,3 +118,65 @@ def test_a_closed_stream_releases_its_view(
     assert len(generations(tracer)) == 2
     pages.close()  # what a cancel does
     assert len(generations(tracer)) == 1
+
+
+def timed(i: int) -> dict[str, Any]:
+    """An entry whose timestamp grows with ``i`` (a second apart) over hours."""
+    return entry(i, timestamp=f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z")
+
+
+def test_a_big_session_serves_its_head_while_the_rest_is_parsed(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    main = root / PROJECT / f"{SID}.jsonl"
+    n = 40_123  # about 10 MB: three reads of READ_CHUNK bytes, each a batch of rows
+    write(main, [timed(i) for i in range(n)])
+    in_first_read = main.read_bytes()[:READ_CHUNK].count(b"\n")
+    assert FLUSH_ROWS <= in_first_read < n
+    tracer = make_tracer(root, head_first_bytes=main.stat().st_size // 4)
+    store = tracer.store
+    # The parse stops before its second batch of rows until the test lets it go on: what the
+    # test sees in between is what a client sees while a big file is parsed.
+    go_on = threading.Event()
+    inserts = 0
+    real_insert = store._insert
+
+    def gated_insert(*args: Any) -> None:
+        nonlocal inserts
+        inserts += 1
+        if inserts == 2:
+            assert go_on.wait(WAIT)
+        real_insert(*args)
+
+    store._insert = gated_insert  # type: ignore[method-assign]
+    try:
+        head = tracer.page(MessagesPageParams(session_id=SID, limit=50))
+        assert head.complete is False and head.has_more is True
+        assert [m.uuid for m in head.messages] == [f"u-{i:06d}" for i in range(50)]
+        assert head.total == in_first_read, "counted so far: the head's rows"
+        more = tracer.page(MessagesPageParams(session_id=SID, limit=50, cursor=head.next_cursor))
+        assert [m.uuid for m in more.messages] == [f"u-{i:06d}" for i in range(50, 100)]
+        assert more.complete is False
+    finally:
+        go_on.set()
+    tracer.ensure_loaded(SessionRef(session_id=SID))  # waits for the rest of the parse
+    whole = tracer.page(MessagesPageParams(session_id=SID, limit=50))
+    assert whole.complete is True and whole.total == n
+    last = tracer.page(MessagesPageParams(session_id=SID, limit=500, start_at=f"u-{n - 10:06d}"))
+    assert [m.uuid for m in last.messages] == [f"u-{i:06d}" for i in range(n - 10, n)]
+    assert last.has_more is False
+    assert store.full_parses == 1
+
+
+def test_a_head_first_load_stopped_by_close_does_not_hang(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    main = root / PROJECT / f"{SID}.jsonl"
+    write(main, [entry(i) for i in range(2 * FLUSH_ROWS + 1)])
+    tracer = make_tracer(root, head_first_bytes=1)
+    head = tracer.page(MessagesPageParams(session_id=SID, limit=10))
+    assert len(head.messages) == 10
+    tracer.store.close()  # cancels the background parse (or finds it done) and drops it all
+    assert session_tables(tracer) == set()
