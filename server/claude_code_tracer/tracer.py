@@ -171,10 +171,14 @@ class Tracer:
 
     # -- pages -------------------------------------------------------------------------------------
     def page(self, params: MessagesPageParams) -> MessagesPage:
-        # A big session not loaded yet answers with its head while the rest is parsed.
-        return self._with_view(
+        # A big session not loaded yet answers with its head while the rest is parsed; a page
+        # that reaches past the parsed head waits for the rest (never an empty "more to come").
+        page: MessagesPage = self._with_view(
             params, lambda sess: self._page(sess, params, count=True), head_first=True
         )
+        if not page.complete and len(page.messages) < params.limit:
+            page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
+        return page
 
     def stream_pages(
         self, params: MessagesPageParams | MessagesStreamParams, batch_size: int

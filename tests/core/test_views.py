@@ -180,3 +180,24 @@ def test_a_head_first_load_stopped_by_close_does_not_hang(
     assert len(head.messages) == 10
     tracer.store.close()  # cancels the background parse (or finds it done) and drops it all
     assert session_tables(tracer) == set()
+
+
+def test_a_page_past_the_parsed_head_waits_for_the_rest(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    main = root / PROJECT / f"{SID}.jsonl"
+    n = 40_123
+    write(main, [timed(i) for i in range(n)])
+    in_first_read = main.read_bytes()[:READ_CHUNK].count(b"\n")
+    tracer = make_tracer(root, head_first_bytes=1)
+    head = tracer.page(MessagesPageParams(session_id=SID, limit=10))
+    near = tracer.page(
+        MessagesPageParams(session_id=SID, limit=100, start_at=f"u-{in_first_read - 50:06d}")
+    )
+    # Whether or not the parse had finished, the page is whole: 100 rows from there on.
+    assert [m.uuid for m in near.messages] == [
+        f"u-{i:06d}" for i in range(in_first_read - 50, in_first_read + 50)
+    ]
+    assert near.has_more is True
+    assert len(head.messages) == 10
