@@ -173,10 +173,15 @@ class Tracer:
     def page(self, params: MessagesPageParams) -> MessagesPage:
         # A big session not loaded yet answers with its head while the rest is parsed; a page
         # that reaches past the parsed head waits for the rest (never an empty "more to come").
-        page: MessagesPage = self._with_view(
-            params, lambda sess: self._page(sess, params, count=True), head_first=True
-        )
-        if not page.complete and len(page.messages) < params.limit:
+        page: MessagesPage | None = None
+        try:
+            page = self._with_view(
+                params, lambda sess: self._page(sess, params, count=True), head_first=True
+            )
+        except SessionNotFound:
+            if params.start_at is None:  # else: the message may be past the parsed head
+                raise
+        if page is None or (not page.complete and len(page.messages) < params.limit):
             page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
         return page
 

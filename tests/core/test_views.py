@@ -201,3 +201,16 @@ def test_a_page_past_the_parsed_head_waits_for_the_rest(
     ]
     assert near.has_more is True
     assert len(head.messages) == 10
+
+
+def test_a_page_at_a_message_past_the_parsed_head_finds_it(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    main = root / PROJECT / f"{SID}.jsonl"
+    n = 40_123
+    write(main, [timed(i) for i in range(n)])
+    tracer = make_tracer(root, head_first_bytes=1)
+    page = tracer.page(MessagesPageParams(session_id=SID, limit=5, start_at=f"u-{n - 3:06d}"))
+    assert [m.uuid for m in page.messages] == [f"u-{i:06d}" for i in range(n - 3, n)]
+    assert page.has_more is False and page.complete is True
