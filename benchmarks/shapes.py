@@ -136,11 +136,13 @@ def _median_ms(fn: Any, reps: int) -> float:
     return round(statistics.median(times) * 1000, 2)
 
 
-def _warm(root: Path, shape: dict[str, Any], reps: int) -> dict[str, float]:
+def _warm(root: Path, shape: dict[str, Any], reps: int, tracer: Any = None) -> dict[str, float]:
     from claude_code_tracer.models import MessagesPageParams
     from claude_code_tracer.tracer import Tracer, TracerOptions
 
-    tracer = Tracer(TracerOptions(projects_roots=[root], persistent_catalog=False))
+    mine = tracer is None
+    if tracer is None:
+        tracer = Tracer(TracerOptions(projects_roots=[root], persistent_catalog=False))
     ref = {"session_id": shape["sid"], "project": shape["project"]}
     first = MessagesPageParams(**ref, limit=PAGE)
     tracer.ensure_loaded(first)
@@ -152,8 +154,36 @@ def _warm(root: Path, shape: dict[str, Any], reps: int) -> dict[str, float]:
         "warm_page_ms": _median_ms(lambda: tracer.page(first), reps),
         "warm_page10_ms": _median_ms(lambda: tracer.page(tenth), reps),
     }
-    tracer.close()
+    if mine:
+        tracer.close()
     return out
+
+
+def _stream(tracer: Any, shape: dict[str, Any]) -> dict[str, Any]:
+    """A whole-session stream (every message, sidechains too) of the loaded session, in batches
+    of 500 summaries: when its first batch is ready, how long it all takes, and how much the
+    process's peak RSS grew over the page case."""
+    from claude_code_tracer.models import MessageFilter, MessagesStreamParams
+
+    before = rss_mb()["peak_rss_mb"]
+    params = MessagesStreamParams(
+        session_id=shape["sid"],
+        project=shape["project"],
+        filter=MessageFilter(include_sidechains=True),
+    )
+    t0 = time.perf_counter()
+    pages = tracer.stream_pages(params, 500)
+    first = next(pages)
+    first_ms = (time.perf_counter() - t0) * 1000
+    n = len(first.messages)
+    for page in pages:
+        n += len(page.messages)
+    return {
+        "stream_messages": n,
+        "stream_first_batch_ms": round(first_ms, 1),
+        "stream_all_s": round(time.perf_counter() - t0, 2),
+        "stream_peak_rss_growth_mb": round(rss_mb()["peak_rss_mb"] - before, 1),
+    }
 
 
 def side_core(work: Path, shape: dict[str, Any], reps: int) -> dict[str, Any]:
@@ -169,7 +199,7 @@ def side_core(work: Path, shape: dict[str, Any], reps: int) -> dict[str, Any]:
     cold = time.perf_counter() - t0
     tracer.ensure_loaded(SessionRef(session_id=shape["sid"], project=shape["project"]))
     parsed = time.perf_counter() - t0
-    tracer.close()
+    loaded_rss = rss_mb()
     out: dict[str, Any] = {
         "files": len(files),
         "mb": round(mb, 1),
@@ -177,12 +207,16 @@ def side_core(work: Path, shape: dict[str, Any], reps: int) -> dict[str, Any]:
         "first_page_complete": page.complete,
         "parse_s": round(parsed, 2),
         "parse_mb_s": round(mb / parsed, 1),
+        # The peak up to here: one session parsed and open (what the RSS targets are about).
+        "peak_rss_mb": loaded_rss["peak_rss_mb"],
+        "rss_mb": loaded_rss["rss_mb"],
     }
-    out.update(_warm(root, shape, reps))
+    out.update(_warm(root, shape, reps, tracer))
+    out.update(_stream(tracer, shape))
+    tracer.close()
     if len(files) > 1:
         alone = _warm(alone_copy(work, shape), shape, reps)
         out["alone_warm_page_ms"] = alone["warm_page_ms"]
-    out.update(rss_mb())
     return out
 
 
@@ -287,8 +321,9 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         "",
         "| shape | files | MB | core cold first page | floor parse (orjson) | cold / floor "
         "| core parse MB/s | floor MB/s | core warm p1 / p10 | alone warm p1 | crowded / alone "
-        "| naive p1 / p10 | naive / core (p10) | peak RSS core / naive MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| naive p1 / p10 | naive / core (p10) | peak RSS core / naive MB "
+        "| stream: messages, first batch ms, all s, RSS growth MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in results.items():
         if name == "samples":
@@ -307,7 +342,9 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
             f"| {_ratio(c.get('warm_page_ms'), c.get('alone_warm_page_ms'))} "
             f"| {n.get('warm_page_ms', '-')} / {n.get('warm_page10_ms', '-')} "
             f"| {_ratio(n.get('warm_page10_ms'), c.get('warm_page10_ms'))} "
-            f"| {c.get('peak_rss_mb', '-')} / {n.get('peak_rss_mb', '-')} |"
+            f"| {c.get('peak_rss_mb', '-')} / {n.get('peak_rss_mb', '-')} "
+            f"| {c.get('stream_messages', '-')}, {c.get('stream_first_batch_ms', '-')}, "
+            f"{c.get('stream_all_s', '-')}, {c.get('stream_peak_rss_growth_mb', '-')} |"
         )
     s = results.get("samples", {}).get("samples", {})
     if s:
@@ -324,7 +361,9 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         "session over 64 MB answers with its head, marked `(head)`). core parse: until the "
         "whole session is in its tables. crowded / alone: the warm page of the session with its "
         "surroundings against the same main file alone in a folder (its subagent rows are "
-        "then absent too, so a nested shape also pays for scanning them).",
+        "then absent too, so a nested shape also pays for scanning them). peak RSS core: after "
+        "the session is parsed and open. stream: a whole-session `messages/stream` (sidechains "
+        "too, batches of 500) of the loaded session, in-process.",
         "",
     ]
     return "\n".join(lines)
