@@ -5,6 +5,13 @@ the first request for a session parses its files once (orjson, in Python, lenien
 DuckDB table per message kind; later requests query those tables. A file that only grew is
 refreshed by parsing the appended bytes; any other change reparses the session. Idle sessions
 expire after a TTL, and an LRU bound on the bytes loaded evicts the least recently used.
+
+Requests read snapshots (``SessionView``): the rows whose seq is below the count the view was made
+with. An append inserts higher seqs into the same tables, which older views never see; a reload
+fills a new generation of tables and retires the old one, dropped when its last view is released.
+So a long request (a whole-session stream) is never disturbed by the live session under it. A
+big session not loaded yet can be parsed on a thread of its own, publishing a view after every
+batch of rows: its head is served while the rest is parsed.
 """
 
 from __future__ import annotations
