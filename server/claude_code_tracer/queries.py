@@ -92,8 +92,10 @@ def page_query(
     kinds = kinds_to_scan(flt, tables)
     conds, fparams = filter_conditions(flt)
     if after is not None:
-        conds = [*conds, "(ts, seq) > (?, ?)"]
-        fparams = [*fparams, after.ts, after.seq]
+        # ``ts >= ?`` is implied by the keyset condition, but DuckDB can skip row groups by it
+        # (zone maps): a deep page of a 400K-row session, 9.2 -> 6.7 ms.
+        conds = [*conds, "ts >= ?", "(ts, seq) > (?, ?)"]
+        fparams = [*fparams, after.ts, after.ts, after.seq]
     where = " AND ".join(conds) if conds else "TRUE"
     if not kinds:
         return None
