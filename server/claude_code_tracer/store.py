@@ -93,6 +93,9 @@ _INSERT_SELECT = ", ".join(_TS if c == "ts" else c for c in COLUMNS if c != "pre
 _SUMMARY_SELECT = ", ".join(_TS if c == "ts" else c for c in SUMMARY_COLUMNS)
 
 Progress = Callable[[int, int], None]
+# While a watcher reports changes, a loaded session's subagent files are stat'ed only when it
+# reported them, and all of them at least this often (insurance against a lost event).
+FULL_CHECK_SECONDS = 2.0
 FileIdentity = tuple[int, int, int]  # (size, mtime_ns, inode)
 _EMPTY_SUMMARIES = pa.table({c: pa.array([], pa.null()) for c in SUMMARY_COLUMNS})
 
@@ -274,6 +277,9 @@ class LoadedSession:
         self.parsed: tuple[int, int] = (0, 0)
         self.listener: Progress | None = None
         self.bytes_loaded = 0
+        self.by_path: dict[str, LoadedFile] = {}
+        self.dirty: set[str] = set()  # files a watcher reported since the last check
+        self.checked_at = -1e18  # when every file was last stat'ed
 
     @property
     def tables(self) -> dict[Kind, str]:
@@ -338,6 +344,10 @@ class SessionStore:
         self.full_parses = 0
         self.append_parses = 0
         self.tables_dropped = 0
+        self.file_stats = 0  # stats of loaded files by refreshes (tests: a warm request's cost)
+        # True while a watcher calls ``changed`` for every transcript change under the roots.
+        self.watched = False
+        self._owners: dict[str, LoadedSession] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -401,6 +411,34 @@ class SessionStore:
         if drop:
             self._drop_tables(ts.names)
 
+    def changed(self, path: Path) -> None:
+        """A watcher saw ``path`` change: the next request for its session stats it."""
+        key = str(path)
+        with self._lock:
+            sess = self._owners.get(key)
+            if sess is not None:
+                sess.dirty.add(key)
+
+    def _to_check(self, sess: LoadedSession, consume: bool) -> list[LoadedFile]:
+        """The files whose stat can tell a change: all of them, or, while a watcher reports
+        changes, the main file and those it reported (all of them every FULL_CHECK_SECONDS)."""
+        now = self.clock()
+        if not self.watched or now - sess.checked_at >= FULL_CHECK_SECONDS:
+            if consume:
+                with self._lock:
+                    sess.dirty = set()
+                sess.checked_at = now
+            return sess.loaded_files
+        with self._lock:
+            dirty = sess.dirty
+            if consume:
+                sess.dirty = set()
+        check = [sess.by_path[p] for p in dirty if p in sess.by_path]
+        check.sort(key=lambda lf: lf.file_id)
+        if not check or check[0].file_id != 0:
+            check.insert(0, sess.loaded_files[0])
+        return check
+
     def is_fresh(self, files: SessionFiles) -> bool:
         """True when the session is loaded and no file changed (a stat per file, no parse)."""
         sess = self._sessions.get(files.main)
@@ -408,7 +446,7 @@ class SessionStore:
             return False
         if files.agents is not sess.files.agents and any(p not in sess.known for p in files.agents):
             return False
-        for lf in sess.loaded_files:
+        for lf in self._to_check(sess, consume=False):
             try:
                 if identity(os.stat(lf.spath)) != lf.ident:
                     return False
@@ -462,11 +500,19 @@ class SessionStore:
                 if self._sessions.get(sess.files.main) is sess:
                     del self._sessions[sess.files.main]
             self._retire(sess)
+            self._disown(sess)
             sess.summary_chunks = []
             sess.rows = 0
             sess.view = None
             sess.loaded = False
         return True
+
+    def _disown(self, sess: LoadedSession) -> None:
+        with self._lock:
+            for key in sess.by_path:
+                if self._owners.get(key) is sess:
+                    del self._owners[key]
+        sess.by_path = {}
 
     def _retire(self, sess: LoadedSession) -> None:
         """Retire the session's current tables: dropped now, or by the last view's release."""
@@ -509,6 +555,9 @@ class SessionStore:
 
     def _reset(self, sess: LoadedSession, files: SessionFiles) -> None:
         self._retire(sess)
+        self._disown(sess)
+        sess.dirty = set()
+        sess.checked_at = self.clock()
         sess.counts = {}
         sess.summary_chunks = []
         sess.rows = 0
@@ -597,7 +646,11 @@ class SessionStore:
             lf = LoadedFile(path, agent, len(sess.loaded_files))
             sess.loaded_files.append(lf)
             sess.known.add(path)
+            sess.by_path[lf.spath] = lf
             added.append(lf)
+        with self._lock:
+            for lf in added:
+                self._owners[lf.spath] = sess
         return added
 
     def _parse_into(
@@ -692,7 +745,8 @@ class SessionStore:
         """Bring a loaded session up to date with its files at the cost of what changed."""
         cur = self.db.cursor()
         grown: list[LoadedFile] = []
-        for lf in sess.loaded_files:
+        for lf in self._to_check(sess, consume=True):
+            self.file_stats += 1
             try:
                 st = os.stat(lf.spath)
             except FileNotFoundError:

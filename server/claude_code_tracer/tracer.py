@@ -587,6 +587,7 @@ class Tracer:
             if path.suffix != ".jsonl":
                 continue
             self.locator.forget(path)
+            self.store.changed(path)
             key = session_for_path(self._roots, path)
             if key is None:
                 continue
@@ -603,6 +604,14 @@ class Tracer:
             if prev is None or kind in ("deleted", "created"):
                 changes[key] = SessionChange(session_id=sid, project=project, kind=kind)
         return list(changes.values())
+
+    def set_watched(self, watched: bool) -> None:
+        """Whether a watcher now reports every transcript change under the roots through
+        ``changes_for``: while it does, a warm request stats a session's main file and only the
+        subagent files reported changed (all of them every ``store.FULL_CHECK_SECONDS``), so its
+        cost does not grow with the number of subagent files. A growth is then seen once the
+        watcher reported it (``sessions/didChange``), or within those seconds."""
+        self.store.watched = watched
 
     def sweep(self) -> int:
         """Drop session tables idle past the TTL; returns how many were dropped."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_code_tracer.models import MessagesPageParams
+from claude_code_tracer.store import FULL_CHECK_SECONDS
 from claude_code_tracer.tracer import Tracer
 
 from .test_store import append, entry, write
@@ -189,3 +190,41 @@ def test_a_request_without_project_finds_the_session_and_keeps_it(
     again = tracer.locator.resolve([root], SID, None)
     assert first.main == again.main == root / PROJECT / f"{SID}.jsonl"
     assert again.agents is first.agents, "unchanged agents come back as the same tuple"
+
+
+def test_with_a_watcher_a_warm_request_stats_only_the_main_file_and_reported_ones(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = tmp_path / "projects"
+    crowded(root, nested=100, flat_others=0)
+    tracer = make_tracer(root)
+    tracer.set_watched(True)
+    before = all_uuids(tracer)  # loads; one page of 500 holds the whole session
+    assert len(before) == 20 + 100 * 3 + 4
+    stats = tracer.store.file_stats
+    for _ in range(3):
+        all_uuids(tracer)
+    assert tracer.store.file_stats == stats + 3, "one stat per request: the main file"
+
+    agent = root / PROJECT / SID / "subagents" / "agent-n0042.jsonl"
+    append(agent, [side(77, "n0042")])
+    assert tracer.changes_for({agent: "modified"})  # what the watcher does
+    stats = tracer.store.file_stats
+    after = all_uuids(tracer)
+    assert sorted(after) == sorted([*before, "n0042-0077"])
+    assert tracer.store.file_stats == stats + 2
+
+
+def test_with_a_watcher_an_unreported_growth_is_seen_at_the_next_full_check(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    now = [1000.0]
+    root = tmp_path / "projects"
+    crowded(root, nested=10, flat_others=0)
+    tracer = make_tracer(root)
+    tracer.store.clock = lambda: now[0]
+    tracer.set_watched(True)
+    before = all_uuids(tracer)
+    append(root / PROJECT / SID / "subagents" / "agent-n0003.jsonl", [side(88, "n0003")])
+    now[0] += FULL_CHECK_SECONDS  # a lost event: the periodic full check finds the growth
+    assert sorted(all_uuids(tracer)) == sorted([*before, "n0003-0088"])
