@@ -154,10 +154,6 @@ def _warm(root: Path, shape: dict[str, Any], reps: int, tracer: Any = None) -> d
         "warm_page_ms": _median_ms(lambda: tracer.page(first), reps),
         "warm_page10_ms": _median_ms(lambda: tracer.page(tenth), reps),
     }
-    # As in the language server with its watcher on: subagent files are stat'ed when reported.
-    tracer.set_watched(True)
-    out["watched_warm_page_ms"] = _median_ms(lambda: tracer.page(first), reps)
-    tracer.set_watched(False)
     if mine:
         tracer.close()
     return out
@@ -217,11 +213,41 @@ def side_core(work: Path, shape: dict[str, Any], reps: int) -> dict[str, Any]:
     }
     out.update(_warm(root, shape, reps, tracer))
     out.update(_stream(tracer, shape))
+    out.update(_compare(work, shape, files, tracer, reps))
     tracer.close()
-    if len(files) > 1:
-        alone = _warm(alone_copy(work, shape), shape, reps)
-        out["alone_warm_page_ms"] = alone["warm_page_ms"]
     return out
+
+
+def _compare(
+    work: Path, shape: dict[str, Any], files: list[Path], tracer: Any, reps: int
+) -> dict[str, Any]:
+    """The first page as the core serves it alone, with the watcher on (as the language server
+    runs: subagent files are stat'ed when reported), and the same main file alone in a folder:
+    interleaved, so that a busy machine weighs on all three alike."""
+    from claude_code_tracer.models import MessagesPageParams
+    from claude_code_tracer.tracer import Tracer, TracerOptions
+
+    first = MessagesPageParams(session_id=shape["sid"], project=shape["project"], limit=PAGE)
+    watched = Tracer(TracerOptions(projects_roots=[Path(shape["root"])], persistent_catalog=False))
+    watched.set_watched(True)
+    sides: dict[str, Any] = {"warm_page_ms": tracer, "watched_warm_page_ms": watched}
+    if len(files) > 1:
+        root = alone_copy(work, shape)
+        sides["alone_warm_page_ms"] = Tracer(
+            TracerOptions(projects_roots=[root], persistent_catalog=False)
+        )
+    times: dict[str, list[float]] = {k: [] for k in sides}
+    for t in sides.values():
+        t.page(first)
+    for _ in range(reps * 3):
+        for key, t in sides.items():
+            t0 = time.perf_counter()
+            t.page(first)
+            times[key].append(time.perf_counter() - t0)
+    for t in sides.values():
+        if t is not tracer:
+            t.close()
+    return {k: round(statistics.median(v) * 1000, 2) for k, v in times.items()}
 
 
 def side_naive(work: Path, shape: dict[str, Any], reps: int) -> dict[str, Any]:
@@ -367,7 +393,8 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         "session over 64 MB answers with its head, marked `(head)`). core parse: until the "
         "whole session is in its tables. crowded / alone: the warm page of the session with its "
         "surroundings against the same main file alone in a folder (its subagent rows are "
-        "then absent too, so a nested shape also pays for scanning them); watched: with "
+        "then absent too, so a nested shape also pays for scanning them; p1, watched and alone "
+        "are measured interleaved in one process); watched: with "
         "`Tracer.set_watched(True)`, as the language server runs with its watcher on (a warm "
         "request stats the main file only). peak RSS core: after "
         "the session is parsed and open. stream: a whole-session `messages/stream` (sidechains "
