@@ -17,6 +17,10 @@ if [ -f benchmarks/run.py ]; then
   echo "== benchmark, smallest size (no assertions on time)"
   "$PY" benchmarks/run.py --quick --out "${TMPDIR:-/tmp}/cct-bench-quick.md"
 fi
+if [ -f benchmarks/shapes.py ]; then
+  echo "== benchmark on real shapes, small sizes (no assertions on time)"
+  "$PY" benchmarks/shapes.py --quick --out "${TMPDIR:-/tmp}/cct-shapes-quick.md"
+fi
 
 if [ -f vscode-extension/ci.sh ] && [ "${SKIP_EXTENSION:-0}" != "1" ]; then
   echo "== VS Code extension"

@@ -111,11 +111,12 @@ def after_union(core: Core, s: SessionSpec, flt: Any, after: Any, limit: int,
                 materialized: bool) -> tuple[list[Any], Any]:
     """A page of summaries, its phase one filtered after the union; returns (summaries, key)."""
     _, models, queries = _imports()
-    sess = core.tracer._session(models.SessionRef(session_id=s.session_id, project=s.project))
-    sql, args = union_sql(sess.tables, flt, after, limit + 1, materialized)
-    seqs = [r[0] for r in core.tracer.db.cursor().execute(sql, args).fetchall()]
-    rows = sess.take(seqs[:limit])
-    summaries = [queries.row_to_summary(r, sess.file_names) for r in rows]
+    files = core.tracer._files(models.SessionRef(session_id=s.session_id, project=s.project))
+    with core.tracer.store.use(files) as sess:
+        sql, args = union_sql(sess.tables, flt, after, limit + 1, materialized)
+        seqs = [r[0] for r in core.tracer.db.cursor().execute(sql, args).fetchall()]
+        rows = sess.take(seqs[:limit])
+        summaries = [queries.row_to_summary(r, sess.file_names) for r in rows]
     return summaries, (queries.row_key(rows[-1]) if rows else None)
 
 

@@ -481,6 +481,15 @@ class TracerServer(LanguageServer):
         asyncio.get_running_loop().call_soon(
             log.info, "watching %s", ", ".join(str(root) for root in roots)
         )
+        tracer.set_watched(True)  # subagent files are then stat'ed when reported (perf, #10)
+        try:
+            await self._watch_loop(roots, stop, names)
+        finally:
+            tracer.set_watched(False)
+
+    async def _watch_loop(
+        self, roots: list[Path], stop: asyncio.Event, names: dict[Change, str]
+    ) -> None:
         async for batch in awatch(
             *roots,
             watch_filter=_is_transcript_change,

@@ -121,6 +121,12 @@ class MessagesPageParams(SessionRef):
 
 
 class MessagesStreamParams(MessagesPageParams):
+    limit: int | None = Field(  # type: ignore[assignment]
+        default=None,
+        ge=1,
+        description="at most this many messages; missing: every message to the end of the "
+        "session as it is when the stream begins",
+    )
     partial_result_token: ProgressToken | None = None
     work_done_token: ProgressToken | None = None
     batch_size: int = Field(default=50, ge=1, le=500)
@@ -177,6 +183,11 @@ class MessagesPage(Model):
     next_cursor: str | None = None
     has_more: bool = False
     total: int | None = None
+    complete: bool = Field(
+        default=True,
+        description="False while a big session is still being parsed: this page comes from its "
+        "head, and later pages and the total grow as the parse goes on",
+    )
 
 
 class MessageDetail(MessageSummary):

@@ -20,6 +20,8 @@ from .models import ALL_KINDS, Kind, MessageFilter, MessageSummary, Tokens
 from .transcripts import COLUMNS
 
 TABLE_NAME = re.compile(r"^s_[0-9a-f]{16}_g\d+_[a-z_]+$")
+# A view's rows of a table (``store.bounded``): the seqs parsed before the view was made.
+BOUNDED_TABLE = re.compile(r"^\(SELECT \* FROM (s_[0-9a-f]{16}_g\d+_[a-z_]+) WHERE seq < (\d+)\)$")
 
 # What a page shows: every row column but the lower-cased search text.
 SUMMARY_COLUMNS = tuple(c for c in COLUMNS if c != "search")
@@ -29,9 +31,20 @@ TOOL_KINDS = frozenset({Kind.ASSISTANT, Kind.TOOL_RESULT})
 
 def _table(tables: dict[Kind, str], kind: Kind) -> str:
     name = tables[kind]
-    if not TABLE_NAME.match(name):  # defence in depth: names are made by the store, never by input
+    # Defence in depth: names are made by the store, never by input.
+    if not (TABLE_NAME.match(name) or BOUNDED_TABLE.match(name)):
         raise ValueError(f"refusing unexpected table name {name!r}")
     return name
+
+
+def _scan(tables: dict[Kind, str], kind: Kind) -> tuple[str, list[str], list[Any]]:
+    """The table a hot query scans for a kind, and the condition (bound as a parameter) that
+    keeps it to a view's rows: DuckDB plans ``FROM t WHERE seq < ? AND ...`` as one filtered
+    scan, twice as fast on a page as the same rows through the bounded subquery."""
+    m = BOUNDED_TABLE.match(tables[kind])
+    if m:
+        return m.group(1), ["seq < ?"], [int(m.group(2))]
+    return _table(tables, kind), [], []
 
 
 def kinds_to_scan(flt: MessageFilter, present: dict[Kind, str]) -> list[Kind]:
@@ -82,7 +95,7 @@ def page_query(
     tables: dict[Kind, str],
     flt: MessageFilter,
     after: PageKey | None,
-    limit: int,
+    limit: int | None,
     text_keys: list[int] | None = None,
 ) -> tuple[str, list[Any]] | None:
     """The (ts, seq) keys of a page: ``limit`` rows after ``after`` in (ts, seq) order.
@@ -94,23 +107,30 @@ def page_query(
     kinds = kinds_to_scan(flt, tables)
     conds, fparams = filter_conditions(flt, text_keys)
     if after is not None:
-        conds = [*conds, "(ts, seq) > (?, ?)"]
-        fparams = [*fparams, after.ts, after.seq]
+        # ``ts >= ?`` is implied by the keyset condition, but DuckDB can skip row groups by it
+        # (zone maps): a deep page of a 400K-row session, 9.2 -> 6.7 ms.
+        conds = [*conds, "ts >= ?", "(ts, seq) > (?, ?)"]
+        fparams = [*fparams, after.ts, after.ts, after.seq]
     where = " AND ".join(conds) if conds else "TRUE"
     if not kinds:
         return None
     ctes: list[str] = []
     params: list[Any] = []
+    # No limit (a whole-session stream): one sort of the (ts, seq) keys, read in batches.
+    top = " ORDER BY ts, seq LIMIT ?" if limit is not None else ""
     for kind in kinds:
-        ctes.append(
-            f"k_{kind.value} AS (SELECT ts, seq FROM {_table(tables, kind)} "
-            f"WHERE {where} ORDER BY ts, seq LIMIT ?)"
-        )
+        table, bound, bparams = _scan(tables, kind)
+        cond = " AND ".join([*bound, where])
+        ctes.append(f"k_{kind.value} AS (SELECT ts, seq FROM {table} WHERE {cond}{top})")
+        params.extend(bparams)
         params.extend(fparams)
-        params.append(limit)
+        if limit is not None:
+            params.append(limit)
     union = " UNION ALL ".join(f"SELECT * FROM k_{k.value}" for k in kinds)
-    sql = f"WITH {', '.join(ctes)} SELECT seq FROM ({union}) ORDER BY ts, seq LIMIT ?"
-    params.append(limit)
+    sql = f"WITH {', '.join(ctes)} SELECT seq FROM ({union}) ORDER BY ts, seq"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return sql, params
 
 
@@ -147,8 +167,14 @@ def count_query(
         return "SELECT 0", []
     conds, fparams = filter_conditions(flt, text_keys)
     where = " AND ".join(conds) if conds else "TRUE"
-    parts = [f"(SELECT count(*) FROM {_table(tables, k)} WHERE {where})" for k in kinds]
-    return "SELECT " + " + ".join(parts), fparams * len(kinds)
+    parts: list[str] = []
+    params: list[Any] = []
+    for kind in kinds:
+        table, bound, bparams = _scan(tables, kind)
+        parts.append(f"(SELECT count(*) FROM {table} WHERE {' AND '.join([*bound, where])})")
+        params.extend(bparams)
+        params.extend(fparams)
+    return "SELECT " + " + ".join(parts), params
 
 
 def all_rows_union(

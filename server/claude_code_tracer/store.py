@@ -5,18 +5,28 @@ the first request for a session parses its files once (orjson, in Python, lenien
 DuckDB table per message kind; later requests query those tables. A file that only grew is
 refreshed by parsing the appended bytes; any other change reparses the session. Idle sessions
 expire after a TTL, and an LRU bound on the bytes loaded evicts the least recently used.
+
+Requests read snapshots (``SessionView``): the rows whose seq is below the count the view was made
+with. An append inserts higher seqs into the same tables, which older views never see; a reload
+fills a new generation of tables and retires the old one, dropped when its last view is released.
+So a long request (a whole-session stream) is never disturbed by the live session under it. A
+big session not loaded yet can be parsed on a thread of its own, publishing a view after every
+batch of rows: its head is served while the rest is parsed.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import itertools
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,12 +38,12 @@ from .models import ALL_KINDS, Kind
 from .queries import SUMMARY_COLUMNS, TABLE_NAME
 from .transcripts import (
     COLUMNS,
+    FLUSH_ROWS,
     FileState,
     Parser,
     RowBuffer,
     SessionFiles,
     agent_id_from_name,
-    find_agent_files,
     is_agent_file,
     tail_matches,
 )
@@ -84,6 +94,9 @@ _INSERT_SELECT = ", ".join(_TS if c == "ts" else c for c in COLUMNS if c != "pre
 _SUMMARY_SELECT = ", ".join(_TS if c == "ts" else c for c in SUMMARY_COLUMNS)
 
 Progress = Callable[[int, int], None]
+# While a watcher reports changes, a loaded session's subagent files are stat'ed only when it
+# reported them, and all of them at least this often (insurance against a lost event).
+FULL_CHECK_SECONDS = 2.0
 # (size, mtime_ns, inode, ctime_ns): ctime because a same-size rewrite can restore the mtime
 # (os.utime: backups, sync tools) but nothing can set the ctime back.
 FileIdentity = tuple[int, int, int, int]
@@ -154,75 +167,168 @@ def identity(st: os.stat_result) -> FileIdentity:
 class LoadedFile:
     path: Path
     agent_id: str | None
+    file_id: int
     state: FileState = field(default_factory=FileState)
     ident: FileIdentity = (0, 0, 0, 0)
+    spath: str = field(init=False)  # os.stat(str) is half the cost of Path.stat
+
+    def __post_init__(self) -> None:
+        self.spath = str(self.path)
+
+
+class TableSet:
+    """One generation of a session's kind tables, with the number of requests reading them.
+
+    A full reload makes a new generation and *retires* the old one; retired tables are dropped
+    when the last request that holds a view of them releases it, never under a running query."""
+
+    __slots__ = ("names", "retired", "users")
+
+    def __init__(self, names: dict[Kind, str]) -> None:
+        self.names = names
+        self.users = 0
+        self.retired = False
+
+
+def bounded(name: str, bound: int) -> str:
+    """The rows of a kind table a view may see: those parsed before the view was made. A refresh
+    appends rows with higher seqs to the same table; a view made earlier never sees them, so its
+    queries and its summaries stay consistent however the files grow meanwhile."""
+    assert TABLE_NAME.match(name)
+    return f"(SELECT * FROM {name} WHERE seq < {int(bound)})"
 
 
 @dataclass(frozen=True)
 class SessionView:
-    """A consistent snapshot of a loaded session for one request: its tables and its summary
-    table change together on a refresh, so a request never mixes two versions."""
+    """A consistent snapshot of a loaded session for one request: the rows with ``seq < bound``
+    of its tables, and the summaries of exactly those rows. Obtained from
+    ``SessionStore.acquire`` and handed back with ``release`` (or ``SessionStore.use``)."""
 
     files: SessionFiles
     tables: dict[Kind, str]
     present: dict[Kind, str]
-    summaries: pa.Table
+    chunks: tuple[pa.Table, ...]
+    starts: tuple[int, ...]
+    bound: int
     paths: tuple[Path, ...]
-    identity: tuple[tuple[str, FileIdentity], ...]
     malformed: int
+    version: int
+    complete: bool = True
+    parsed: tuple[int, int] = (0, 0)
+    tableset: TableSet | None = field(default=None, compare=False, repr=False)
     replayed: int = 0
     invalid_timestamps: int = 0
     state_lines: tuple[tuple[str, int], ...] = ()
 
     @property
+    def identity(self) -> int:
+        """A key for results computed from this view (views are immutable)."""
+        return self.version
+
+    @functools.cached_property
     def file_names(self) -> list[str]:
         return ["session" if i == 0 else p.name for i, p in enumerate(self.paths)]
 
     def take(self, seqs: list[int]) -> list[dict[str, object]]:
-        """Summary rows by seq (= row index), in the order asked: O(len(seqs)) at any depth."""
+        """Summary rows by seq (= row index), in the order asked: O(len(seqs) log chunks) at any
+        depth. Chunks are never concatenated (Arrow's take over a chunked table would copy the
+        whole table first, 0.6 s on a million rows)."""
         if not seqs:
             return []
-        rows: list[dict[str, object]] = self.summaries.take(pa.array(seqs, pa.int64())).to_pylist()
-        return rows
+        out: list[dict[str, object]] = [{}] * len(seqs)
+        groups: dict[int, tuple[list[int], list[int]]] = {}
+        starts = self.starts
+        for i, seq in enumerate(seqs):
+            if not 0 <= seq < self.bound:
+                raise IndexError(f"seq {seq} is outside this view (0..{self.bound})")
+            c = bisect.bisect_right(starts, seq) - 1
+            pos, local = groups.setdefault(c, ([], []))
+            pos.append(i)
+            local.append(seq - starts[c])
+        for c, (pos, local) in groups.items():
+            rows = self.chunks[c].take(pa.array(local, pa.int64())).to_pylist()
+            for i, row in zip(pos, rows, strict=True):
+                out[i] = row
+        return out
+
+
+class _Cancelled(Exception):
+    """A background load was told to stop (the session was dropped or the store closed)."""
 
 
 class LoadedSession:
     """One session's tables and the parse state needed to refresh them incrementally."""
 
     _generations = itertools.count(1)
+    _versions = itertools.count(1)
 
     def __init__(self, files: SessionFiles) -> None:
         self.files = files
         self.key = hashlib.blake2b(str(files.main).encode(), digest_size=8).hexdigest()
         self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)  # a background load published or ended
         self.loaded = False
-        self.tables: dict[Kind, str] = {}
+        self.loader: threading.Thread | None = None
+        self.load_error: BaseException | None = None
+        self.cancel = False
+        self.tableset: TableSet | None = None
         self.counts: dict[Kind, int] = {}
         self.summary_chunks: list[pa.Table] = []
+        self.rows = 0
         self.parser = Parser()
         self.loaded_files: list[LoadedFile] = []
+        self.known: set[Path] = set()
         self.last_used = time.monotonic()
         self.view: SessionView | None = None
+        self.parsed: tuple[int, int] = (0, 0)
+        self.listener: Progress | None = None
+        self.bytes_loaded = 0
+        self.by_path: dict[str, LoadedFile] = {}
+        self.dirty: set[str] = set()  # files a watcher reported since the last check
+        self.checked_at = -1e18  # when every file was last stat'ed
 
     @property
-    def bytes_loaded(self) -> int:
-        return sum(f.state.offset for f in self.loaded_files)
+    def tables(self) -> dict[Kind, str]:
+        return self.tableset.names if self.tableset is not None else {}
 
-    def make_view(self) -> SessionView:
-        if len(self.summary_chunks) > 1:
-            self.summary_chunks = [pa.concat_tables(self.summary_chunks).combine_chunks()]
-        summaries = self.summary_chunks[0] if self.summary_chunks else _EMPTY_SUMMARIES
+    def count_bytes(self) -> None:
+        """Update ``bytes_loaded`` (what the memory budget counts) after a parse."""
+        self.bytes_loaded = sum(f.state.offset for f in self.loaded_files)
+
+    def add_summaries(self, chunk: pa.Table) -> None:
+        """Keep summary chunks few without copying much: a small chunk is merged into the small
+        one before it (so a live session's one-line appends do not pile up as chunks)."""
+        self.summary_chunks.append(chunk.combine_chunks())
+        self.rows += chunk.num_rows
+        chunks = self.summary_chunks
+        while len(chunks) >= 2 and chunks[-2].num_rows < FLUSH_ROWS:
+            last = chunks.pop()
+            chunks[-1] = pa.concat_tables([chunks[-1], last]).combine_chunks()
+
+    def make_view(self, complete: bool = True) -> SessionView:
+        assert self.tableset is not None
+        starts: list[int] = []
+        n = 0
+        for chunk in self.summary_chunks:
+            starts.append(n)
+            n += chunk.num_rows
+        names = self.tableset.names
         return SessionView(
             files=self.files,
-            tables=dict(self.tables),
-            present={k: t for k, t in self.tables.items() if self.counts.get(k)},
-            summaries=summaries,
+            tables={k: bounded(t, n) for k, t in names.items()},
+            present={k: bounded(t, n) for k, t in names.items() if self.counts.get(k)},
+            chunks=tuple(self.summary_chunks),
+            starts=tuple(starts),
+            bound=n,
             paths=tuple(f.path for f in self.loaded_files),
-            identity=tuple((str(f.path), f.ident) for f in self.loaded_files),
             malformed=sum(f.state.malformed + int(f.state.torn_tail) for f in self.loaded_files),
             replayed=self.parser.meta.replayed,
             invalid_timestamps=sum(f.state.bad_timestamps for f in self.loaded_files),
             state_lines=tuple(sorted(self.parser.meta.state_lines.items())),
+            version=next(LoadedSession._versions),
+            complete=complete,
+            parsed=self.parsed,
+            tableset=self.tableset,
         )
 
 
@@ -233,45 +339,125 @@ class SessionStore:
         ttl_seconds: float = 300.0,
         max_loaded_bytes: int = 1 << 30,
         clock: Callable[[], float] = time.monotonic,
+        head_first_bytes: int = 64 << 20,
     ) -> None:
         self.db = db
         self.ttl = ttl_seconds
         self.max_loaded_bytes = max_loaded_bytes
         self.clock = clock
+        # A session whose files hold at least this many bytes is parsed in the background, its
+        # head served as soon as it is parsed (``acquire(head_first=True)``).
+        self.head_first_bytes = head_first_bytes
         self._sessions: dict[Path, LoadedSession] = {}
         self._lock = threading.Lock()
         self.full_parses = 0
         self.append_parses = 0
+        self.tables_dropped = 0
+        self.file_stats = 0  # stats of loaded files by refreshes (tests: a warm request's cost)
+        # True while a watcher calls ``changed`` for every transcript change under the roots.
+        self.watched = False
+        self._owners: dict[str, LoadedSession] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def acquire(self, files: SessionFiles, progress: Progress | None = None) -> SessionView:
-        """The session's tables, loaded or refreshed as needed. Concurrent callers for one session
-        wait on its lock, so its files are parsed once."""
+    @contextlib.contextmanager
+    def use(
+        self, files: SessionFiles, progress: Progress | None = None, head_first: bool = False
+    ) -> Iterator[SessionView]:
+        view = self.acquire(files, progress, head_first)
+        try:
+            yield view
+        finally:
+            self.release(view)
+
+    def acquire(
+        self, files: SessionFiles, progress: Progress | None = None, head_first: bool = False
+    ) -> SessionView:
+        """A view of the session's tables, loaded or refreshed as needed; hand it back with
+        ``release``. Concurrent callers for one session wait on its lock, so its files are
+        parsed once. With ``head_first``, a big session not loaded yet is parsed in the
+        background and the view of its head is returned as soon as there is one
+        (``view.complete`` is False); without, the caller waits for the whole parse."""
         with self._lock:
             sess = self._sessions.get(files.main)
             if sess is None:
                 sess = LoadedSession(files)
                 self._sessions[files.main] = sess
         with sess.lock:
-            if not sess.loaded:
-                self._full_load(sess, files, progress)
+            if sess.loader is None and not sess.loaded:
+                if head_first and self._size(files) >= self.head_first_bytes:
+                    self._start_background_load(sess, files)
+                else:
+                    self._full_load(sess, files, progress, self.db.cursor())
+            if sess.loader is not None:
+                sess.listener = progress
+                while sess.loader is not None and (not head_first or sess.view is None):
+                    sess.changed.wait()
+                sess.listener = None
+                if sess.loader is None and not sess.loaded:
+                    raise sess.load_error or SourceUnavailable(
+                        f"the load of session {files.session_id} was stopped"
+                    )
             else:
-                self._refresh(sess, progress)
+                self._refresh(sess, files, progress)
             if sess.view is None:
                 sess.view = sess.make_view()
             view = sess.view
+            assert view.tableset is not None
+            with self._lock:
+                view.tableset.users += 1
             sess.last_used = self.clock()
         self._evict_over_budget(keep=sess)
         return view
 
+    def release(self, view: SessionView) -> None:
+        """The caller is done with the view: its tables may be dropped if they were retired."""
+        ts = view.tableset
+        if ts is None:
+            return
+        with self._lock:
+            ts.users -= 1
+            drop = ts.retired and ts.users == 0
+        if drop:
+            self._drop_tables(ts.names)
+
+    def changed(self, path: Path) -> None:
+        """A watcher saw ``path`` change: the next request for its session stats it."""
+        key = str(path)
+        with self._lock:
+            sess = self._owners.get(key)
+            if sess is not None:
+                sess.dirty.add(key)
+
+    def _to_check(self, sess: LoadedSession, consume: bool) -> list[LoadedFile]:
+        """The files whose stat can tell a change: all of them, or, while a watcher reports
+        changes, the main file and those it reported (all of them every FULL_CHECK_SECONDS)."""
+        now = self.clock()
+        if not self.watched or now - sess.checked_at >= FULL_CHECK_SECONDS:
+            if consume:
+                with self._lock:
+                    sess.dirty = set()
+                sess.checked_at = now
+            return sess.loaded_files
+        with self._lock:
+            dirty = sess.dirty
+            if consume:
+                sess.dirty = set()
+        check = [sess.by_path[p] for p in dirty if p in sess.by_path]
+        check.sort(key=lambda lf: lf.file_id)
+        if not check or check[0].file_id != 0:
+            check.insert(0, sess.loaded_files[0])
+        return check
+
     def is_fresh(self, files: SessionFiles) -> bool:
         """True when the session is loaded and no file changed (a stat per file, no parse)."""
         sess = self._sessions.get(files.main)
-        if sess is None or not sess.loaded:
+        if sess is None or not sess.loaded or sess.loader is not None:
             return False
-        for lf in sess.loaded_files:
+        if files.agents is not sess.files.agents and any(p not in sess.known for p in files.agents):
+            return False
+        for lf in self._to_check(sess, consume=False):
             try:
-                if identity(lf.path.stat()) != lf.ident:
+                if identity(os.stat(lf.spath)) != lf.ident:
                     return False
             except OSError:
                 return False
@@ -304,25 +490,57 @@ class SessionStore:
             self._drop(sess)
 
     # -- internals ---------------------------------------------------------------------------------
+    @staticmethod
+    def _size(files: SessionFiles) -> int:
+        try:
+            return files.main.stat().st_size
+        except OSError:
+            return 0
+
     def _drop(self, sess: LoadedSession, only_if_idle_since: float | None = None) -> bool:
         with sess.lock:
             if only_if_idle_since is not None and sess.last_used > only_if_idle_since:
                 return False
+            if sess.loader is not None:
+                sess.cancel = True
+                while sess.loader is not None:
+                    sess.changed.wait()
             with self._lock:
                 if self._sessions.get(sess.files.main) is sess:
                     del self._sessions[sess.files.main]
-            self._drop_tables(sess.tables)
-            sess.tables = {}
+            self._retire(sess)
+            self._disown(sess)
             sess.summary_chunks = []
+            sess.rows = 0
             sess.view = None
             sess.loaded = False
         return True
+
+    def _disown(self, sess: LoadedSession) -> None:
+        with self._lock:
+            for key in sess.by_path:
+                if self._owners.get(key) is sess:
+                    del self._owners[key]
+        sess.by_path = {}
+
+    def _retire(self, sess: LoadedSession) -> None:
+        """Retire the session's current tables: dropped now, or by the last view's release."""
+        ts, sess.tableset = sess.tableset, None
+        if ts is None:
+            return
+        with self._lock:
+            ts.retired = True
+            drop = ts.users == 0
+        if drop:
+            self._drop_tables(ts.names)
 
     def _drop_tables(self, tables: dict[Kind, str]) -> None:
         cur = self.db.cursor()
         for name in tables.values():
             if TABLE_NAME.match(name):
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
+        with self._lock:
+            self.tables_dropped += 1
 
     def _evict_over_budget(self, keep: LoadedSession) -> None:
         with self._lock:
@@ -331,85 +549,149 @@ class SessionStore:
         for sess in sessions:
             if total <= self.max_loaded_bytes:
                 break
-            if sess is keep:
+            if sess is keep or sess.loader is not None:
                 continue
             total -= sess.bytes_loaded
             self._drop(sess)
 
-    def _new_tables(self, sess: LoadedSession) -> dict[Kind, str]:
+    def _new_tables(self, sess: LoadedSession, cur: duckdb.DuckDBPyConnection) -> TableSet:
         gen = next(LoadedSession._generations)
         tables = {k: f"s_{sess.key}_g{gen}_{k.value}" for k in ALL_KINDS}
-        cur = self.db.cursor()
         for name in tables.values():
             assert TABLE_NAME.match(name)
             cur.execute(f"CREATE TABLE {name} {TABLE_DDL}")
-        return tables
+        return TableSet(tables)
 
-    def _full_load(
-        self, sess: LoadedSession, files: SessionFiles, progress: Progress | None
-    ) -> None:
-        old_tables = sess.tables
+    def _reset(self, sess: LoadedSession, files: SessionFiles) -> None:
+        self._retire(sess)
+        self._disown(sess)
+        sess.dirty = set()
+        sess.checked_at = self.clock()
         sess.counts = {}
         sess.summary_chunks = []
+        sess.rows = 0
         sess.view = None
         sess.parser = Parser()
         # an orphan subagent transcript listed as a session: its own lines are the trunk
         sess.parser.trunk_file_is_agent = is_agent_file(files.main.name)
-        sess.loaded_files = []
-        tables = self._new_tables(sess)
-        try:
-            self._parse_files(sess, tables, files.all_files, progress)
-        except BaseException:
-            self._drop_tables(tables)
-            raise
-        sess.tables = tables
         sess.files = files
-        sess.loaded = True
-        self.full_parses += 1
-        if old_tables:
-            self._drop_tables(old_tables)
+        sess.loaded_files = []
+        sess.known = set()
+        sess.bytes_loaded = 0
+        sess.loaded = False
 
-    def _parse_files(
+    def _full_load(
         self,
         sess: LoadedSession,
-        tables: dict[Kind, str],
-        paths: tuple[Path, ...],
+        files: SessionFiles,
         progress: Progress | None,
+        cur: duckdb.DuckDBPyConnection,
+        publish: Callable[[], None] | None = None,
     ) -> None:
-        todo: list[LoadedFile] = []
+        """Parse every file of the session into a new generation of tables; the previous
+        generation is retired (readers holding views of it finish undisturbed)."""
+        self._reset(sess, files)
+        tableset = self._new_tables(sess, cur)
+        sess.tableset = tableset
+        try:
+            self._add_files(sess, files.all_files)
+            self._parse_into(sess, sess.loaded_files, progress, cur, publish)
+        except BaseException:
+            if publish is None:  # a background load retires under the session lock (run())
+                self._retire(sess)
+            raise
+        sess.loaded = True
+        self.full_parses += 1
+
+    def _start_background_load(self, sess: LoadedSession, files: SessionFiles) -> None:
+        """Parse a big session on a thread of its own, publishing a view after every flush of
+        rows: requests get the head at once, and later pages as the parse goes."""
+        sess.cancel = False
+        sess.load_error = None
+
+        def report(done: int, total: int) -> None:
+            sess.parsed = (done, total)
+            listener = sess.listener
+            if listener is not None:
+                listener(done, total)
+
+        def publish() -> None:
+            # Called by the loader without the session lock (readers keep reading meanwhile).
+            if sess.cancel:
+                raise _Cancelled
+            view = sess.make_view(complete=False)
+            with sess.lock:
+                sess.view = view
+                sess.changed.notify_all()
+
+        def run() -> None:
+            cur = self.db.con.cursor()
+            error: BaseException | None = None
+            try:
+                self._full_load(sess, files, report, cur, publish)
+            except _Cancelled:
+                pass
+            except BaseException as exc:  # handed to the waiting request
+                error = exc
+            finally:
+                cur.close()
+            with sess.lock:
+                sess.load_error = error
+                sess.loader = None
+                sess.view = None  # the next request makes the complete view
+                if not sess.loaded:
+                    self._retire(sess)
+                if error is not None:
+                    with self._lock:
+                        if self._sessions.get(sess.files.main) is sess:
+                            del self._sessions[sess.files.main]
+                sess.changed.notify_all()
+
+        sess.loader = threading.Thread(target=run, name=f"load-{sess.key}", daemon=True)
+        sess.loader.start()
+
+    def _add_files(self, sess: LoadedSession, paths: tuple[Path, ...]) -> list[LoadedFile]:
+        added: list[LoadedFile] = []
         for path in paths:
             agent = agent_id_from_name(path.name) if is_agent_file(path.name) else None
-            lf = LoadedFile(path, agent)
+            lf = LoadedFile(path, agent, len(sess.loaded_files))
             sess.loaded_files.append(lf)
-            todo.append(lf)
-        self._parse_into(sess, tables, todo, progress)
+            sess.known.add(path)
+            sess.by_path[lf.spath] = lf
+            added.append(lf)
+        with self._lock:
+            for lf in added:
+                self._owners[lf.spath] = sess
+        return added
 
     def _parse_into(
         self,
         sess: LoadedSession,
-        tables: dict[Kind, str],
         todo: list[LoadedFile],
         progress: Progress | None,
+        cur: duckdb.DuckDBPyConnection,
+        publish: Callable[[], None] | None = None,
     ) -> None:
+        assert sess.tableset is not None
+        tables = sess.tableset.names
         sizes: dict[int, int] = {}
         for lf in todo:
             try:
                 st = lf.path.stat()
             except FileNotFoundError as exc:
-                if lf is sess.loaded_files[0]:
+                if lf.file_id == 0:
                     raise SessionNotFound(f"session file {lf.path.name} no longer exists") from exc
                 continue
             except OSError as exc:
                 raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
             lf.ident = identity(st)
-            sizes[id(lf)] = max(0, st.st_size - lf.state.offset)
+            sizes[lf.file_id] = max(0, st.st_size - lf.state.offset)
         total = sum(sizes.values()) or 1
         done = 0
         buf = RowBuffer()
         for lf in todo:
-            if id(lf) not in sizes:
+            if lf.file_id not in sizes:
                 continue
-            file_id = sess.loaded_files.index(lf)
             base = done
 
             def report(n: int, base: int = base) -> None:
@@ -417,62 +699,70 @@ class SessionStore:
                     progress(min(total, base + n), total)
 
             def flush(rows: RowBuffer) -> None:
-                self._insert(sess, tables, rows)
+                self._insert(sess, tables, rows, cur)
                 rows.clear()
+                if publish is not None:
+                    publish()
 
             try:
                 done += sess.parser.parse_file(
-                    lf.path, file_id, lf.state, buf, lf.agent_id, report, flush
+                    lf.path, lf.file_id, lf.state, buf, lf.agent_id, report, flush
                 )
             except FileNotFoundError as exc:
-                if file_id == 0:
+                if lf.file_id == 0:
                     raise SessionNotFound(f"session file {lf.path.name} vanished") from exc
                 continue
             except OSError as exc:
                 raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
         if len(buf):
-            self._insert(sess, tables, buf)
+            self._insert(sess, tables, buf, cur)
+        sess.count_bytes()
         release_free_memory()
         if progress is not None:
             progress(total, total)
 
-    def _insert(self, sess: LoadedSession, tables: dict[Kind, str], buf: RowBuffer) -> None:
+    def _insert(
+        self,
+        sess: LoadedSession,
+        tables: dict[Kind, str],
+        buf: RowBuffer,
+        cur: duckdb.DuckDBPyConnection,
+    ) -> None:
         batch = pa.Table.from_pydict(buf.cols, schema=ARROW_SCHEMA)
-        cur = self.db.cursor()
         view = f"batch_{threading.get_ident()}"
         cur.register(view, batch)
         try:
-            # The summaries first: a reader that sees a row in DuckDB always finds its summary.
-            summary = cur.sql(f"SELECT {_SUMMARY_SELECT} FROM {view} ORDER BY seq")
-            sess.summary_chunks.append(summary.to_arrow_table())
-            sess.view = None
+            # Rows first, then their summaries: a view's bound (the number of summaries) never
+            # covers a row that is not in the tables yet.
             present: dict[str, int] = {}
             for kind_name in buf.cols["kind"]:
                 present[kind_name] = present.get(kind_name, 0) + 1
             for kind in ALL_KINDS:
                 if kind.value in present:
-                    sess.counts[kind] = sess.counts.get(kind, 0) + present[kind.value]
                     cur.execute(
                         f"INSERT INTO {tables[kind]} SELECT {_INSERT_SELECT} FROM {view} "
                         "WHERE kind = ? ORDER BY seq",
                         [kind.value],
                     ).fetchall()
+            summary = cur.sql(f"SELECT {_SUMMARY_SELECT} FROM {view} ORDER BY seq")
+            sess.add_summaries(summary.to_arrow_table())
+            for kind in ALL_KINDS:
+                if kind.value in present:
+                    sess.counts[kind] = sess.counts.get(kind, 0) + present[kind.value]
         finally:
             cur.unregister(view)
 
-    def _refresh(self, sess: LoadedSession, progress: Progress | None) -> None:
+    def _refresh(self, sess: LoadedSession, files: SessionFiles, progress: Progress | None) -> None:
         """Bring a loaded session up to date with its files at the cost of what changed."""
+        cur = self.db.cursor()
         grown: list[LoadedFile] = []
-        for lf in sess.loaded_files:
+        for lf in self._to_check(sess, consume=True):
+            self.file_stats += 1
             try:
-                st = lf.path.stat()
+                st = os.stat(lf.spath)
             except FileNotFoundError:
-                if lf is sess.loaded_files[0]:
-                    self._drop_tables(sess.tables)
-                    sess.tables = {}
-                    sess.summary_chunks = []
-                    sess.view = None
-                    sess.loaded = False
+                if lf.file_id == 0:
+                    self._reset(sess, files)
                     raise SessionNotFound(f"session file {lf.path.name} was deleted") from None
                 continue
             ident = identity(st)
@@ -488,20 +778,16 @@ class SessionStore:
             ):
                 grown.append(lf)
             else:
-                self._full_load(sess, sess.files, progress)
+                self._full_load(sess, files, progress, cur)
                 return
-        main_changed = bool(grown) and grown[0] is sess.loaded_files[0]
         new_files: list[LoadedFile] = []
-        if main_changed:
-            known = {lf.path for lf in sess.loaded_files}
-            for path in find_agent_files(sess.files.main, sess.files.session_id):
-                if path not in known:
-                    lf = LoadedFile(path, agent_id_from_name(path.name))
-                    sess.loaded_files.append(lf)
-                    new_files.append(lf)
+        if files.agents is not sess.files.agents:
+            fresh = tuple(p for p in files.agents if p not in sess.known)
+            new_files = self._add_files(sess, fresh)
+            sess.files = files
         todo = grown + new_files
         if not todo:
             return
-        self._parse_into(sess, sess.tables, todo, progress)
+        self._parse_into(sess, todo, progress, cur)
         sess.view = None
         self.append_parses += 1

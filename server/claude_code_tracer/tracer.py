@@ -19,6 +19,7 @@ import duckdb
 
 from . import cursor as cursors
 from . import sessionsearch
+from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
@@ -38,6 +39,7 @@ from .models import (
     MessageGetParams,
     MessagesPage,
     MessagesPageParams,
+    MessagesStreamParams,
     MessageSummary,
     NameCount,
     SearchPage,
@@ -85,6 +87,8 @@ class TracerOptions:
     # in the cache folder unless archive_dir says otherwise, only with a persistent catalog
     archive: bool = True
     archive_dir: Path | None = None
+    # Sessions this big (bytes of the main file) are parsed in the background, head first.
+    head_first_bytes: int = 64 * 1024 * 1024
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -136,7 +140,10 @@ class Tracer:
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
         self.db = Database()
         self.store = SessionStore(
-            self.db, self.options.session_ttl_seconds, self.options.max_loaded_bytes
+            self.db,
+            self.options.session_ttl_seconds,
+            self.options.max_loaded_bytes,
+            head_first_bytes=self.options.head_first_bytes,
         )
         cache = self.options.cache_dir or default_cache_dir()
         self.archive: Archive | None = None
@@ -147,6 +154,7 @@ class Tracer:
             self.options.cache_dir, self.options.persistent_catalog, self.archive
         )
         self.cache = ResultCache()
+        self.locator = SessionLocator()
         self._catalog_fresh_until = 0.0
         self._text_index: TextIndex | None = None
         self._text_index_lock = threading.Lock()
@@ -179,7 +187,7 @@ class Tracer:
 
     def _files(self, ref: SessionRef) -> SessionFiles:
         try:
-            return resolve_session(self._roots, ref.session_id, ref.project)
+            return self.locator.resolve(self._roots, ref.session_id, ref.project)
         except SessionNotFound:
             restored = self._from_archive(ref)
             if restored is None:
@@ -208,14 +216,12 @@ class Tracer:
             raise InvalidRequest("the archive is turned off")
         return self.archive.status()
 
-    def _session(self, ref: SessionRef, progress: ProgressFn | None = None) -> SessionView:
-        return self.store.acquire(self._files(ref), progress)
-
     def ensure_loaded(self, ref: SessionRef, progress: ProgressFn | None = None) -> bool:
         """Load or refresh the session's tables; True when a parse had to happen."""
         files = self._files(ref)
         fresh = self.store.is_fresh(files)
-        self.store.acquire(files, progress)
+        with self.store.use(files, progress):
+            pass
         return not fresh
 
     def is_loaded(self, ref: SessionRef) -> bool:
@@ -223,37 +229,95 @@ class Tracer:
 
     # -- pages -------------------------------------------------------------------------------------
     def page(self, params: MessagesPageParams) -> MessagesPage:
-        return self._with_retry(params, lambda sess: self._page(sess, params, count=True))
+        # A big session not loaded yet answers with its head while the rest is parsed; a page
+        # that reaches past the parsed head waits for the rest (never an empty "more to come").
+        page: MessagesPage | None = None
+        try:
+            page = self._with_view(
+                params, lambda sess: self._page(sess, params, count=True), head_first=True
+            )
+        except SessionNotFound:
+            if params.start_at is None:  # else: the message may be past the parsed head
+                raise
+        if page is None or (not page.complete and len(page.messages) < params.limit):
+            page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
+        return page
 
-    def stream_pages(self, params: MessagesPageParams, batch_size: int) -> Iterator[MessagesPage]:
-        """Yield the page in batches; the last yielded page carries nextCursor/hasMore/total."""
-        sess = self._session(params)
-        total = None
-        if params.cursor is None:
-            total = self._count(sess, params.filter)
-        remaining = params.limit
-        cursor = params.cursor
-        while True:
-            n = max(1, min(batch_size, remaining))
-            sub = params.model_copy(update={"cursor": cursor, "limit": n})
-            part = self._page(sess, sub, count=False)
-            remaining -= len(part.messages)
-            if remaining <= 0 or not part.has_more:
-                part.total = total
-                yield part
+    def stream_pages(
+        self, params: MessagesPageParams | MessagesStreamParams, batch_size: int
+    ) -> Iterator[MessagesPage]:
+        """Yield the messages in batches of ``batch_size``; the last yielded page carries
+        nextCursor/hasMore/total. Without a limit, to the end of the session as it was when the
+        stream began (nextCursor continues after it).
+
+        One query, read in batches on a cursor of the stream's own (each batch may be read by a
+        different worker thread), over a view that holds the session's tables: appends, a
+        truncation or a full reload meanwhile change nothing the stream reads. Closing the
+        generator (a cancel) closes the cursor and hands the view back."""
+        files = self._files(params)
+        view = self.store.acquire(files)
+        cur: duckdb.DuckDBPyConnection | None = None
+        try:
+            scope = f"{view.files.project}/{view.files.session_id}"
+            fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
+            after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
+            if after is None and params.start_at is not None:
+                after = self._just_before(view, params.start_at)
+            total = self._count(view, params.filter) if params.cursor is None else None
+            limit: int | None = params.limit
+            query = page_query(
+                view.present,
+                params.filter,
+                after,
+                None if limit is None else limit + 1,
+                self._text_keys(view, params.filter),
+            )
+            if query is None:
+                yield MessagesPage(messages=[], next_cursor=params.cursor, total=total)
                 return
-            yield MessagesPage(messages=part.messages, has_more=True)
-            cursor = part.next_cursor
+            cur = self.db.con.cursor()
+            result = cur.execute(*query)
+            left = limit if limit is not None else -1  # -1: no limit
+            next_cursor = params.cursor
 
-    def _with_retry(self, ref: SessionRef, run: Callable[[SessionView], Any]) -> Any:
-        # A concurrent full reload may replace the session's tables between acquire and query,
-        # and a file rewritten in place makes a re-read line disagree with its row (StaleRow,
-        # which dropped the session): the second attempt sees the new tables.
+            def fetch() -> list[int]:
+                n = batch_size if left < 0 else min(batch_size, left)
+                return [r[0] for r in result.fetchmany(n)] if n else []
+
+            batch = fetch()
+            while True:
+                if left >= 0:
+                    left -= len(batch)
+                ahead = fetch()
+                rows = view.take(batch)
+                messages = self._summaries(view, rows, params.expand)
+                if rows:
+                    next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
+                if not ahead:
+                    has_more = left == 0 and bool(result.fetchmany(1))
+                    yield MessagesPage(
+                        messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
+                    )
+                    return
+                yield MessagesPage(messages=messages, has_more=True)
+                batch = ahead
+        finally:
+            if cur is not None:
+                cur.close()
+            self.store.release(view)
+
+    def _with_view(
+        self, ref: SessionRef, run: Callable[[SessionView], Any], head_first: bool = False
+    ) -> Any:
+        # The view holds the session's tables until released: a concurrent refresh or full
+        # reload changes nothing this request reads. A file rewritten in place makes a re-read
+        # line disagree with its row (StaleRow, which dropped the session): the second attempt
+        # reads the file anew.
         for attempt in (1, 2):
-            sess = self._session(ref)
             try:
-                return run(sess)
-            except (duckdb.CatalogException, StaleRow):
+                with self.store.use(self._files(ref), head_first=head_first) as sess:
+                    return run(sess)
+            except StaleRow:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -277,13 +341,10 @@ class Tracer:
         keys = self._text_keys(sess, params.filter)
         query = page_query(sess.present, params.filter, after, params.limit + 1, keys)
         seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
-        has_more = len(seqs) > params.limit
+        # While a big session's head is served, more rows may come: there is more to ask for.
+        has_more = len(seqs) > params.limit or not sess.complete
         rows = sess.take(seqs[: params.limit])
-        names = sess.file_names
-        messages = [row_to_summary(r, names) for r in rows]
-        if params.expand and rows:
-            for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
-                msg.content = content_blocks(entry)
+        messages = self._summaries(sess, rows, params.expand)
         # The cursor is returned even on the last page: after the session grows, it continues
         # exactly after the last row the client saw.
         next_cursor = params.cursor
@@ -291,7 +352,11 @@ class Tracer:
             next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
         total = self._count(sess, params.filter) if count and params.cursor is None else None
         return MessagesPage(
-            messages=messages, next_cursor=next_cursor, has_more=has_more, total=total
+            messages=messages,
+            next_cursor=next_cursor,
+            has_more=has_more,
+            total=total,
+            complete=sess.complete,
         )
 
     def _text_keys(self, sess: SessionView, flt: MessageFilter) -> list[int] | None:
@@ -317,6 +382,16 @@ class Tracer:
             return self.cache.get_or_compute(("text_keys", sess.identity, flt.text), compute)
         except _IndexBusy:
             return None
+
+    def _summaries(
+        self, sess: SessionView, rows: list[dict[str, Any]], expand: bool
+    ) -> list[MessageSummary]:
+        names = sess.file_names
+        messages = [row_to_summary(r, names) for r in rows]
+        if expand and rows:
+            for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
+                msg.content = content_blocks(entry)
+        return messages
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
@@ -361,7 +436,7 @@ class Tracer:
 
     # -- one message -------------------------------------------------------------------------------
     def get_message(self, params: MessageGetParams) -> MessageDetail:
-        return self._with_retry(params, lambda sess: self._get(sess, params))
+        return self._with_view(params, lambda sess: self._get(sess, params))
 
     def _get(self, sess: SessionView, params: MessageGetParams) -> MessageDetail:
         cur = self.db.cursor()
@@ -399,7 +474,7 @@ class Tracer:
         def run(sess: SessionView) -> Any:
             return self.cache.get_or_compute(self._cache_key(name, sess), lambda: compute(sess))
 
-        return self._with_retry(ref, run)
+        return self._with_view(ref, run)
 
     def metrics(self, ref: SessionRef) -> SessionMetrics:
         return self._cached("metrics", ref, self._metrics)
@@ -666,6 +741,8 @@ class Tracer:
         for path, what in paths.items():
             if path.suffix != ".jsonl":
                 continue
+            self.locator.forget(path)
+            self.store.changed(path)
             key = session_for_path(self._roots, path)
             if key is None:
                 continue
@@ -682,6 +759,14 @@ class Tracer:
             if prev is None or kind in ("deleted", "created"):
                 changes[key] = SessionChange(session_id=sid, project=project, kind=kind)
         return list(changes.values())
+
+    def set_watched(self, watched: bool) -> None:
+        """Whether a watcher now reports every transcript change under the roots through
+        ``changes_for``: while it does, a warm request stats a session's main file and only the
+        subagent files reported changed (all of them every ``store.FULL_CHECK_SECONDS``), so its
+        cost does not grow with the number of subagent files. A growth is then seen once the
+        watcher reported it (``sessions/didChange``), or within those seconds."""
+        self.store.watched = watched
 
     def sweep(self) -> int:
         """Drop session tables idle past the TTL; returns how many were dropped."""

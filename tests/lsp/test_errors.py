@@ -104,7 +104,7 @@ async def test_bad_and_foreign_cursors(shared_client: TracerClient) -> None:
     [
         ("messages/page", {"sessionId": BIG_SESSION, "limit": 0}, "limit"),
         ("messages/page", {"sessionId": BIG_SESSION, "limit": 501}, "limit"),
-        ("messages/stream", {"sessionId": BIG_SESSION, "limit": 501}, "limit"),
+        ("messages/stream", {"sessionId": BIG_SESSION, "limit": 0}, "limit"),
         ("messages/stream", {"sessionId": BIG_SESSION, "batchSize": 0}, "batchSize"),
         ("sessions/list", {"limit": 1001}, "limit"),
         ("messages/page", {"sessionId": BIG_SESSION, "limit": "ten"}, "limit"),

@@ -75,6 +75,8 @@ export interface MessagesPageParams extends SessionRef {
 
 /** models.py `MessagesStreamParams`. */
 export interface MessagesStreamParams extends MessagesPageParams {
+    /** At most this many messages; missing: every message to the end of the session. */
+    limit?: number;
     partialResultToken?: ProgressToken | null;
     workDoneToken?: ProgressToken | null;
     batchSize?: number;
@@ -166,6 +168,8 @@ export interface MessagesPage {
     nextCursor: string | null;
     hasMore: boolean;
     total: number | null;
+    /** False while a big session is still parsed: a page of its head; later pages follow. */
+    complete?: boolean;
 }
 
 /** The `$/progress` value of a `messages/stream` partial result. */
