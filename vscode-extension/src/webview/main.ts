@@ -14,10 +14,13 @@ import {
     type VirtualItem,
 } from '@tanstack/virtual-core';
 import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionMetrics } from '../protocol';
+import { el, icon } from './dom';
+import { compact, duration, parseTime } from './format';
+import { KIND_LABELS } from './render/kinds';
+import { buildRow, signature } from './render/row';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
 import { defaultFilter, SessionState, type FilterState, type Row, type SavedView } from './state/session';
-import { stripAnsi, type TreeNode } from './state/tree';
 import { validateBatch, validateResult } from './validate';
 
 interface VsCodeApi {
@@ -37,70 +40,6 @@ interface PersistedState {
 }
 
 const vscode = acquireVsCodeApi();
-
-const KIND_LABELS: [Kind, string, string][] = [
-    ['user', 'User', 'account'],
-    ['assistant', 'Assistant', 'sparkle'],
-    ['tool_result', 'Tool results', 'output'],
-    ['system', 'System', 'gear'],
-    ['progress', 'Progress', 'sync'],
-    ['attachment', 'Attachments', 'file'],
-    ['unknown', 'Other', 'question'],
-];
-const KIND_ICON = new Map(KIND_LABELS.map(([k, , icon]) => [k, icon]));
-const NODE_ICON: Partial<Record<TreeNode['kind'], string>> = {
-    thinking: 'lightbulb',
-    tool: 'tools',
-    input: 'json',
-    result: 'output',
-    agent: 'hubot',
-    image: 'file-media',
-    json: 'json',
-    raw: 'json',
-    error: 'error',
-};
-
-// --- tiny DOM helpers (text only) ---------------------------------------------------------------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-}
-
-function icon(name: string, extra = ''): HTMLSpanElement {
-    const e = el('span', `codicon codicon-${name}${extra ? ` ${extra}` : ''}`);
-    e.setAttribute('aria-hidden', 'true');
-    return e;
-}
-
-function parseTime(iso: string | null): Date | undefined {
-    if (!iso) return undefined;
-    // The server sends UTC without a zone suffix.
-    const d = new Date(/Z$|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-    return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-function formatTime(iso: string | null, withDate: boolean): string {
-    const d = parseTime(iso);
-    if (!d) return '';
-    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-    if (!withDate) return time;
-    return `${d.toLocaleDateString([], { month: 'short', day: '2-digit' })} ${time}`;
-}
-
-function duration(seconds: number): string {
-    if (seconds < 90) return `${Math.round(seconds)} s`;
-    if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-    return `${(seconds / 3600).toFixed(1)} h`;
-}
-
-function compact(n: number): string {
-    if (n < 1000) return String(n);
-    if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}K`;
-    return `${(n / 1_000_000).toFixed(1)}M`;
-}
 
 // --- the app --------------------------------------------------------------------------------
 
@@ -575,19 +514,11 @@ class App {
         }, 6000);
     }
 
-    private signature(row: Row): string {
-        const sel = row.key === this.selectedKey ? 's' : '';
-        if (row.kind === 'message') return `m${row.expanded ? 1 : 0}${sel}`;
-        if (row.kind === 'skeleton') return 'k';
-        const n = row.node;
-        return `n${n.expanded ? 1 : 0}${n.loading ? 'l' : ''}${n.detail ?? ''}${n.error ?? ''}${sel}${row.depth}`;
-    }
-
     private rowElement(row: Row, item: VirtualItem): HTMLDivElement {
-        const sig = this.signature(row);
+        const sig = signature(row, this.selectedKey);
         let entry = this.rowEls.get(row.key);
         if (!entry || entry.sig !== sig) {
-            const fresh = this.buildRow(row);
+            const fresh = buildRow(row, { selectedKey: this.selectedKey, showDates: this.showDates });
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
             this.rowEls.set(row.key, entry);
@@ -597,117 +528,6 @@ class App {
         e.style.transform = `translateY(${item.start}px)`;
         e.setAttribute('aria-posinset', String(item.index + 1));
         return e;
-    }
-
-    private buildRow(row: Row): HTMLDivElement {
-        const e = el('div', 'row');
-        e.setAttribute('role', 'treeitem');
-        e.dataset.key = row.key;
-        e.style.paddingLeft = `${6 + row.depth * 18}px`;
-        e.setAttribute('aria-level', String(row.depth + 1));
-        if (row.key === this.selectedKey) {
-            e.classList.add('selected');
-            e.setAttribute('aria-selected', 'true');
-        }
-        if (row.kind === 'skeleton') {
-            e.classList.add('skeleton');
-            e.setAttribute('aria-busy', 'true');
-            e.append(el('span', 'bone short'), el('span', 'bone'));
-            return e;
-        }
-        if (row.kind === 'message') {
-            this.messageRow(e, row.message, row.expanded);
-            return e;
-        }
-        const n = row.node;
-        e.classList.add(`node-${n.kind}`);
-        if (n.isError) e.classList.add('error');
-        if (n.kind === 'message' && n.message) {
-            this.messageRow(e, n.message, n.expanded);
-            return e;
-        }
-        if (n.kind === 'loading' || (n.kind === 'more' && n.loading)) {
-            e.classList.add('skeleton');
-            e.setAttribute('aria-busy', 'true');
-            e.append(el('span', 'bone short'), el('span', 'bone'));
-            return e;
-        }
-        if (n.kind === 'more') {
-            e.append(icon('ellipsis'), el('span', 'label', n.label));
-            return e;
-        }
-        if (n.kind === 'error') {
-            e.append(icon('error'), el('span', 'label', n.label));
-            return e;
-        }
-        e.append(this.chevron(n.expandable, n.expanded));
-        if (n.expandable) e.setAttribute('aria-expanded', String(n.expanded));
-        const ic = NODE_ICON[n.kind];
-        if (ic) e.append(icon(n.isError ? 'error' : ic));
-        if (n.kind === 'text' || n.kind === 'json' || n.kind === 'thinking' || n.kind === 'input' || n.kind === 'result') {
-            e.classList.add('block');
-            const box = el('div', 'body-box');
-            if (n.label) box.append(el('div', 'block-label', n.label));
-            box.append(el('pre', n.kind === 'text' ? 'body prose' : 'body code', n.body ?? ''));
-            e.append(box);
-            return e;
-        }
-        e.append(el('span', 'label', n.label));
-        if (n.detail && !(n.kind === 'tool' && n.tool?.file)) e.append(el('span', 'detail', n.detail));
-        if (n.kind === 'tool' && n.tool) {
-            e.dataset.toolId = n.tool.id;
-            if (n.tool.file) {
-                const link = el('a', 'file-link');
-                link.href = '#';
-                link.dataset.action = 'open';
-                link.dataset.path = n.tool.file.path;
-                if (n.tool.file.line) link.dataset.line = String(n.tool.file.line);
-                link.title = `Open ${n.tool.file.path}${n.tool.file.line ? ` at line ${n.tool.file.line}` : ''}`;
-                link.append(icon('go-to-file'), el('span', '', n.tool.file.line ? `${n.tool.file.path}:${n.tool.file.line}` : n.tool.file.path));
-                e.append(link);
-                const rest = n.detail && n.detail !== n.tool.file.path ? n.detail.replace(n.tool.file.path, '').trim() : '';
-                if (rest && !rest.startsWith(':')) e.append(el('span', 'detail', rest));
-            }
-            if (n.tool.diff) {
-                const b = el('button', 'action');
-                b.type = 'button';
-                b.dataset.action = 'diff';
-                b.dataset.uuid = n.tool.messageUuid;
-                b.dataset.tool = n.tool.id;
-                b.title = 'Show this edit in the diff editor';
-                b.append(icon('diff'), el('span', '', 'Show diff'));
-                e.append(b);
-            }
-            if (n.error) e.append(el('span', 'badge muted', n.error));
-        }
-        if (n.isError && n.kind === 'tool') e.append(el('span', 'badge error', 'error'));
-        return e;
-    }
-
-    private chevron(expandable: boolean, expanded: boolean): HTMLSpanElement {
-        if (!expandable) return el('span', 'twisty');
-        const c = icon(expanded ? 'chevron-down' : 'chevron-right', 'twisty');
-        c.dataset.action = 'toggle';
-        return c;
-    }
-
-    private messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boolean): void {
-        e.classList.add('message', `kind-${m.kind}`);
-        if (m.isError) e.classList.add('error');
-        if (m.isSidechain) e.classList.add('sidechain');
-        e.setAttribute('aria-expanded', String(expanded));
-        e.append(this.chevron(true, expanded));
-        e.append(icon(m.isError ? 'error' : (KIND_ICON.get(m.kind) ?? 'question')));
-        const time = el('span', 'time', formatTime(m.timestamp, this.showDates));
-        if (m.timestamp) time.title = m.timestamp;
-        e.append(time);
-        if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));
-        const preview = el('span', 'label', stripAnsi(m.preview) || (m.subtype ? m.subtype : m.kind));
-        e.append(preview);
-        if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
-        const tokens = totalTokens(m.tokens);
-        if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
-        e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
     }
 
     // --- interaction ---------------------------------------------------------------------------
