@@ -16,6 +16,7 @@ import {
 import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionMetrics } from '../protocol';
 import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
+import { imageOverlay } from './render/image';
 import { KIND_LABELS } from './render/kinds';
 import { buildRow, signature } from './render/row';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
@@ -57,6 +58,9 @@ class App {
     private readonly errorsToggle = el('button', 'toggle');
     private readonly kindButtons = new Map<Kind, HTMLButtonElement>();
     private readonly rowEls = new Map<string, { el: HTMLDivElement; sig: string }>();
+    /** Rows whose long output was expanded with "Show all". */
+    private readonly shownAll = new Set<string>();
+    private overlay: HTMLDivElement | undefined;
     private readonly tracker: RequestTracker;
     private state!: SessionState;
     private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
@@ -216,6 +220,47 @@ class App {
         if (this.pendingReveal) this.startReveal();
     }
 
+    /** Resume in terminal and Copy session id: the host does both (it knows the session, the cwd). */
+    private sessionActions(): HTMLButtonElement[] {
+        const make = (codicon: string, label: string, title: string, message: WebviewToHost): HTMLButtonElement => {
+            const b = el('button', 'action header-action');
+            b.type = 'button';
+            b.title = title;
+            b.dataset.host = message.type;
+            b.append(icon(codicon), el('span', '', label));
+            b.addEventListener('click', () => vscode.postMessage(message));
+            return b;
+        };
+        return [
+            make('terminal', 'Resume', 'Resume in terminal: claude --resume in the session\'s folder', { type: 'resume' }),
+            make('copy', 'Copy id', 'Copy session id', { type: 'copySessionId' }),
+        ];
+    }
+
+    /** A click on an inline image: the image full size over the page; a click or Escape closes it. */
+    private openImage(img: HTMLImageElement): void {
+        this.closeImage();
+        const overlay = imageOverlay(img.src, img.alt);
+        const close = (): void => this.closeImage();
+        overlay.addEventListener('click', close);
+        overlay.addEventListener('keydown', (e) => {
+            if (e.key === 'Escape') {
+                e.preventDefault();
+                close();
+            }
+        });
+        this.overlay = overlay;
+        this.root.append(overlay);
+        overlay.focus();
+    }
+
+    private closeImage(): void {
+        if (!this.overlay) return;
+        this.overlay.remove();
+        this.overlay = undefined;
+        this.scroller.focus({ preventScroll: true });
+    }
+
     private loadMetrics(): void {
         this.tracker.start<SessionMetrics>('session/metrics', {}, 'metrics').promise.then(
             (m) => {
@@ -248,7 +293,7 @@ class App {
     private build(title: string): void {
         const header = el('header', 'toolbar');
         const titleRow = el('div', 'title-row');
-        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel);
+        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel, ...this.sessionActions());
         const filters = el('div', 'filters');
         filters.setAttribute('role', 'toolbar');
         filters.setAttribute('aria-label', 'Filters');
@@ -356,6 +401,7 @@ class App {
 
     private estimate(i: number): number {
         const row = this.state.rowAt(i);
+        if (row.kind === 'node' && row.node.image) return 260;
         if (row.kind !== 'node' || row.node.body === undefined) return 24;
         const lines = Math.min(24, row.node.body.split('\n', 25).length);
         return 30 + lines * 17;
@@ -515,10 +561,10 @@ class App {
     }
 
     private rowElement(row: Row, item: VirtualItem): HTMLDivElement {
-        const sig = signature(row, this.selectedKey);
+        const sig = signature(row, this.selectedKey, this.shownAll);
         let entry = this.rowEls.get(row.key);
         if (!entry || entry.sig !== sig) {
-            const fresh = buildRow(row, { selectedKey: this.selectedKey, showDates: this.showDates });
+            const fresh = buildRow(row, { selectedKey: this.selectedKey, showDates: this.showDates, shownAll: this.shownAll });
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
             this.rowEls.set(row.key, entry);
@@ -552,6 +598,20 @@ class App {
             const line = Number(actionEl.dataset.line);
             if (Number.isInteger(line) && line > 0) msg.line = line;
             if (msg.path) vscode.postMessage(msg);
+            return;
+        }
+        if (action === 'show-all') {
+            if (this.shownAll.has(hit.row.key)) this.shownAll.delete(hit.row.key);
+            else this.shownAll.add(hit.row.key);
+            this.queueRender();
+            return;
+        }
+        if (action === 'image' && actionEl instanceof HTMLImageElement) {
+            this.openImage(actionEl);
+            return;
+        }
+        if (action === 'copy' && actionEl?.dataset.uuid) {
+            vscode.postMessage({ type: 'copyMessage', uuid: actionEl.dataset.uuid });
             return;
         }
         if (action === 'diff' && actionEl?.dataset.uuid && actionEl.dataset.tool) {

@@ -9,15 +9,18 @@ import { chevron } from './chevron';
 import type { RenderContext } from './context';
 import { NODE_ICON } from './kinds';
 import { messageRow } from './message';
+import { mcpName } from './tools';
 import { toolHead } from './tool';
 
 export interface RowContext extends RenderContext {
     selectedKey: string | undefined;
+    /** Rows whose long output the user expanded ("Show all"). */
+    shownAll: ReadonlySet<string>;
 }
 
 /** What a row's DOM depends on: the row is rebuilt only when this changes. */
-export function signature(row: Row, selectedKey: string | undefined): string {
-    const sel = row.key === selectedKey ? 's' : '';
+export function signature(row: Row, selectedKey: string | undefined, shownAll: ReadonlySet<string>): string {
+    const sel = `${row.key === selectedKey ? 's' : ''}${shownAll.has(row.key) ? 'a' : ''}`;
     if (row.kind === 'message') return `m${row.expanded ? 1 : 0}${sel}`;
     if (row.kind === 'skeleton') return 'k';
     const n = row.node;
@@ -49,6 +52,7 @@ export function buildRow(row: Row, ctx: RowContext): HTMLDivElement {
     const n = row.node;
     e.classList.add(`node-${n.kind}`);
     if (n.isError) e.classList.add('error');
+    if (n.thought) e.classList.add('thought');
     if (n.kind === 'message' && n.message) {
         messageRow(e, n.message, n.expanded, ctx);
         return e;
@@ -66,11 +70,17 @@ export function buildRow(row: Row, ctx: RowContext): HTMLDivElement {
     if (n.expandable) e.setAttribute('aria-expanded', String(n.expanded));
     const ic = NODE_ICON[n.kind];
     if (ic) e.append(icon(n.isError ? 'error' : ic));
-    if (BLOCK_KINDS.has(n.kind)) {
-        blockRow(e, n);
+    if (BLOCK_KINDS.has(n.kind) && (n.body !== undefined || n.kind === 'image')) {
+        blockRow(e, n, { shownAll: ctx.shownAll.has(row.key) });
         return e;
     }
-    e.append(el('span', 'label', n.label));
+    const mcp = n.kind === 'tool' ? mcpName(n.label) : undefined;
+    if (mcp) {
+        e.append(el('span', 'badge mcp', mcp.server), el('span', 'label', mcp.tool));
+        e.title = `MCP server ${mcp.server}, tool ${mcp.tool}`;
+    } else {
+        e.append(el('span', 'label', n.label));
+    }
     if (n.detail && !(n.kind === 'tool' && n.tool?.file)) e.append(el('span', 'detail', n.detail));
     if (n.kind === 'tool') toolHead(e, n);
     if (n.isError && n.kind === 'tool') e.append(el('span', 'badge error', 'error'));
