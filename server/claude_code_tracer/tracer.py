@@ -38,6 +38,7 @@ from .models import (
     MessageSummary,
     NameCount,
     SessionChange,
+    SessionCost,
     SessionMetrics,
     SessionRef,
     SessionsListParams,
@@ -49,6 +50,7 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
+from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
 from .transcripts import (
@@ -363,6 +365,10 @@ class Tracer:
             malformed_lines=sess.malformed,
             subagent_message_count=side,
         )
+
+    def cost(self, ref: SessionRef) -> SessionCost:
+        """Dollars per model from the shipped price table (pricing.py); unknown models unpriced."""
+        return self._cached("cost", ref, lambda sess: session_cost(self.db.cursor(), sess))
 
     def tools(self, ref: SessionRef) -> SessionTools:
         return self._cached("tools", ref, self._tools)

@@ -51,6 +51,7 @@ export const WEBVIEW_METHODS = {
     'session/metrics': EmptyParamsSchema,
     'session/tools': EmptyParamsSchema,
     'session/subagents': EmptyParamsSchema,
+    'session/cost': EmptyParamsSchema,
 } as const;
 export type WebviewMethod = keyof typeof WEBVIEW_METHODS;
 

@@ -13,7 +13,8 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionMetrics } from '../protocol';
+import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionCost, type SessionMetrics } from '../protocol';
+import { costLabel } from './render/cost';
 import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
@@ -53,6 +54,7 @@ class App {
     private readonly status = el('div', 'status');
     private readonly countLabel = el('span', 'count');
     private readonly metricsLabel = el('span', 'metrics');
+    private readonly costBadge = el('span', 'cost');
     private readonly search = el('input', 'search');
     private readonly toolSelect = el('select', 'tools');
     private readonly errorsToggle = el('button', 'toggle');
@@ -217,6 +219,7 @@ class App {
         this.persist();
         this.loadFilterOptions();
         this.loadMetrics();
+        this.loadCost();
         if (this.pendingReveal) this.startReveal();
     }
 
@@ -261,6 +264,23 @@ class App {
         this.scroller.focus({ preventScroll: true });
     }
 
+    /** Dollars from the server's price table; unknown models are named, never priced. */
+    private loadCost(): void {
+        this.costBadge.hidden = true;
+        this.tracker.start<SessionCost>('session/cost', {}, 'cost').promise.then(
+            (c) => {
+                const label = costLabel(c);
+                if (!label) return;
+                this.costBadge.textContent = label.text;
+                this.costBadge.title = label.title;
+                this.costBadge.hidden = false;
+            },
+            () => {
+                /* an older server has no session/cost: no price shown */
+            },
+        );
+    }
+
     private loadMetrics(): void {
         this.tracker.start<SessionMetrics>('session/metrics', {}, 'metrics').promise.then(
             (m) => {
@@ -293,7 +313,7 @@ class App {
     private build(title: string): void {
         const header = el('header', 'toolbar');
         const titleRow = el('div', 'title-row');
-        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel, ...this.sessionActions());
+        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel, this.costBadge, ...this.sessionActions());
         const filters = el('div', 'filters');
         filters.setAttribute('role', 'toolbar');
         filters.setAttribute('aria-label', 'Filters');

@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendLive, GREET_FILE, HOSTILE_PROMPT, makeFixtures, WRITE_TOOL_ID } from './fixtures.mjs';
+import { appendLive, GREET_FILE, HOSTILE_PROMPT, makeFixtures, SMALL_SESSION, WRITE_TOOL_ID } from './fixtures.mjs';
 
 const SMALL_TITLE = 'Please read app.py <script>';
+/** A real sample (Claude Code 2.1.x) with markdown answers and Bash, Edit, Read, Grep, AskUserQuestion calls. */
+const SAMPLE_TITLE = 'Work on bead spotter-dov';
 import { EXT_DIR, runCommand, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
 
 const PYTHON = process.env.CCT_PYTHON;
@@ -111,6 +113,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
                 'editor.minimap.enabled': false,
                 'workbench.secondarySideBar.defaultVisibility': 'hidden',
                 'workbench.activityBar.location': 'default',
+                // The DOM renderer: the terminal's text can be read (Resume in terminal).
+                'terminal.integrated.gpuAcceleration': 'off',
             },
         });
         ({ browser, page } = await startBrowser(root));
@@ -298,7 +302,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.equal(await prompt.textContent(), HOSTILE_PROMPT);
         const reply = frame.locator('.row.message.kind-assistant', { hasText: 'not bold' }).first();
         await reply.click();
-        await frame.locator('pre.body', { hasText: 'onerror="window.__cctPwned=3"' }).waitFor({ timeout: 15_000 });
+        // The reply is rendered as markdown, its raw HTML as text.
+        await frame.locator('.row.node-text .markdown', { hasText: 'onerror="window.__cctPwned=3"' }).waitFor({ timeout: 15_000 });
         await sleep(500);
         assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
         assert.equal(await frame.locator('#app img, #app script, #app b').count(), 0);
@@ -466,6 +471,70 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await shot('trace-deep.png');
     });
 
+    step('renders a real session: markdown answers and each tool by its own renderer', async () => {
+        const frame = await openSessionFromTree(SAMPLE_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 60_000 });
+        const search = frame.locator('input.search');
+        const showOnly = async (tool) => {
+            await frame.locator(`select.tools option[value="${tool}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+            await frame.locator('select.tools').selectOption(tool);
+            await frame.locator('.count', { hasText: /messages? match/ }).waitFor({ timeout: 15_000 });
+        };
+        /** Expand the first message with this tool, then the tool call: its input and result rows show. */
+        const openTool = async (tool) => {
+            await showOnly(tool);
+            const message = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: tool }) }).first();
+            if ((await message.getAttribute('aria-expanded')) !== 'true') await message.click();
+            const row = frame.locator('.row.node-tool', { has: frame.locator('.label', { hasText: new RegExp(`^${tool}$`) }) }).first();
+            await row.waitFor({ timeout: 15_000 });
+            if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.twisty').click();
+            await frame.locator('.row.node-result').first().waitFor({ timeout: 15_000 });
+        };
+        // Markdown: the summary's **bold** and list are elements, not asterisks.
+        await search.fill('summary of the completed');
+        await frame.locator('.count', { hasText: /^1 message match/ }).waitFor({ timeout: 15_000 });
+        await frame.locator('.row.message.kind-assistant').first().click();
+        const md = frame.locator('.row.node-text .markdown').first();
+        await md.locator('strong', { hasText: 'spotter-dov' }).first().waitFor({ timeout: 15_000 });
+        assert.ok((await md.locator('ol li, ul li').count()) >= 3, 'the list is a list');
+        assert.ok(!((await md.textContent()) ?? '').includes('**'), 'no raw markdown');
+        await shot('render-markdown.png');
+        await search.fill('');
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
+
+        await openTool('Edit');
+        assert.ok((await frame.locator('.row.node-input .diff-line.add').count()) > 0, 'an Edit is a diff');
+        assert.equal(await frame.locator('.row.node-tool button[data-action="diff"]').first().isVisible(), true);
+        await shot('render-edit.png');
+
+        await openTool('Bash');
+        assert.match((await frame.locator('.row.node-input pre.command').first().textContent()) ?? '', /^\$ \S/);
+        await frame.locator('.row.node-result pre.terminal').first().waitFor({ timeout: 15_000 });
+        await shot('render-bash.png');
+
+        await openTool('Read');
+        await frame.locator('.row.node-result .code-view .gutter').first().waitFor({ timeout: 15_000 });
+        assert.ok((await frame.locator('.row.node-input a.file-link').count()) > 0, 'Read names its file as a link');
+
+        await openTool('AskUserQuestion');
+        await frame.locator('.row.node-input .question-text', { hasText: 'Pre-commit hook blocks' }).waitFor({ timeout: 15_000 });
+        assert.ok((await frame.locator('.row.node-input li.option').count()) >= 2);
+        await shot('render-ask.png');
+        await frame.locator('select.tools').selectOption('');
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
+        assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
+    });
+
+    step('resumes a session in a terminal opened in its folder', async () => {
+        const frame = await openSessionFromTree(SMALL_TITLE);
+        await frame.locator('button[data-host="resume"]').click();
+        const terminal = page.locator('.terminal-wrapper .xterm-rows', { hasText: `claude --resume ${SMALL_SESSION}` }).first();
+        await terminal.waitFor({ timeout: 30_000 });
+        await page.locator('.terminal-tabs-entry, .single-terminal-tab, .panel .action-label', { hasText: /Claude: / }).first().waitFor({ timeout: 15_000 }).catch(() => {});
+        await shot('resume-terminal.png');
+        await runCommand(page, 'View: Toggle Panel Visibility');
+    });
+
     step('stays legible in the dark and high-contrast themes', async () => {
         const frame0 = await openSessionFromTree(SMALL_TITLE);
         await frame0.locator('.row.message').first().waitFor();
@@ -484,6 +553,39 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
                 return [label ? getComputedStyle(label).color : '', getComputedStyle(document.body).backgroundColor];
             });
             assert.ok(fg && bg && fg !== bg, `${theme}: text ${fg} on ${bg}`);
+            await shot(file);
+        }
+    });
+
+    step('renders markdown and tools legibly in light, dark and high-contrast themes', async () => {
+        const frame = await openSessionFromTree(SAMPLE_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 60_000 });
+        await frame.locator('select.tools option[value="Edit"]').waitFor({ state: 'attached', timeout: 15_000 });
+        await frame.locator('select.tools').selectOption('Edit');
+        await frame.locator('.count', { hasText: /messages? match/ }).waitFor({ timeout: 15_000 });
+        const first = frame.locator('.row.message').first();
+        if ((await first.getAttribute('aria-expanded')) !== 'true') await first.click();
+        const tool = frame.locator('.row.node-tool', { has: frame.locator('.label', { hasText: /^Edit$/ }) }).first();
+        await tool.waitFor({ timeout: 15_000 });
+        if ((await tool.getAttribute('aria-expanded')) !== 'true') await tool.locator('.twisty').click();
+        await frame.locator('.row.node-input .diff-line.add').first().waitFor({ timeout: 15_000 });
+        for (const [theme, file, bodyClass] of [
+            ['Light Modern', 'render-light.png', 'vscode-light'],
+            ['Dark Modern', 'render-dark.png', 'vscode-dark'],
+            ['Dark High Contrast', 'render-high-contrast.png', 'vscode-high-contrast'],
+        ]) {
+            await runCommand(page, 'Preferences: Color Theme');
+            await page.locator('.quick-input-widget input').fill(theme);
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: new RegExp(`^${theme}`) }).first().click();
+            const f = await webviewFrame(page, 30_000, SAMPLE_TITLE);
+            await f.locator(`body.${bodyClass}`).waitFor({ timeout: 30_000 });
+            await f.locator('.row.node-input .diff-line.add').first().waitFor({ timeout: 30_000 });
+            await sleep(300);
+            const [add, bg] = await f.evaluate(() => {
+                const line = document.querySelector('.diff-line.add');
+                return [line ? getComputedStyle(line).backgroundColor : '', getComputedStyle(document.body).backgroundColor];
+            });
+            assert.ok(add && add !== bg, `${theme}: an added line stands out (${add} on ${bg})`);
             await shot(file);
         }
     });
