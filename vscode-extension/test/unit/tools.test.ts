@@ -186,10 +186,16 @@ describe('AskUserQuestion', () => {
         expect(node.querySelector('.chosen')).toBeNull();
     });
 
-    it('marks the answer the user chose', () => {
+    it('shows the answer the user chose, marked when it is one of the options', () => {
         const node = result({ name: 'AskUserQuestion', input: { questions }, content: 'answered', toolUseResult: { answers: { 'Which database?': 'Postgres' } } });
-        expect(texts(node, '.option.chosen .option-label')).toEqual(['Postgres']);
-        expect(node.querySelector('.answer')?.textContent).toBe('Answer: Postgres');
+        expect(node.querySelector('.question-text')?.textContent).toBe('Which database?');
+        expect(texts(node, '.answer.chosen .option-label')).toEqual(['Postgres']);
+    });
+
+    it('shows an answer the user typed, not marked as an option', () => {
+        const node = result({ name: 'AskUserQuestion', input: { questions }, content: 'answered', toolUseResult: { answers: { 'Which database?': 'SQLite, really' } } });
+        expect(node.querySelector('.answer')?.textContent).toBe('SQLite, really');
+        expect(node.querySelector('.chosen')).toBeNull();
     });
 });
 

@@ -179,6 +179,11 @@ export function describeInput(name: string, input: unknown): string {
     if (typeof input.url === 'string') parts.push(input.url);
     if (typeof input.query === 'string') parts.push(input.query);
     if (typeof input.prompt === 'string' && !parts.length) parts.push(input.prompt);
+    if (Array.isArray(input.questions) && !parts.length) {
+        const first: unknown = input.questions[0];
+        if (isRecord(first) && typeof first.question === 'string') parts.push(first.question);
+    }
+    if (Array.isArray(input.todos) && !parts.length) parts.push(`${input.todos.length} to-dos`);
     if (!parts.length) {
         try {
             parts.push(JSON.stringify(input));

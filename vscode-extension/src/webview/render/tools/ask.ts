@@ -41,6 +41,24 @@ function questionsView(input: unknown, answers: Map<string, string>): HTMLElemen
     return box;
 }
 
+/** The result: each question with the answer given (marked when it is one of the options). */
+function answersView(input: unknown, answers: Map<string, string>): HTMLElement {
+    const box = el('div', 'questions');
+    const questions = isRecord(input) && Array.isArray(input.questions) ? input.questions.filter(isRecord) : [];
+    const labels = new Map(questions.map((q) => [str(q.question) ?? '', (Array.isArray(q.options) ? q.options : []).map((o) => (isRecord(o) ? (str(o.label) ?? '') : ''))]));
+    for (const [question, answer] of answers) {
+        const item = el('div', 'question');
+        item.append(el('span', 'question-text', question));
+        const known = labels.get(question) ?? [];
+        const picked = answer.split(',').map((s) => s.trim()).every((a) => known.includes(a));
+        const line = el('div', picked ? 'answer option chosen' : 'answer');
+        line.append(icon(picked ? 'pass-filled' : 'comment'), el('span', 'option-label', answer));
+        item.append(line);
+        box.append(item);
+    }
+    return box;
+}
+
 export const ASK_USER_QUESTION: ToolRenderer = {
     input(v) {
         const node = questionsView(v.input, new Map());
@@ -49,7 +67,7 @@ export const ASK_USER_QUESTION: ToolRenderer = {
     result(v) {
         const answers = answersOf(v.toolUseResult);
         if (!answers.size) return undefined;
-        const node = questionsView(v.input, answers);
-        return node ? { node, lines: node.querySelectorAll('li, .question, .answer').length } : undefined;
+        const node = answersView(v.input, answers);
+        return { node, lines: answers.size * 2 };
     },
 };
