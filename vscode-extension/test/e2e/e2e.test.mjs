@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendLive, GREET_FILE, HOSTILE_PROMPT, makeFixtures, SMALL_SESSION, WRITE_TOOL_ID } from './fixtures.mjs';
+import { appendLive, GALLERY_PROJECT, GALLERY_TITLE, GREET_FILE, HOSTILE_PROMPT, makeFixtures, SMALL_SESSION, WRITE_TOOL_ID } from './fixtures.mjs';
 
 const SMALL_TITLE = 'Please read app.py <script>';
 /** A real sample (Claude Code 2.1.x) with markdown answers and Bash, Edit, Read, Grep, AskUserQuestion calls. */
@@ -551,6 +551,44 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.match((await cost.getAttribute('title')) ?? '', /No price for claude-opus-4-6/);
         await frame.locator('select.tools').selectOption('');
         await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
+        assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
+    });
+
+    step('shows an image inline and full size, thinking, a checklist, coloured output and a compaction', async () => {
+        await (await treeRow(GALLERY_PROJECT)).click();
+        const frame = await openSessionFromTree(GALLERY_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 30_000 });
+        const expand = async (row) => {
+            if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.twisty').first().click();
+        };
+        // The pasted image: inline and scaled, full size on a click, Escape closes it.
+        await expand(frame.locator('.row.message.kind-user', { hasText: GALLERY_TITLE }).first());
+        const thumb = frame.locator('.row.node-image img.thumb').first();
+        await thumb.waitFor({ timeout: 15_000 });
+        assert.equal(await thumb.evaluate((img) => img.naturalWidth), 96, 'the PNG decoded');
+        await thumb.click();
+        const full = frame.locator('.image-overlay img.full');
+        await full.waitFor({ timeout: 5_000 });
+        await shot('render-image.png');
+        await page.keyboard.press('Escape');
+        await full.waitFor({ state: 'detached', timeout: 5_000 });
+        // Thinking kept only as its signature, and the TodoWrite checklist.
+        await expand(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'TodoWrite' }) }).first());
+        await frame.locator('.row.node-thinking', { hasText: 'omitted' }).waitFor({ timeout: 15_000 });
+        await expand(frame.locator('.row.node-tool', { hasText: 'TodoWrite' }).first());
+        await frame.locator('.row.node-input li.todo').nth(2).waitFor({ timeout: 15_000 });
+        assert.deepEqual(await frame.locator('.row.node-input li.todo').evaluateAll((els) => els.map((e) => e.className)), ['todo completed', 'todo in_progress', 'todo pending']);
+        // Bash output in its colours, as text.
+        await expand(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Bash' }) }).first());
+        await expand(frame.locator('.row.node-tool', { hasText: 'Bash' }).first());
+        assert.equal(await frame.locator('.row.node-result .ansi-fg-green').first().textContent({ timeout: 15_000 }), '3 passed');
+        assert.equal(await frame.locator('.row.node-result .ansi-fg-red').first().textContent(), '1 failed');
+        // The compaction: a divider, then its summary badged.
+        await frame.locator('.row.message.compaction .label', { hasText: 'Conversation compacted' }).waitFor({ timeout: 15_000 });
+        await frame.locator('.row.message .badge.summary').waitFor({ timeout: 15_000 });
+        await expand(frame.locator('.row.message.kind-assistant', { hasText: 'What it says' }).first());
+        await frame.locator('.row.node-text .markdown h2', { hasText: 'What it says' }).waitFor({ timeout: 15_000 });
+        await shot('render-gallery.png');
         assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
     });
 
