@@ -2,8 +2,10 @@
  * The session webview: a virtualized tree (@tanstack/virtual-core) over SessionState.
  *
  * Security: every string that comes from a transcript is put in the DOM with textContent (or as
- * an attribute value through the DOM API), never as HTML. The page's CSP allows only this
- * nonce'd script; styles are set through the CSSOM, which the CSP permits.
+ * an attribute value through the DOM API). The one exception is HTML made by markdown-it and
+ * highlight.js from transcript text, and it reaches the DOM only through render/sanitize.ts
+ * (DOMPurify with a short allow-list, links vetted). The page's CSP allows only this nonce'd
+ * script; styles are set through the CSSOM, which the CSP permits. Rendering is in render/*.
  */
 import {
     Virtualizer,

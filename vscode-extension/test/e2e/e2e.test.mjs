@@ -625,17 +625,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
     });
 
     step('renders markdown and tools legibly in light, dark and high-contrast themes', async () => {
-        const frame = await openSessionFromTree(SAMPLE_TITLE);
-        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 60_000 });
-        await frame.locator('select.tools option[value="Edit"]').waitFor({ state: 'attached', timeout: 15_000 });
-        await frame.locator('select.tools').selectOption('Edit');
-        await frame.locator('.count', { hasText: /messages? match/ }).waitFor({ timeout: 15_000 });
-        const first = frame.locator('.row.message').first();
-        if ((await first.getAttribute('aria-expanded')) !== 'true') await first.click();
-        const tool = frame.locator('.row.node-tool', { has: frame.locator('.label', { hasText: /^Edit$/ }) }).first();
-        await tool.waitFor({ timeout: 15_000 });
-        if ((await tool.getAttribute('aria-expanded')) !== 'true') await tool.locator('.twisty').click();
-        await frame.locator('.row.node-input .diff-line.add').first().waitFor({ timeout: 15_000 });
+        // The gallery session, still expanded from its step (the view's state is kept).
+        const frame = await openSessionFromTree(GALLERY_TITLE);
+        await frame.locator('.row.node-result .ansi-fg-green').first().waitFor({ timeout: 30_000 });
         for (const [theme, file, bodyClass] of [
             ['Light Modern', 'render-light.png', 'vscode-light'],
             ['Dark Modern', 'render-dark.png', 'vscode-dark'],
@@ -644,15 +636,22 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
             await runCommand(page, 'Preferences: Color Theme');
             await page.locator('.quick-input-widget input').fill(theme);
             await page.locator('.quick-input-widget .monaco-list-row', { hasText: new RegExp(`^${theme}`) }).first().click();
-            const f = await webviewFrame(page, 30_000, SAMPLE_TITLE);
+            const f = await webviewFrame(page, 30_000, GALLERY_TITLE);
             await f.locator(`body.${bodyClass}`).waitFor({ timeout: 30_000 });
-            await f.locator('.row.node-input .diff-line.add').first().waitFor({ timeout: 30_000 });
-            await sleep(300);
-            const [add, bg] = await f.evaluate(() => {
-                const line = document.querySelector('.diff-line.add');
-                return [line ? getComputedStyle(line).backgroundColor : '', getComputedStyle(document.body).backgroundColor];
+            await f.locator('.row.node-result .ansi-fg-green').first().waitFor({ timeout: 30_000 });
+            await f.locator('.row.node-text .markdown h2').first().waitFor({ timeout: 30_000 });
+            // No tooltip over the header in the screenshot: the mouse rests on the list's empty end.
+            const box = await page.locator('iframe.webview:visible').boundingBox();
+            if (box) await page.mouse.move(box.x + box.width - 20, box.y + box.height - 10);
+            await sleep(500);
+            const [green, red, bg] = await f.evaluate(() => {
+                const colour = (sel) => {
+                    const e = document.querySelector(sel);
+                    return e ? getComputedStyle(e).color : '';
+                };
+                return [colour('.ansi-fg-green'), colour('.ansi-fg-red'), getComputedStyle(document.body).backgroundColor];
             });
-            assert.ok(add && add !== bg, `${theme}: an added line stands out (${add} on ${bg})`);
+            assert.ok(green && red && green !== red && green !== bg, `${theme}: terminal colours ${green} / ${red} on ${bg}`);
             await shot(file);
         }
     });

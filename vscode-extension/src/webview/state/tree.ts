@@ -1,7 +1,8 @@
 /**
  * The tree under a message: its content blocks, tool calls with their results nested under them,
  * and subagent transcripts nested under the Task/Agent call that started them. Built from a
- * `messages/get` answer (`MessageDetail`); pure data, rendered elsewhere with textContent only.
+ * `messages/get` answer (`MessageDetail`); pure data, rendered by src/webview/render (text as
+ * text, markdown and code through the sanitizer).
  */
 import type { MessageDetail, MessageSummary } from '../../protocol';
 
