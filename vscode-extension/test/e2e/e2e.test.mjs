@@ -69,6 +69,22 @@ async function openSessionFromTree(text) {
     return webviewFrame(page, 60_000, text);
 }
 
+/** Expand a row (message or tool call) unless it is open already. */
+async function expandRow(row) {
+    await row.waitFor({ timeout: 15_000 });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.twisty').first().click();
+}
+
+/** Open the gallery session's rows that show its renderers: image, checklist, Bash output, markdown. */
+async function expandGallery(frame) {
+    await expandRow(frame.locator('.row.message.kind-user', { hasText: GALLERY_TITLE }).first());
+    await expandRow(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'TodoWrite' }) }).first());
+    await expandRow(frame.locator('.row.node-tool', { hasText: 'TodoWrite' }).first());
+    await expandRow(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Bash' }) }).first());
+    await expandRow(frame.locator('.row.node-tool', { hasText: 'Bash' }).first());
+    await expandRow(frame.locator('.row.message.kind-assistant', { hasText: 'What it says' }).first());
+}
+
 let failed = false;
 /** The steps build on each other: after a failure the rest are skipped, not timed out one by one. */
 function step(name, fn) {
@@ -625,8 +641,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
     });
 
     step('renders markdown and tools legibly in light, dark and high-contrast themes', async () => {
-        // The gallery session, still expanded from its step (the view's state is kept).
         const frame = await openSessionFromTree(GALLERY_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 30_000 });
+        await expandGallery(frame);
         await frame.locator('.row.node-result .ansi-fg-green').first().waitFor({ timeout: 30_000 });
         for (const [theme, file, bodyClass] of [
             ['Light Modern', 'render-light.png', 'vscode-light'],
