@@ -4,6 +4,9 @@ deduplication per response, and no price (never a guessed one) for a model the t
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -287,3 +290,25 @@ def test_unpriced_models_show_tokens_and_no_dollars_beside_priced_ones(
     dollars = (inp * 3 + out * 15 + read * 0.30 + write * 3.75) / 1e6
     assert by["claude-sonnet-4-5-20250929"].cost_usd == pytest.approx(dollars)
     assert cost.cost_usd == pytest.approx(dollars)
+
+
+def test_cli_stats_shows_the_cost_and_names_unpriced_models(samples_root: Path) -> None:
+    def stats(sid: str, *extra: str) -> str:
+        argv = ["stats", sid, "--root", str(samples_root), "--no-cache", *extra]
+        out = subprocess.run(
+            [sys.executable, "-m", "claude_code_tracer", *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    demo = stats("fe5e1c67-53e7-4862-81ae-d0e013e3270b")
+    (line,) = [x for x in demo.splitlines() if x.startswith("cost ")]
+    assert re.fullmatch(r"cost      \$\d+\.\d\d  \[prices of 2025-11-24\]", line), line
+    mixed = stats("4d5611e5-241a-462a-8d15-5122611a9569")
+    assert "(no price for claude-opus-4-6: not in the total)" in mixed
+    as_json = json.loads(stats("4d5611e5-241a-462a-8d15-5122611a9569", "--json"))
+    assert as_json["cost"]["unpricedModels"] == ["claude-opus-4-6"]
+    assert as_json["cost"]["complete"] is False
