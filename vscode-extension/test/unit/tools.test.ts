@@ -261,3 +261,39 @@ describe('a tool block row', () => {
         expect(el?.dataset.action).toBe('image');
     });
 });
+
+describe('hostile text in tool calls stays text', () => {
+    const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    const cases: [string, unknown, unknown?][] = [
+        ['Bash', { command: evil, description: evil }, evil],
+        ['Edit', { file_path: '/a', old_string: evil, new_string: `${evil}!` }],
+        ['Write', { file_path: '/a.html', content: evil }],
+        ['Read', { file_path: evil }, `     1→${evil}`],
+        ['Grep', { pattern: evil, path: evil }, `${evil}\n/a.py:3:${evil}`],
+        ['Glob', { pattern: evil }, evil],
+        ['TodoWrite', { todos: [{ content: evil, status: evil, activeForm: evil }] }],
+        ['WebFetch', { url: `javascript:${evil}`, prompt: evil }, `# ${evil}\n[x](javascript:alert(1))`],
+        ['WebSearch', { query: evil, allowed_domains: [evil] }, evil],
+        ['AskUserQuestion', { questions: [{ question: evil, header: evil, options: [{ label: evil, description: evil }] }] }],
+    ];
+
+    it.each(cases)('%s', (name, value, resultText) => {
+        const nodes: HTMLElement[] = [];
+        const i = renderToolInput({ name, input: value });
+        if (i) nodes.push(i.node);
+        if (resultText !== undefined) {
+            const r = renderToolResult({ name, input: value, content: resultText }, String(resultText));
+            if (r) nodes.push(r.node);
+        }
+        expect(nodes.length).toBeGreaterThan(0);
+        for (const node of nodes) {
+            expect(node.querySelector('img, script, iframe, svg, style, object')).toBeNull();
+            for (const e of node.querySelectorAll('*')) {
+                for (const a of e.attributes) expect(a.name.startsWith('on'), `${e.tagName} ${a.name}`).toBe(false);
+                const href = e.getAttribute('href');
+                if (href !== null) expect(href === '#' || /^https?:\/\//.test(href), href).toBe(true);
+            }
+            expect(node.textContent).toContain('onerror');
+        }
+    });
+});
