@@ -615,6 +615,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await terminal.waitFor({ timeout: 30_000 });
         await page.locator('.terminal-tabs-entry, .single-terminal-tab, .panel .action-label', { hasText: /Claude: / }).first().waitFor({ timeout: 15_000 }).catch(() => {});
         await shot('resume-terminal.png');
+        await frame.locator('button[data-host="copySessionId"]').click();
+        await frame.locator('.status', { hasText: 'Session id copied.' }).waitFor({ timeout: 15_000 });
         await runCommand(page, 'View: Toggle Panel Visibility');
     });
 
