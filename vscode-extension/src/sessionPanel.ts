@@ -384,7 +384,10 @@ export class SessionPanel {
         } catch (err) {
             this.deps.log.warn(`resume: could not read the session's folder: ${toServerError(err).message}`);
         }
-        const options: vscode.TerminalOptions = { name: `Claude: ${this.args.title}`.slice(0, 80), iconPath: new vscode.ThemeIcon('history') };
+        // The title is transcript text: no control characters in the terminal's name.
+        // eslint-disable-next-line no-control-regex
+        const name = `Claude: ${this.args.title.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`.slice(0, 80);
+        const options: vscode.TerminalOptions = { name, iconPath: new vscode.ThemeIcon('history') };
         if (cwd) options.cwd = cwd;
         const terminal = vscode.window.createTerminal(options);
         terminal.show();
