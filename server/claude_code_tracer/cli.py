@@ -33,6 +33,7 @@ from .models import (
     Model,
     SearchPage,
     SearchParams,
+    SessionCost,
     SessionRef,
     SessionsListParams,
 )
@@ -270,10 +271,10 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
     ref = SessionRef.model_validate({"sessionId": args.session, "project": args.project})
     metrics = tracer.metrics(ref)
     tools = tracer.tools(ref)
+    cost = tracer.cost(ref)
     if args.json:
-        sys.stdout.write(
-            json_text({"metrics": metrics.dump(), "tools": tools.dump()["tools"]}) + "\n"
-        )
+        payload = {"metrics": metrics.dump(), "tools": tools.dump()["tools"], "cost": cost.dump()}
+        sys.stdout.write(json_text(payload) + "\n")
         return
     m = metrics
     lines = [
@@ -284,6 +285,7 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
         f"{m.tokens.cache_read:,}  cache write {m.tokens.cache_creation:,}",
         f"api calls {m.api_calls}   tool calls {m.tool_calls}   errors {m.errors}",
         f"models    {', '.join(m.models) or '-'}",
+        f"cost      {_cost_line(cost)}",
         f"span      {_ago(m.first_timestamp)} .. {_ago(m.last_timestamp)}",
         f"malformed lines skipped: {m.malformed_lines}",
         "",
@@ -294,6 +296,15 @@ def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
         ),
     ]
     out("\n".join(lines) + "\n")
+
+
+def _cost_line(cost: SessionCost) -> str:
+    """Dollars of the priced models; models the price table lacks are named, never priced."""
+    priced = [m for m in cost.by_model if m.cost_usd is not None]
+    text = f"${cost.cost_usd:,.2f}" if priced else "-"
+    if cost.unpriced_models:
+        text += f" (no price for {clean(', '.join(cost.unpriced_models))}: not in the total)"
+    return f"{text}  [prices of {cost.prices_as_of}]"
 
 
 def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:

@@ -292,6 +292,26 @@ class SessionSubagents(Model):
     subagents: list[SubagentInfo]
 
 
+class ModelCost(Model):
+    """One model's share of a session: its responses, tokens and (when priced) dollars."""
+
+    model: str
+    api_calls: int
+    tokens: Tokens
+    cache_write_one_hour: int = Field(description="of tokens.cacheCreation: the 1-hour writes")
+    cost_usd: float | None = Field(description="None: the price table does not know this model")
+
+
+class SessionCost(Model):
+    session_id: str
+    cost_usd: float = Field(description="dollars of the priced models (all of them if complete)")
+    complete: bool = Field(description="every model that used tokens has a price")
+    unpriced_models: list[str]
+    by_model: list[ModelCost]
+    prices_as_of: str
+    prices_source: str
+
+
 class NameCount(Model):
     name: str
     count: int
@@ -453,6 +473,7 @@ class Method:
     SESSION_METRICS = "session/metrics"
     SESSION_TOOLS = "session/tools"
     SESSION_SUBAGENTS = "session/subagents"
+    SESSION_COST = "session/cost"
     MESSAGES_FILTERS = "messages/filters"
     SESSIONS_DID_CHANGE = "sessions/didChange"
     FILES_SESSIONS = "files/sessions"
@@ -468,6 +489,7 @@ METHOD_PARAMS: dict[str, type[Params]] = {
     Method.SESSION_METRICS: SessionRef,
     Method.SESSION_TOOLS: SessionRef,
     Method.SESSION_SUBAGENTS: SessionRef,
+    Method.SESSION_COST: SessionRef,
     Method.MESSAGES_FILTERS: SessionRef,
     Method.FILES_SESSIONS: FilesSessionsParams,
     Method.FILES_HISTORY: FilesHistoryParams,
@@ -482,6 +504,7 @@ METHOD_RESULTS: dict[str, type[Model]] = {
     Method.SESSION_METRICS: SessionMetrics,
     Method.SESSION_TOOLS: SessionTools,
     Method.SESSION_SUBAGENTS: SessionSubagents,
+    Method.SESSION_COST: SessionCost,
     Method.MESSAGES_FILTERS: FilterOptions,
     Method.FILES_SESSIONS: FileSessions,
     Method.FILES_HISTORY: FileHistory,

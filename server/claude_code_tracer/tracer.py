@@ -45,6 +45,7 @@ from .models import (
     SearchPage,
     SearchParams,
     SessionChange,
+    SessionCost,
     SessionMetrics,
     SessionRef,
     SessionsListParams,
@@ -56,6 +57,7 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
+from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
 from .textindex import TextIndex
@@ -555,6 +557,10 @@ class Tracer:
             invalid_timestamps=sess.invalid_timestamps,
             state_lines=dict(sess.state_lines),
         )
+
+    def cost(self, ref: SessionRef) -> SessionCost:
+        """Dollars per model from the shipped price table (pricing.py); unknown models unpriced."""
+        return self._cached("cost", ref, lambda sess: session_cost(self.db.cursor(), sess))
 
     def tools(self, ref: SessionRef) -> SessionTools:
         return self._cached("tools", ref, self._tools)

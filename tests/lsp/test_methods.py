@@ -147,6 +147,7 @@ async def test_messages_get(shared_client: TracerClient, oracle: Tracer) -> None
         ("session/metrics", Tracer.metrics),
         ("session/tools", Tracer.tools),
         ("session/subagents", Tracer.subagents),
+        ("session/cost", Tracer.cost),
         ("messages/filters", Tracer.filters),
     ],
 )

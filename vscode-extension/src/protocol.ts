@@ -17,6 +17,7 @@ export const Method = {
     SESSION_METRICS: 'session/metrics',
     SESSION_TOOLS: 'session/tools',
     SESSION_SUBAGENTS: 'session/subagents',
+    SESSION_COST: 'session/cost',
     MESSAGES_FILTERS: 'messages/filters',
     SESSIONS_DID_CHANGE: 'sessions/didChange',
     FILES_SESSIONS: 'files/sessions',
@@ -285,6 +286,29 @@ export interface SessionSubagents {
     subagents: SubagentInfo[];
 }
 
+/** models.py `ModelCost`: one model's share of a session. */
+export interface ModelCost {
+    model: string;
+    apiCalls: number;
+    tokens: Tokens;
+    /** Of tokens.cacheCreation: the 1-hour cache writes. */
+    cacheWriteOneHour: number;
+    /** null: the price table does not know this model. */
+    costUsd: number | null;
+}
+
+/** models.py `SessionCost`: dollars from the price table shipped with the server (pricing.py). */
+export interface SessionCost {
+    sessionId: string;
+    /** Dollars of the priced models (all of them when `complete`). */
+    costUsd: number;
+    complete: boolean;
+    unpricedModels: string[];
+    byModel: ModelCost[];
+    pricesAsOf: string;
+    pricesSource: string;
+}
+
 /** models.py `NameCount`. */
 export interface NameCount {
     name: string;
@@ -417,6 +441,7 @@ export interface RequestTypes {
     'session/metrics': { params: SessionRef; result: SessionMetrics };
     'session/tools': { params: SessionRef; result: SessionTools };
     'session/subagents': { params: SessionRef; result: SessionSubagents };
+    'session/cost': { params: SessionRef; result: SessionCost };
     'messages/filters': { params: SessionRef; result: FilterOptions };
     'files/sessions': { params: FilesSessionsParams; result: FileSessions };
     'files/history': { params: FilesHistoryParams; result: FileHistory };
@@ -434,6 +459,7 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
     Method.SESSION_METRICS,
     Method.SESSION_TOOLS,
     Method.SESSION_SUBAGENTS,
+    Method.SESSION_COST,
     Method.MESSAGES_FILTERS,
     Method.FILES_SESSIONS,
     Method.FILES_HISTORY,

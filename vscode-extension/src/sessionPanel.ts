@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { toServerError, type TracerClient } from './client';
 import { contentSecurityPolicy, makeNonce } from './csp';
 import { diffSides, type DiffContentProvider } from './diff';
+import { cwdOf, messageAsText, resumeCommand } from './sessionActions';
 import type { MessagesPage, RequestMethod, SessionChange } from './protocol';
 import { checkParams, parseWebviewMessage, type HostToWebview, type WebviewToHost } from './shared/ipc';
 import type { OpenSessionArgs } from './sessionsTree';
@@ -222,6 +223,15 @@ export class SessionPanel {
             case 'showDiff':
                 void this.showDiff(msg.uuid, msg.toolUseId);
                 return;
+            case 'copyMessage':
+                void this.copyMessage(msg.uuid);
+                return;
+            case 'copySessionId':
+                void vscode.env.clipboard.writeText(this.args.sessionId).then(() => this.post({ type: 'notice', message: 'Session id copied.' }));
+                return;
+            case 'resume':
+                void this.resume();
+                return;
         }
     }
 
@@ -336,6 +346,53 @@ export class SessionPanel {
         } catch (err) {
             this.post({ type: 'notice', message: `Could not show the diff: ${toServerError(err).message}` });
         }
+    }
+
+    private async copyMessage(uuid: string): Promise<void> {
+        try {
+            const detail = await this.deps.client.request('messages/get', { sessionId: this.args.sessionId, project: this.args.project, uuid });
+            await vscode.env.clipboard.writeText(messageAsText(detail));
+            this.post({ type: 'notice', message: 'Message copied.' });
+        } catch (err) {
+            this.post({ type: 'notice', message: `Could not copy the message: ${toServerError(err).message}` });
+        }
+    }
+
+    /** The session's folder: the `cwd` of its first lines, when that folder exists here. */
+    private async sessionCwd(): Promise<string | undefined> {
+        const ref = { sessionId: this.args.sessionId, project: this.args.project };
+        const page = await this.deps.client.request('messages/page', { ...ref, limit: 5 });
+        const details = await Promise.all(page.messages.map((m) => this.deps.client.request('messages/get', { ...ref, uuid: m.uuid })));
+        const cwd = cwdOf(details, path.isAbsolute);
+        try {
+            return cwd && fs.statSync(cwd).isDirectory() ? cwd : undefined;
+        } catch {
+            return undefined;
+        }
+    }
+
+    /** Resume in terminal: `claude --resume <id>` (a validated id only) in a terminal opened in the session's folder. */
+    private async resume(): Promise<void> {
+        const command = resumeCommand(this.args.sessionId);
+        if (!command) {
+            this.post({ type: 'notice', message: 'This session id cannot be passed to claude --resume.' });
+            return;
+        }
+        let cwd: string | undefined;
+        try {
+            cwd = await this.sessionCwd();
+        } catch (err) {
+            this.deps.log.warn(`resume: could not read the session's folder: ${toServerError(err).message}`);
+        }
+        // The title is transcript text: no control characters in the terminal's name.
+        // eslint-disable-next-line no-control-regex
+        const name = `Claude: ${this.args.title.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`.slice(0, 80);
+        const options: vscode.TerminalOptions = { name, iconPath: new vscode.ThemeIcon('history') };
+        if (cwd) options.cwd = cwd;
+        const terminal = vscode.window.createTerminal(options);
+        terminal.show();
+        terminal.sendText(command, true);
+        if (!cwd) this.post({ type: 'notice', message: "The session's folder is not on this machine: the terminal opened in the default folder." });
     }
 
     private dispose(): void {

@@ -51,6 +51,7 @@ export const WEBVIEW_METHODS = {
     'session/metrics': EmptyParamsSchema,
     'session/tools': EmptyParamsSchema,
     'session/subagents': EmptyParamsSchema,
+    'session/cost': EmptyParamsSchema,
 } as const;
 export type WebviewMethod = keyof typeof WEBVIEW_METHODS;
 
@@ -75,6 +76,11 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
         uuid: z.string().min(1).max(200),
         toolUseId: z.string().min(1).max(200),
     }),
+    /** Copy a message of this session (the host fetches it: the webview may hold only its preview). */
+    z.strictObject({ type: z.literal('copyMessage'), uuid: z.string().min(1).max(200) }),
+    z.strictObject({ type: z.literal('copySessionId') }),
+    /** Resume this session in a terminal (`claude --resume <id>` in the session's folder). */
+    z.strictObject({ type: z.literal('resume') }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHostSchema>;
 

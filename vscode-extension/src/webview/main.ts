@@ -2,8 +2,10 @@
  * The session webview: a virtualized tree (@tanstack/virtual-core) over SessionState.
  *
  * Security: every string that comes from a transcript is put in the DOM with textContent (or as
- * an attribute value through the DOM API), never as HTML. The page's CSP allows only this
- * nonce'd script; styles are set through the CSSOM, which the CSP permits.
+ * an attribute value through the DOM API). The one exception is HTML made by markdown-it and
+ * highlight.js from transcript text, and it reaches the DOM only through render/sanitize.ts
+ * (DOMPurify with a short allow-list, links vetted). The page's CSP allows only this nonce'd
+ * script; styles are set through the CSSOM, which the CSP permits. Rendering is in render/*.
  */
 import {
     Virtualizer,
@@ -13,11 +15,16 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionMetrics } from '../protocol';
+import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionCost, type SessionMetrics } from '../protocol';
+import { costLabel } from './render/cost';
+import { el, icon } from './dom';
+import { compact, duration, parseTime } from './format';
+import { imageOverlay } from './render/image';
+import { KIND_LABELS } from './render/kinds';
+import { buildRow, signature } from './render/row';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
 import { defaultFilter, SessionState, type FilterState, type Row, type SavedView } from './state/session';
-import { stripAnsi, type TreeNode } from './state/tree';
 import { validateBatch, validateResult } from './validate';
 
 interface VsCodeApi {
@@ -38,70 +45,6 @@ interface PersistedState {
 
 const vscode = acquireVsCodeApi();
 
-const KIND_LABELS: [Kind, string, string][] = [
-    ['user', 'User', 'account'],
-    ['assistant', 'Assistant', 'sparkle'],
-    ['tool_result', 'Tool results', 'output'],
-    ['system', 'System', 'gear'],
-    ['progress', 'Progress', 'sync'],
-    ['attachment', 'Attachments', 'file'],
-    ['unknown', 'Other', 'question'],
-];
-const KIND_ICON = new Map(KIND_LABELS.map(([k, , icon]) => [k, icon]));
-const NODE_ICON: Partial<Record<TreeNode['kind'], string>> = {
-    thinking: 'lightbulb',
-    tool: 'tools',
-    input: 'json',
-    result: 'output',
-    agent: 'hubot',
-    image: 'file-media',
-    json: 'json',
-    raw: 'json',
-    error: 'error',
-};
-
-// --- tiny DOM helpers (text only) ---------------------------------------------------------------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-}
-
-function icon(name: string, extra = ''): HTMLSpanElement {
-    const e = el('span', `codicon codicon-${name}${extra ? ` ${extra}` : ''}`);
-    e.setAttribute('aria-hidden', 'true');
-    return e;
-}
-
-function parseTime(iso: string | null): Date | undefined {
-    if (!iso) return undefined;
-    // The server sends UTC without a zone suffix.
-    const d = new Date(/Z$|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-    return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-function formatTime(iso: string | null, withDate: boolean): string {
-    const d = parseTime(iso);
-    if (!d) return '';
-    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-    if (!withDate) return time;
-    return `${d.toLocaleDateString([], { month: 'short', day: '2-digit' })} ${time}`;
-}
-
-function duration(seconds: number): string {
-    if (seconds < 90) return `${Math.round(seconds)} s`;
-    if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-    return `${(seconds / 3600).toFixed(1)} h`;
-}
-
-function compact(n: number): string {
-    if (n < 1000) return String(n);
-    if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}K`;
-    return `${(n / 1_000_000).toFixed(1)}M`;
-}
-
 // --- the app --------------------------------------------------------------------------------
 
 class App {
@@ -113,11 +56,15 @@ class App {
     private readonly status = el('div', 'status');
     private readonly countLabel = el('span', 'count');
     private readonly metricsLabel = el('span', 'metrics');
+    private readonly costBadge = el('span', 'cost');
     private readonly search = el('input', 'search');
     private readonly toolSelect = el('select', 'tools');
     private readonly errorsToggle = el('button', 'toggle');
     private readonly kindButtons = new Map<Kind, HTMLButtonElement>();
     private readonly rowEls = new Map<string, { el: HTMLDivElement; sig: string }>();
+    /** Rows whose long output was expanded with "Show all". */
+    private readonly shownAll = new Set<string>();
+    private overlay: HTMLDivElement | undefined;
     private readonly tracker: RequestTracker;
     private state!: SessionState;
     private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
@@ -274,7 +221,66 @@ class App {
         this.persist();
         this.loadFilterOptions();
         this.loadMetrics();
+        this.loadCost();
         if (this.pendingReveal) this.startReveal();
+    }
+
+    /** Resume in terminal and Copy session id: the host does both (it knows the session, the cwd). */
+    private sessionActions(): HTMLButtonElement[] {
+        const make = (codicon: string, label: string, title: string, message: WebviewToHost): HTMLButtonElement => {
+            const b = el('button', 'action header-action');
+            b.type = 'button';
+            b.title = title;
+            b.dataset.host = message.type;
+            b.append(icon(codicon), el('span', '', label));
+            b.addEventListener('click', () => vscode.postMessage(message));
+            return b;
+        };
+        return [
+            make('terminal', 'Resume', 'Resume in terminal: claude --resume in the session\'s folder', { type: 'resume' }),
+            make('copy', 'Copy id', 'Copy session id', { type: 'copySessionId' }),
+        ];
+    }
+
+    /** A click on an inline image: the image full size over the page; a click or Escape closes it. */
+    private openImage(img: HTMLImageElement): void {
+        this.closeImage();
+        const overlay = imageOverlay(img.src, img.alt);
+        const close = (): void => this.closeImage();
+        overlay.addEventListener('click', close);
+        overlay.addEventListener('keydown', (e) => {
+            if (e.key === 'Escape') {
+                e.preventDefault();
+                close();
+            }
+        });
+        this.overlay = overlay;
+        this.root.append(overlay);
+        overlay.focus();
+    }
+
+    private closeImage(): void {
+        if (!this.overlay) return;
+        this.overlay.remove();
+        this.overlay = undefined;
+        this.scroller.focus({ preventScroll: true });
+    }
+
+    /** Dollars from the server's price table; unknown models are named, never priced. */
+    private loadCost(): void {
+        this.costBadge.hidden = true;
+        this.tracker.start<SessionCost>('session/cost', {}, 'cost').promise.then(
+            (c) => {
+                const label = costLabel(c);
+                if (!label) return;
+                this.costBadge.textContent = label.text;
+                this.costBadge.title = label.title;
+                this.costBadge.hidden = false;
+            },
+            () => {
+                /* an older server has no session/cost: no price shown */
+            },
+        );
     }
 
     private loadMetrics(): void {
@@ -309,7 +315,7 @@ class App {
     private build(title: string): void {
         const header = el('header', 'toolbar');
         const titleRow = el('div', 'title-row');
-        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel);
+        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel, this.costBadge, ...this.sessionActions());
         const filters = el('div', 'filters');
         filters.setAttribute('role', 'toolbar');
         filters.setAttribute('aria-label', 'Filters');
@@ -417,6 +423,7 @@ class App {
 
     private estimate(i: number): number {
         const row = this.state.rowAt(i);
+        if (row.kind === 'node' && row.node.image) return 260;
         if (row.kind !== 'node' || row.node.body === undefined) return 24;
         const lines = Math.min(24, row.node.body.split('\n', 25).length);
         return 30 + lines * 17;
@@ -575,19 +582,11 @@ class App {
         }, 6000);
     }
 
-    private signature(row: Row): string {
-        const sel = row.key === this.selectedKey ? 's' : '';
-        if (row.kind === 'message') return `m${row.expanded ? 1 : 0}${sel}`;
-        if (row.kind === 'skeleton') return 'k';
-        const n = row.node;
-        return `n${n.expanded ? 1 : 0}${n.loading ? 'l' : ''}${n.detail ?? ''}${n.error ?? ''}${sel}${row.depth}`;
-    }
-
     private rowElement(row: Row, item: VirtualItem): HTMLDivElement {
-        const sig = this.signature(row);
+        const sig = signature(row, this.selectedKey, this.shownAll);
         let entry = this.rowEls.get(row.key);
         if (!entry || entry.sig !== sig) {
-            const fresh = this.buildRow(row);
+            const fresh = buildRow(row, { selectedKey: this.selectedKey, showDates: this.showDates, shownAll: this.shownAll });
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
             this.rowEls.set(row.key, entry);
@@ -597,117 +596,6 @@ class App {
         e.style.transform = `translateY(${item.start}px)`;
         e.setAttribute('aria-posinset', String(item.index + 1));
         return e;
-    }
-
-    private buildRow(row: Row): HTMLDivElement {
-        const e = el('div', 'row');
-        e.setAttribute('role', 'treeitem');
-        e.dataset.key = row.key;
-        e.style.paddingLeft = `${6 + row.depth * 18}px`;
-        e.setAttribute('aria-level', String(row.depth + 1));
-        if (row.key === this.selectedKey) {
-            e.classList.add('selected');
-            e.setAttribute('aria-selected', 'true');
-        }
-        if (row.kind === 'skeleton') {
-            e.classList.add('skeleton');
-            e.setAttribute('aria-busy', 'true');
-            e.append(el('span', 'bone short'), el('span', 'bone'));
-            return e;
-        }
-        if (row.kind === 'message') {
-            this.messageRow(e, row.message, row.expanded);
-            return e;
-        }
-        const n = row.node;
-        e.classList.add(`node-${n.kind}`);
-        if (n.isError) e.classList.add('error');
-        if (n.kind === 'message' && n.message) {
-            this.messageRow(e, n.message, n.expanded);
-            return e;
-        }
-        if (n.kind === 'loading' || (n.kind === 'more' && n.loading)) {
-            e.classList.add('skeleton');
-            e.setAttribute('aria-busy', 'true');
-            e.append(el('span', 'bone short'), el('span', 'bone'));
-            return e;
-        }
-        if (n.kind === 'more') {
-            e.append(icon('ellipsis'), el('span', 'label', n.label));
-            return e;
-        }
-        if (n.kind === 'error') {
-            e.append(icon('error'), el('span', 'label', n.label));
-            return e;
-        }
-        e.append(this.chevron(n.expandable, n.expanded));
-        if (n.expandable) e.setAttribute('aria-expanded', String(n.expanded));
-        const ic = NODE_ICON[n.kind];
-        if (ic) e.append(icon(n.isError ? 'error' : ic));
-        if (n.kind === 'text' || n.kind === 'json' || n.kind === 'thinking' || n.kind === 'input' || n.kind === 'result') {
-            e.classList.add('block');
-            const box = el('div', 'body-box');
-            if (n.label) box.append(el('div', 'block-label', n.label));
-            box.append(el('pre', n.kind === 'text' ? 'body prose' : 'body code', n.body ?? ''));
-            e.append(box);
-            return e;
-        }
-        e.append(el('span', 'label', n.label));
-        if (n.detail && !(n.kind === 'tool' && n.tool?.file)) e.append(el('span', 'detail', n.detail));
-        if (n.kind === 'tool' && n.tool) {
-            e.dataset.toolId = n.tool.id;
-            if (n.tool.file) {
-                const link = el('a', 'file-link');
-                link.href = '#';
-                link.dataset.action = 'open';
-                link.dataset.path = n.tool.file.path;
-                if (n.tool.file.line) link.dataset.line = String(n.tool.file.line);
-                link.title = `Open ${n.tool.file.path}${n.tool.file.line ? ` at line ${n.tool.file.line}` : ''}`;
-                link.append(icon('go-to-file'), el('span', '', n.tool.file.line ? `${n.tool.file.path}:${n.tool.file.line}` : n.tool.file.path));
-                e.append(link);
-                const rest = n.detail && n.detail !== n.tool.file.path ? n.detail.replace(n.tool.file.path, '').trim() : '';
-                if (rest && !rest.startsWith(':')) e.append(el('span', 'detail', rest));
-            }
-            if (n.tool.diff) {
-                const b = el('button', 'action');
-                b.type = 'button';
-                b.dataset.action = 'diff';
-                b.dataset.uuid = n.tool.messageUuid;
-                b.dataset.tool = n.tool.id;
-                b.title = 'Show this edit in the diff editor';
-                b.append(icon('diff'), el('span', '', 'Show diff'));
-                e.append(b);
-            }
-            if (n.error) e.append(el('span', 'badge muted', n.error));
-        }
-        if (n.isError && n.kind === 'tool') e.append(el('span', 'badge error', 'error'));
-        return e;
-    }
-
-    private chevron(expandable: boolean, expanded: boolean): HTMLSpanElement {
-        if (!expandable) return el('span', 'twisty');
-        const c = icon(expanded ? 'chevron-down' : 'chevron-right', 'twisty');
-        c.dataset.action = 'toggle';
-        return c;
-    }
-
-    private messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boolean): void {
-        e.classList.add('message', `kind-${m.kind}`);
-        if (m.isError) e.classList.add('error');
-        if (m.isSidechain) e.classList.add('sidechain');
-        e.setAttribute('aria-expanded', String(expanded));
-        e.append(this.chevron(true, expanded));
-        e.append(icon(m.isError ? 'error' : (KIND_ICON.get(m.kind) ?? 'question')));
-        const time = el('span', 'time', formatTime(m.timestamp, this.showDates));
-        if (m.timestamp) time.title = m.timestamp;
-        e.append(time);
-        if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));
-        const preview = el('span', 'label', stripAnsi(m.preview) || (m.subtype ? m.subtype : m.kind));
-        e.append(preview);
-        if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
-        const tokens = totalTokens(m.tokens);
-        if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
-        e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
     }
 
     // --- interaction ---------------------------------------------------------------------------
@@ -732,6 +620,20 @@ class App {
             const line = Number(actionEl.dataset.line);
             if (Number.isInteger(line) && line > 0) msg.line = line;
             if (msg.path) vscode.postMessage(msg);
+            return;
+        }
+        if (action === 'show-all') {
+            if (this.shownAll.has(hit.row.key)) this.shownAll.delete(hit.row.key);
+            else this.shownAll.add(hit.row.key);
+            this.queueRender();
+            return;
+        }
+        if (action === 'image' && actionEl instanceof HTMLImageElement) {
+            this.openImage(actionEl);
+            return;
+        }
+        if (action === 'copy' && actionEl?.dataset.uuid) {
+            vscode.postMessage({ type: 'copyMessage', uuid: actionEl.dataset.uuid });
             return;
         }
         if (action === 'diff' && actionEl?.dataset.uuid && actionEl.dataset.tool) {

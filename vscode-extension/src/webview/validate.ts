@@ -42,7 +42,16 @@ const Metrics = z.looseObject({
     lastTimestamp: z.string().nullable().optional(),
 });
 
+const Cost = z.looseObject({
+    costUsd: z.number().min(0),
+    complete: z.boolean(),
+    unpricedModels: z.array(z.string()),
+    pricesAsOf: z.string(),
+    pricesSource: z.string(),
+});
+
 const SCHEMAS: Partial<Record<RequestMethod, z.ZodType>> = {
+    'session/cost': Cost,
     'session/metrics': Metrics,
     'messages/page': Page,
     'messages/stream': Page,

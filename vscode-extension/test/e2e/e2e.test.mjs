@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendLive, GREET_FILE, HOSTILE_PROMPT, makeFixtures, WRITE_TOOL_ID } from './fixtures.mjs';
+import { appendLive, GALLERY_PROJECT, GALLERY_TITLE, GREET_FILE, HOSTILE_PROMPT, makeFixtures, SMALL_SESSION, WRITE_TOOL_ID } from './fixtures.mjs';
 
 const SMALL_TITLE = 'Please read app.py <script>';
+/** A real sample (Claude Code 2.1.x) with markdown answers and Bash, Edit, Read, Grep, AskUserQuestion calls. */
+const SAMPLE_TITLE = 'Work on bead spotter-dov';
 import { EXT_DIR, runCommand, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
 
 const PYTHON = process.env.CCT_PYTHON;
@@ -67,6 +69,22 @@ async function openSessionFromTree(text) {
     return webviewFrame(page, 60_000, text);
 }
 
+/** Expand a row (message or tool call) unless it is open already. */
+async function expandRow(row) {
+    await row.waitFor({ timeout: 15_000 });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.twisty').first().click();
+}
+
+/** Open the gallery session's rows that show its renderers: image, checklist, Bash output, markdown. */
+async function expandGallery(frame) {
+    await expandRow(frame.locator('.row.message.kind-user', { hasText: GALLERY_TITLE }).first());
+    await expandRow(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'TodoWrite' }) }).first());
+    await expandRow(frame.locator('.row.node-tool', { hasText: 'TodoWrite' }).first());
+    await expandRow(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Bash' }) }).first());
+    await expandRow(frame.locator('.row.node-tool', { hasText: 'Bash' }).first());
+    await expandRow(frame.locator('.row.message.kind-assistant', { hasText: 'What it says' }).first());
+}
+
 let failed = false;
 /** The steps build on each other: after a failure the rest are skipped, not timed out one by one. */
 function step(name, fn) {
@@ -111,6 +129,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
                 'editor.minimap.enabled': false,
                 'workbench.secondarySideBar.defaultVisibility': 'hidden',
                 'workbench.activityBar.location': 'default',
+                // The DOM renderer: the terminal's text can be read (Resume in terminal).
+                'terminal.integrated.gpuAcceleration': 'off',
             },
         });
         ({ browser, page } = await startBrowser(root));
@@ -191,6 +211,18 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
     step('scrolls to the end through later pages with only a window of rows in the DOM, and back', async () => {
         const frame = await webviewFrame(page);
         const scroller = frame.locator('.scroller');
+        // The frame budget while scrolling: the gaps between animation frames, recorded in the page.
+        await frame.evaluate(() => {
+            const gaps = [];
+            window.__cctFrames = gaps;
+            let last = performance.now();
+            const tick = (t) => {
+                gaps.push(t - last);
+                last = t;
+                if (gaps.length < 200_000) requestAnimationFrame(tick);
+            };
+            requestAnimationFrame(tick);
+        });
         let maxRows = 0;
         const deadline = Date.now() + 120_000;
         let done = false;
@@ -208,6 +240,13 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const total = Number(await scroller.getAttribute('data-total'));
         const resident = Number(await scroller.getAttribute('data-resident'));
         console.log(`end reached: ${total} messages, ${maxRows} rows in the DOM at most, ${resident} pages resident`);
+        const frames = await frame.evaluate(() => {
+            const g = [...window.__cctFrames].sort((x, y) => x - y);
+            window.__cctFrames.length = 200_000; // stops the recorder
+            const at = (q) => g[Math.min(g.length - 1, Math.floor(q * g.length))] ?? 0;
+            return { n: g.length, p50: at(0.5), p95: at(0.95), max: g[g.length - 1] ?? 0, over50: g.filter((x) => x > 50).length };
+        });
+        console.log(`frames while scrolling: ${frames.n}, p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(0)} ms, ${frames.over50} over 50 ms`);
         assert.ok(maxRows <= MAX_DOM_ROWS, `the DOM held ${maxRows} rows`);
         assert.ok(resident <= 40, `memory is bounded: ${resident} pages resident`);
         await shot('webview-end.png');
@@ -298,7 +337,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.equal(await prompt.textContent(), HOSTILE_PROMPT);
         const reply = frame.locator('.row.message.kind-assistant', { hasText: 'not bold' }).first();
         await reply.click();
-        await frame.locator('pre.body', { hasText: 'onerror="window.__cctPwned=3"' }).waitFor({ timeout: 15_000 });
+        // The reply is rendered as markdown, its raw HTML as text.
+        await frame.locator('.row.node-text .markdown', { hasText: 'onerror="window.__cctPwned=3"' }).waitFor({ timeout: 15_000 });
         await sleep(500);
         assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
         assert.equal(await frame.locator('#app img, #app script, #app b').count(), 0);
@@ -466,6 +506,120 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await shot('trace-deep.png');
     });
 
+    step('renders a real session: markdown answers and each tool by its own renderer', async () => {
+        const frame = await openSessionFromTree(SAMPLE_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 60_000 });
+        const search = frame.locator('input.search');
+        const showOnly = async (tool) => {
+            await frame.locator(`select.tools option[value="${tool}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+            await frame.locator('select.tools').selectOption(tool);
+            await frame.locator('.count', { hasText: /messages? match/ }).waitFor({ timeout: 15_000 });
+        };
+        /** Expand the first message with this tool, then the tool call: its input and result rows show. */
+        const openTool = async (tool) => {
+            await showOnly(tool);
+            const message = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: tool }) }).first();
+            if ((await message.getAttribute('aria-expanded')) !== 'true') await message.click();
+            const row = frame.locator('.row.node-tool', { has: frame.locator('.label', { hasText: new RegExp(`^${tool}$`) }) }).first();
+            await row.waitFor({ timeout: 15_000 });
+            if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.twisty').click();
+            await frame.locator('.row.node-result').first().waitFor({ timeout: 15_000 });
+        };
+        // Markdown: the summary's **bold** and list are elements, not asterisks.
+        await search.fill('summary of the completed');
+        await frame.locator('.count', { hasText: /^1 message match/ }).waitFor({ timeout: 15_000 });
+        await frame.locator('.row.message.kind-assistant').first().click();
+        const md = frame.locator('.row.node-text .markdown').first();
+        await md.locator('strong', { hasText: 'spotter-dov' }).first().waitFor({ timeout: 15_000 });
+        assert.ok((await md.locator('ol li, ul li').count()) >= 3, 'the list is a list');
+        assert.ok(!((await md.textContent()) ?? '').includes('**'), 'no raw markdown');
+        await shot('render-markdown.png');
+        await search.fill('');
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
+
+        await openTool('Edit');
+        assert.ok((await frame.locator('.row.node-input .diff-line.add').count()) > 0, 'an Edit is a diff');
+        assert.equal(await frame.locator('.row.node-tool button[data-action="diff"]').first().isVisible(), true);
+        await shot('render-edit.png');
+
+        await openTool('Bash');
+        assert.match((await frame.locator('.row.node-input pre.command').first().textContent()) ?? '', /^\$ \S/);
+        await frame.locator('.row.node-result pre.terminal').first().waitFor({ timeout: 15_000 });
+        await shot('render-bash.png');
+
+        await openTool('Read');
+        await frame.locator('.row.node-result .code-view .gutter').first().waitFor({ timeout: 15_000 });
+        assert.ok((await frame.locator('.row.node-input a.file-link').count()) > 0, 'Read names its file as a link');
+
+        await openTool('AskUserQuestion');
+        await frame.locator('.row.node-input .question-text', { hasText: 'Pre-commit hook blocks' }).waitFor({ timeout: 15_000 });
+        assert.ok((await frame.locator('.row.node-input li.option').count()) >= 2);
+        await shot('render-ask.png');
+        // Copy message: the host fetches the message and puts its text on the clipboard.
+        const askRow = frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'AskUserQuestion' }) }).first();
+        await askRow.hover();
+        await askRow.locator('button[data-action="copy"]').click();
+        await frame.locator('.status', { hasText: 'Message copied.' }).waitFor({ timeout: 15_000 });
+        // The cost: the trunk's model (claude-opus-4-6) is newer than the price table, its subagents' is priced.
+        const cost = frame.locator('.title-row .cost');
+        await cost.waitFor({ timeout: 15_000 });
+        assert.match((await cost.textContent()) ?? '', /^\$\d+\.\d\d \+ unpriced$/);
+        assert.match((await cost.getAttribute('title')) ?? '', /No price for claude-opus-4-6/);
+        await frame.locator('select.tools').selectOption('');
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
+        assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
+    });
+
+    step('shows an image inline and full size, thinking, a checklist, coloured output and a compaction', async () => {
+        await (await treeRow(GALLERY_PROJECT)).click();
+        const frame = await openSessionFromTree(GALLERY_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 30_000 });
+        const expand = async (row) => {
+            if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.twisty').first().click();
+        };
+        // The pasted image: inline and scaled, full size on a click, Escape closes it.
+        await expand(frame.locator('.row.message.kind-user', { hasText: GALLERY_TITLE }).first());
+        const thumb = frame.locator('.row.node-image img.thumb').first();
+        await thumb.waitFor({ timeout: 15_000 });
+        assert.equal(await thumb.evaluate((img) => img.naturalWidth), 96, 'the PNG decoded');
+        await thumb.click();
+        const full = frame.locator('.image-overlay img.full');
+        await full.waitFor({ timeout: 5_000 });
+        await shot('render-image.png');
+        await page.keyboard.press('Escape');
+        await full.waitFor({ state: 'detached', timeout: 5_000 });
+        // Thinking kept only as its signature, and the TodoWrite checklist.
+        await expand(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'TodoWrite' }) }).first());
+        await frame.locator('.row.node-thinking', { hasText: 'omitted' }).waitFor({ timeout: 15_000 });
+        await expand(frame.locator('.row.node-tool', { hasText: 'TodoWrite' }).first());
+        await frame.locator('.row.node-input li.todo').nth(2).waitFor({ timeout: 15_000 });
+        assert.deepEqual(await frame.locator('.row.node-input li.todo').evaluateAll((els) => els.map((e) => e.className)), ['todo completed', 'todo in_progress', 'todo pending']);
+        // Bash output in its colours, as text.
+        await expand(frame.locator('.row.message', { has: frame.locator('.badge.tool', { hasText: 'Bash' }) }).first());
+        await expand(frame.locator('.row.node-tool', { hasText: 'Bash' }).first());
+        assert.equal(await frame.locator('.row.node-result .ansi-fg-green').first().textContent({ timeout: 15_000 }), '3 passed');
+        assert.equal(await frame.locator('.row.node-result .ansi-fg-red').first().textContent(), '1 failed');
+        // The compaction: a divider, then its summary badged.
+        await frame.locator('.row.message.compaction .label', { hasText: 'Conversation compacted' }).waitFor({ timeout: 15_000 });
+        await frame.locator('.row.message .badge.summary').waitFor({ timeout: 15_000 });
+        await expand(frame.locator('.row.message.kind-assistant', { hasText: 'What it says' }).first());
+        await frame.locator('.row.node-text .markdown h2', { hasText: 'What it says' }).waitFor({ timeout: 15_000 });
+        await shot('render-gallery.png');
+        assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
+    });
+
+    step('resumes a session in a terminal opened in its folder', async () => {
+        const frame = await openSessionFromTree(SMALL_TITLE);
+        await frame.locator('button[data-host="resume"]').click();
+        const terminal = page.locator('.terminal-wrapper .xterm-rows', { hasText: `claude --resume ${SMALL_SESSION}` }).first();
+        await terminal.waitFor({ timeout: 30_000 });
+        await page.locator('.terminal-tabs-entry, .single-terminal-tab, .panel .action-label', { hasText: /Claude: / }).first().waitFor({ timeout: 15_000 }).catch(() => {});
+        await shot('resume-terminal.png');
+        await frame.locator('button[data-host="copySessionId"]').click();
+        await frame.locator('.status', { hasText: 'Session id copied.' }).waitFor({ timeout: 15_000 });
+        await runCommand(page, 'View: Toggle Panel Visibility');
+    });
+
     step('stays legible in the dark and high-contrast themes', async () => {
         const frame0 = await openSessionFromTree(SMALL_TITLE);
         await frame0.locator('.row.message').first().waitFor();
@@ -484,6 +638,39 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
                 return [label ? getComputedStyle(label).color : '', getComputedStyle(document.body).backgroundColor];
             });
             assert.ok(fg && bg && fg !== bg, `${theme}: text ${fg} on ${bg}`);
+            await shot(file);
+        }
+    });
+
+    step('renders markdown and tools legibly in light, dark and high-contrast themes', async () => {
+        const frame = await openSessionFromTree(GALLERY_TITLE);
+        await frame.locator('.count', { hasText: /\d+ messages/ }).waitFor({ timeout: 30_000 });
+        await expandGallery(frame);
+        await frame.locator('.row.node-result .ansi-fg-green').first().waitFor({ timeout: 30_000 });
+        for (const [theme, file, bodyClass] of [
+            ['Light Modern', 'render-light.png', 'vscode-light'],
+            ['Dark Modern', 'render-dark.png', 'vscode-dark'],
+            ['Dark High Contrast', 'render-high-contrast.png', 'vscode-high-contrast'],
+        ]) {
+            await runCommand(page, 'Preferences: Color Theme');
+            await page.locator('.quick-input-widget input').fill(theme);
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: new RegExp(`^${theme}`) }).first().click();
+            const f = await webviewFrame(page, 30_000, GALLERY_TITLE);
+            await f.locator(`body.${bodyClass}`).waitFor({ timeout: 30_000 });
+            await f.locator('.row.node-result .ansi-fg-green').first().waitFor({ timeout: 30_000 });
+            await f.locator('.row.node-text .markdown h2').first().waitFor({ timeout: 30_000 });
+            // No tooltip over the header in the screenshot: the mouse rests on the list's empty end.
+            const box = await page.locator('iframe.webview:visible').boundingBox();
+            if (box) await page.mouse.move(box.x + box.width - 20, box.y + box.height - 10);
+            await sleep(500);
+            const [green, red, bg] = await f.evaluate(() => {
+                const colour = (sel) => {
+                    const e = document.querySelector(sel);
+                    return e ? getComputedStyle(e).color : '';
+                };
+                return [colour('.ansi-fg-green'), colour('.ansi-fg-red'), getComputedStyle(document.body).backgroundColor];
+            });
+            assert.ok(green && red && green !== red && green !== bg, `${theme}: terminal colours ${green} / ${red} on ${bg}`);
             await shot(file);
         }
     });

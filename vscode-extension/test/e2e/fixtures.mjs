@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
 
 export const BIG_SESSION = '11111111-2222-4333-8444-555555555555';
 export const SMALL_SESSION = '22222222-3333-4444-8555-666666666666';
@@ -231,6 +232,115 @@ export function deepWrite(bigFile, workspace) {
     return undefined;
 }
 
+export const GALLERY_SESSION = '33333333-4444-4555-8666-777777777777';
+/** The gallery's project folder (its cwd): the tree labels the project by the folder's name. */
+export const GALLERY_PROJECT = 'e2e-gallery';
+export const GALLERY_TITLE = 'Show me what the screenshot says';
+
+/** A small PNG (a colour gradient), built here: the webview must show it inline. */
+export function gradientPng(width = 96, height = 48) {
+    const chunk = (type, data) => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(data.length);
+        const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(crc32(body));
+        return Buffer.concat([len, body, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(width, 0);
+    header.writeUInt32BE(height, 4);
+    header[8] = 8; // bit depth
+    header[9] = 2; // RGB
+    const rows = [];
+    for (let y = 0; y < height; y++) {
+        const row = Buffer.alloc(1 + width * 3);
+        for (let x = 0; x < width; x++) {
+            row[1 + x * 3] = Math.round((255 * x) / width);
+            row[2 + x * 3] = Math.round((255 * y) / height);
+            row[3 + x * 3] = 160;
+        }
+        rows.push(row);
+    }
+    const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    return Buffer.concat([sig, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * A session that shows what the webview renders beyond text: a pasted image, thinking kept only
+ * as its signature, a TodoWrite, a Bash call with coloured output, a compaction and its summary.
+ */
+export function gallerySessionLines(cwd) {
+    const base = { isSidechain: false, userType: 'external', cwd, sessionId: GALLERY_SESSION, version: '2.1.39', gitBranch: 'main' };
+    const u = Array.from({ length: 10 }, () => randomUUID());
+    const t = (s) => `2026-03-02T09:00:${String(s).padStart(2, '0')}.000Z`;
+    const usage = { input_tokens: 800, output_tokens: 60, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    const png = gradientPng().toString('base64');
+    const assistant = (i, id, content) => ({
+        ...base,
+        parentUuid: u[i - 1],
+        type: 'assistant',
+        message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content, stop_reason: 'tool_use', usage },
+        uuid: u[i],
+        timestamp: t(i * 2),
+    });
+    const result = (i, toolUseId, content, toolUseResult) => ({
+        ...base,
+        parentUuid: u[i - 1],
+        type: 'user',
+        message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content }] },
+        toolUseResult,
+        uuid: u[i],
+        timestamp: t(i * 2 + 1),
+    });
+    const todos = [
+        { content: 'Read the screenshot', status: 'completed', activeForm: 'Reading the screenshot' },
+        { content: 'Run the tests', status: 'in_progress', activeForm: 'Running the tests' },
+        { content: 'Summarize', status: 'pending', activeForm: 'Summarizing' },
+    ];
+    return [
+        {
+            ...base,
+            parentUuid: null,
+            type: 'user',
+            message: { role: 'user', content: [{ type: 'text', text: `${GALLERY_TITLE}?` }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }] },
+            uuid: u[0],
+            timestamp: t(0),
+        },
+        assistant(1, 'msg_g1', [
+            { type: 'thinking', thinking: '', signature: 'EqQBCkYIBxgCKkA0c2lnbmF0dXJlIG9ubHk=' },
+            { type: 'tool_use', id: 'toolu_todo', name: 'TodoWrite', input: { todos } },
+        ]),
+        result(2, 'toolu_todo', 'Todos have been modified successfully.', { oldTodos: [], newTodos: todos }),
+        assistant(3, 'msg_g2', [{ type: 'tool_use', id: 'toolu_bash', name: 'Bash', input: { command: 'pytest -q', description: 'Run the tests' } }]),
+        result(4, 'toolu_bash', '\u001b[32m3 passed\u001b[0m, \u001b[31m1 failed\u001b[0m in 0.12s', { stdout: '', stderr: '', interrupted: false }),
+        {
+            ...base,
+            parentUuid: null,
+            logicalParentUuid: u[4],
+            type: 'system',
+            subtype: 'compact_boundary',
+            content: 'Conversation compacted',
+            isMeta: false,
+            level: 'info',
+            compactMetadata: { trigger: 'manual', preTokens: 48000 },
+            uuid: u[5],
+            timestamp: t(11),
+        },
+        {
+            ...base,
+            parentUuid: u[5],
+            type: 'user',
+            isCompactSummary: true,
+            isVisibleInTranscriptOnly: true,
+            message: { role: 'user', content: 'This session is being continued from a previous conversation that ran out of context. The screenshot showed a gradient.' },
+            uuid: u[6],
+            timestamp: t(12),
+        },
+        assistant(7, 'msg_g3', [{ type: 'text', text: '## What it says\n\nThe image is a **gradient**; the tests: `3 passed`, `1 failed`.' }]),
+    ].map(line);
+}
+
 /**
  * Lay out everything under `root`: root/workspace (the folder VS Code opens) and root/projects
  * (the transcripts). Returns the paths the test needs.
@@ -254,6 +364,11 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
     const smallFile = join(project, `${SMALL_SESSION}.jsonl`);
     writeFileSync(smallFile, smallSessionLines(workspace).join(''));
     if (samples && existsSync(samples)) cpSync(samples, projects, { recursive: true });
+    const galleryCwd = join(root, GALLERY_PROJECT);
+    mkdirSync(galleryCwd, { recursive: true });
+    const gallery = join(projects, encodeCwd(galleryCwd));
+    mkdirSync(gallery, { recursive: true });
+    writeFileSync(join(gallery, `${GALLERY_SESSION}.jsonl`), gallerySessionLines(galleryCwd).join(''));
     return { workspace, projects, project, smallFile, big };
 }
 

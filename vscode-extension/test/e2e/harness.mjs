@@ -138,7 +138,8 @@ export async function webviewFrame(page, timeout = 30_000, title = undefined) {
             .locator('#active-frame')
             .elementHandle({ timeout: 2_000 })
             .catch(() => null);
-        const frame = handle ? await handle.contentFrame() : null;
+        // The webview may reload between the two calls (a theme change): then try again.
+        const frame = handle ? await handle.contentFrame().catch(() => null) : null;
         if (frame && (await frame.locator('#app').count().catch(() => 0))) {
             if (title === undefined) return frame;
             const shown = await frame.locator('.title').textContent({ timeout: 1_000 }).catch(() => null);

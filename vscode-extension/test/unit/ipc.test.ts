@@ -11,6 +11,9 @@ describe('webview -> host messages are validated', () => {
         expect(parseWebviewMessage({ type: 'cancel', id: 3 })).toEqual({ type: 'cancel', id: 3 });
         expect(parseWebviewMessage({ type: 'openFile', path: '/a/b.py', line: 4 })).toBeDefined();
         expect(parseWebviewMessage({ type: 'showDiff', uuid: 'u', toolUseId: 'toolu_1' })).toBeDefined();
+        expect(parseWebviewMessage({ type: 'copyMessage', uuid: 'u' })).toEqual({ type: 'copyMessage', uuid: 'u' });
+        expect(parseWebviewMessage({ type: 'copySessionId' })).toEqual({ type: 'copySessionId' });
+        expect(parseWebviewMessage({ type: 'resume' })).toEqual({ type: 'resume' });
     });
 
     it.each([
@@ -25,6 +28,9 @@ describe('webview -> host messages are validated', () => {
         ['params that are not an object', { type: 'request', id: 1, method: 'messages/page', params: [1] }],
         ['a line 0', { type: 'openFile', path: '/a', line: 0 }],
         ['an empty path', { type: 'openFile', path: '' }],
+        ['a resume that names its own command', { type: 'resume', command: 'rm -rf ~' }],
+        ['a resume of another session', { type: 'resume', sessionId: 'other' }],
+        ['a copy without a uuid', { type: 'copyMessage' }],
     ])('rejects %s', (_, msg) => {
         expect(parseWebviewMessage(msg)).toBeUndefined();
     });

@@ -96,6 +96,8 @@ describe.skipIf(!haveModels)('protocol.ts mirrors models.py', () => {
         'SessionTools',
         'SubagentInfo',
         'SessionSubagents',
+        'ModelCost',
+        'SessionCost',
         'NameCount',
         'FilterOptions',
         'FilesSessionsParams',

@@ -1,7 +1,8 @@
 /**
  * The tree under a message: its content blocks, tool calls with their results nested under them,
  * and subagent transcripts nested under the Task/Agent call that started them. Built from a
- * `messages/get` answer (`MessageDetail`); pure data, rendered elsewhere with textContent only.
+ * `messages/get` answer (`MessageDetail`); pure data, rendered by src/webview/render (text as
+ * text, markdown and code through the sanitizer).
  */
 import type { MessageDetail, MessageSummary } from '../../protocol';
 
@@ -35,6 +36,22 @@ export interface ToolInfo {
     diff: boolean;
 }
 
+/** What a tool's renderer gets: the call's input and, on a result, the result as the transcript holds it. */
+export interface ToolView {
+    name: string;
+    input: unknown;
+    /** A result's `content` (a string or blocks, ANSI codes kept). */
+    content?: unknown;
+    /** The line's `toolUseResult` (structured: patches, answers, file lists…). */
+    toolUseResult?: unknown;
+}
+
+/** A base64 image block, checked: a raster type we show and base64 text only. */
+export interface ImageData {
+    mediaType: string;
+    data: string;
+}
+
 export interface AgentState {
     agentId: string;
     cursor: string | null;
@@ -59,6 +76,13 @@ export interface TreeNode {
     tool?: ToolInfo;
     message?: MessageSummary;
     agent?: AgentState;
+    /** A text block of a user or assistant message: rendered as markdown. */
+    markdown?: boolean;
+    /** The text of a thinking block (shown muted). */
+    thought?: boolean;
+    /** On a tool's input and result rows: what its renderer needs. */
+    toolView?: ToolView;
+    image?: ImageData;
 }
 
 export interface FlatRow {
@@ -156,6 +180,11 @@ export function describeInput(name: string, input: unknown): string {
     if (typeof input.url === 'string') parts.push(input.url);
     if (typeof input.query === 'string') parts.push(input.query);
     if (typeof input.prompt === 'string' && !parts.length) parts.push(input.prompt);
+    if (Array.isArray(input.questions) && !parts.length) {
+        const first: unknown = input.questions[0];
+        if (isRecord(first) && typeof first.question === 'string') parts.push(first.question);
+    }
+    if (Array.isArray(input.todos) && !parts.length) parts.push(`${input.todos.length} to-dos`);
     if (!parts.length) {
         try {
             parts.push(JSON.stringify(input));
@@ -204,7 +233,34 @@ export function messageNode(parentId: string, m: MessageSummary): TreeNode {
     };
 }
 
-function resultNodes(toolId: string, results: MessageDetail[], toolName: string, parentId: string): TreeNode[] {
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+/** About 15 MB of image: larger ones are named, not shown. */
+const IMAGE_LIMIT = 20_000_000;
+
+/** The image of an `image` block, when it is base64 of a raster type (never a URL: no remote loads). */
+export function imageOf(block: unknown): ImageData | undefined {
+    if (!isRecord(block) || block.type !== 'image' || !isRecord(block.source)) return undefined;
+    const { type, media_type: mediaType, data } = block.source;
+    if (type !== 'base64' || typeof mediaType !== 'string' || typeof data !== 'string') return undefined;
+    if (!IMAGE_TYPES.has(mediaType) || data.length > IMAGE_LIMIT || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return undefined;
+    return { mediaType, data };
+}
+
+function imageNode(id: string, block: unknown): TreeNode {
+    const source = isRecord(block) && isRecord(block.source) ? block.source : {};
+    const node: TreeNode = { id, kind: 'image', label: `[image ${str(source.media_type) ?? ''}]`, expandable: false, expanded: false };
+    const image = imageOf(block);
+    if (image) node.image = image;
+    return node;
+}
+
+/** The images inside a tool_result's content blocks (screenshots a tool returned). */
+function resultImages(content: unknown, parentId: string): TreeNode[] {
+    if (!Array.isArray(content)) return [];
+    return content.flatMap((part, k) => (isRecord(part) && part.type === 'image' ? [imageNode(`${parentId}/img${k}`, part)] : []));
+}
+
+function resultNodes(toolId: string, results: MessageDetail[], toolName: string, parentId: string, input: unknown): TreeNode[] {
     const out: TreeNode[] = [];
     let j = 0;
     for (const result of results) {
@@ -212,15 +268,20 @@ function resultNodes(toolId: string, results: MessageDetail[], toolName: string,
         const matching = blocks.filter((b) => isRecord(b) && b.type === 'tool_result' && b.tool_use_id === toolId);
         for (const block of matching as Record<string, unknown>[]) {
             const text = resultText(block.content);
+            const id = `${parentId}/r${j++}`;
+            const toolView: ToolView = { name: toolName, input, content: block.content };
+            if (isRecord(result.entry) && result.entry.toolUseResult !== undefined) toolView.toolUseResult = result.entry.toolUseResult;
             out.push({
-                id: `${parentId}/r${j++}`,
+                id,
                 kind: 'result',
                 label: block.is_error === true ? 'Error' : 'Result',
                 body: clip(text),
                 expandable: false,
                 expanded: false,
                 isError: block.is_error === true || result.isError,
+                toolView,
             });
+            out.push(...resultImages(block.content, id));
         }
         const agentId = agentIdOf(result);
         if (agentId && (AGENT_TOOLS.has(toolName) || result.spawnedAgentId)) {
@@ -241,19 +302,31 @@ export function detailChildren(detail: MessageDetail, parentId: string): TreeNod
             return;
         }
         switch (block.type) {
-            case 'text':
-                out.push({ id, kind: 'text', label: '', body: clip(str(block.text) ?? ''), expandable: false, expanded: false });
+            case 'text': {
+                const node: TreeNode = { id, kind: 'text', label: '', body: clip(str(block.text) ?? ''), expandable: false, expanded: false };
+                if (detail.kind === 'user' || detail.kind === 'assistant') node.markdown = true;
+                out.push(node);
                 return;
+            }
             case 'thinking':
+            case 'redacted_thinking': {
+                // Collapsed under its label; newer transcripts keep only the signature of the thought.
+                const thought = str(block.thinking) ?? '';
+                if (!thought.trim()) {
+                    out.push({ id, kind: 'thinking', label: 'Thinking', detail: 'omitted: the transcript holds only its signature', expandable: false, expanded: false });
+                    return;
+                }
                 out.push({
                     id,
                     kind: 'thinking',
                     label: 'Thinking',
-                    body: clip(str(block.thinking) ?? ''),
-                    expandable: false,
+                    detail: oneLine(thought, 120),
+                    expandable: true,
                     expanded: false,
+                    children: [{ id: `${id}/text`, kind: 'text', label: '', body: clip(thought), expandable: false, expanded: false, markdown: true, thought: true }],
                 });
                 return;
+            }
             case 'tool_use': {
                 const name = str(block.name) ?? 'tool';
                 const toolId = str(block.id) ?? `${i}`;
@@ -264,8 +337,16 @@ export function detailChildren(detail: MessageDetail, parentId: string): TreeNod
                 const tool: ToolInfo = { name, id: toolId, messageUuid: detail.uuid, diff: DIFF_TOOLS.has(name) };
                 if (file) tool.file = file;
                 const children: TreeNode[] = [
-                    { id: `${id}/in`, kind: 'input', label: 'Input', body: pretty(block.input), expandable: false, expanded: false },
-                    ...resultNodes(toolId, mine, name, id),
+                    {
+                        id: `${id}/in`,
+                        kind: 'input',
+                        label: 'Input',
+                        body: pretty(block.input),
+                        expandable: false,
+                        expanded: false,
+                        toolView: { name, input: block.input },
+                    },
+                    ...resultNodes(toolId, mine, name, id, block.input),
                 ];
                 const hasResult = children.some((c) => c.kind === 'result');
                 out.push({
@@ -293,19 +374,12 @@ export function detailChildren(detail: MessageDetail, parentId: string): TreeNod
                     expanded: false,
                     isError: block.is_error === true,
                 });
+                out.push(...resultImages(block.content, id));
                 return;
             }
-            case 'image': {
-                const source = isRecord(block.source) ? block.source : {};
-                out.push({
-                    id,
-                    kind: 'image',
-                    label: `[image ${str(source.media_type) ?? ''}]`,
-                    expandable: false,
-                    expanded: false,
-                });
+            case 'image':
+                out.push(imageNode(id, block));
                 return;
-            }
             default:
                 out.push({
                     id,

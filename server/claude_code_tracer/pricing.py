@@ -1,0 +1,258 @@
+"""What a session cost in US dollars, from a dated price table shipped with the package.
+
+Source: Anthropic, "Pricing" (https://docs.claude.com/en/docs/about-claude/pricing), the per-model
+table as published on 2025-11-24 (the day Claude Opus 4.5 was released). Prices are per million
+tokens: base input, output, cache reads (0.1x input), cache writes that live 5 minutes (1.25x
+input) and 1 hour (2x input). Sonnet 4 and 4.5 charge more for a request whose prompt exceeds
+200K tokens (the 1M-context beta: only such requests can be that long).
+
+A model that is not in the table gets no price: its tokens are counted and shown, its cost is
+None, and a session that used it says its total leaves those tokens out. A wrong price would be
+worse than none. Extend the table (with its date) when the page changes; models released after
+the date above (e.g. claude-opus-4-6) stay unpriced until someone checks the page.
+
+Tokens are counted once per API response (`message.id`): Claude Code writes one transcript line
+per content block of a response, each with the same usage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .models import Kind, ModelCost, SessionCost, Tokens
+from .transcripts import read_entry
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .store import SessionView
+
+PRICES_AS_OF = "2025-11-24"
+PRICES_SOURCE = "https://docs.claude.com/en/docs/about-claude/pricing"
+
+MILLION = Decimal(1_000_000)
+LONG_CONTEXT_THRESHOLD = 200_000
+
+
+@dataclass(frozen=True)
+class Price:
+    """US dollars per million tokens."""
+
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal
+    cache_write_5m: Decimal
+    cache_write_1h: Decimal
+    #: Rates for a request whose prompt (input + cache read + cache writes) exceeds 200K tokens.
+    long_context: Price | None = None
+
+
+def _price(inp: str, out: str, read: str, w5: str, w1: str, long: Price | None = None) -> Price:
+    return Price(Decimal(inp), Decimal(out), Decimal(read), Decimal(w5), Decimal(w1), long)
+
+
+_OPUS_4 = _price("15", "75", "1.50", "18.75", "30")
+_SONNET_LONG = _price("6", "22.50", "0.60", "7.50", "12")
+_SONNET = _price("3", "15", "0.30", "3.75", "6")
+
+#: Model family (the id without its date) -> price.
+PRICES: Mapping[str, Price] = {
+    "claude-opus-4-5": _price("5", "25", "0.50", "6.25", "10"),
+    "claude-opus-4-1": _OPUS_4,
+    "claude-opus-4": _OPUS_4,
+    "claude-3-opus": _OPUS_4,
+    "claude-sonnet-4-5": _price("3", "15", "0.30", "3.75", "6", _SONNET_LONG),
+    "claude-sonnet-4": _price("3", "15", "0.30", "3.75", "6", _SONNET_LONG),
+    "claude-3-7-sonnet": _SONNET,
+    "claude-3-5-sonnet": _SONNET,
+    "claude-haiku-4-5": _price("1", "5", "0.10", "1.25", "2"),
+    "claude-3-5-haiku": _price("0.80", "4", "0.08", "1", "1.60"),
+    "claude-3-haiku": _price("0.25", "1.25", "0.03", "0.30", "0.50"),
+}
+
+# Bedrock ("us.anthropic.claude-…-v1:0") and Vertex ("claude-…@20250514") spell ids their own way.
+_PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?anthropic\.")
+_SUFFIX = re.compile(r"(?:-v\d+(?::\d+)?|@\d{8}|-\d{8}|-latest)$")
+
+
+def family(model: str) -> str:
+    """`claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5` (the key of the price table)."""
+    name = _PREFIX.sub("", model.strip().lower())
+    for _ in range(2):  # "-20250514-v1:0"
+        name = _SUFFIX.sub("", name)
+    return name
+
+
+def price_of(model: str | None, table: Mapping[str, Price] = PRICES) -> Price | None:
+    """The model's price, or None for a model the table does not name (never a near match)."""
+    if not model:
+        return None
+    return table.get(family(model))
+
+
+@dataclass
+class Usage:
+    """The tokens of one API response, with cache writes split by how long they live."""
+
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+
+    @property
+    def prompt(self) -> int:
+        return self.input + self.cache_read + self.cache_write_5m + self.cache_write_1h
+
+    def add(self, other: Usage) -> None:
+        self.input += other.input
+        self.output += other.output
+        self.cache_read += other.cache_read
+        self.cache_write_5m += other.cache_write_5m
+        self.cache_write_1h += other.cache_write_1h
+
+
+def _int(v: Any) -> int:
+    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) and v > 0 else 0
+
+
+def usage_of(usage: Any) -> Usage:
+    """A transcript's `message.usage`. Without the `cache_creation` split (lines written before
+    the 1-hour cache existed) every cache write is a 5-minute one: the only kind there was."""
+    if not isinstance(usage, dict):
+        return Usage()
+    written = _int(usage.get("cache_creation_input_tokens"))
+    split = usage.get("cache_creation")
+    w5, w1 = written, 0
+    if isinstance(split, dict) and (
+        "ephemeral_5m_input_tokens" in split or "ephemeral_1h_input_tokens" in split
+    ):
+        w5 = _int(split.get("ephemeral_5m_input_tokens"))
+        w1 = _int(split.get("ephemeral_1h_input_tokens"))
+        # A split that does not add up is not trusted for more than it says: the rest is 5m.
+        w5 += max(0, written - w5 - w1)
+    return Usage(
+        input=_int(usage.get("input_tokens")),
+        output=_int(usage.get("output_tokens")),
+        cache_read=_int(usage.get("cache_read_input_tokens")),
+        cache_write_5m=w5,
+        cache_write_1h=w1,
+    )
+
+
+def cost_of(usage: Usage, price: Price) -> Decimal:
+    """US dollars for one response (long-context rates when its prompt is over 200K tokens)."""
+    long = price.long_context is not None and usage.prompt > LONG_CONTEXT_THRESHOLD
+    p = price.long_context if long and price.long_context else price
+    micro = (
+        usage.input * p.input
+        + usage.output * p.output
+        + usage.cache_read * p.cache_read
+        + usage.cache_write_5m * p.cache_write_5m
+        + usage.cache_write_1h * p.cache_write_1h
+    )
+    return micro / MILLION
+
+
+@dataclass
+class ModelTotal:
+    model: str
+    calls: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost: Decimal | None = None
+
+
+@dataclass
+class CostTotal:
+    by_model: dict[str, ModelTotal] = field(default_factory=dict)
+
+    @property
+    def priced(self) -> Decimal:
+        return sum((m.cost for m in self.by_model.values() if m.cost is not None), Decimal(0))
+
+    @property
+    def unpriced_models(self) -> list[str]:
+        return sorted(m.model for m in self.by_model.values() if m.cost is None)
+
+
+def total_cost(
+    responses: Iterable[tuple[str | None, Usage]], table: Mapping[str, Price] = PRICES
+) -> CostTotal:
+    """Cost per model of responses already deduplicated per `message.id`."""
+    out = CostTotal()
+    for model, usage in responses:
+        name = model or "unknown"
+        m = out.by_model.get(name)
+        if m is None:
+            price = price_of(model, table)
+            m = out.by_model[name] = ModelTotal(name, cost=Decimal(0) if price else None)
+        m.calls += 1
+        m.usage.add(usage)
+        price = price_of(model, table)
+        if price is not None and m.cost is not None:
+            m.cost += cost_of(usage, price)
+    return out
+
+
+# -- a session's cost (the store's rows, the transcript's usage) ----------------------------------
+
+
+def session_cost(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> SessionCost:
+    """Dollars per model of one session, subagents included (as `session/metrics` counts tokens).
+
+    One row per response (`message.id`), the line with the most tokens. The store keeps cache
+    writes as one number; the 5-minute / 1-hour split is read again from the transcript line, and
+    only for responses that wrote to the cache."""
+    t = sess.tables
+    rows = cur.execute(
+        "SELECT arg_max(model, tot), arg_max(file_id, tot), arg_max(byte_offset, tot),"
+        " arg_max(byte_len, tot), arg_max(input_tokens, tot), arg_max(output_tokens, tot),"
+        " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot)"
+        " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
+        f" + cache_creation_tokens AS tot FROM {t[Kind.ASSISTANT]}"
+        " WHERE coalesce(model, '') <> '<synthetic>')"
+        " GROUP BY coalesce(message_id, uuid)"
+    ).fetchall()
+    responses: list[tuple[str | None, Usage]] = []
+    for model, file_id, offset, length, inp, out, read, written in rows:
+        usage = Usage(inp or 0, out or 0, read or 0, written or 0, 0)
+        if written:
+            try:
+                entry = read_entry(sess.paths[file_id], offset, length)
+            except (OSError, ValueError):
+                entry = {}  # the line moved or went: its writes count as 5-minute ones
+            message = entry.get("message")
+            from_line = usage_of(message.get("usage") if isinstance(message, dict) else None)
+            if from_line.cache_write_5m + from_line.cache_write_1h == written:
+                usage.cache_write_5m = from_line.cache_write_5m
+                usage.cache_write_1h = from_line.cache_write_1h
+        responses.append((model, usage))
+    total = total_cost(responses)
+    by_model = [
+        ModelCost(
+            model=m.model,
+            api_calls=m.calls,
+            tokens=Tokens(
+                input=m.usage.input,
+                output=m.usage.output,
+                cache_read=m.usage.cache_read,
+                cache_creation=m.usage.cache_write_5m + m.usage.cache_write_1h,
+            ),
+            cache_write_one_hour=m.usage.cache_write_1h,
+            cost_usd=None if m.cost is None else float(m.cost),
+        )
+        for m in sorted(total.by_model.values(), key=lambda m: m.model)
+    ]
+    return SessionCost(
+        session_id=sess.files.session_id,
+        cost_usd=float(total.priced),
+        complete=not total.unpriced_models,
+        unpriced_models=total.unpriced_models,
+        by_model=by_model,
+        prices_as_of=PRICES_AS_OF,
+        prices_source=PRICES_SOURCE,
+    )

@@ -1,0 +1,64 @@
+/**
+ * A message row: kind icon, time, tools badge, one-line preview, tokens, and a "Copy message"
+ * button. A compaction boundary is drawn as a divider; the summary after it is badged; hook and
+ * other harness lines (system, progress, attachments) are condensed so the conversation stands out.
+ */
+import { totalTokens, type MessageSummary } from '../../protocol';
+import { el, icon } from '../dom';
+import { compact, formatTime } from '../format';
+import { stripAnsi } from '../state/tree';
+import { chevron } from './chevron';
+import type { RenderContext } from './context';
+import { KIND_ICON } from './kinds';
+
+const COMPACTION = new Set(['compact_boundary', 'microcompact_boundary']);
+/** The text Claude Code starts a compaction summary with (FORMAT.md §8). */
+const SUMMARY_START = 'This session is being continued from a previous conversation';
+const CONDENSED_KINDS = new Set(['system', 'progress', 'attachment']);
+
+export function isCompaction(m: Pick<MessageSummary, 'kind' | 'subtype'>): boolean {
+    return m.kind === 'system' && COMPACTION.has(m.subtype ?? '');
+}
+
+export function isCompactionSummary(m: Pick<MessageSummary, 'kind' | 'preview'>): boolean {
+    return m.kind === 'user' && m.preview.startsWith(SUMMARY_START);
+}
+
+function copyButton(m: MessageSummary): HTMLButtonElement {
+    const b = el('button', 'row-action copy');
+    b.type = 'button';
+    b.dataset.action = 'copy';
+    b.dataset.uuid = m.uuid;
+    b.title = 'Copy message';
+    b.setAttribute('aria-label', 'Copy message');
+    b.append(icon('copy'));
+    return b;
+}
+
+export function messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boolean, ctx: RenderContext): void {
+    e.classList.add('message', `kind-${m.kind}`);
+    if (m.isError) e.classList.add('error');
+    if (m.isSidechain) e.classList.add('sidechain');
+    const compaction = isCompaction(m);
+    if (compaction) e.classList.add('compaction');
+    else if (CONDENSED_KINDS.has(m.kind)) e.classList.add('condensed');
+    e.setAttribute('aria-expanded', String(expanded));
+    e.append(chevron(true, expanded));
+    e.append(icon(m.isError ? 'error' : compaction ? 'fold' : (KIND_ICON.get(m.kind) ?? 'question')));
+    const time = el('span', 'time', formatTime(m.timestamp, ctx.showDates));
+    if (m.timestamp) time.title = m.timestamp;
+    e.append(time);
+    if (compaction) {
+        e.append(el('span', 'rule'), el('span', 'label', m.subtype === 'microcompact_boundary' ? 'Context micro-compacted' : 'Conversation compacted'), el('span', 'rule'));
+    } else {
+        if (isCompactionSummary(m)) e.append(el('span', 'badge summary', 'compaction summary'));
+        if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));
+        const preview = el('span', 'label', stripAnsi(m.preview) || (m.subtype ? m.subtype : m.kind));
+        e.append(preview);
+    }
+    if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
+    const tokens = totalTokens(m.tokens);
+    if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
+    e.append(copyButton(m));
+    e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
+}
