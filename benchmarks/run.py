@@ -40,7 +40,7 @@ from bench.common import (  # noqa: E402
 )
 from bench.data import DataSet, data_dir  # noqa: E402
 
-SIDES = ("floor", "naive", "core", "lsp", "upstream", "search")
+SIDES = ("floor", "naive", "core", "lsp", "upstream", "search", "archive")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

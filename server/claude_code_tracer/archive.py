@@ -34,7 +34,7 @@ SEGMENT = re.compile(r"^(\d{16})-(\d{16})\.zst$")
 GENERATION = re.compile(r"^g(\d+)$")
 # Bytes compared to tell an appended file from a rewritten one.
 _HEAD = 4096
-_LEVEL = 6
+_LEVEL = 3  # ~500 MB/s and ~10x on JSONL; level 6 packs ~1% more at a third of the speed
 # Segments smaller than this (uncompressed) take the next append into themselves.
 _MERGE_BELOW = 1 << 20
 
