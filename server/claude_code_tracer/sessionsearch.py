@@ -9,6 +9,7 @@ text; a hit whose file is gone has an empty snippet.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,16 @@ def highlight_terms(index: TextIndex, parsed: ParsedQuery) -> tuple[set[str], tu
     return words, tuple(prefixes)
 
 
+# (root, path) of a transcript file -> a readable copy of it (the archive's, once it is deleted)
+Fallback = Callable[[str, str], str | None]
+
+
 def _hit(
     index: TextIndex,
     h: Hit,
     row: FileRow,
     terms: tuple[set[str], tuple[str, ...]],
+    fallback: Fallback | None = None,
 ) -> SearchHit:
     d = h.doc
 
@@ -99,8 +105,13 @@ def _hit(
     snippet: str = ""
     ranges: list[tuple[int, int]] = []
     off, length = int(one("off") or 0), int(one("len") or 0)
+    path: str | None = row.path
+    if row.deleted and fallback is not None and not os.path.exists(row.path):
+        path = fallback(row.root, row.path)  # Claude Code deleted it: the archived copy
     try:
-        with open(row.path, "rb") as fh:
+        if path is None:
+            raise FileNotFoundError(row.path)
+        with open(path, "rb") as fh:
             fh.seek(off)
             entry = orjson.loads(fh.read(length))
         doc = line_doc(entry) if isinstance(entry, dict) else None
@@ -132,7 +143,13 @@ def _hit(
     )
 
 
-def run(index: TextIndex, roots: list[Path], params: SearchParams, indexing: bool) -> SearchPage:
+def run(
+    index: TextIndex,
+    roots: list[Path],
+    params: SearchParams,
+    indexing: bool,
+    fallback: Fallback | None = None,
+) -> SearchPage:
     parsed = parse(params.query)
     if parsed.empty:
         raise InvalidQuery("the query has nothing to search for")
@@ -165,7 +182,7 @@ def run(index: TextIndex, roots: list[Path], params: SearchParams, indexing: boo
                 deleted=(trunk or row).deleted,
                 hits=[],
             )
-        group.hits.append(_hit(index, h, row, terms))
+        group.hits.append(_hit(index, h, row, terms, fallback))
     end = offset + len(matches.hits)
     has_more = end < matches.total
     next_cursor = None

@@ -736,7 +736,21 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
-        return sessionsearch.run(index, self._roots, params, indexing)
+        return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
+
+    def _archived_copy(self, root: str, path: str) -> str | None:
+        """A readable copy of a transcript file Claude Code deleted, from the archive (written
+        back once into the cache), so search snippets of archived sessions still show."""
+        if self.archive is None:
+            return None
+        try:
+            rel = Path(path).relative_to(root)
+        except ValueError:
+            return None
+        target = self._restored / rel
+        if target.is_file() or self.archive.restore(rel, target):
+            return str(target)
+        return None
 
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:

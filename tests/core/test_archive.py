@@ -206,3 +206,26 @@ def test_a_process_killed_while_archiving_leaves_a_usable_archive(tmp_path: Path
         archive.append(root, path, len(data))
         assert archive.restore(rel, restored)
         assert restored.read_bytes() == data
+
+
+def test_a_deleted_session_is_still_found_by_search_with_its_snippets(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    from claude_code_tracer.models import SearchParams
+
+    root = copy_projects(tmp_path, "irr-04-")
+    main = next(root.glob("*/*.jsonl"))
+    word = "schema"  # in the first prompt of this real session
+    assert word in main.read_text()
+    tracer = make_tracer(root)
+    tracer.list_sessions(SessionsListParams())
+    before = tracer.search(SearchParams(query=word, limit=5, include_deleted=True)).dump()
+    assert before["groups"] and before["groups"][0]["hits"][0]["snippet"]
+    main.unlink()
+    tracer.close()
+    again = make_tracer(root)
+    again.list_sessions(SessionsListParams())
+    after = again.search(SearchParams(query=word, limit=5, include_deleted=True)).dump()
+    hits = [h["snippet"] for g in after["groups"] for h in g["hits"]]
+    assert hits == [h["snippet"] for g in before["groups"] for h in g["hits"]]
+    assert after["groups"][0]["deleted"] is True
