@@ -199,8 +199,8 @@ def session_rows(tracer: Tracer, info: SessionInfo) -> dict[str, list[dict[str, 
             "parent_session_id": s.parent_session_id,
         }
     )
-    if s.deleted:
-        return rows
+    if s.deleted and not s.archived:
+        return rows  # its messages are gone with its file (and no archive kept them)
     messages = _all_messages(tracer, info)
     results: dict[str, MessageSummary] = {}
     usage: dict[str, tuple[int, MessageSummary]] = {}
@@ -316,7 +316,7 @@ def export_parquet(
     for i, info in enumerate(sessions):
         report.sessions += 1
         key = info.path
-        version = [info.size_bytes, info.message_count, info.deleted, info.title]
+        version = [info.size_bytes, info.message_count, info.deleted, info.archived, info.title]
         prev = manifest.get(key)
         if prev is not None and prev.get("version") == version:
             report.unchanged += 1

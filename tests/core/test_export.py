@@ -157,3 +157,25 @@ def test_sql_from_the_cli_prints_a_table_json_and_csv(tmp_path: Path) -> None:
     refused = run("sql", "DROP VIEW sessions", *common)
     assert refused.returncode == 2 and "only SELECT" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_session_claude_code_deleted_exports_from_the_archive_as_before(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = copy_projects(tmp_path, "irr-1-4_")
+    main = next(root.glob("*/*.jsonl"))
+    tracer = make_tracer(root)
+    before = tmp_path / "before"
+    export_parquet(tracer, before)
+    main.unlink()
+    tracer._catalog_fresh_until = 0.0
+    after = tmp_path / "after"
+    export_parquet(tracer, after)
+    query = (
+        "SELECT uuid, kind, ts, output_tokens FROM "
+        "read_parquet('$OUT/messages/**/*.parquet') ORDER BY ts, uuid"
+    )
+    assert read_back(after, query) == read_back(before, query) != []
+    assert read_back(after, "SELECT deleted FROM read_parquet('$OUT/sessions/**/*.parquet')") == [
+        (True,)
+    ]
