@@ -137,7 +137,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
                     info.errorCount ? new vscode.ThemeColor('list.warningForeground') : undefined,
                 );
                 item.contextValue = 'session';
-                const args: OpenSessionArgs = { sessionId: info.sessionId, project: info.project, title: sessionTitle(info) };
+                // An archived session says so in its panel's title and header: its files are gone.
+                const title = info.archived ? `${sessionTitle(info)} (archived)` : sessionTitle(info);
+                const args: OpenSessionArgs = { sessionId: info.sessionId, project: info.project, title };
                 item.command = { command: 'claudeCodeTracer.openSession', title: 'Open Session', arguments: [args] };
                 item.accessibilityInformation = { label: `${sessionTitle(info)}, ${sessionDescription(info)}` };
                 return item;
