@@ -29,9 +29,13 @@ export function pageSize(): number {
 function serverOptions(context: vscode.ExtensionContext): ServerOptions {
     const root = config().get<string>('projectsRoot', '').trim();
     const ttl = config().get<number>('sessionTtlSeconds', 300);
+    const archiveDir = config().get<string>('archiveDir', '').trim();
     const out: ServerOptions = {
         cacheDir: path.join(context.globalStorageUri.fsPath, 'cache'),
         sessionTtlSeconds: ttl > 0 ? ttl : 300,
+        archive: config().get<boolean>('archive', true),
+        // null: the archive stays in the cache folder
+        archiveDir: archiveDir || null,
     };
     // null resets the server to its default roots (a key left out would keep the old value).
     out.projectsRoot = root || null;
@@ -224,7 +228,9 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.onDidChangeConfiguration((e) => {
             if (e.affectsConfiguration(`${SECTION}.pythonPath`)) {
                 controller.restartSoon();
-            } else if (e.affectsConfiguration(`${SECTION}.projectsRoot`) || e.affectsConfiguration(`${SECTION}.sessionTtlSeconds`)) {
+            } else if (
+                ['projectsRoot', 'sessionTtlSeconds', 'archive', 'archiveDir'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))
+            ) {
                 void client.didChangeConfiguration(serverOptions(context)).then(
                     () => tree.refresh(),
                     (err: unknown) => log.warn(`could not send the new settings: ${err instanceof Error ? err.message : err}`),
