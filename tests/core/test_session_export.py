@@ -1,4 +1,4 @@
-"""Export of a session to Markdown and to one HTML file: no script, the same text, secrets masked."""
+"""Export of a session to Markdown and to one HTML file: no script, same text, secrets masked."""
 
 from __future__ import annotations
 
@@ -160,6 +160,7 @@ def test_every_message_of_every_file_is_exported_once(
     assert len(headings) == len(with_uuid)
 
 
+PNG_SOURCE = {"type": "base64", "media_type": "image/png", "data": ""}
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
 HOSTILE = [
     "<script>alert(1)</script> and <img src=x onerror=alert(2)>",
@@ -211,7 +212,7 @@ def hostile_root(tmp_path: Path) -> Path:
                             {"type": "text", "text": "out <b onmouseover=z>"},
                             {
                                 "type": "image",
-                                "source": {"type": "base64", "media_type": "image/png", "data": PNG},
+                                "source": {**PNG_SOURCE, "data": PNG},
                             },
                             {
                                 "type": "image",
@@ -279,13 +280,16 @@ def test_redact_masks_secrets_in_both_formats_and_counts_them(
 
 
 SAMPLES_BY_KIND = {
-    "private_key": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----",
+    "private_key": (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----"
+    ),
     "anthropic_key": "sk-ant-api03-" + "Zz9_-" * 8,
     "openai_key": "sk-proj-" + "Ab12" * 8,
     "aws_access_key": "AKIA" + "ABCDEFGH23456789",
     "github_token": "ghp_" + "a1B2" * 9,
     "slack_token": "xoxb-1234567890-abcdefghij",
-    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "bearer_token": "0123456789abcdef0123456789abcdef",
     "password": "correct-horse-battery",
 }
@@ -328,4 +332,3 @@ def test_a_masked_secret_is_not_masked_twice() -> None:
     once, counts = redact("password=hunter2")
     assert redact(once) == (once, {})
     assert counts == {"password": 1}
-
