@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +18,7 @@ from claude_code_tracer.sessionexport import SECRET_PATTERNS, export_session, re
 from claude_code_tracer.termsafe import clean
 from claude_code_tracer.tracer import Tracer
 
+from .test_cli import run
 from .test_store import SID, entry, write
 
 BIG = "fa812bfe-b295-4cca-9c2f-fdf01028cb46"  # has subagents
@@ -332,3 +334,67 @@ def test_a_masked_secret_is_not_masked_twice() -> None:
     once, counts = redact("password=hunter2")
     assert redact(once) == (once, {})
     assert counts == {"password": 1}
+
+
+# --- the CLI ---------------------------------------------------------------------------------
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run("export", SID, "--root", str(root), "--no-cache", "--no-archive", *args)
+
+
+def test_cli_prints_markdown_with_terminal_escapes_made_visible(hostile_root: Path) -> None:
+    result = cli(hostile_root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"# Claude Code session {SID}\n")
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b[31mred" in result.stdout
+    assert "hunter2hunter" in result.stdout and result.stderr == ""
+
+
+def test_cli_writes_html_to_a_file_and_counts_what_it_masked(
+    hostile_root: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.html"
+    result = cli(hostile_root, "--format", "html", "--redact", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "masked 2 secrets (anthropic_key 1, password 1)",
+        f"wrote {target}",
+    ]
+    written = target.read_text(encoding="utf-8")
+    assert_inert(parse(written))
+    assert "hunter2hunter" not in written and "[REDACTED:password]" in written
+
+
+def test_cli_json_carries_the_content_and_the_counts(hostile_root: Path) -> None:
+    result = cli(hostile_root, "--redact", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["redactions"] == {"anthropic_key": 1, "password": 1}
+    assert "[REDACTED:anthropic_key]" in payload["content"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["export", "no-such-session"], "no session no-such-session"),
+        (["export", "../../etc/passwd"], "sessionId"),
+        (
+            ["export", SID, "-o", "/nonexistent-dir/x/out.md"],
+            "cannot write /nonexistent-dir/x/out.md",
+        ),
+    ],
+)
+def test_cli_bad_export_input_exits_2_with_one_line(
+    hostile_root: Path, args: list[str], needle: str
+) -> None:
+    result = run(*args, "--root", str(hostile_root), "--no-cache", "--no-archive")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert needle in result.stderr
+
+
+def test_cli_refuses_an_unknown_format(hostile_root: Path) -> None:
+    result = cli(hostile_root, "--format", "pdf")
+    assert result.returncode == 2 and "invalid choice: 'pdf'" in result.stderr
