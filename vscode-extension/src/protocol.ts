@@ -305,6 +305,13 @@ export interface ModelCost {
     costUsd: number | null;
 }
 
+/** models.py `SessionExport`: the whole session as Markdown or one self-contained HTML file. */
+export interface SessionExport {
+    content: string;
+    /** Secrets masked, by kind (only with `redact`). */
+    redactions: Record<string, number>;
+}
+
 /** models.py `SessionCost`: dollars from the price table shipped with the server (pricing.py). */
 export interface SessionCost {
     sessionId: string;
