@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .models import (
     Kind,
@@ -36,33 +36,60 @@ from .models import (
 from .termsafe import clean
 from .tracer import Tracer
 
+
 # --- secrets --------------------------------------------------------------------------------------
-# (kind, pattern): the named group ``secret`` is what is masked; text around it (``Bearer ``,
-# ``password=``) stays so a reader knows what was there. Most specific first: an Anthropic key is
-# masked as one before the generic ``sk-`` pattern could see it, a JWT before ``Bearer``.
-SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
+class SecretPattern(NamedTuple):
+    kind: str
+    # lower-case strings one of which the text must hold for the pattern to be tried: a substring
+    # test is far cheaper than a regex scan, and most text holds none of them
+    hints: tuple[str, ...]
+    regex: re.Pattern[str]
+
+
+# The named group ``secret`` is what is masked; text around it (``Bearer ``, ``password=``) stays
+# so a reader knows what was there. Most specific first: an Anthropic key is masked as one before
+# the generic ``sk-`` pattern could see it, a JWT before ``Bearer``.
+SECRET_PATTERNS: tuple[SecretPattern, ...] = (
+    SecretPattern(
         "private_key",
+        ("private key-----",),
         re.compile(
             r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"
             r"[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)"
         ),
     ),
-    ("anthropic_key", re.compile(r"(?P<secret>\bsk-ant-[A-Za-z0-9_-]{20,})")),
-    ("openai_key", re.compile(r"(?P<secret>\bsk-(?:proj-)?[A-Za-z0-9_-]{20,})")),
-    ("aws_access_key", re.compile(r"(?P<secret>\b(?:AKIA|ASIA)[0-9A-Z]{16})\b")),
-    (
+    SecretPattern(
+        "anthropic_key", ("sk-ant-",), re.compile(r"(?P<secret>\bsk-ant-[A-Za-z0-9_-]{20,})")
+    ),
+    SecretPattern(
+        "openai_key", ("sk-",), re.compile(r"(?P<secret>\bsk-(?:proj-)?[A-Za-z0-9_-]{20,})")
+    ),
+    SecretPattern(
+        "aws_access_key",
+        ("akia", "asia"),
+        re.compile(r"(?P<secret>\b(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+    ),
+    SecretPattern(
         "github_token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
         re.compile(r"(?P<secret>\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))"),
     ),
-    ("slack_token", re.compile(r"(?P<secret>\bxox[abposr]-[A-Za-z0-9-]{10,})")),
-    (
+    SecretPattern(
+        "slack_token", ("xox",), re.compile(r"(?P<secret>\bxox[abposr]-[A-Za-z0-9-]{10,})")
+    ),
+    SecretPattern(
         "jwt",
+        ("eyj",),
         re.compile(r"(?P<secret>\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
     ),
-    ("bearer_token", re.compile(r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)")),
-    (
+    SecretPattern(
+        "bearer_token",
+        ("bearer",),
+        re.compile(r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"),
+    ),
+    SecretPattern(
         "password",
+        ("password", "passwd", "pwd", "secret"),
         re.compile(
             r"(?i)\b(?:password|passwd|pwd|secret)[\"']?\s*[=:]\s*[\"']?"
             r"(?!\[REDACTED)(?P<secret>[^\s\"',;&]{1,200})"
@@ -85,8 +112,10 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if not self.enabled or not text:
             return text
-        for kind, pattern in SECRET_PATTERNS:
-            text = pattern.sub(lambda m, k=kind: self._mask(m, k), text)  # type: ignore[misc]
+        low = text.lower()
+        for kind, hints, regex in SECRET_PATTERNS:
+            if any(h in low for h in hints):
+                text = regex.sub(lambda m, k=kind: self._mask(m, k), text)  # type: ignore[misc]
         return text
 
     def _mask(self, match: re.Match[str], kind: str) -> str:

@@ -302,7 +302,7 @@ CONTEXTS = {
 
 
 def test_every_pattern_kind_has_a_test_sample() -> None:
-    assert {kind for kind, _ in SECRET_PATTERNS} == set(SAMPLES_BY_KIND)
+    assert {p.kind for p in SECRET_PATTERNS} == set(SAMPLES_BY_KIND)
 
 
 @pytest.mark.parametrize("kind", list(SAMPLES_BY_KIND))
