@@ -363,27 +363,28 @@ def _quote(text: str) -> str:
 
 
 def to_markdown(doc: Document, redactions: dict[str, int]) -> str:
-    out = [f"# {doc.title}", ""]
-    out += [f"- {fact}" for fact in doc.facts]
+    md = _inert_markdown
+    out = [f"# {md(doc.title)}", ""]
+    out += [f"- {md(fact)}" for fact in doc.facts]
     if redactions:
         out.append(f"- Redacted: {_redaction_summary(redactions)}")
     for e in doc.entries:
-        out += ["", "---", "", f"### {e.heading}" + (" (error)" if e.error else "")]
+        out += ["", "---", "", f"### {md(e.heading)}" + (" (error)" if e.error else "")]
         if e.subagent:
-            out.append(f"*subagent: {e.subagent}*")
+            out.append(f"*subagent: {md(e.subagent)}*")
         for p in e.parts:
             out.append("")
             if p.kind == "text":
-                out.append(_inert_markdown(p.text))
+                out.append(md(p.text))
             elif p.kind == "thinking":
-                out += ["> *Thinking*", ">", _quote(p.text)]
+                out += ["> *Thinking*", ">", _quote(md(p.text))]
             elif p.kind == "note":
-                out.append(f"*{p.text}*")
+                out.append(f"*{md(p.text)}*")
             elif p.kind == "image":
                 out.append(f"*(image omitted: {p.text})*")
             else:
                 if p.label:
-                    out += [f"**{p.label}**", ""]
+                    out += [f"**{md(p.label)}**", ""]
                 fence = _fence_for(p.text)
                 out += [fence + p.lang, p.text, fence]
     return "\n".join(out) + "\n"

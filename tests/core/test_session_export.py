@@ -187,7 +187,10 @@ def hostile_root(tmp_path: Path) -> Path:
                         "type": "tool_use",
                         "id": "t1",
                         "name": "Bash",
-                        "input": {"command": "echo '</pre><script>y</script>'", "description": "d"},
+                        "input": {
+                            "command": "echo '</pre><script>y</script>'",
+                            "description": "d <b onclick=z>",
+                        },
                     },
                     {
                         "type": "tool_use",
@@ -260,6 +263,7 @@ def test_a_hostile_session_stays_inert_in_both_formats(
     assert "$ echo &#x27;&lt;/pre&gt;&lt;script&gt;y&lt;/script&gt;&#x27;" in ht
     assert "<details><summary>Thinking</summary>" in ht
     assert "Bash result" in md and "Bash result" in ht
+    assert "**Bash: d \\<b onclick=z>**" in md and "Bash: d &lt;b onclick=z&gt;" in ht
     # the PNG embedded, the SVG (which could hold script) not
     assert [v for k, v in page.attrs if k == "src"] == [f"data:image/png;base64,{PNG}"]
     assert "image/svg" not in ht
