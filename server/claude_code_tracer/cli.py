@@ -34,9 +34,11 @@ from .models import (
     SearchPage,
     SearchParams,
     SessionCost,
+    SessionExportParams,
     SessionRef,
     SessionsListParams,
 )
+from .sessionexport import export_session
 from .sqlquery import check_read_only, run_sql
 from .termsafe import CleanFormatter, clean, json_text
 from .tracer import Tracer, TracerOptions
@@ -340,6 +342,35 @@ def _export_dir(args: argparse.Namespace, tracer: Tracer) -> Path:
     return (tracer.options.cache_dir or default_cache_dir()) / "parquet"
 
 
+def cmd_export(args: argparse.Namespace, tracer: Tracer) -> None:
+    params = SessionExportParams.model_validate(
+        {
+            "sessionId": args.session,
+            "project": args.project,
+            "format": args.format,
+            "redact": args.redact,
+        }
+    )
+    result = export_session(tracer, params)
+    total = sum(result.redactions.values())
+    if args.output:
+        try:
+            Path(args.output).write_text(result.content, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidRequest(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    elif args.json:
+        sys.stdout.write(json_text(result.dump()) + "\n")
+        return
+    else:
+        # The content is transcript text: to a terminal or a pipe alike, through out().
+        out(result.content)
+    if args.redact:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.redactions.items()))
+        err(f"masked {total} secrets" + (f" ({kinds})" if kinds else "") + "\n")
+    if args.output:
+        err(f"wrote {args.output}\n")
+
+
 def cmd_export_parquet(args: argparse.Namespace, tracer: Tracer) -> None:
     since = _since(args.since)
     bar = ProgressBar("exporting sessions")
@@ -536,6 +567,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(on the bundled samples when this machine has no transcripts)",
     )
     p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="one session as Markdown or one self-contained HTML file (no script)",
+    )
+    p.add_argument("session")
+    p.add_argument("--project")
+    p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("--redact", action="store_true", help="mask API keys, tokens and passwords")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.set_defaults(run=cmd_export)
 
     p = sub.add_parser(
         "export-parquet",

@@ -103,6 +103,7 @@ from .models import (
     SessionsDidChange,
     SessionsListParams,
 )
+from .sessionexport import export_session
 from .tracer import ProgressFn, Tracer, TracerOptions
 
 log = logging.getLogger(__name__)
@@ -780,6 +781,7 @@ SIMPLE_METHODS: dict[str, Call] = {
     Method.MESSAGES_FILTERS: lambda tracer, params: tracer.filters(params),
     Method.FILES_SESSIONS: lambda tracer, params: tracer.file_sessions(params),
     Method.FILES_HISTORY: lambda tracer, params: tracer.file_history(params),
+    Method.SESSION_EXPORT: lambda tracer, params: export_session(tracer, params),
 }
 
 

@@ -465,6 +465,18 @@ class SearchPage(Model):
 
 
 # --- methods: the one table the extension's protocol.ts mirrors -----------------------------------
+class SessionExportParams(SessionRef):
+    format: Literal["md", "html"] = "md"
+    redact: bool = False
+
+
+class SessionExport(Model):
+    content: str = Field(description="the whole session as Markdown or one self-contained HTML")
+    redactions: dict[str, int] = Field(
+        default_factory=dict, description="secrets masked, by kind (only with redact)"
+    )
+
+
 class Method:
     SESSIONS_LIST = "sessions/list"
     MESSAGES_PAGE = "messages/page"
@@ -479,6 +491,7 @@ class Method:
     FILES_SESSIONS = "files/sessions"
     FILES_HISTORY = "files/history"
     SEARCH_QUERY = "search/query"
+    SESSION_EXPORT = "session/export"
 
 
 METHOD_PARAMS: dict[str, type[Params]] = {
@@ -494,6 +507,7 @@ METHOD_PARAMS: dict[str, type[Params]] = {
     Method.FILES_SESSIONS: FilesSessionsParams,
     Method.FILES_HISTORY: FilesHistoryParams,
     Method.SEARCH_QUERY: SearchParams,
+    Method.SESSION_EXPORT: SessionExportParams,
 }
 
 METHOD_RESULTS: dict[str, type[Model]] = {
@@ -509,4 +523,5 @@ METHOD_RESULTS: dict[str, type[Model]] = {
     Method.FILES_SESSIONS: FileSessions,
     Method.FILES_HISTORY: FileHistory,
     Method.SEARCH_QUERY: SearchPage,
+    Method.SESSION_EXPORT: SessionExport,
 }

@@ -11,6 +11,7 @@ import { EDITS_VIEW, EditsProvider } from './editsView';
 import type { ServerOptions } from './protocol';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
 import { searchSessions } from './search';
+import { EXPORT_CHOICES, exportFileName, exportMessage, exportParams, exportTarget } from './sessionExport';
 import { SessionPanels } from './sessionPanel';
 import { SessionsTreeProvider, type OpenSessionArgs } from './sessionsTree';
 
@@ -163,6 +164,39 @@ async function sessionTitle(client: TracerClient, args: TraceArgs): Promise<stri
     }
 }
 
+/** Export Session…: a session from the tree (or asked by id), a format, a file; the server renders. */
+async function exportSession(client: TracerClient, arg: unknown): Promise<void> {
+    let target = exportTarget(arg);
+    if (!target) {
+        const id = (await vscode.window.showInputBox({ prompt: 'Session id to export' }))?.trim();
+        if (!id) return;
+        const page = await client.request('sessions/list', { query: id, limit: 5 });
+        const hit = page.sessions.find((s) => s.sessionId === id);
+        if (!hit) {
+            void vscode.window.showWarningMessage(`No session ${id} was found.`);
+            return;
+        }
+        target = { sessionId: hit.sessionId, project: hit.project };
+    }
+    const choice = await vscode.window.showQuickPick(EXPORT_CHOICES, { placeHolder: 'Export the session as' });
+    if (!choice) return;
+    const name = exportFileName(target.sessionId, choice.format);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+        defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+        filters: choice.format === 'html' ? { HTML: ['html'] } : { Markdown: ['md'] },
+        saveLabel: 'Export',
+    });
+    if (!uri) return;
+    const params = exportParams(target, choice);
+    const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Exporting the session…' },
+        () => client.request('session/export', params),
+    );
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(result.content));
+    void vscode.window.showInformationMessage(exportMessage(path.basename(uri.fsPath), result, choice.redact));
+}
+
 export function activate(context: vscode.ExtensionContext): void {
     const log = vscode.window.createOutputChannel('Claude Code Tracer', { log: true });
     const client = new TracerClient(log);
@@ -222,6 +256,13 @@ export function activate(context: vscode.ExtensionContext): void {
             }
         }),
         vscode.commands.registerCommand('claudeCodeTracer.searchSessions', () => searchSessions(client, (args, target) => panels.open(args, target))),
+        vscode.commands.registerCommand('claudeCodeTracer.exportSession', async (arg: unknown) => {
+            try {
+                await exportSession(client, arg);
+            } catch (err) {
+                void vscode.window.showErrorMessage(`Could not export the session: ${toServerError(err).message}`);
+            }
+        }),
         vscode.commands.registerCommand('claudeCodeTracer.restartServer', () => controller.start()),
         vscode.commands.registerCommand('claudeCodeTracer.installServer', () => controller.install()),
         vscode.commands.registerCommand('claudeCodeTracer.showLog', () => log.show()),

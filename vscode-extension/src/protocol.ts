@@ -23,6 +23,7 @@ export const Method = {
     FILES_SESSIONS: 'files/sessions',
     FILES_HISTORY: 'files/history',
     SEARCH_QUERY: 'search/query',
+    SESSION_EXPORT: 'session/export',
 } as const;
 export type MethodName = (typeof Method)[keyof typeof Method];
 
@@ -52,6 +53,13 @@ export interface MessageFilter {
 export interface SessionRef {
     sessionId: string;
     project?: string | null;
+}
+
+/** models.py `SessionExportParams`. */
+export interface SessionExportParams extends SessionRef {
+    format?: 'md' | 'html';
+    /** Mask API keys, tokens and passwords; the result counts them by kind. */
+    redact?: boolean;
 }
 
 /** models.py `SessionsListParams`. */
@@ -300,6 +308,13 @@ export interface ModelCost {
     costUsd: number | null;
 }
 
+/** models.py `SessionExport`: the whole session as Markdown or one self-contained HTML file. */
+export interface SessionExport {
+    content: string;
+    /** Secrets masked, by kind (only with `redact`). */
+    redactions: Record<string, number>;
+}
+
 /** models.py `SessionCost`: dollars from the price table shipped with the server (pricing.py). */
 export interface SessionCost {
     sessionId: string;
@@ -449,6 +464,7 @@ export interface RequestTypes {
     'files/sessions': { params: FilesSessionsParams; result: FileSessions };
     'files/history': { params: FilesHistoryParams; result: FileHistory };
     'search/query': { params: SearchParams; result: SearchPage };
+    'session/export': { params: SessionExportParams; result: SessionExport };
 }
 export type RequestMethod = keyof RequestTypes;
 export type ParamsOf<M extends RequestMethod> = RequestTypes[M]['params'];
@@ -467,6 +483,7 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
     Method.FILES_SESSIONS,
     Method.FILES_HISTORY,
     Method.SEARCH_QUERY,
+    Method.SESSION_EXPORT,
 ];
 
 /** Server limits (models.py Field constraints) the client must stay within. */

@@ -1,0 +1,499 @@
+"""One session exported to Markdown or to one self-contained HTML file, secrets optionally masked.
+
+Both formats are rendered from the same list of ``Entry``/``Part`` values so that they carry the
+same text: a reader of the HTML sees what a reader of the Markdown sees. The HTML is meant to be
+mailed or attached to a ticket and opened anywhere, so it holds no script at all (no ``<script>``,
+no event attributes, no ``javascript:`` URL), only inline CSS, and every piece of transcript text
+goes through ``html.escape``. Text is kept as text (``white-space: pre-wrap``) instead of rendered
+as markdown: no parser stands between untrusted text and the page.
+
+Transcript text may hold terminal escapes and bidi controls; both formats write them as visible
+escapes (``termsafe.clean``) so neither a terminal showing the Markdown nor a browser showing the
+HTML acts on them. ``redact`` masks secrets after that, with one pattern list (``SECRET_PATTERNS``)
+and a count per kind.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from .models import (
+    Kind,
+    MessagesPageParams,
+    MessageSummary,
+    SessionExport,
+    SessionExportParams,
+)
+from .termsafe import clean
+from .tracer import Tracer
+
+
+# --- secrets --------------------------------------------------------------------------------------
+class SecretPattern(NamedTuple):
+    kind: str
+    # lower-case strings one of which the text must hold for the pattern to be tried: a substring
+    # test is far cheaper than a regex scan, and most text holds none of them
+    hints: tuple[str, ...]
+    regex: re.Pattern[str]
+
+
+# The named group ``secret`` is what is masked; text around it (``Bearer ``, ``password=``) stays
+# so a reader knows what was there. Most specific first: an Anthropic key is masked as one before
+# the generic ``sk-`` pattern could see it, a JWT before ``Bearer``.
+SECRET_PATTERNS: tuple[SecretPattern, ...] = (
+    SecretPattern(
+        "private_key",
+        ("private key-----",),
+        re.compile(
+            r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"
+            r"[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)"
+        ),
+    ),
+    SecretPattern(
+        "anthropic_key", ("sk-ant-",), re.compile(r"(?P<secret>\bsk-ant-[A-Za-z0-9_-]{20,})")
+    ),
+    SecretPattern(
+        "openai_key", ("sk-",), re.compile(r"(?P<secret>\bsk-(?:proj-)?[A-Za-z0-9_-]{20,})")
+    ),
+    SecretPattern(
+        "aws_access_key",
+        ("akia", "asia"),
+        re.compile(r"(?P<secret>\b(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+    ),
+    SecretPattern(
+        "github_token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        re.compile(r"(?P<secret>\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))"),
+    ),
+    SecretPattern(
+        "slack_token", ("xox",), re.compile(r"(?P<secret>\bxox[abposr]-[A-Za-z0-9-]{10,})")
+    ),
+    SecretPattern(
+        "jwt",
+        ("eyj",),
+        re.compile(r"(?P<secret>\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
+    ),
+    SecretPattern(
+        "bearer_token",
+        ("bearer",),
+        re.compile(r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"),
+    ),
+    SecretPattern(
+        "password",
+        ("password", "passwd", "pwd", "secret"),
+        re.compile(
+            r"(?i)\b(?:password|passwd|pwd|secret)[\"']?\s*[=:]\s*[\"']?"
+            r"(?!\[REDACTED)(?P<secret>[^\s\"',;&]{1,200})"
+        ),
+    ),
+)
+
+
+def _marker(kind: str) -> str:
+    return f"[REDACTED:{kind}]"
+
+
+@dataclass
+class Redactor:
+    """Masks secrets in every string handed to it (when enabled) and counts them by kind."""
+
+    enabled: bool
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def __call__(self, text: str) -> str:
+        if not self.enabled or not text:
+            return text
+        low = text.lower()
+        for kind, hints, regex in SECRET_PATTERNS:
+            if any(h in low for h in hints):
+                text = regex.sub(lambda m, k=kind: self._mask(m, k), text)  # type: ignore[misc]
+        return text
+
+    def _mask(self, match: re.Match[str], kind: str) -> str:
+        self.counts[kind] += 1
+        whole, start, end = match.group(0), match.start("secret"), match.end("secret")
+        return whole[: start - match.start()] + _marker(kind) + whole[end - match.start() :]
+
+
+def redact(text: str) -> tuple[str, dict[str, int]]:
+    """``text`` with every secret masked, and how many of each kind were."""
+    r = Redactor(True)
+    return r(text), dict(r.counts)
+
+
+# --- the format-neutral document ------------------------------------------------------------------
+PartKind = Literal["text", "code", "thinking", "image", "note"]
+# Images a browser shows from a data: URI without running anything (no SVG: it can hold script).
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@dataclass
+class Part:
+    kind: PartKind
+    text: str = ""
+    label: str = ""
+    lang: str = ""
+    media_type: str = ""
+    data: str = ""
+
+
+@dataclass
+class Entry:
+    heading: str
+    subagent: str | None
+    error: bool
+    css: str
+    parts: list[Part]
+
+
+@dataclass
+class Document:
+    title: str
+    facts: list[str]
+    entries: list[Entry]
+
+
+_HEADINGS = {
+    Kind.USER: "User",
+    Kind.ASSISTANT: "Assistant",
+    Kind.TOOL_RESULT: "Tool result",
+    Kind.SYSTEM: "System",
+    Kind.PROGRESS: "Progress",
+    Kind.ATTACHMENT: "Attachment",
+    Kind.UNKNOWN: "Entry",
+}
+
+
+class _Builder:
+    """Turns content blocks into parts, every string cleaned and (maybe) redacted on the way."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.tool_names: dict[str, str] = {}
+
+    def s(self, value: Any) -> str:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+        return self.redactor(clean(text))
+
+    def parts(self, msg: MessageSummary) -> list[Part]:
+        out: list[Part] = []
+        for block in msg.content or []:
+            out.extend(self.block(block))
+        return out
+
+    def block(self, block: Any) -> Iterator[Part]:
+        if not isinstance(block, dict):
+            yield Part("text", self.s(block))
+            return
+        btype = block.get("type")
+        if btype == "text":
+            yield Part("text", self.s(block.get("text", "")))
+        elif btype == "thinking":
+            yield Part("thinking", self.s(block.get("thinking", "")))
+        elif btype == "redacted_thinking":
+            yield Part("note", "thinking (redacted by the API)")
+        elif btype == "tool_use":
+            yield self.tool_use(block)
+        elif btype == "tool_result":
+            yield from self.tool_result(block)
+        elif btype == "image":
+            yield self.image(block)
+        else:
+            label = self.s(str(btype or "entry"))
+            yield Part("code", self.s(block), label=label, lang="json")
+
+    def tool_use(self, block: dict[str, Any]) -> Part:
+        name = str(block.get("name") or "tool")
+        if isinstance(block.get("id"), str):
+            self.tool_names[block["id"]] = name
+        raw = block.get("input")
+        inp: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        label = self.s(name)
+        path = inp.get("file_path") or inp.get("notebook_path") or inp.get("path")
+        if name == "Bash" and isinstance(inp.get("command"), str):
+            desc = inp.get("description")
+            if isinstance(desc, str) and desc:
+                label += f": {self.s(desc)}"
+            return Part("code", "$ " + self.s(inp["command"]), label=label, lang="sh")
+        if name in ("Edit", "MultiEdit") and isinstance(path, str):
+            edits = inp.get("edits") if name == "MultiEdit" else [inp]
+            diff = []
+            for edit in edits if isinstance(edits, list) else []:
+                if isinstance(edit, dict):
+                    diff.append(_diff(path, edit.get("old_string"), edit.get("new_string")))
+            return Part(
+                "code", self.s("\n".join(diff)), label=f"{label} {self.s(path)}", lang="diff"
+            )
+        if name == "Write" and isinstance(path, str) and isinstance(inp.get("content"), str):
+            return Part("code", self.s(inp["content"]), label=f"{label} {self.s(path)}")
+        if name == "Read" and isinstance(path, str):
+            where = path
+            if isinstance(inp.get("offset"), int) or isinstance(inp.get("limit"), int):
+                start = inp.get("offset") or 1
+                where += f":{start}" + (
+                    f"+{inp['limit']}" if isinstance(inp.get("limit"), int) else ""
+                )
+            return Part("note", f"{label} {self.s(where)}")
+        return Part("code", self.s(inp if inp or raw is None else raw), label=label, lang="json")
+
+    def tool_result(self, block: dict[str, Any]) -> Iterator[Part]:
+        tid = block.get("tool_use_id")
+        name = self.tool_names.get(tid, "tool") if isinstance(tid, str) else "tool"
+        label = f"{self.s(name)} result" + (" (error)" if block.get("is_error") else "")
+        content = block.get("content")
+        if isinstance(content, str) or content is None:
+            yield Part("code", self.s(content or ""), label=label)
+            return
+        if not isinstance(content, list):
+            yield Part("code", self.s(content), label=label, lang="json")
+            return
+        texts = [
+            c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text"
+        ]
+        yield Part("code", self.s("\n".join(t for t in texts if isinstance(t, str))), label=label)
+        for c in content:
+            if isinstance(c, dict) and c.get("type") == "image":
+                yield self.image(c)
+
+    def image(self, block: dict[str, Any]) -> Part:
+        src = block.get("source")
+        if isinstance(src, dict) and src.get("type") == "base64":
+            media, data = src.get("media_type"), src.get("data")
+            if media in IMAGE_TYPES and isinstance(data, str):
+                try:
+                    size = len(base64.b64decode(data, validate=True))
+                except (binascii.Error, ValueError):
+                    size = -1
+                if size >= 0:
+                    return Part("image", f"{media}, {size:,} bytes", media_type=media, data=data)
+        return Part("note", "image (not embedded: not a base64 PNG, JPEG, GIF or WebP)")
+
+
+def _diff(path: str, old: Any, new: Any) -> str:
+    a = old.splitlines(keepends=False) if isinstance(old, str) else []
+    b = new.splitlines(keepends=False) if isinstance(new, str) else []
+    return "\n".join(difflib.unified_diff(a, b, path, path, lineterm=""))
+
+
+def _messages(tracer: Tracer, params: SessionExportParams) -> Iterator[MessageSummary]:
+    cursor: str | None = None
+    while True:
+        page = tracer.page(
+            MessagesPageParams.model_validate(
+                {
+                    "sessionId": params.session_id,
+                    "project": params.project,
+                    "limit": 500,
+                    "cursor": cursor,
+                    "expand": True,
+                    "filter": {"includeSidechains": True},
+                }
+            )
+        )
+        yield from page.messages
+        if not page.has_more or not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redactor) -> Document:
+    b = _Builder(redactor)
+    entries: list[Entry] = []
+    for msg in _messages(tracer, params):
+        when = msg.timestamp.strftime("%Y-%m-%d %H:%M:%S UTC") if msg.timestamp else "no time"
+        heading = f"{_HEADINGS[msg.kind]} · {when}"
+        if msg.model and msg.kind == Kind.ASSISTANT:
+            heading += f" · {b.s(msg.model)}"
+        sub = b.s(msg.agent_id) if msg.agent_id else ("sidechain" if msg.is_sidechain else None)
+        entries.append(
+            Entry(
+                heading, sub, msg.is_error, msg.kind.value, b.parts(msg) or [Part("note", "empty")]
+            )
+        )
+    facts = [f"Session: {params.session_id}"]
+    if params.project:
+        facts.append(f"Project: {params.project}")
+    facts.append(f"Messages: {len(entries)}")
+    return Document(f"Claude Code session {params.session_id}", facts, entries)
+
+
+# --- Markdown -------------------------------------------------------------------------------------
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
+
+
+def _inert_markdown(text: str) -> str:
+    """Prose as the author wrote it, but a ``<`` outside code is written ``\\<``: a Markdown
+    viewer that renders raw HTML shows the tag as text instead of building it."""
+    lines, fence = [], ""
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if m and (not fence or m.group(1).startswith(fence)):
+            fence = "" if fence else m.group(1)[:3]
+            lines.append(line)
+        elif fence:
+            lines.append(line)
+        else:
+            pieces, at = [], 0
+            for span in _CODE_SPAN.finditer(line):
+                pieces.append(line[at : span.start()].replace("<", "\\<"))
+                pieces.append(span.group(0))
+                at = span.end()
+            pieces.append(line[at:].replace("<", "\\<"))
+            lines.append("".join(pieces))
+    return "\n".join(lines)
+
+
+def _fence_for(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _quote(text: str) -> str:
+    return "\n".join(("> " + line).rstrip() for line in text.split("\n"))
+
+
+def to_markdown(doc: Document, redactions: dict[str, int]) -> str:
+    md = _inert_markdown
+    out = [f"# {md(doc.title)}", ""]
+    out += [f"- {md(fact)}" for fact in doc.facts]
+    if redactions:
+        out.append(f"- Redacted: {_redaction_summary(redactions)}")
+    for e in doc.entries:
+        out += ["", "---", "", f"### {md(e.heading)}" + (" (error)" if e.error else "")]
+        if e.subagent:
+            out.append(f"*subagent: {md(e.subagent)}*")
+        for p in e.parts:
+            out.append("")
+            if p.kind == "text":
+                out.append(md(p.text))
+            elif p.kind == "thinking":
+                out += ["> *Thinking*", ">", _quote(md(p.text))]
+            elif p.kind == "note":
+                out.append(f"*{md(p.text)}*")
+            elif p.kind == "image":
+                out.append(f"*(image omitted: {p.text})*")
+            else:
+                if p.label:
+                    out += [f"**{md(p.label)}**", ""]
+                fence = _fence_for(p.text)
+                out += [fence + p.lang, p.text, fence]
+    return "\n".join(out) + "\n"
+
+
+# --- HTML -----------------------------------------------------------------------------------------
+_CSS = """
+body{font:14px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#1f2328;background:#fff}
+@media (prefers-color-scheme:dark){body{color:#e6edf3;background:#0d1117}
+pre,.tool{background:#161b22!important}section{border-color:#30363d!important}}
+h1{font-size:1.4rem}section{border-top:1px solid #d0d7de;padding:.5rem 0}
+section.subagent{margin-left:1.5rem;padding-left:.75rem;border-left:3px solid #8250df}
+h3{font-size:.9rem;margin:.25rem 0;color:#656d76}.error h3{color:#cf222e}
+.sub{font-size:.8rem;color:#8250df;margin:0}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.5rem 0}
+.tool{background:#f6f8fa;border-radius:6px;padding:.25rem .5rem;margin:.5rem 0}
+.label{font-weight:600;font-size:.85rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0;font-size:12px}
+.add{color:#1a7f37}.del{color:#cf222e}.hunk{color:#8250df}
+.note{font-style:italic;color:#656d76}details{margin:.5rem 0;color:#656d76}
+img{max-width:100%}figcaption{font-size:.8rem;color:#656d76}
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _diff_html(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        cls = ""
+        if line.startswith(("+++", "---")):
+            cls = "hunk"
+        elif line.startswith("+"):
+            cls = "add"
+        elif line.startswith("-"):
+            cls = "del"
+        elif line.startswith("@@"):
+            cls = "hunk"
+        lines.append(f'<span class="{cls}">{_e(line)}</span>' if cls else _e(line))
+    return "\n".join(lines)
+
+
+def to_html(doc: Document, redactions: dict[str, int]) -> str:
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # No script may run even if a later edit let one in; images only from data: URIs.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(doc.title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_e(doc.title)}</h1><ul>",
+    ]
+    out += [f"<li>{_e(fact)}</li>" for fact in doc.facts]
+    if redactions:
+        out.append(f"<li>Redacted: {_e(_redaction_summary(redactions))}</li>")
+    out.append("</ul>")
+    for e in doc.entries:
+        classes = " ".join(
+            c for c in (e.css, "subagent" if e.subagent else "", "error" if e.error else "") if c
+        )
+        out.append(f'<section class="{_e(classes)}">')
+        out.append(f"<h3>{_e(e.heading)}{' (error)' if e.error else ''}</h3>")
+        if e.subagent:
+            out.append(f'<p class="sub">subagent: {_e(e.subagent)}</p>')
+        for p in e.parts:
+            if p.kind == "text":
+                out.append(f'<div class="text">{_e(p.text)}</div>')
+            elif p.kind == "thinking":
+                out.append(
+                    f'<details><summary>Thinking</summary><div class="text">{_e(p.text)}</div>'
+                    "</details>"
+                )
+            elif p.kind == "note":
+                out.append(f'<p class="note">{_e(p.text)}</p>')
+            elif p.kind == "image":
+                # media_type is one of IMAGE_TYPES and data decoded as strict base64 (builder)
+                out.append(
+                    f'<figure><img alt="image" src="data:{_e(p.media_type)};base64,{_e(p.data)}">'
+                    f"<figcaption>{_e(p.text)}</figcaption></figure>"
+                )
+            else:
+                body = _diff_html(p.text) if p.lang == "diff" else _e(p.text)
+                label = f'<div class="label">{_e(p.label)}</div>' if p.label else ""
+                out.append(f'<div class="tool">{label}<pre>{body}</pre></div>')
+        out.append("</section>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _redaction_summary(redactions: dict[str, int]) -> str:
+    total = sum(redactions.values())
+    return (
+        f"{total} secrets masked ("
+        + ", ".join(f"{kind} {n}" for kind, n in sorted(redactions.items()))
+        + ")"
+    )
+
+
+def export_session(tracer: Tracer, params: SessionExportParams) -> SessionExport:
+    """The whole session (subagents' messages included, marked) in the format asked for."""
+    redactor = Redactor(params.redact)
+    doc = build_document(tracer, params, redactor)
+    redactions = dict(redactor.counts)
+    render = to_html if params.format == "html" else to_markdown
+    return SessionExport(content=render(doc, redactions), redactions=redactions)
+
+
+__all__ = ["SECRET_PATTERNS", "Redactor", "export_session", "redact", "to_html", "to_markdown"]

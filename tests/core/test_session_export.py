@@ -1,0 +1,404 @@
+"""Export of a session to Markdown and to one HTML file: no script, same text, secrets masked."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_code_tracer.models import SessionExportParams
+from claude_code_tracer.sessionexport import SECRET_PATTERNS, export_session, redact
+from claude_code_tracer.termsafe import clean
+from claude_code_tracer.tracer import Tracer
+
+from .test_cli import run
+from .test_store import SID, entry, write
+
+BIG = "fa812bfe-b295-4cca-9c2f-fdf01028cb46"  # has subagents
+DEMO = "1af7fc5e-8455-4414-9ccd-011d40f70b2a"
+BLOCK_TAGS = {"h1", "h3", "li", "p", "div", "pre", "summary", "figcaption", "section", "details"}
+
+
+class Page(HTMLParser):
+    """Every tag and attribute of the HTML, and its visible text split at block boundaries."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+        if tag in ("head", "style", "title"):
+            self._skip += 1
+        if tag in BLOCK_TAGS:
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "title"):
+            self._skip -= 1
+        if tag in BLOCK_TAGS:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.strip() for line in "".join(self.chunks).split("\n") if line.strip()]
+
+
+def parse(html_text: str) -> Page:
+    page = Page()
+    page.feed(html_text)
+    page.close()
+    return page
+
+
+def assert_inert(page: Page) -> None:
+    assert "script" not in page.tags
+    assert not [k for k, _ in page.attrs if k.lower().startswith("on")]
+    urls = [v for k, v in page.attrs if k.lower() in ("href", "src", "action", "formaction")]
+    assert not [u for u in urls if not u.startswith("data:image/")], urls
+
+
+def assert_same_text(page: Page, markdown: str) -> None:
+    """Every line a reader sees in the HTML is in the Markdown, in the same order."""
+    md_lines = markdown.replace("\\<", "<").split("\n")
+    at = 0
+    for line in page.lines:
+        while at < len(md_lines) and line not in md_lines[at]:
+            at += 1
+        assert at < len(md_lines), f"HTML line not in the Markdown (in order): {line[:120]!r}"
+
+
+def both(tracer: Tracer, sid: str, **kw: Any) -> tuple[str, str, dict[str, int]]:
+    md = export_session(tracer, SessionExportParams(session_id=sid, format="md", **kw))
+    ht = export_session(tracer, SessionExportParams(session_id=sid, format="html", **kw))
+    assert md.redactions == ht.redactions
+    return md.content, ht.content, md.redactions
+
+
+def raw_lines(root: Path, sid: str) -> list[dict[str, Any]]:
+    files = list(root.rglob(f"{sid}.jsonl")) + list(root.rglob(f"{sid}/**/*.jsonl"))
+    out = []
+    for f in files:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+    return out
+
+
+@pytest.mark.parametrize("sid", [BIG, DEMO])
+def test_a_real_session_exports_to_script_free_html_with_the_markdown_text(
+    samples_root: Path, make_tracer: Callable[..., Tracer], sid: str
+) -> None:
+    tracer = make_tracer(samples_root)
+    md, ht, redactions = both(tracer, sid)
+    assert redactions == {}
+    page = parse(ht)
+    assert_inert(page)
+    assert_same_text(page, md)
+    # Every assistant text and every Bash command of the transcript files, read here
+    # independently, is in both exports.
+    lines = raw_lines(samples_root, sid)
+    expected = []
+    for line in lines:
+        content = (line.get("message") or {}).get("content")
+        for block in content if isinstance(content, list) else []:
+            if block.get("type") == "text" and line.get("type") == "assistant":
+                expected.append(block["text"])
+            elif block.get("type") == "tool_use" and block.get("name") == "Bash":
+                expected.append("$ " + block["input"]["command"])
+    assert len(expected) >= 5
+    html_text = "\n".join(page.lines)
+    for text in expected:
+        first = clean(text).strip().split("\n")[0].strip()
+        assert first in md
+        assert first in html_text
+
+
+def test_subagent_messages_are_marked_with_their_agent(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(samples_root)
+    md, ht, _ = both(tracer, BIG)
+    agent_lines = [line for line in raw_lines(samples_root, BIG) if line.get("agentId")]
+    agents = {line["agentId"] for line in agent_lines}
+    assert agents
+    for agent in agents:
+        assert f"*subagent: {agent}*" in md
+        assert f'<p class="sub">subagent: {agent}</p>' in ht
+    assert ht.count('subagent">') == len({line["uuid"] for line in agent_lines})
+
+
+@pytest.mark.parametrize("sid", [BIG, DEMO])
+def test_every_message_of_every_file_is_exported_once(
+    samples_root: Path, make_tracer: Callable[..., Tracer], sid: str
+) -> None:
+    tracer = make_tracer(samples_root)
+    md, ht, _ = both(tracer, sid)
+    with_uuid = {
+        line["uuid"] for line in raw_lines(samples_root, sid) if isinstance(line.get("uuid"), str)
+    }
+    assert f"- Messages: {len(with_uuid)}" in md
+    assert ht.count("<section ") == len(with_uuid)
+    headings = re.findall(
+        r"^### (?:User|Assistant|Tool result|System|Progress|Attachment|Entry) · ", md, re.M
+    )
+    assert len(headings) == len(with_uuid)
+
+
+PNG_SOURCE = {"type": "base64", "media_type": "image/png", "data": ""}
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
+HOSTILE = [
+    "<script>alert(1)</script> and <img src=x onerror=alert(2)>",
+    "[click](javascript:alert(3)) \x1b[31mred\x1b[0m \x1b]52;c;aGk=\x07 abc\u202eevil\u202c",
+]
+
+
+@pytest.fixture
+def hostile_root(tmp_path: Path) -> Path:
+    root = tmp_path / "projects"
+    msg = lambda content: {"role": "assistant", "model": "m", "content": content}  # noqa: E731
+    lines = [
+        entry(0, message={"role": "user", "content": HOSTILE[0]}),
+        entry(1, "assistant", message=msg([{"type": "text", "text": HOSTILE[1]}])),
+        entry(
+            2,
+            "assistant",
+            message=msg(
+                [
+                    {"type": "thinking", "thinking": "secret plan </details><script>x</script>"},
+                    {
+                        "type": "tool_use",
+                        "id": "t1",
+                        "name": "Bash",
+                        "input": {
+                            "command": "echo '</pre><script>y</script>'",
+                            "description": "d <b onclick=z>",
+                        },
+                    },
+                    {
+                        "type": "tool_use",
+                        "id": "t2",
+                        "name": "Edit",
+                        "input": {
+                            "file_path": "/w/a.py",
+                            "old_string": "x = 1\nkeep",
+                            "new_string": "x = 2\nkeep",
+                        },
+                    },
+                ]
+            ),
+        ),
+        entry(
+            3,
+            message={
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "t1",
+                        "content": [
+                            {"type": "text", "text": "out <b onmouseover=z>"},
+                            {
+                                "type": "image",
+                                "source": {**PNG_SOURCE, "data": PNG},
+                            },
+                            {
+                                "type": "image",
+                                "source": {
+                                    "type": "base64",
+                                    "media_type": "image/svg+xml",
+                                    "data": base64.b64encode(b"<svg onload=alert(4)>").decode(),
+                                },
+                            },
+                        ],
+                    }
+                ],
+            },
+        ),
+        entry(
+            4,
+            message={
+                "role": "user",
+                "content": "key sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAA and password=hunter2hunter",
+            },
+        ),
+    ]
+    write(root / "-work-proj" / f"{SID}.jsonl", lines)
+    return root
+
+
+def test_a_hostile_session_stays_inert_in_both_formats(
+    hostile_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(hostile_root)
+    md, ht, _ = both(tracer, SID)
+    page = parse(ht)
+    assert_inert(page)
+    assert_same_text(page, md)
+    for text in (md, ht):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b[31mred" in md and "\\u202eevil" in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in ht
+    assert "\\<script>alert(1)\\</script>" in md  # a Markdown viewer shows it, never builds it
+    # the Edit as a diff, the Bash as a command, the thinking collapsed
+    assert '<span class="del">-x = 1</span>' in ht and '<span class="add">+x = 2</span>' in ht
+    assert "-x = 1\n+x = 2\n keep" in md
+    assert "$ echo &#x27;&lt;/pre&gt;&lt;script&gt;y&lt;/script&gt;&#x27;" in ht
+    assert "<details><summary>Thinking</summary>" in ht
+    assert "Bash result" in md and "Bash result" in ht
+    assert "**Bash: d \\<b onclick=z>**" in md and "Bash: d &lt;b onclick=z&gt;" in ht
+    # the PNG embedded, the SVG (which could hold script) not
+    assert [v for k, v in page.attrs if k == "src"] == [f"data:image/png;base64,{PNG}"]
+    assert "image/svg" not in ht
+    assert "*(image omitted: image/png, 24 bytes)*" in md
+    assert PNG not in md
+
+
+def test_redact_masks_secrets_in_both_formats_and_counts_them(
+    hostile_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(hostile_root)
+    plain_md, _, none = both(tracer, SID)
+    assert none == {} and "hunter2hunter" in plain_md
+    md, ht, counts = both(tracer, SID, redact=True)
+    assert counts == {"anthropic_key": 1, "password": 1}
+    for text in (md, ht):
+        assert "sk-ant-api03" not in text and "hunter2hunter" not in text
+        assert "[REDACTED:anthropic_key]" in text and "password=[REDACTED:password]" in text
+        assert "2 secrets masked (anthropic_key 1, password 1)" in text
+
+
+SAMPLES_BY_KIND = {
+    "private_key": (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----"
+    ),
+    "anthropic_key": "sk-ant-api03-" + "Zz9_-" * 8,
+    "openai_key": "sk-proj-" + "Ab12" * 8,
+    "aws_access_key": "AKIA" + "ABCDEFGH23456789",
+    "github_token": "ghp_" + "a1B2" * 9,
+    "slack_token": "xoxb-1234567890-abcdefghij",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "bearer_token": "0123456789abcdef0123456789abcdef",
+    "password": "correct-horse-battery",
+}
+CONTEXTS = {
+    "bearer_token": "Authorization: Bearer {}",
+    "password": '{{"user": "me", "password": "{}"}}',
+}
+
+
+def test_every_pattern_kind_has_a_test_sample() -> None:
+    assert {p.kind for p in SECRET_PATTERNS} == set(SAMPLES_BY_KIND)
+
+
+@pytest.mark.parametrize("kind", list(SAMPLES_BY_KIND))
+def test_each_kind_of_secret_is_masked_and_counted(kind: str) -> None:
+    secret = SAMPLES_BY_KIND[kind]
+    text = "before " + CONTEXTS.get(kind, "{}").format(secret) + " after"
+    masked, counts = redact(text)
+    assert secret not in masked
+    assert f"[REDACTED:{kind}]" in masked
+    assert counts == {kind: 1}
+    assert masked.startswith("before ") and masked.endswith(" after")
+
+
+def test_github_fine_grained_tokens_and_cli_passwords_are_masked_too() -> None:
+    masked, counts = redact(
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnop and PASSWORD: s3cr3t! and "
+        "AKIAABCDEFGH23456789 AKIAZZZZZZZZZZZZZZZZ"
+    )
+    assert counts == {"github_token": 1, "password": 1, "aws_access_key": 2}
+    assert "s3cr3t" not in masked and "11ABCDEFG" not in masked
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    text = "ask-anything, a task-list of 30 items, Bearer of news, the password field, AKIA"
+    assert redact(text) == (text, {})
+
+
+def test_a_masked_secret_is_not_masked_twice() -> None:
+    once, counts = redact("password=hunter2")
+    assert redact(once) == (once, {})
+    assert counts == {"password": 1}
+
+
+# --- the CLI ---------------------------------------------------------------------------------
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run("export", SID, "--root", str(root), "--no-cache", "--no-archive", *args)
+
+
+def test_cli_prints_markdown_with_terminal_escapes_made_visible(hostile_root: Path) -> None:
+    result = cli(hostile_root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"# Claude Code session {SID}\n")
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b[31mred" in result.stdout
+    assert "hunter2hunter" in result.stdout and result.stderr == ""
+
+
+def test_cli_writes_html_to_a_file_and_counts_what_it_masked(
+    hostile_root: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.html"
+    result = cli(hostile_root, "--format", "html", "--redact", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "masked 2 secrets (anthropic_key 1, password 1)",
+        f"wrote {target}",
+    ]
+    written = target.read_text(encoding="utf-8")
+    assert_inert(parse(written))
+    assert "hunter2hunter" not in written and "[REDACTED:password]" in written
+
+
+def test_cli_json_carries_the_content_and_the_counts(hostile_root: Path) -> None:
+    result = cli(hostile_root, "--redact", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["redactions"] == {"anthropic_key": 1, "password": 1}
+    assert "[REDACTED:anthropic_key]" in payload["content"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["export", "no-such-session"], "no session no-such-session"),
+        (["export", "../../etc/passwd"], "sessionId"),
+        (
+            ["export", SID, "-o", "/nonexistent-dir/x/out.md"],
+            "cannot write /nonexistent-dir/x/out.md",
+        ),
+    ],
+)
+def test_cli_bad_export_input_exits_2_with_one_line(
+    hostile_root: Path, args: list[str], needle: str
+) -> None:
+    result = run(*args, "--root", str(hostile_root), "--no-cache", "--no-archive")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert needle in result.stderr
+
+
+def test_cli_refuses_an_unknown_format(hostile_root: Path) -> None:
+    result = cli(hostile_root, "--format", "pdf")
+    assert result.returncode == 2 and "invalid choice: 'pdf'" in result.stderr
