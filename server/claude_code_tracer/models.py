@@ -327,6 +327,9 @@ class ContextCompaction(Model):
 
     uuid: str
     timestamp: UtcTime | None = None
+    points_before: int = Field(
+        description="how many points precede it in the file: places it when times are missing"
+    )
 
 
 class SessionContext(Model):

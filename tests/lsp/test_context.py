@@ -25,12 +25,15 @@ WITH_AGENTS = (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-def expected(projects: Path, project: str, session: str) -> tuple[list[tuple[str, int]], list[str]]:
+def expected(
+    projects: Path, project: str, session: str
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """From the transcript's lines: per response id (first line's uuid, the largest usage's
-    input + cache read + cache creation), and the compact boundaries' uuids."""
+    input + cache read + cache creation), and the compact boundaries' uuids with the number of
+    responses before each."""
     first: dict[str, str] = {}
     best: dict[str, tuple[int, int]] = {}
-    compactions: list[str] = []
+    compactions: list[tuple[str, int]] = []
     for raw in (projects / project / f"{session}.jsonl").read_text().splitlines():
         try:
             d: dict[str, Any] = json.loads(raw)
@@ -39,7 +42,7 @@ def expected(projects: Path, project: str, session: str) -> tuple[list[tuple[str
         if d.get("isSidechain"):
             continue
         if d.get("type") == "system" and d.get("subtype") == "compact_boundary":
-            compactions.append(d["uuid"])
+            compactions.append((d["uuid"], len(first)))
         if d.get("type") != "assistant":
             continue
         msg = d.get("message") or {}
@@ -67,7 +70,7 @@ async def test_context_points_match_the_raw_lines(
     points, compactions = expected(shared_projects, project, session)
     assert result["sessionId"] == session
     assert [(p["uuid"], p["contextTokens"]) for p in result["points"]] == points
-    assert [c["uuid"] for c in result["compactions"]] == compactions
+    assert [(c["uuid"], c["pointsBefore"]) for c in result["compactions"]] == compactions
     assert len(points) > 10
     assert all(p["timestamp"].endswith("Z") and p["model"] for p in result["points"])
 

@@ -324,6 +324,8 @@ export interface ContextPoint {
 export interface ContextCompaction {
     uuid: string;
     timestamp: string | null;
+    /** How many points precede it in the file: places it when times are missing. */
+    pointsBefore: number;
 }
 
 /** models.py `SessionContext`: the context chart's data. */

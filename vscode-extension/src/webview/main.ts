@@ -15,8 +15,18 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionCost, type SessionMetrics } from '../protocol';
+import {
+    totalTokens,
+    type FilterOptions,
+    type Kind,
+    type MessageSummary,
+    type SessionContext,
+    type SessionCost,
+    type SessionMetrics,
+} from '../protocol';
 import { costLabel } from './render/cost';
+import { ContextChart } from './chart/contextChart';
+import { shapeContext } from './chart/contextData';
 import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
@@ -57,6 +67,14 @@ class App {
     private readonly countLabel = el('span', 'count');
     private readonly metricsLabel = el('span', 'metrics');
     private readonly costBadge = el('span', 'cost');
+    /** A click on a point opens that turn, as Open trace does. */
+    private readonly contextChart = new ContextChart(
+        (uuid) => {
+            this.pendingReveal = { uuid };
+            this.startReveal();
+        },
+        () => this.showDates,
+    );
     private readonly search = el('input', 'search');
     private readonly toolSelect = el('select', 'tools');
     private readonly errorsToggle = el('button', 'toggle');
@@ -222,6 +240,7 @@ class App {
         this.loadFilterOptions();
         this.loadMetrics();
         this.loadCost();
+        this.loadContext();
         if (this.pendingReveal) this.startReveal();
     }
 
@@ -279,6 +298,16 @@ class App {
             },
             () => {
                 /* an older server has no session/cost: no price shown */
+            },
+        );
+    }
+
+    /** The context chart: one small point per API call, computed by the server. */
+    private loadContext(): void {
+        this.tracker.start<SessionContext>('session/context', {}, 'context').promise.then(
+            (c) => this.contextChart.show(shapeContext(c)),
+            () => {
+                /* an older server has no session/context: no chart */
             },
         );
     }
@@ -367,7 +396,7 @@ class App {
         });
         searchBox.append(this.search);
         filters.append(this.errorsToggle, this.toolSelect, searchBox);
-        header.append(titleRow, filters);
+        header.append(titleRow, this.contextChart.element, filters);
 
         this.progressBar.append(el('div', 'bar'));
         this.progressBar.setAttribute('role', 'progressbar');

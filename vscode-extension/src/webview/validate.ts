@@ -59,7 +59,9 @@ const Context = z.looseObject({
             model: z.string().nullable(),
         }),
     ),
-    compactions: z.array(z.looseObject({ uuid: z.string(), timestamp: z.string().nullable() })),
+    compactions: z.array(
+        z.looseObject({ uuid: z.string(), timestamp: z.string().nullable(), pointsBefore: z.number().int().min(0) }),
+    ),
 });
 
 const SCHEMAS: Partial<Record<RequestMethod, z.ZodType>> = {
