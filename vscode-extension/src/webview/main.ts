@@ -171,7 +171,7 @@ class App {
         this.pendingReveal = undefined;
         this.revealTool = undefined;
         this.restoreRow = undefined; // the saved scroll position gives way to the tool call
-        this.revealStatus = 'Looking for the tool call…';
+        this.revealStatus = target.toolUseId ? 'Looking for the tool call…' : 'Looking for the message…';
         this.queueRender();
         this.state
             .reveal(target.uuid, {

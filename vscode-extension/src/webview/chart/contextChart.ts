@@ -107,7 +107,10 @@ export class ContextChart {
         const data = this.data;
         if (!data) return;
         const i = u.cursor.idx;
-        this.caption.textContent = i === null || i === undefined ? summaryLabel(data) : pointLabel(data, i, this.withDate());
+        const none = i === null || i === undefined;
+        this.caption.textContent = none ? summaryLabel(data) : pointLabel(data, i, this.withDate());
+        // The hovered response's exact time, as a message row's time shows it on hover.
+        this.caption.title = none ? '' : (data.times[i] ?? '');
     }
 
     private width(): number {
