@@ -23,7 +23,9 @@ export class ContextChart {
     private plot: uPlot | undefined;
     private data: ChartData | undefined;
     private readonly resize = new ResizeObserver(() => this.fit());
-    private readonly themeWatch = new MutationObserver(() => this.draw());
+    /** VS Code sets the theme's class on the body and its colours on the root element's style. */
+    private readonly themeWatch = new MutationObserver(() => this.redrawSoon());
+    private redrawQueued = false;
 
     /** `onPick` gets the uuid of the response whose point was clicked. */
     constructor(
@@ -35,6 +37,7 @@ export class ContextChart {
         this.element.append(this.caption, this.plotHost);
         this.resize.observe(this.element);
         this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+        this.themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
     }
 
     /** Fewer than two points make no line: the chart stays hidden. */
@@ -42,6 +45,16 @@ export class ContextChart {
         this.data = data;
         this.element.hidden = data.xs.length < 2;
         this.draw();
+    }
+
+    /** Once per frame however many attributes changed: both of a theme switch are then in. */
+    private redrawSoon(): void {
+        if (this.redrawQueued) return;
+        this.redrawQueued = true;
+        requestAnimationFrame(() => {
+            this.redrawQueued = false;
+            this.draw();
+        });
     }
 
     private draw(): void {
