@@ -69,7 +69,10 @@ export class ContextChart {
         const mark = themeColour('--vscode-charts-orange', '#d18616');
         const grid = themeColour('--vscode-widget-border', 'rgba(128,128,128,0.25)');
         const font = `10px ${themeColour('--vscode-font-family', 'sans-serif')}`;
-        const axis = { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1, size: 3 } };
+        // Dashed horizontal guides only: in high contrast the border colour is loud, and a grid line
+        // per time tick would look like the compactions.
+        const ticks = { stroke: grid, width: 1, size: 3 };
+        const axis = { stroke: fg, font, ticks };
         const opts: uPlot.Options = {
             width: this.width(),
             height: HEIGHT,
@@ -78,8 +81,8 @@ export class ContextChart {
             scales: { x: { time: data.byTime }, y: { range: [0, Math.max(1, data.peak) * 1.08] } },
             series: [{}, { stroke: line, width: 1.5, points: { show: data.xs.length <= 200, size: 4, fill: line } }],
             axes: [
-                { ...axis, size: 22, space: 60 },
-                { ...axis, size: 44, space: 24, values: (_u, vals) => vals.map((v) => compact(v)) },
+                { ...axis, size: 22, space: 60, grid: { show: false } },
+                { ...axis, size: 44, space: 24, grid: { stroke: grid, width: 1, dash: [2, 4] }, values: (_u, vals) => vals.map((v) => compact(v)) },
             ],
             hooks: {
                 draw: [(u) => this.drawCompactions(u, mark)],
@@ -103,7 +106,7 @@ export class ContextChart {
         const ctx = u.ctx;
         ctx.save();
         ctx.strokeStyle = colour;
-        ctx.lineWidth = Math.max(1, uPlot.pxRatio);
+        ctx.lineWidth = 2 * uPlot.pxRatio;
         ctx.setLineDash([4 * uPlot.pxRatio, 3 * uPlot.pxRatio]);
         for (const c of data.compactions) {
             const x = Math.round(u.valToPos(c.x, 'x', true));
