@@ -92,6 +92,8 @@ class App {
     private saveTimer: ReturnType<typeof setTimeout> | undefined;
     private searchTimer: ReturnType<typeof setTimeout> | undefined;
     private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+    private contextTimer: ReturnType<typeof setTimeout> | undefined;
+    private contextAsked = 0;
     private restoreRow: { row: number; within: number } | undefined;
     /** The session spans several days: rows show the date too. */
     private showDates = false;
@@ -148,6 +150,7 @@ class App {
             }
             case 'sessionChanged':
                 this.state?.sessionChanged(msg.kind);
+                if (this.state && msg.kind !== 'deleted') this.loadContextSoon();
                 return;
             case 'notice':
                 this.showNotice(msg.message);
@@ -304,12 +307,24 @@ class App {
 
     /** The context chart: one small point per API call, computed by the server. */
     private loadContext(): void {
+        const asked = ++this.contextAsked;
         this.tracker.start<SessionContext>('session/context', {}, 'context').promise.then(
-            (c) => this.contextChart.show(shapeContext(c)),
+            (c) => {
+                if (asked === this.contextAsked) this.contextChart.show(shapeContext(c)); // else a newer one is coming
+            },
             () => {
                 /* an older server has no session/context: no chart */
             },
         );
+    }
+
+    /** A live session grew: the chart again, at most once a second however fast it writes. */
+    private loadContextSoon(): void {
+        if (this.contextTimer) return;
+        this.contextTimer = setTimeout(() => {
+            this.contextTimer = undefined;
+            this.loadContext();
+        }, 1000);
     }
 
     private loadMetrics(): void {
