@@ -18,6 +18,7 @@ function copyMedia() {
     mkdirSync('dist/media', { recursive: true });
     copyFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/media/codicon.css');
     copyFileSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');
+    copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/media/uplot.css');
     copyFileSync('media/webview.css', 'dist/media/webview.css');
 }
 

@@ -778,6 +778,7 @@ SIMPLE_METHODS: dict[str, Call] = {
     Method.SESSION_TOOLS: lambda tracer, params: tracer.tools(params),
     Method.SESSION_SUBAGENTS: lambda tracer, params: tracer.subagents(params),
     Method.SESSION_COST: lambda tracer, params: tracer.cost(params),
+    Method.SESSION_CONTEXT: lambda tracer, params: tracer.context(params),
     Method.MESSAGES_FILTERS: lambda tracer, params: tracer.filters(params),
     Method.FILES_SESSIONS: lambda tracer, params: tracer.file_sessions(params),
     Method.FILES_HISTORY: lambda tracer, params: tracer.file_history(params),

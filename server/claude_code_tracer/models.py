@@ -312,6 +312,32 @@ class SessionCost(Model):
     prices_source: str
 
 
+class ContextPoint(Model):
+    """One API call of the main conversation: how much context it sent (input + cache read +
+    cache creation tokens), taken from the line of its response with the most tokens."""
+
+    uuid: str = Field(description="the response's first line: the message a click goes to")
+    timestamp: UtcTime | None = None
+    context_tokens: int
+    model: str | None = None
+
+
+class ContextCompaction(Model):
+    """A compaction boundary (a system row with subtype ``compact_boundary``)."""
+
+    uuid: str
+    timestamp: UtcTime | None = None
+    points_before: int = Field(
+        description="how many points precede it in the file: places it when times are missing"
+    )
+
+
+class SessionContext(Model):
+    session_id: str
+    points: list[ContextPoint]
+    compactions: list[ContextCompaction]
+
+
 class NameCount(Model):
     name: str
     count: int
@@ -486,6 +512,7 @@ class Method:
     SESSION_TOOLS = "session/tools"
     SESSION_SUBAGENTS = "session/subagents"
     SESSION_COST = "session/cost"
+    SESSION_CONTEXT = "session/context"
     MESSAGES_FILTERS = "messages/filters"
     SESSIONS_DID_CHANGE = "sessions/didChange"
     FILES_SESSIONS = "files/sessions"
@@ -503,6 +530,7 @@ METHOD_PARAMS: dict[str, type[Params]] = {
     Method.SESSION_TOOLS: SessionRef,
     Method.SESSION_SUBAGENTS: SessionRef,
     Method.SESSION_COST: SessionRef,
+    Method.SESSION_CONTEXT: SessionRef,
     Method.MESSAGES_FILTERS: SessionRef,
     Method.FILES_SESSIONS: FilesSessionsParams,
     Method.FILES_HISTORY: FilesHistoryParams,
@@ -519,6 +547,7 @@ METHOD_RESULTS: dict[str, type[Model]] = {
     Method.SESSION_TOOLS: SessionTools,
     Method.SESSION_SUBAGENTS: SessionSubagents,
     Method.SESSION_COST: SessionCost,
+    Method.SESSION_CONTEXT: SessionContext,
     Method.MESSAGES_FILTERS: FilterOptions,
     Method.FILES_SESSIONS: FileSessions,
     Method.FILES_HISTORY: FileHistory,

@@ -23,6 +23,7 @@ from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
+from .contextsize import session_context
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
 from .models import (
@@ -45,6 +46,7 @@ from .models import (
     SearchPage,
     SearchParams,
     SessionChange,
+    SessionContext,
     SessionCost,
     SessionMetrics,
     SessionRef,
@@ -561,6 +563,10 @@ class Tracer:
     def cost(self, ref: SessionRef) -> SessionCost:
         """Dollars per model from the shipped price table (pricing.py); unknown models unpriced."""
         return self._cached("cost", ref, lambda sess: session_cost(self.db.cursor(), sess))
+
+    def context(self, ref: SessionRef) -> SessionContext:
+        """The context size of each main-conversation API call, and the compactions (the chart)."""
+        return self._cached("context", ref, lambda sess: session_context(self.db.cursor(), sess))
 
     def tools(self, ref: SessionRef) -> SessionTools:
         return self._cached("tools", ref, self._tools)

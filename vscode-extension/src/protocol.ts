@@ -18,6 +18,7 @@ export const Method = {
     SESSION_TOOLS: 'session/tools',
     SESSION_SUBAGENTS: 'session/subagents',
     SESSION_COST: 'session/cost',
+    SESSION_CONTEXT: 'session/context',
     MESSAGES_FILTERS: 'messages/filters',
     SESSIONS_DID_CHANGE: 'sessions/didChange',
     FILES_SESSIONS: 'files/sessions',
@@ -327,6 +328,31 @@ export interface SessionCost {
     pricesSource: string;
 }
 
+/** models.py `ContextPoint`: one main-conversation API call and the context it sent. */
+export interface ContextPoint {
+    /** The response's first line: the message a click on the chart goes to. */
+    uuid: string;
+    timestamp: string | null;
+    /** Input + cache read + cache creation tokens. */
+    contextTokens: number;
+    model: string | null;
+}
+
+/** models.py `ContextCompaction`: a compact_boundary system row. */
+export interface ContextCompaction {
+    uuid: string;
+    timestamp: string | null;
+    /** How many points precede it in the file: places it when times are missing. */
+    pointsBefore: number;
+}
+
+/** models.py `SessionContext`: the context chart's data. */
+export interface SessionContext {
+    sessionId: string;
+    points: ContextPoint[];
+    compactions: ContextCompaction[];
+}
+
 /** models.py `NameCount`. */
 export interface NameCount {
     name: string;
@@ -460,6 +486,7 @@ export interface RequestTypes {
     'session/tools': { params: SessionRef; result: SessionTools };
     'session/subagents': { params: SessionRef; result: SessionSubagents };
     'session/cost': { params: SessionRef; result: SessionCost };
+    'session/context': { params: SessionRef; result: SessionContext };
     'messages/filters': { params: SessionRef; result: FilterOptions };
     'files/sessions': { params: FilesSessionsParams; result: FileSessions };
     'files/history': { params: FilesHistoryParams; result: FileHistory };
@@ -479,6 +506,7 @@ export const REQUEST_METHODS: readonly RequestMethod[] = [
     Method.SESSION_TOOLS,
     Method.SESSION_SUBAGENTS,
     Method.SESSION_COST,
+    Method.SESSION_CONTEXT,
     Method.MESSAGES_FILTERS,
     Method.FILES_SESSIONS,
     Method.FILES_HISTORY,

@@ -176,6 +176,7 @@ export class SessionPanel {
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('codicon.css'))}">
+<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('uplot.css'))}">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('webview.css'))}">
 <title>${escapeAttr(this.args.title)}</title>
 </head>

@@ -52,6 +52,7 @@ export const WEBVIEW_METHODS = {
     'session/tools': EmptyParamsSchema,
     'session/subagents': EmptyParamsSchema,
     'session/cost': EmptyParamsSchema,
+    'session/context': EmptyParamsSchema,
 } as const;
 export type WebviewMethod = keyof typeof WEBVIEW_METHODS;
 

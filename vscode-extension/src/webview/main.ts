@@ -15,8 +15,18 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import { totalTokens, type FilterOptions, type Kind, type MessageSummary, type SessionCost, type SessionMetrics } from '../protocol';
+import {
+    totalTokens,
+    type FilterOptions,
+    type Kind,
+    type MessageSummary,
+    type SessionContext,
+    type SessionCost,
+    type SessionMetrics,
+} from '../protocol';
 import { costLabel } from './render/cost';
+import { ContextChart } from './chart/contextChart';
+import { shapeContext } from './chart/contextData';
 import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
@@ -57,6 +67,14 @@ class App {
     private readonly countLabel = el('span', 'count');
     private readonly metricsLabel = el('span', 'metrics');
     private readonly costBadge = el('span', 'cost');
+    /** A click on a point opens that turn, as Open trace does. */
+    private readonly contextChart = new ContextChart(
+        (uuid) => {
+            this.pendingReveal = { uuid };
+            this.startReveal();
+        },
+        () => this.showDates,
+    );
     private readonly search = el('input', 'search');
     private readonly toolSelect = el('select', 'tools');
     private readonly errorsToggle = el('button', 'toggle');
@@ -74,6 +92,8 @@ class App {
     private saveTimer: ReturnType<typeof setTimeout> | undefined;
     private searchTimer: ReturnType<typeof setTimeout> | undefined;
     private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+    private contextTimer: ReturnType<typeof setTimeout> | undefined;
+    private contextAsked = 0;
     private restoreRow: { row: number; within: number } | undefined;
     /** The session spans several days: rows show the date too. */
     private showDates = false;
@@ -130,6 +150,7 @@ class App {
             }
             case 'sessionChanged':
                 this.state?.sessionChanged(msg.kind);
+                if (this.state && msg.kind !== 'deleted') this.loadContextSoon();
                 return;
             case 'notice':
                 this.showNotice(msg.message);
@@ -153,7 +174,7 @@ class App {
         this.pendingReveal = undefined;
         this.revealTool = undefined;
         this.restoreRow = undefined; // the saved scroll position gives way to the tool call
-        this.revealStatus = 'Looking for the tool call…';
+        this.revealStatus = target.toolUseId ? 'Looking for the tool call…' : 'Looking for the message…';
         this.queueRender();
         this.state
             .reveal(target.uuid, {
@@ -222,6 +243,7 @@ class App {
         this.loadFilterOptions();
         this.loadMetrics();
         this.loadCost();
+        this.loadContext();
         if (this.pendingReveal) this.startReveal();
     }
 
@@ -281,6 +303,28 @@ class App {
                 /* an older server has no session/cost: no price shown */
             },
         );
+    }
+
+    /** The context chart: one small point per API call, computed by the server. */
+    private loadContext(): void {
+        const asked = ++this.contextAsked;
+        this.tracker.start<SessionContext>('session/context', {}, 'context').promise.then(
+            (c) => {
+                if (asked === this.contextAsked) this.contextChart.show(shapeContext(c)); // else a newer one is coming
+            },
+            () => {
+                /* an older server has no session/context: no chart */
+            },
+        );
+    }
+
+    /** A live session grew: the chart again, at most once a second however fast it writes. */
+    private loadContextSoon(): void {
+        if (this.contextTimer) return;
+        this.contextTimer = setTimeout(() => {
+            this.contextTimer = undefined;
+            this.loadContext();
+        }, 1000);
     }
 
     private loadMetrics(): void {
@@ -367,7 +411,7 @@ class App {
         });
         searchBox.append(this.search);
         filters.append(this.errorsToggle, this.toolSelect, searchBox);
-        header.append(titleRow, filters);
+        header.append(titleRow, this.contextChart.element, filters);
 
         this.progressBar.append(el('div', 'bar'));
         this.progressBar.setAttribute('role', 'progressbar');

@@ -50,8 +50,23 @@ const Cost = z.looseObject({
     pricesSource: z.string(),
 });
 
+const Context = z.looseObject({
+    points: z.array(
+        z.looseObject({
+            uuid: z.string(),
+            timestamp: z.string().nullable(),
+            contextTokens: z.number().int().min(0),
+            model: z.string().nullable(),
+        }),
+    ),
+    compactions: z.array(
+        z.looseObject({ uuid: z.string(), timestamp: z.string().nullable(), pointsBefore: z.number().int().min(0) }),
+    ),
+});
+
 const SCHEMAS: Partial<Record<RequestMethod, z.ZodType>> = {
     'session/cost': Cost,
+    'session/context': Context,
     'session/metrics': Metrics,
     'messages/page': Page,
     'messages/stream': Page,

@@ -570,6 +570,41 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
     });
 
+    step('charts the context per API call with the compaction marked; a click on a point opens that turn', async () => {
+        const frame = await openSessionFromTree(SAMPLE_TITLE);
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 30_000 });
+        const chart = frame.locator('.context-chart');
+        await chart.locator('canvas').waitFor({ timeout: 30_000 });
+        const caption = chart.locator('.context-caption');
+        // The sample (spotter-dov) was compacted once; tests/lsp/test_context.py counts its points.
+        assert.match((await caption.textContent()) ?? '', /^Context: \d+ API calls · peak [\d.]+K tokens · 1 compaction$/);
+        // uPlot's sheet (a media file) and the styles it sets through the CSSOM both apply under the CSP,
+        // and the canvas holds a drawing.
+        const [position, overWidth, painted] = await chart.evaluate((el) => {
+            const over = el.querySelector('.u-over');
+            const canvas = el.querySelector('canvas');
+            const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let n = 0;
+            for (let i = 3; i < px.length; i += 4) if (px[i]) n++;
+            return [getComputedStyle(over).position, over.getBoundingClientRect().width, n];
+        });
+        assert.equal(position, 'absolute');
+        assert.ok(overWidth > 100, `plot area ${overWidth}px wide`);
+        assert.ok(painted > 500, `${painted} painted pixels`);
+        const box = await chart.locator('.u-over').boundingBox();
+        assert.ok(box);
+        await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+        await caption.filter({ hasText: /^Turn \d+ · / }).waitFor({ timeout: 5_000 });
+        const when = await caption.getAttribute('title');
+        assert.ok(when, 'the hovered point has a time');
+        await shot('context-chart.png');
+        await page.mouse.click(box.x + box.width * 0.7, box.y + box.height / 2);
+        const opened = frame.locator('.row.message.selected.kind-assistant[aria-expanded="true"]');
+        await opened.waitFor({ timeout: 30_000 });
+        assert.equal(await opened.locator('.time').getAttribute('title'), when, 'the row of the clicked response');
+        assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
+    });
+
     step('shows an image inline and full size, thinking, a checklist, coloured output and a compaction', async () => {
         await (await treeRow(GALLERY_PROJECT)).click();
         const frame = await openSessionFromTree(GALLERY_TITLE);
