@@ -126,6 +126,9 @@ export interface ServerOptions {
     sessionTtlSeconds?: number;
     maxLoadedBytes?: number;
     watch?: boolean;
+    /** Keep every transcript read, so sessions outlive Claude Code's cleanup (archive.py). */
+    archive?: boolean;
+    archiveDir?: string | null;
 }
 
 // --- results ----------------------------------------------------------------------------------

@@ -56,11 +56,21 @@ export class SearchBox {
         this.render();
     }
 
-    receive(msg: SearchHostToView): void {
+    /** What to keep while the view is hidden (VS Code drops a hidden view's page). */
+    saved(): { query: string; everywhere: boolean } {
+        return { query: this.state.query, everywhere: this.state.everywhere };
+    }
+
+    receive(msg: SearchHostToView, restore?: { query: string; everywhere: boolean }): void {
         switch (msg.type) {
             case 'init':
                 this.workspace = msg.workspace;
-                this.state = { ...this.state, everywhere: !msg.workspace };
+                this.state = { ...this.state, everywhere: !msg.workspace || (restore?.everywhere ?? false) };
+                if (restore?.query.trim()) {
+                    this.input.value = restore.query;
+                    this.runNow();
+                    return;
+                }
                 break;
             case 'groups':
                 this.state = addGroups(this.state, msg.id, msg.groups);

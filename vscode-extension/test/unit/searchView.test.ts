@@ -236,6 +236,14 @@ describe('the search box', () => {
         expect(root.querySelector('.status')?.classList.contains('error')).toBe(true);
     });
 
+    it('runs the query it is given back after being hidden, in the saved scope', () => {
+        const again = new SearchBox(document, document.createElement('div'), (m) => posted.push(m));
+        again.receive({ type: 'init', workspace: '/work/app' }, { query: 'token', everywhere: true });
+        expect(again.input.value).toBe('token');
+        expect(posted.at(-1)).toEqual({ type: 'search', id: 1, query: 'token', everywhere: true, cursor: null });
+        expect(again.saved()).toEqual({ query: 'token', everywhere: true });
+    });
+
     it('posts open with the hit it was drawn for', () => {
         type('token');
         vi.advanceTimersByTime(DEBOUNCE_MS);
