@@ -681,6 +681,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Dark Modern/ }).first().click();
         await runCommand(page, 'View: Close All Editors');
         await runCommand(page, 'View: Show Claude Code Traces');
+        // Room for the results: the edits view folds away.
+        const edits = page.locator('.part.sidebar .pane-header', { has: page.locator('h3.title', { hasText: /Claude edits of this file/i }) }).first();
+        if ((await edits.getAttribute('aria-expanded', { timeout: 5_000 }).catch(() => null)) === 'true') await edits.click();
         // The view starts collapsed (the sessions keep the height): expand it from its header.
         const header = page.locator('.part.sidebar .pane-header', { has: page.locator('h3.title', { hasText: /^search$/i }) }).first();
         await header.waitFor({ timeout: 15_000 });
@@ -699,7 +702,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         }
         // The phrase is highlighted with <mark>, the group is the workspace's small session.
         assert.equal((await hit.locator('mark').allTextContents()).join(' '), 'greeting module');
-        assert.match((await hit.locator('.snippet').textContent()) ?? '', /And a greeting module\./);
+        assert.match((await hit.locator('.snippet').textContent()) ?? '', /greeting module\. Write /);
         const group = view.locator('section.group', { has: hit });
         assert.match((await group.locator('.group-title').textContent()) ?? '', new RegExp(`${SMALL_SESSION.slice(0, 8)}$`));
         await view.locator('.status', { hasText: /^1 matching message in 1 session( \(still indexing\))?$/ }).waitFor({ timeout: 30_000 });
