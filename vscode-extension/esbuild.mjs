@@ -1,4 +1,5 @@
-// Two bundles: the extension (node, cjs, vscode external) and the webview app (browser, iife),
+// Three bundles: the extension (node, cjs, vscode external), the session webview app and the
+// search view (browser, iife),
 // plus the webview's static media (its CSS and the codicon font) copied into dist/media.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ function copyMedia() {
     copyFileSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/media/codicon.ttf');
     copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/media/uplot.css');
     copyFileSync('media/webview.css', 'dist/media/webview.css');
+    copyFileSync('media/search.css', 'dist/media/search.css');
 }
 
 const extension = {
@@ -42,6 +44,9 @@ const webview = {
     target: ['chrome120'],
 };
 
+// The search box in the Claude Code Traces view: its own small page.
+const searchView = { ...webview, entryPoints: ['src/searchView/main.ts'], outfile: 'dist/media/search.js' };
+
 if (production) rmSync('dist', { recursive: true, force: true });
 copyMedia();
 // The README packed in the .vsix: without the screenshots, which live in the repository only.
@@ -53,8 +58,8 @@ writeFileSync(
         .join('\n'),
 );
 if (watch) {
-    const contexts = await Promise.all([esbuild.context(extension), esbuild.context(webview)]);
+    const contexts = await Promise.all([esbuild.context(extension), esbuild.context(webview), esbuild.context(searchView)]);
     await Promise.all(contexts.map((c) => c.watch()));
 } else {
-    await Promise.all([esbuild.build(extension), esbuild.build(webview)]);
+    await Promise.all([esbuild.build(extension), esbuild.build(webview), esbuild.build(searchView)]);
 }

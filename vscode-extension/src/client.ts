@@ -25,6 +25,9 @@ import {
     type ParamsOf,
     type RequestMethod,
     type ResultOf,
+    type SearchGroup,
+    type SearchPage,
+    type SearchParams,
     type ServerOptions,
     type SessionChange,
     type SessionsDidChange,
@@ -212,6 +215,28 @@ export class TracerClient implements vscode.Disposable {
             throw toServerError(err);
         } finally {
             for (const s of subs) s.dispose();
+        }
+    }
+
+    /** `search/query` with each session's group of hits streamed through `onGroups` before the final page. */
+    async search(
+        params: Omit<SearchParams, 'partialResultToken' | 'workDoneToken'>,
+        onGroups: (groups: SearchGroup[]) => void,
+        token?: vscode.CancellationToken,
+    ): Promise<SearchPage> {
+        const client = await this.running();
+        const partialResultToken = newToken('search');
+        const sub = client.onProgress(new ProgressType<{ groups: SearchGroup[] }>(), partialResultToken, (v) => onGroups(v.groups));
+        try {
+            const full = { ...params, partialResultToken };
+            const result = token
+                ? await client.sendRequest(Method.SEARCH_QUERY, full, token)
+                : await client.sendRequest(Method.SEARCH_QUERY, full);
+            return result as SearchPage;
+        } catch (err) {
+            throw toServerError(err);
+        } finally {
+            sub.dispose();
         }
     }
 

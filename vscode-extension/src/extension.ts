@@ -12,6 +12,7 @@ import type { ServerOptions } from './protocol';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
 import { searchSessions } from './search';
 import { EXPORT_CHOICES, exportFileName, exportMessage, exportParams, exportTarget } from './sessionExport';
+import { SEARCH_VIEW, SearchViewProvider } from './searchViewProvider';
 import { SessionPanels } from './sessionPanel';
 import { SessionsTreeProvider, type OpenSessionArgs } from './sessionsTree';
 
@@ -208,6 +209,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const edits = new EditsProvider(client, diffs);
     const editsView = vscode.window.createTreeView(EDITS_VIEW, { treeDataProvider: edits });
     edits.view = editsView;
+    const searchView = new SearchViewProvider(context.extensionUri, client, (args, target) => panels.open(args, target), log);
 
     context.subscriptions.push(
         log,
@@ -218,6 +220,8 @@ export function activate(context: vscode.ExtensionContext): void {
         panels,
         edits,
         editsView,
+        searchView,
+        vscode.window.registerWebviewViewProvider(SEARCH_VIEW, searchView),
         vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, diffs),
         // Code lenses, hover links and the edits view: the session's trace at that tool call.
         vscode.commands.registerCommand(OPEN_TRACE_COMMAND, async (raw: unknown) => {

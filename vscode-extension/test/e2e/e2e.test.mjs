@@ -14,7 +14,7 @@ import { appendLive, GALLERY_PROJECT, GALLERY_TITLE, GREET_FILE, HOSTILE_PROMPT,
 const SMALL_TITLE = 'Please read app.py <script>';
 /** A real sample (Claude Code 2.1.x) with markdown answers and Bash, Edit, Read, Grep, AskUserQuestion calls. */
 const SAMPLE_TITLE = 'Work on bead spotter-dov';
-import { EXT_DIR, runCommand, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
+import { EXT_DIR, runCommand, searchViewFrame, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
 
 const PYTHON = process.env.CCT_PYTHON;
 const VSIX = resolve(process.env.VSIX ?? join(EXT_DIR, 'claude-code-tracer.vsix'));
@@ -708,5 +708,43 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
             assert.ok(green && red && green !== red && green !== bg, `${theme}: terminal colours ${green} / ${red} on ${bg}`);
             await shot(file);
         }
+    });
+
+    step('searches every message from the box in the side bar: highlighted hits, one opens at its message', async () => {
+        await runCommand(page, 'Preferences: Color Theme');
+        await page.locator('.quick-input-widget input').fill('Dark Modern');
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Dark Modern/ }).first().click();
+        await runCommand(page, 'View: Close All Editors');
+        await runCommand(page, 'View: Show Claude Code Traces');
+        // Room for the results: the edits view folds away.
+        const edits = page.locator('.part.sidebar .pane-header', { has: page.locator('h3.title', { hasText: /Claude edits of this file/i }) }).first();
+        if ((await edits.getAttribute('aria-expanded', { timeout: 5_000 }).catch(() => null)) === 'true') await edits.click();
+        // The view starts collapsed (the sessions keep the height): expand it from its header.
+        const header = page.locator('.part.sidebar .pane-header', { has: page.locator('h3.title', { hasText: /^search$/i }) }).first();
+        await header.waitFor({ timeout: 15_000 });
+        if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+        const view = await searchViewFrame(page, 30_000);
+        const box = view.locator('input.query');
+        await box.focus();
+        await page.keyboard.type('"greeting module"', { delay: 30 });
+        // The first build of the index may still run: Enter asks again until the hit is indexed.
+        const hit = view.locator('button.hit', { hasText: 'greeting module' }).first();
+        const deadline = Date.now() + 90_000;
+        while (!(await hit.isVisible().catch(() => false))) {
+            if (Date.now() > deadline) throw new Error('no search hit within 90 s');
+            await box.press('Enter');
+            await hit.waitFor({ timeout: 5_000 }).catch(() => {});
+        }
+        // The phrase is highlighted with <mark>, the group is the workspace's small session.
+        assert.equal((await hit.locator('mark').allTextContents()).join(' '), 'greeting module');
+        assert.match((await hit.locator('.snippet').textContent()) ?? '', /greeting module\. Write /);
+        const group = view.locator('section.group', { has: hit });
+        assert.match((await group.locator('.group-title').textContent()) ?? '', new RegExp(`${SMALL_SESSION.slice(0, 8)}$`));
+        await view.locator('.status', { hasText: /^1 matching message in 1 session( \(still indexing\))?$/ }).waitFor({ timeout: 30_000 });
+        await shot('search-view.png');
+        await hit.click();
+        const frame = await webviewFrame(page, 60_000);
+        await frame.locator('.row.message.selected', { hasText: 'And a greeting module.' }).waitFor({ timeout: 30_000 });
+        await shot('search-opened.png');
     });
 });

@@ -127,25 +127,50 @@ export async function startBrowser(root) {
 }
 
 /**
- * The document inside the visible webview (VS Code nests it in two iframes); with `title`, only
- * the one showing that session (right after a click the previous panel may still be visible).
+ * The documents inside the visible webviews (VS Code nests each in two iframes): the session
+ * panels and the search view in the side bar are all `iframe.webview`.
+ */
+async function visibleWebviewDocs(page) {
+    const docs = [];
+    for (const outer of await page.locator('iframe.webview:visible').all()) {
+        const handle = await outer
+            .contentFrame()
+            .locator('#active-frame')
+            .elementHandle({ timeout: 2_000 })
+            .catch(() => null);
+        // The webview may reload between the two calls (a theme change): then it is skipped this time.
+        const frame = handle ? await handle.contentFrame().catch(() => null) : null;
+        if (frame) docs.push(frame);
+    }
+    return docs;
+}
+
+/**
+ * The document inside the visible session webview; with `title`, only the one showing that
+ * session (right after a click the previous panel may still be visible).
  */
 export async function webviewFrame(page, timeout = 30_000, title = undefined) {
     const deadline = Date.now() + timeout;
     for (;;) {
-        const handle = await page
-            .frameLocator('iframe.webview:visible')
-            .locator('#active-frame')
-            .elementHandle({ timeout: 2_000 })
-            .catch(() => null);
-        // The webview may reload between the two calls (a theme change): then try again.
-        const frame = handle ? await handle.contentFrame().catch(() => null) : null;
-        if (frame && (await frame.locator('#app').count().catch(() => 0))) {
+        for (const frame of await visibleWebviewDocs(page)) {
+            if (!(await frame.locator('#app').count().catch(() => 0))) continue;
             if (title === undefined) return frame;
             const shown = await frame.locator('.title').textContent({ timeout: 1_000 }).catch(() => null);
             if (shown?.includes(title)) return frame;
         }
         if (Date.now() > deadline) throw new Error('no visible session webview');
+        await sleep(250);
+    }
+}
+
+/** The document inside the search view of the Claude Code Traces side bar, once it is shown. */
+export async function searchViewFrame(page, timeout = 30_000) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+        for (const frame of await visibleWebviewDocs(page)) {
+            if (await frame.locator('#search input.query').count().catch(() => 0)) return frame;
+        }
+        if (Date.now() > deadline) throw new Error('no visible search view');
         await sleep(250);
     }
 }
