@@ -207,6 +207,16 @@ class Archive:
         out: list[Path] = []
         if self._generations(main):
             out.append(Path(project) / f"{session_id}.jsonl")
+        # flat 2.0.x agent files lie beside the sessions and name their session only in their
+        # first line: all of the project's come back, and the reader matches them as it does live
+        try:
+            names = os.listdir(base)
+        except OSError:
+            names = []
+        flat = sorted(n for n in names if n.startswith("agent-") and n.endswith(".jsonl.d"))
+        for name in flat:
+            if self._generations(base / name):
+                out.append(Path(project) / name[: -len(".d")])
         nested = base / session_id
         if nested.is_dir():
             for d in sorted(nested.rglob("agent-*.jsonl.d")):

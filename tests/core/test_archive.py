@@ -229,3 +229,22 @@ def test_a_deleted_session_is_still_found_by_search_with_its_snippets(
     hits = [h["snippet"] for g in after["groups"] for h in g["hits"]]
     assert hits == [h["snippet"] for g in before["groups"] for h in g["hits"]]
     assert after["groups"][0]["deleted"] is True
+
+
+def test_a_deleted_20_session_keeps_its_flat_agent_files(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = copy_projects(tmp_path, "-path-to-Demo")
+    folder = next(root.iterdir())
+    flat = sorted(folder.glob("agent-*.jsonl"))
+    owners = {json.loads(p.read_bytes().splitlines()[0])["sessionId"] for p in flat}
+    sid = sorted(owners)[0]
+    assert (folder / f"{sid}.jsonl").is_file()
+    tracer = make_tracer(root)
+    tracer.list_sessions(SessionsListParams())
+    before = snapshot(tracer, sid)
+    assert any(m["file"].startswith("agent-") for p in before["pages"] for m in p["messages"])
+    tracer.close()
+    shutil.rmtree(folder)
+    after = snapshot(make_tracer(root), sid)
+    assert after == before
