@@ -266,7 +266,7 @@ class Archive:
                 continue
             st.files += 1
             rel = file_dir.relative_to(self.directory)
-            if len(rel.parts) == 2:
+            if len(rel.parts) == 2 and not rel.parts[1].startswith("agent-"):
                 sessions.add((rel.parts[0], rel.parts[1][: -len(".jsonl.d")]))
             for g in gens:
                 for start, stop, p in self._segments(file_dir / f"g{g}"):
