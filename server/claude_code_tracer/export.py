@@ -21,7 +21,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .models import MessagesPageParams, MessageSummary, SessionInfo, SessionsListParams
+from .models import MessageSummary, SessionInfo, SessionRef, SessionsListParams
 from .tracer import Tracer
 
 TABLES = ("sessions", "messages", "tool_calls", "file_touches", "usage")
@@ -148,24 +148,7 @@ def _all_sessions(tracer: Tracer) -> Iterator[SessionInfo]:
 
 
 def _all_messages(tracer: Tracer, info: SessionInfo) -> list[MessageSummary]:
-    out: list[MessageSummary] = []
-    cursor = None
-    while True:
-        page = tracer.page(
-            MessagesPageParams.model_validate(
-                {
-                    "sessionId": info.session_id,
-                    "project": info.project,
-                    "limit": 500,
-                    "cursor": cursor,
-                    "filter": {"includeSidechains": True},
-                }
-            )
-        )
-        out.extend(page.messages)
-        if not page.has_more:
-            return out
-        cursor = page.next_cursor
+    return list(tracer.all_messages(SessionRef(session_id=info.session_id, project=info.project)))
 
 
 def session_rows(tracer: Tracer, info: SessionInfo) -> dict[str, list[dict[str, Any]]]:

@@ -28,10 +28,10 @@ from typing import Any, Literal, NamedTuple
 
 from .models import (
     Kind,
-    MessagesPageParams,
     MessageSummary,
     SessionExport,
     SessionExportParams,
+    SessionRef,
 )
 from .termsafe import clean
 from .tracer import Tracer
@@ -285,24 +285,8 @@ def _diff(path: str, old: Any, new: Any) -> str:
 
 
 def _messages(tracer: Tracer, params: SessionExportParams) -> Iterator[MessageSummary]:
-    cursor: str | None = None
-    while True:
-        page = tracer.page(
-            MessagesPageParams.model_validate(
-                {
-                    "sessionId": params.session_id,
-                    "project": params.project,
-                    "limit": 500,
-                    "cursor": cursor,
-                    "expand": True,
-                    "filter": {"includeSidechains": True},
-                }
-            )
-        )
-        yield from page.messages
-        if not page.has_more or not page.next_cursor:
-            return
-        cursor = page.next_cursor
+    ref = SessionRef(session_id=params.session_id, project=params.project)
+    return tracer.all_messages(ref, expand=True)
 
 
 def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redactor) -> Document:

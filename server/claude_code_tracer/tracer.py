@@ -6,10 +6,11 @@ JSON-RPC or terminals. Errors are raised as ``errors.TracerError`` subclasses.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Generator, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -249,7 +250,7 @@ class Tracer:
 
     def stream_pages(
         self, params: MessagesPageParams | MessagesStreamParams, batch_size: int
-    ) -> Iterator[MessagesPage]:
+    ) -> Generator[MessagesPage, None, None]:
         """Yield the messages in batches of ``batch_size``; the last yielded page carries
         nextCursor/hasMore/total. Without a limit, to the end of the session as it was when the
         stream began (nextCursor continues after it).
@@ -309,6 +310,22 @@ class Tracer:
             if cur is not None:
                 cur.close()
             self.store.release(view)
+
+    def all_messages(self, ref: SessionRef, expand: bool = False) -> Iterator[MessageSummary]:
+        """Every message of a session, subagents' included, in order: one stream over one view
+        (what exports read), not a chain of cursor pages."""
+        params = MessagesStreamParams.model_validate(
+            {
+                "sessionId": ref.session_id,
+                "project": ref.project,
+                "expand": expand,
+                "filter": {"includeSidechains": True},
+            }
+        )
+        # a with-block closes the stream (and releases its view) even when the reader stops early
+        with contextlib.closing(self.stream_pages(params, 500)) as pages:
+            for page in pages:
+                yield from page.messages
 
     def _with_view(
         self, ref: SessionRef, run: Callable[[SessionView], Any], head_first: bool = False
