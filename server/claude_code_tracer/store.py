@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from .errors import SessionNotFound, SourceUnavailable
 from .models import ALL_KINDS, Kind
+from .pageorder import Orders
 from .queries import SUMMARY_COLUMNS, TABLE_NAME
 from .transcripts import (
     COLUMNS,
@@ -219,6 +220,8 @@ class SessionView:
     replayed: int = 0
     invalid_timestamps: int = 0
     state_lines: tuple[tuple[str, int], ...] = ()
+    #: Page orders by filter, sorted once per view (``pageorder``): warm pages without SQL.
+    orders: Orders = field(default_factory=Orders, compare=False, repr=False)
 
     @property
     def identity(self) -> int:

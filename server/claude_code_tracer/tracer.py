@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from . import cursor as cursors
-from . import sessionsearch
+from . import pageorder, sessionsearch
 from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
@@ -60,6 +60,7 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
+from .pageorder import Order
 from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
@@ -359,19 +360,26 @@ class Tracer:
         after = cursors.decode(params.cursor, scope, fp) if params.cursor else None
         if after is None and params.start_at is not None:
             after = self._just_before(sess, params.start_at)
-        keys = self._text_keys(sess, params.filter)
-        query = page_query(sess.present, params.filter, after, params.limit + 1, keys)
-        seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
-        # While a big session's head is served, more rows may come: there is more to ask for.
-        has_more = len(seqs) > params.limit or not sess.complete
-        rows = sess.take(seqs[: params.limit])
+        order = self._order(sess, params.filter, fp)
+        if order is not None:
+            seqs, has_more = order.page(after, params.limit)
+        else:
+            keys = self._text_keys(sess, params.filter)
+            query = page_query(sess.present, params.filter, after, params.limit + 1, keys)
+            seqs = [r[0] for r in self.db.cursor().execute(*query).fetchall()] if query else []
+            # While a big session's head is served, more rows may come: there is more to ask for.
+            has_more = len(seqs) > params.limit or not sess.complete
+            seqs = seqs[: params.limit]
+        rows = sess.take(seqs)
         messages = self._summaries(sess, rows, params.expand)
         # The cursor is returned even on the last page: after the session grows, it continues
         # exactly after the last row the client saw.
         next_cursor = params.cursor
         if rows:
             next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
-        total = self._count(sess, params.filter) if count and params.cursor is None else None
+        total = None
+        if count and params.cursor is None:
+            total = len(order) if order is not None else self._count(sess, params.filter)
         return MessagesPage(
             messages=messages,
             next_cursor=next_cursor,
@@ -379,6 +387,14 @@ class Tracer:
             total=total,
             complete=sess.complete,
         )
+
+    @staticmethod
+    def _order(sess: SessionView, flt: MessageFilter, fp: str) -> Order | None:
+        """The view's rows in page order under the filter, sorted once per view; None when SQL
+        must answer (a text filter, or a view whose rows are still being parsed)."""
+        if not sess.complete or not pageorder.servable(flt):
+            return None
+        return sess.orders.get(sess, flt, fp)
 
     def _text_keys(self, sess: SessionView, flt: MessageFilter) -> list[int] | None:
         """Lines too long for the store's 2,000-character ``search`` column whose full text
