@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from .archive import Archive
 from .cursor import fingerprint
-from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams, Tokens
+from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import regular_stat
 from .transcripts import (
     FileState,
@@ -111,14 +111,45 @@ _SUMMARY_TITLES = (
     "WHERE target_path IS NOT NULL GROUP BY target_path)"
 )
 _TITLE = "CASE WHEN s.own_title THEN s.title ELSE coalesce(x.summary_title, s.title) END"
-# The list needs neither the parse state nor the uuid hashes (the largest columns): same
-# positions, NULL in their place, and the effective title in place of the stored one.
-_LIST_SELECT = ", ".join(
-    "NULL"
-    if n in ("parse_state", "uuid_hashes")
-    else (_TITLE if n == "title" else f"s.{n}")
-    for n in _NAMES
+# What a listing reads: SessionInfo's fields by name, in SQL (tokens as structs, the effective
+# title), so a row becomes a model with one ``dict(zip(...))`` and one pydantic-core validation.
+_LIST_FIELDS: tuple[tuple[str, str], ...] = (
+    ("session_id", "s.session_id"),
+    ("project", "s.project"),
+    ("path", "s.path"),
+    ("cwd", "s.cwd"),
+    ("git_branch", "s.git_branch"),
+    ("title", _TITLE),
+    ("first_prompt", "s.first_prompt"),
+    ("first_timestamp", "s.first_ts"),
+    ("last_timestamp", "s.last_ts"),
+    ("message_count", "s.message_count"),
+    ("tool_call_count", "s.tool_calls"),
+    ("error_count", "s.errors"),
+    ("malformed_lines", "s.malformed"),
+    (
+        "tokens",
+        "{'input': s.input_tokens, 'output': s.output_tokens, "
+        "'cache_read': s.cache_read_tokens, 'cache_creation': s.cache_creation_tokens}",
+    ),
+    ("models", "coalesce(s.models, [])"),
+    ("subagent_count", "s.subagent_count"),
+    (
+        "subagent_tokens",
+        "{'input': coalesce(s.sub_input_tokens, 0), 'output': coalesce(s.sub_output_tokens, 0), "
+        "'cache_read': coalesce(s.sub_cache_read_tokens, 0), "
+        "'cache_creation': coalesce(s.sub_cache_creation_tokens, 0)}",
+    ),
+    ("subagent_tool_call_count", "coalesce(s.sub_tool_calls, 0)"),
+    ("replayed_lines", "coalesce(s.replayed, 0)"),
+    ("deleted", "coalesce(s.deleted, false)"),
+    ("orphan", "coalesce(s.orphan, false)"),
+    ("archived", "coalesce(s.archived, false)"),
+    ("parent_session_id", "s.parent_session_id"),
+    ("size_bytes", "s.size"),
 )
+_LIST_NAMES = tuple(name for name, _ in _LIST_FIELDS)
+_LIST_SELECT = ", ".join(sql for _, sql in _LIST_FIELDS)
 _LIST_FROM = f"sessions s LEFT JOIN {_SUMMARY_TITLES} x ON x.target_path = s.path"
 _SUMMARY_COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("source_path", "VARCHAR", pa.string()),
@@ -926,45 +957,9 @@ class Catalog:
 
     @staticmethod
     def _info(r: tuple[Any, ...]) -> SessionInfo:
-        def v(name: str) -> Any:
-            return r[_POS[name]]
-
-        return SessionInfo(
-            session_id=v("session_id"),
-            project=v("project"),
-            path=v("path"),
-            cwd=v("cwd"),
-            git_branch=v("git_branch"),
-            title=v("title"),
-            first_prompt=v("first_prompt"),
-            first_timestamp=v("first_ts"),
-            last_timestamp=v("last_ts"),
-            message_count=v("message_count"),
-            tool_call_count=v("tool_calls"),
-            error_count=v("errors"),
-            malformed_lines=v("malformed"),
-            tokens=Tokens(
-                input=v("input_tokens"),
-                output=v("output_tokens"),
-                cache_read=v("cache_read_tokens"),
-                cache_creation=v("cache_creation_tokens"),
-            ),
-            models=list(v("models") or []),
-            subagent_count=v("subagent_count"),
-            subagent_tokens=Tokens(
-                input=v("sub_input_tokens") or 0,
-                output=v("sub_output_tokens") or 0,
-                cache_read=v("sub_cache_read_tokens") or 0,
-                cache_creation=v("sub_cache_creation_tokens") or 0,
-            ),
-            subagent_tool_call_count=v("sub_tool_calls") or 0,
-            replayed_lines=v("replayed") or 0,
-            deleted=bool(v("deleted")),
-            orphan=bool(v("orphan")),
-            archived=bool(v("archived")),
-            parent_session_id=v("parent_session_id"),
-            size_bytes=v("size"),
-        )
+        # pydantic-core validates a plain dict in ~6 µs; building the models field by field in
+        # Python cost 25-50 µs a row (50 ms of a 2,000-session listing).
+        return SessionInfo.model_validate(dict(zip(_LIST_NAMES, r, strict=True)))
 
     @staticmethod
     def list_fingerprint(params: SessionsListParams) -> str:
