@@ -45,8 +45,7 @@ from .transcripts import (
     agent_id_from_name,
     first_session_id,
     is_agent_file,
-    iter_orphan_agent_files,
-    iter_session_files,
+    iter_transcripts,
     nested_agent_files,
     tail_matches,
     uuid_hash,
@@ -509,12 +508,7 @@ class Catalog:
         seen: set[str] = set()
         changed: list[tuple[Path, str, str, os.stat_result, str | None]] = []
         for root in roots:
-            listed = [(p, k, st, None) for p, k, st in iter_session_files(root)]
-            orphans = [
-                (p, k, st, parent)
-                for p, k, st, parent in iter_orphan_agent_files(root, self._flat_owner)
-            ]
-            for project, key, st, parent in listed + orphans:
+            for project, key, st, parent in iter_transcripts(root, self._flat_owner):
                 seen.add(key)
                 report.files += 1
                 prev = known.get(key)

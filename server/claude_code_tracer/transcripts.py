@@ -158,6 +158,19 @@ def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """Yield (project, path, stat) for every trunk transcript under a projects root: a stat per
     file, no reads. Only regular files inside the root are yielded (a FIFO, a device or a symlink
     out of the root is skipped and logged, see ``safefs``)."""
+    for project, path, st, _ in iter_transcripts(root):
+        yield project, path, st
+
+
+def iter_transcripts(
+    root: Path, owner: Callable[[Path, os.stat_result], str | None] | None = None
+) -> Iterator[tuple[str, str, os.stat_result, str | None]]:
+    """Yield (project, path, stat, parent) for every session of a projects root in one pass over
+    its folders: trunk transcripts (parent None), then, when ``owner`` is given, the subagent
+    transcripts whose session file is gone (Claude Code's cleanup, a partial copy), with the id
+    of that session: nested ``<sessionId>/subagents/**/agent-*.jsonl`` beside no
+    ``<sessionId>.jsonl``, and flat ``agent-*.jsonl`` whose first line names a session with no
+    file. ``owner`` tells a flat file's session (the caller remembers it per file version)."""
     try:
         projects = list(os.scandir(root))
     except OSError:
@@ -169,44 +182,21 @@ def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
             entries = list(os.scandir(proj.path))
         except OSError:
             continue
+        sessions: set[str] = set()
         for entry in entries:
             name = entry.name
             if not name.endswith(".jsonl") or is_agent_file(name):
                 continue
+            sessions.add(name[: -len(".jsonl")])
             try:
                 linked = entry.is_symlink()
             except OSError:
                 continue
             st = regular_stat(entry.path, root, is_symlink=linked)
-            if st is None:
-                continue
-            yield proj.name, entry.path, st
-
-
-def iter_orphan_agent_files(
-    root: Path, owner: Callable[[Path, os.stat_result], str | None]
-) -> Iterator[tuple[str, str, os.stat_result, str]]:
-    """Yield (project, path, stat, parent session id) for every subagent transcript whose
-    session file is gone (Claude Code's cleanup, a partial copy): nested
-    ``<sessionId>/subagents/**/agent-*.jsonl`` beside no ``<sessionId>.jsonl``, and flat
-    ``agent-*.jsonl`` whose first line names a session with no file. ``owner`` tells a flat
-    file's session (the caller remembers it per file version)."""
-    try:
-        projects = list(os.scandir(root))
-    except OSError:
-        return
-    for proj in projects:
-        if not proj.is_dir(follow_symlinks=False):
+            if st is not None:
+                yield proj.name, entry.path, st, None
+        if owner is None:
             continue
-        try:
-            entries = list(os.scandir(proj.path))
-        except OSError:
-            continue
-        sessions = {
-            e.name[: -len(".jsonl")]
-            for e in entries
-            if e.name.endswith(".jsonl") and not is_agent_file(e.name)
-        }
         for entry in entries:
             name = entry.name
             try:
