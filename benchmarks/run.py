@@ -4,7 +4,7 @@
     python benchmarks/run.py --quick  # CI: the smallest size; asserts nothing on times
     python benchmarks/run.py --sizes 1000,10000 --sides core,lsp --out /tmp/r.md
 
-Data is generated (seeded) into benchmarks/.work/ (gitignored) with claude_code_tracer.synthetic,
+Data is generated (seeded) into benchmarks/.work/ (gitignored) with tests.synthetic,
 and every measured side runs in its own subprocess so that its peak RSS is its own. RESULTS.md
 and RESULTS.json are written side by side. See benchmarks/README.md.
 """
@@ -24,6 +24,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent / "server"))
+sys.path.insert(2, str(HERE.parent))  # tests.synthetic, the seeded generator
 
 from bench import report  # noqa: E402
 from bench.common import (  # noqa: E402

@@ -12,7 +12,7 @@ Each shape is measured for three sides, each in a process of its own (its peak R
 - naive: DuckDB ``read_json_auto`` + ``OFFSET`` over the main file per request (bench/naive.py);
 - floor: orjson over every line of every file of the session (bench/floor.py): no reader that
   builds rows from these files can parse them faster.
-Data is generated (seeded) with ``claude_code_tracer.synthetic`` into benchmarks/.work/shapes.
+Data is generated (seeded) with ``tests.synthetic`` into benchmarks/.work/shapes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent / "server"))
+sys.path.insert(2, str(HERE.parent))  # tests.synthetic, the seeded generator
 
 from bench.common import child_env, log, read_json, rss_mb, write_json  # noqa: E402
 
@@ -60,7 +61,7 @@ def _flat_agent(path: Path, session_id: str, n: int) -> None:
 
 def prepare(work: Path, quick: bool, big_mb: float) -> dict[str, Any]:
     """Generate the shapes once (a manifest says what is there); return the manifest."""
-    from claude_code_tracer.synthetic import generate_session
+    from tests.synthetic import generate_session
 
     manifest_path = work / "manifest.json"
     want = {"quick": quick, "big_mb": big_mb, "v": 1}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.synthetic import (
+from .synthetic import (
     MESSAGE_TYPES,
     GeneratedSession,
     append_lines,

@@ -154,9 +154,11 @@ def log(message: str) -> None:
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child that imports the project from this checkout."""
+    """The environment for a child that imports the project (and ``tests.synthetic``, which
+    appends to sessions) from this checkout."""
     env = dict(os.environ)
-    paths = [str(SERVER_DIR), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths = [str(SERVER_DIR), str(REPO), *inherited]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.setdefault("PYTHONHASHSEED", "0")
     if extra:
@@ -189,7 +191,7 @@ class Appended:
         self.times = (st.st_atime_ns, st.st_mtime_ns)
 
     def append(self, lines: int, seed: int) -> int:
-        from claude_code_tracer.synthetic import append_lines
+        from tests.synthetic import append_lines
 
         return append_lines(self.path, lines, seed=seed)
 

@@ -75,10 +75,11 @@ def label_of(messages: int) -> str:
 
 
 def _identity(sizes: list[int], big_mb: float, archive_sessions: int) -> str:
-    from claude_code_tracer import synthetic
+    import tests.synthetic
 
     h = hashlib.sha256()
-    h.update(Path(synthetic.__file__).read_bytes())
+    for source in sorted(Path(tests.synthetic.__file__).parent.glob("*.py")):
+        h.update(source.read_bytes())
     h.update(repr((sizes, big_mb, archive_sessions, 4)).encode())
     return h.hexdigest()[:16]
 
@@ -98,7 +99,7 @@ def _spec(label: str, gs: Any) -> SessionSpec:
 
 
 def _session(directory: Path, label: str, messages: int, seed: int) -> SessionSpec:
-    from claude_code_tracer.synthetic import generate_session
+    from tests.synthetic import generate_session
 
     gs = generate_session(
         directory,
@@ -135,7 +136,7 @@ def prepare(work: Path, sizes: list[int], big_mb: float, archive_sessions: int,
     if base.exists():
         shutil.rmtree(base)
     t0 = now()
-    from claude_code_tracer.synthetic import generate_archive
+    from tests.synthetic import generate_archive
 
     root = base / "sessions" / "projects"
     sessions: list[SessionSpec] = []

@@ -352,7 +352,7 @@ def markdown(meta_: dict[str, Any], ds: DataSet, runs: list[dict[str, Any]],
     L.append("")
     L.append(f"Archive: {len(ds.archive):,} sessions in "
              f"{len({a.project for a in ds.archive})} projects, {ds.archive_bytes / 1e6:,.0f} MB "
-             "(main files). Generated with `claude_code_tracer.synthetic` (seeded); 3 malformed "
+             "(main files). Generated with `tests.synthetic` (seeded); 3 malformed "
              "lines per sized session.")
     L.append("")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from claude_code_tracer.models import SearchPage, SearchParams
-from claude_code_tracer.synthetic import generate_archive
 from claude_code_tracer.tracer import Tracer
 
+from ..synthetic import generate_archive
 from .conftest import SAMPLES
 from .search_oracle import Msg, Predicate, read_archive
 

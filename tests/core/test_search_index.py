@@ -14,9 +14,9 @@ import pytest
 
 from claude_code_tracer import textindex
 from claude_code_tracer.models import MessagesPageParams, SearchPage, SearchParams
-from claude_code_tracer.synthetic import generate_archive
 from claude_code_tracer.tracer import Tracer
 
+from ..synthetic import generate_archive
 from .search_oracle import read_archive
 from .test_search import search_all
 from .test_store import SID, append, entry, write

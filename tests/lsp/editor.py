@@ -17,8 +17,7 @@ from urllib.parse import unquote, urlsplit
 from lsprotocol import types
 from pygls import uris
 
-from claude_code_tracer.synthetic import GeneratedSession, encode_cwd, generate_session
-
+from ..synthetic import GeneratedSession, encode_cwd, generate_session
 from ..workspace import A0Y_PROJECT, A0Y_SESSION
 from .lsp_support import WAIT, TracerClient
 

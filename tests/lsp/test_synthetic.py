@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 import pytest_lsp
 
-from claude_code_tracer.synthetic import (
+from ..synthetic import (
     GeneratedSession,
     append_lines,
     encode_cwd,
     generate_session,
 )
-
 from .lsp_support import CONFIG, TracerClient, init_params, page_all, stream_all
 
 CWD = "/home/dev/alpha"

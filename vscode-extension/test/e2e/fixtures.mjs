@@ -8,6 +8,8 @@ import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 
+const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+
 export const BIG_SESSION = '11111111-2222-4333-8444-555555555555';
 export const SMALL_SESSION = '22222222-3333-4444-8555-666666666666';
 // Not starting with '<': a prompt that starts with a tag is taken for a command and not as the title.
@@ -356,8 +358,9 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
     mkdirSync(project, { recursive: true });
     const out = execFileSync(
         python,
-        ['-m', 'claude_code_tracer.synthetic', 'session', project, '--messages', String(messages), '--seed', '1', '--cwd', workspace, '--subagents', '3', '--session-id', BIG_SESSION],
-        { encoding: 'utf8' },
+        ['-m', 'tests.synthetic', 'session', project, '--messages', String(messages), '--seed', '1', '--cwd', workspace, '--subagents', '3', '--session-id', BIG_SESSION],
+        // The generator is test tooling beside the tests (not in the wheel): run from the repository root.
+        { encoding: 'utf8', cwd: REPO_ROOT },
     );
     const big = JSON.parse(out.trim().split('\n').pop());
     big.deep = deepWrite(big.path, workspace);

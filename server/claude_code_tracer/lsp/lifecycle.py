@@ -1,0 +1,118 @@
+"""initialize / initialized / shutdown / exit and the settings: the handlers that open, reopen
+and close the core ``Tracer``. Invalid settings are reported and replaced, never fatal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pydantic import ValidationError
+
+from ..models import ServerOptions
+from ..tracer import Tracer
+from .params import describe_validation_error
+
+if TYPE_CHECKING:
+    from .server import TracerServer
+
+log = logging.getLogger(__name__)
+
+# Settings sections a client may nest the options under in workspace/didChangeConfiguration.
+SETTINGS_SECTIONS = ("claudeCodeTracer", "claude-code-tracer", "claude_code_tracer")
+
+
+def _section(raw: Any) -> Any:
+    """The options, whether sent bare or nested under the extension's settings section."""
+    if isinstance(raw, dict):
+        for section in SETTINGS_SECTIONS:
+            if isinstance(raw.get(section), dict):
+                return raw[section]
+    return raw
+
+
+def read_options(
+    ls: TracerServer, raw: Any, source: str, fallback: ServerOptions | None = None
+) -> ServerOptions:
+    """Options from the client; invalid ones are reported and replaced by ``fallback``."""
+    raw = _section(raw)
+    if raw is None:
+        raw = {}
+    try:
+        return ServerOptions.model_validate(raw)
+    except ValidationError as exc:
+        keep = "keeping the current options" if fallback else "using the defaults"
+        message = f"{describe_validation_error(source, exc)}; {keep}"
+        log.warning("%s", message)
+        ls.show_error(message)
+        return fallback or ServerOptions()
+
+
+def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
+    # Synchronous on purpose: no request is handled before the tracer exists (opening it is
+    # quick: DuckDB in memory plus the catalog file).
+    ls.loop = asyncio.get_running_loop()
+    ls.install_log_handler()
+    options = read_options(ls, params.initialization_options, "initializationOptions")
+    ls.options = options
+    try:
+        tracer = Tracer(ls.tracer_options(options))
+    except Exception as exc:
+        ls.open_failed(exc)
+        return
+    ls.install_tracer(tracer, options)
+
+
+async def initialized(ls: TracerServer, params: types.InitializedParams) -> None:
+    ls._initialized = True
+    ls.restart_background()
+
+
+async def _pull_settings(ls: TracerServer) -> Any:
+    """Ask a pull-model client (settings: null) for our section; None when it cannot say."""
+    workspace = ls.client_capabilities.workspace
+    if not (workspace and workspace.configuration):
+        return None
+    try:
+        items = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(
+                    items=[types.ConfigurationItem(section=SETTINGS_SECTIONS[0])]
+                )
+            ),
+            timeout=10,
+        )
+    except Exception as exc:
+        log.warning("could not read the configuration from the client: %s", exc)
+        return None
+    return items[0] if items else None
+
+
+async def did_change_configuration(
+    ls: TracerServer, params: types.DidChangeConfigurationParams
+) -> None:
+    """Apply changed settings. Keys not sent keep their current value (send null to reset)."""
+    source = "workspace/didChangeConfiguration"
+    raw = _section(params.settings)
+    if not raw:
+        raw = await _pull_settings(ls)
+    if not isinstance(raw, dict) or not raw:
+        if raw not in (None, {}):
+            read_options(ls, raw, source, fallback=ls.options)  # reports the bad value
+        return
+    merged = {**ls.options.model_dump(by_alias=True, exclude_unset=True), **raw}
+    options = read_options(ls, merged, source, fallback=ls.options)
+    if options == ls.options and ls._tracer is not None:
+        return
+    log.info("configuration changed; reopening the archive")
+    await ls.apply_options(options)
+
+
+async def shutdown(ls: TracerServer, params: Any) -> None:
+    await ls.shut_down()
+
+
+def exit_(ls: TracerServer, params: Any) -> None:
+    ls.remove_log_handler()
+    ls.executor.shutdown(wait=False, cancel_futures=True)
