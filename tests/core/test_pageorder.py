@@ -21,10 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_code_tracer import pageorder, synthetic
+from claude_code_tracer import pageorder
 from claude_code_tracer.models import Kind, MessageFilter, MessagesPageParams, SessionRef
 from claude_code_tracer.queries import page_query
 from claude_code_tracer.tracer import Tracer
+
+from .. import synthetic
 
 HERE = Path(__file__).resolve().parents[1]
 SAMPLE_ROOTS = (
