@@ -20,6 +20,7 @@ from . import cursor as cursors
 from .models import Kind, SearchGroup, SearchHit, SearchPage, SearchParams, TextRange
 from .searchquery import InvalidQuery, ParsedQuery, parse
 from .textindex import FileRow, Hit, TextIndex, line_doc
+from .transcripts import loads_line
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -113,7 +114,7 @@ def _hit(
             raise FileNotFoundError(row.path)
         with open(path, "rb") as fh:
             fh.seek(off)
-            entry = orjson.loads(fh.read(length))
+            entry = loads_line(fh.read(length))
         doc = line_doc(entry) if isinstance(entry, dict) else None
         if doc is not None:
             snippet, ranges = index.snippet(doc.text, *terms)

@@ -40,6 +40,7 @@ from .transcripts import (
     agent_id_from_name,
     first_session_id,
     is_agent_file,
+    loads_line,
     tail_matches,
 )
 
@@ -664,7 +665,10 @@ class TextIndex:
             try:
                 entry = loads(raw)
             except orjson.JSONDecodeError:
-                continue
+                try:
+                    entry = loads_line(raw)  # a lone surrogate escaped: still a line
+                except orjson.JSONDecodeError:
+                    continue
             if not isinstance(entry, dict):
                 continue
             ts = entry.get("timestamp")
@@ -907,7 +911,7 @@ class TextIndex:
                     fh = open(paths[position[fid]], "rb")
                 fh.seek(off)
                 try:
-                    entry = orjson.loads(fh.read(length))
+                    entry = loads_line(fh.read(length))
                 except orjson.JSONDecodeError:
                     continue
                 doc = line_doc(entry) if isinstance(entry, dict) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -306,7 +307,7 @@ def first_session_id(path: Path) -> str | None:
                 if not line:
                     return None
                 try:
-                    obj = orjson.loads(line)
+                    obj = loads_line(line)
                 except orjson.JSONDecodeError:
                     continue
                 if isinstance(obj, dict) and isinstance(obj.get("sessionId"), str):
@@ -597,6 +598,43 @@ _ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
 _DECODER = JSONDecoder()
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_line(raw: bytes) -> Any:
+    """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
+    JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
+    output), and that orjson refuses. The standard library reads such a line, and each lone
+    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). Anything else orjson
+    refuses is refused (raises ``orjson.JSONDecodeError``)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        if b"\\u" not in raw:
+            raise
+        try:
+            obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+        except (ValueError, RecursionError):
+            raise orjson.JSONDecodeError("not a JSON line", "", 0) from None
+        return _scrub(obj)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], bool]:
     """Every complete JSON object on a damaged line (FORMAT.md §9.4: records joined without a
     newline, NUL runs before a record, a record cut mid-string with the next one on the same
@@ -624,7 +662,7 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
             b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
             try:
                 # the bytes themselves must be a record (valid UTF-8 included), not only the text
-                obj = orjson.loads(raw[b_start : b_start + b_len])
+                obj = loads_line(raw[b_start : b_start + b_len])
             except orjson.JSONDecodeError:
                 pos = start + 1
                 continue
@@ -752,8 +790,11 @@ class Parser:
             try:
                 entry = loads(raw)
             except orjson.JSONDecodeError:
-                self._recover(raw, base + start, file_id, state, out, agent_id)
-                continue
+                try:
+                    entry = loads_line(raw)
+                except orjson.JSONDecodeError:
+                    self._recover(raw, base + start, file_id, state, out, agent_id)
+                    continue
             if not isinstance(entry, dict):
                 state.malformed += 1
                 continue
@@ -792,7 +833,9 @@ class Parser:
     ) -> None:
         meta = self.meta
         etype = entry.get("type")
-        if isinstance(etype, str) and etype in METADATA_TYPES:
+        if not isinstance(etype, str):
+            etype = None  # a damaged or hostile "type" (a list, a number) names no known type
+        if etype is not None and etype in METADATA_TYPES:
             self._metadata(etype, entry)
             return
         raw_uuid = entry.get("uuid")
@@ -1072,7 +1115,7 @@ def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     with open_regular(path) as fh:
         fh.seek(offset)
         raw = fh.read(length)
-    obj = orjson.loads(raw)
+    obj = loads_line(raw)
     return obj if isinstance(obj, dict) else {}
 
 

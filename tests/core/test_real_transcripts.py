@@ -17,6 +17,7 @@ import pytest
 from claude_code_tracer.models import (
     MessageGetParams,
     MessagesPageParams,
+    SearchParams,
     SessionRef,
     SessionsListParams,
 )
@@ -100,7 +101,7 @@ def test_state_lines_without_a_timestamp_are_metadata_and_the_duration_is_real(
     entries = raw_entries(path)
     assert [e["type"] for e in entries[:2]] == ["permission-mode", "worktree-state"]
     stamps = [datetime.fromisoformat(e["timestamp"]) for e in entries if "timestamp" in e]
-    rows = [e for e in entries if e["type"] in ROW_TYPES]
+    rows = [e for e in entries if isinstance(e["type"], str) and e["type"] in ROW_TYPES]
     trunk_stamps = [
         datetime.fromisoformat(e["timestamp"])
         for e in rows
@@ -347,6 +348,57 @@ def test_intact_records_on_damaged_lines_of_a_real_file_are_recovered(
     for uuid in (json.loads(lines[a + 1])["uuid"], json.loads(lines[e])["uuid"]):
         full = tracer.get_message(MessageGetParams(session_id=path.stem, uuid=uuid))
         assert full.entry["uuid"] == uuid
+
+
+def test_a_line_escaping_a_lone_surrogate_is_read_not_dropped(
+    tmp_path: Path, tracer_for: Callable[[Path], Tracer]
+) -> None:
+    # JavaScript's JSON.stringify writes a string cut inside an emoji as "\\ud83d": valid JSON
+    # that orjson refuses. A real file with such a text in one prompt and one tool result.
+    root = copy_projects(tmp_path, "irr-04-")
+    path = next(root.glob("*/*.jsonl"))
+    lines = [ln for ln in path.read_bytes().split(b"\n") if ln]
+    entries = [json.loads(ln) for ln in lines]
+    rows = [i for i, e in enumerate(entries) if e["type"] in ROW_TYPES]
+    target = next(
+        i
+        for i in rows
+        if entries[i]["type"] == "user" and isinstance(entries[i]["message"]["content"], str)
+    )
+    cut = "zebrafish output cut inside an emoji: \ud83d"
+    entries[target]["message"]["content"] = cut
+    lines[target] = json.dumps(entries[target]).encode()
+    assert b"\\ud83d" in lines[target]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    tracer = tracer_for(root)
+    served = all_messages(tracer, path.stem, includeSidechains=True)
+    assert len(served) == len(rows)
+    assert tracer.metrics(SessionRef(session_id=path.stem)).malformed_lines == 0
+    uuid = entries[target]["uuid"]
+    full = tracer.get_message(MessageGetParams(session_id=path.stem, uuid=uuid))
+    assert full.entry["message"]["content"] == cut.replace("\ud83d", "\ufffd")
+    found = tracer.search(SearchParams(query="zebrafish"))
+    assert [h.uuid for g in found.groups for h in g.hits] == [uuid]
+
+
+def test_a_line_whose_type_is_not_a_string_is_counted_and_the_rest_served(
+    tmp_path: Path, tracer_for: Callable[[Path], Tracer]
+) -> None:
+    # Found by the parser fuzz: "type": [] on a time-less state line crashed the parse.
+    root = copy_projects(tmp_path, "irr-04-")
+    path = next(root.glob("*/*.jsonl"))
+    lines = [ln for ln in path.read_bytes().split(b"\n") if ln]
+    entries = [json.loads(ln) for ln in lines]
+    state = next(i for i, e in enumerate(entries) if "timestamp" not in e and "uuid" not in e)
+    entries[state]["type"] = []
+    lines[state] = json.dumps(entries[state]).encode()
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rows = [e for e in entries if isinstance(e["type"], str) and e["type"] in ROW_TYPES]
+    tracer = tracer_for(root)
+    served = all_messages(tracer, path.stem, includeSidechains=True)
+    assert {m.uuid for m in served} == {e["uuid"] for e in rows}
+    assert len(served) == len(rows)
+    assert tracer.metrics(SessionRef(session_id=path.stem)).malformed_lines == 0
 
 
 def test_a_file_of_nul_bytes_counts_as_malformed(
