@@ -21,6 +21,9 @@ SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
 # The longest message id a request may name. The parser serves longer transcript uuids under a
 # bounded stand-in (transcripts.bounded_uuid), so every id a page serves can be asked for.
 UUID_MAX_CHARS = 256
+# A cursor carries the key of the last item it saw: a session's path (up to 4,096 bytes, base64
+# and JSON around it) or a tool call's id. Bounded, but above the longest key a real page ends on.
+CURSOR_MAX_CHARS = 16_384
 
 
 def _utc_iso(value: datetime) -> str:
@@ -102,12 +105,12 @@ class SessionsListParams(Params):
     project: str | None = Field(default=None, pattern=SAFE_NAME)
     query: str | None = Field(default=None, max_length=1000)
     limit: int = Field(default=100, ge=1, le=1000)
-    cursor: str | None = Field(default=None, max_length=2048)
+    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
     include_deleted: bool = False
 
 
 class MessagesPageParams(SessionRef):
-    cursor: str | None = Field(default=None, max_length=2048)
+    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
     limit: int = Field(default=50, ge=1, le=500)
     filter: MessageFilter = Field(default_factory=MessageFilter)
     expand: bool = False
@@ -142,7 +145,7 @@ class FilesSessionsParams(Params):
 
 class FilesHistoryParams(Params):
     path: str = Field(min_length=1)
-    cursor: str | None = Field(default=None, max_length=2048)
+    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
     limit: int = Field(default=50, ge=1, le=500)
 
 
@@ -438,7 +441,7 @@ class SearchParams(Params):
         "model: after: before: errors (-tool: and the like exclude)",
     )
     limit: int = Field(default=50, ge=1, le=500, description="hits per page")
-    cursor: str | None = Field(default=None, max_length=2048)
+    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
     sort: Literal["relevance", "newest"] = "relevance"
     project: str | None = Field(default=None, pattern=SAFE_NAME)
     workspace: str | None = Field(

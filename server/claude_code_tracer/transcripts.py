@@ -928,8 +928,10 @@ class Parser:
                         if self.collect_touches:
                             cwd = entry.get("cwd")
                             where = cwd if isinstance(cwd, str) else meta.cwd
+                            # the id is a cursor's key in files/history: bounded like uuids
+                            key = bounded_uuid(bid)
                             for touch in touches_of_tool_use(name, block.get("input"), where):
-                                meta.touches.append((touch, uuid, ts, bid, meta.last_prompt))
+                                meta.touches.append((touch, uuid, ts, key, meta.last_prompt))
             is_error = entry.get("isApiErrorMessage") is True
             # one walk of the content: the preview is a prefix of the search text
             search = _text_of(content, SEARCH_CHARS)
