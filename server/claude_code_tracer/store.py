@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import SessionNotFound, SourceUnavailable
 from .models import ALL_KINDS, Kind
@@ -253,6 +254,20 @@ class SessionView:
             for i, row in zip(pos, rows, strict=True):
                 out[i] = row
         return out
+
+
+def _arrow_summaries(batch: pa.Table) -> pa.Table | None:
+    """The batch's summary rows, made in Arrow: what ``_SUMMARY_SELECT`` makes in DuckDB, without
+    a DuckDB scan of the batch (~2.5 ms a flush, most of a small session's load). None when a
+    time does not parse as Arrow reads ISO 8601 (DuckDB's TRY_CAST then decides, as before)."""
+    try:
+        ts = pc.cast(batch.column("ts"), pa.timestamp("us", "UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    ts = pc.fill_null(pc.cast(ts, pa.timestamp("us")), pa.scalar(0, pa.timestamp("us")))
+    summary = batch.select(list(SUMMARY_COLUMNS))
+    summary = summary.set_column(summary.schema.get_field_index("ts"), "ts", ts)
+    return summary.sort_by("seq")
 
 
 class _Cancelled(Exception):
@@ -732,6 +747,7 @@ class SessionStore:
         cur: duckdb.DuckDBPyConnection,
     ) -> None:
         batch = pa.Table.from_pydict(buf.cols, schema=ARROW_SCHEMA)
+        summaries = _arrow_summaries(batch)
         view = f"batch_{threading.get_ident()}"
         cur.register(view, batch)
         try:
@@ -747,8 +763,10 @@ class SessionStore:
                         "WHERE kind = ? ORDER BY seq",
                         [kind.value],
                     ).fetchall()
-            summary = cur.sql(f"SELECT {_SUMMARY_SELECT} FROM {view} ORDER BY seq")
-            sess.add_summaries(summary.to_arrow_table())
+            if summaries is None:
+                summary = cur.sql(f"SELECT {_SUMMARY_SELECT} FROM {view} ORDER BY seq")
+                summaries = summary.to_arrow_table()
+            sess.add_summaries(summaries)
             for kind in ALL_KINDS:
                 if kind.value in present:
                     sess.counts[kind] = sess.counts.get(kind, 0) + present[kind.value]
