@@ -298,6 +298,9 @@ class LoadedSession:
         self.known: set[Path] = set()
         self.last_used = time.monotonic()
         self.view: SessionView | None = None
+        # The page orders of the last view made, and of which tables: an append-only refresh
+        # keeps the tables, and the next view extends those orders instead of sorting anew.
+        self.last_orders: tuple[TableSet, Orders] | None = None
         self.parsed: tuple[int, int] = (0, 0)
         self.listener: Progress | None = None
         self.bytes_loaded = 0
@@ -331,6 +334,9 @@ class LoadedSession:
             starts.append(n)
             n += chunk.num_rows
         names = self.tableset.names
+        prev = self.last_orders
+        orders = prev[1].successor() if prev and prev[0] is self.tableset else Orders()
+        self.last_orders = (self.tableset, orders)
         return SessionView(
             files=self.files,
             tables={k: bounded(t, n) for k, t in names.items()},
@@ -346,6 +352,7 @@ class LoadedSession:
             version=next(LoadedSession._versions),
             complete=complete,
             parsed=self.parsed,
+            orders=orders,
             tableset=self.tableset,
         )
 
@@ -589,6 +596,7 @@ class SessionStore:
         sess.summary_chunks = []
         sess.rows = 0
         sess.view = None
+        sess.last_orders = None
         sess.parser = Parser()
         # an orphan subagent transcript listed as a session: its own lines are the trunk
         sess.parser.trunk_file_is_agent = is_agent_file(files.main.name)

@@ -15,7 +15,6 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -190,31 +189,56 @@ def test_any_filter_and_page_size_pages_like_sql(
     assert total == len(expected)
 
 
-def test_an_append_is_paged_from_a_new_order(
-    tmp_path: Path, make_tracer: Callable[..., Tracer]
+def _user_line(sid: str, uuid: str, parent: str | None, when: datetime, text: str) -> str:
+    return json.dumps(
+        {
+            "type": "user",
+            "uuid": uuid,
+            "parentUuid": parent,
+            "sessionId": sid,
+            "timestamp": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "isSidechain": False,
+            "message": {"role": "user", "content": text},
+        }
+    )
+
+
+@pytest.mark.parametrize("back_in_time", [False, True], ids=["in-order", "back-in-time"])
+def test_an_append_extends_the_order_or_sorts_anew_and_pages_like_sql(
+    tmp_path: Path, make_tracer: Callable[..., Tracer], back_in_time: bool
 ) -> None:
     root = tmp_path / "projects" / "-home-dev-p"
     root.mkdir(parents=True)
-    gen = synthetic.generate_session(root, messages=40, seed=5)
+    gen = synthetic.generate_session(root, messages=300, seed=5, subagents=2)
     tracer = make_tracer(root.parent)
-    before = tracer.page(MessagesPageParams(session_id=gen.session_id, limit=500))
-    path = root / f"{gen.session_id}.jsonl"
-    last = [e for e in map(json.loads, path.read_bytes().splitlines()) if "timestamp" in e][-1]
-    when = datetime.fromisoformat(last["timestamp"].replace("Z", "+00:00")) + timedelta(hours=1)
-    line: dict[str, Any] = {
-        "type": "user",
-        "uuid": "aaaaaaaa-0000-4000-8000-000000000001",
-        "parentUuid": last.get("uuid"),
-        "sessionId": gen.session_id,
-        "timestamp": when.isoformat().replace("+00:00", "Z"),
-        "isSidechain": False,
-        "message": {"role": "user", "content": "appended after the first page"},
-    }
+    sid = gen.session_id
+    flt = MessageFilter()
+    before, total = _paged(tracer, sid, flt, 40)
+    path = root / f"{sid}.jsonl"
+    entries = [e for e in map(json.loads, path.read_bytes().splitlines()) if "timestamp" in e]
+    last = entries[-1]
+    when = datetime.fromisoformat(last["timestamp"].replace("Z", "+00:00"))
+    # back in time: dated before the session's middle, so it sorts among the first rows
+    when = (
+        datetime.fromisoformat(entries[len(entries) // 2]["timestamp"].replace("Z", "+00:00"))
+        if back_in_time
+        else when + timedelta(minutes=1)
+    )
     with path.open("a") as f:
-        f.write(json.dumps(line) + "\n")
-    after = tracer.page(MessagesPageParams(session_id=gen.session_id, limit=500))
-    assert after.total == (before.total or 0) + 1
-    assert after.messages[-1].uuid == line["uuid"]
+        for i in range(3):
+            uuid = f"aaaaaaaa-0000-4000-8000-00000000000{i}"
+            f.write(
+                _user_line(sid, uuid, last.get("uuid"), when + timedelta(seconds=i), "more") + "\n"
+            )
+    after, total_after = _paged(tracer, sid, flt, 40)
+    assert total_after == total + 3
+    assert after == _sql_order(tracer, sid, flt)
+    with tracer.store.use(tracer._files(MessagesPageParams(session_id=sid))) as view:
+        sorted_rows = view.orders.sorted_rows
+        bound = view.bound
+    # in order, only the appended rows were sorted; back in time, the whole view was
+    assert sorted_rows == (bound if back_in_time else 3)
+    assert set(before) < set(after)
 
 
 def test_a_text_filter_and_a_partial_view_are_left_to_sql() -> None:
