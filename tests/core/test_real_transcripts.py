@@ -350,31 +350,45 @@ def test_intact_records_on_damaged_lines_of_a_real_file_are_recovered(
         assert full.entry["uuid"] == uuid
 
 
-def test_a_line_escaping_a_lone_surrogate_is_read_not_dropped(
-    tmp_path: Path, tracer_for: Callable[[Path], Tracer]
-) -> None:
-    # JavaScript's JSON.stringify writes a string cut inside an emoji as "\\ud83d": valid JSON
-    # that orjson refuses. A real file with such a text in one prompt and one tool result.
+def _rewritten_copy(
+    tmp_path: Path, change: Callable[[list[dict[str, Any]]], int]
+) -> tuple[Path, Path, list[dict[str, Any]]]:
+    """A copy of the irr-04 sample whose one entry ``change`` edits (returning its index): the
+    root, the file, and every entry as the file now holds it."""
     root = copy_projects(tmp_path, "irr-04-")
     path = next(root.glob("*/*.jsonl"))
     lines = [ln for ln in path.read_bytes().split(b"\n") if ln]
     entries = [json.loads(ln) for ln in lines]
-    rows = [i for i, e in enumerate(entries) if e["type"] in ROW_TYPES]
-    target = next(
-        i
-        for i in rows
-        if entries[i]["type"] == "user" and isinstance(entries[i]["message"]["content"], str)
-    )
-    cut = "zebrafish output cut inside an emoji: \ud83d"
-    entries[target]["message"]["content"] = cut
-    lines[target] = json.dumps(entries[target]).encode()
-    assert b"\\ud83d" in lines[target]
+    index = change(entries)
+    lines[index] = json.dumps(entries[index]).encode()
     path.write_bytes(b"\n".join(lines) + b"\n")
+    return root, path, entries
+
+
+def test_a_line_escaping_a_lone_surrogate_is_read_not_dropped(
+    tmp_path: Path, tracer_for: Callable[[Path], Tracer]
+) -> None:
+    # JavaScript's JSON.stringify writes a string cut inside an emoji as "\\ud83d": valid JSON
+    # that orjson refuses. A real file with such a text in one prompt.
+    cut = "zebrafish output cut inside an emoji: \ud83d"
+
+    def cut_a_prompt(entries: list[dict[str, Any]]) -> int:
+        i = next(
+            i
+            for i, e in enumerate(entries)
+            if e["type"] == "user" and isinstance(e["message"]["content"], str)
+        )
+        entries[i]["message"]["content"] = cut
+        return i
+
+    root, path, entries = _rewritten_copy(tmp_path, cut_a_prompt)
+    assert b"\\ud83d" in path.read_bytes()
+    rows = [e for e in entries if e["type"] in ROW_TYPES]
     tracer = tracer_for(root)
     served = all_messages(tracer, path.stem, includeSidechains=True)
     assert len(served) == len(rows)
     assert tracer.metrics(SessionRef(session_id=path.stem)).malformed_lines == 0
-    uuid = entries[target]["uuid"]
+    uuid = next(e["uuid"] for e in entries if e.get("message", {}).get("content") == cut)
     full = tracer.get_message(MessageGetParams(session_id=path.stem, uuid=uuid))
     assert full.entry["message"]["content"] == cut.replace("\ud83d", "\ufffd")
     found = tracer.search(SearchParams(query="zebrafish"))
@@ -385,14 +399,12 @@ def test_a_line_whose_type_is_not_a_string_is_counted_and_the_rest_served(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
     # Found by the parser fuzz: "type": [] on a time-less state line crashed the parse.
-    root = copy_projects(tmp_path, "irr-04-")
-    path = next(root.glob("*/*.jsonl"))
-    lines = [ln for ln in path.read_bytes().split(b"\n") if ln]
-    entries = [json.loads(ln) for ln in lines]
-    state = next(i for i, e in enumerate(entries) if "timestamp" not in e and "uuid" not in e)
-    entries[state]["type"] = []
-    lines[state] = json.dumps(entries[state]).encode()
-    path.write_bytes(b"\n".join(lines) + b"\n")
+    def untype_a_state_line(entries: list[dict[str, Any]]) -> int:
+        i = next(i for i, e in enumerate(entries) if "timestamp" not in e and "uuid" not in e)
+        entries[i]["type"] = []
+        return i
+
+    root, path, entries = _rewritten_copy(tmp_path, untype_a_state_line)
     rows = [e for e in entries if isinstance(e["type"], str) and e["type"] in ROW_TYPES]
     tracer = tracer_for(root)
     served = all_messages(tracer, path.stem, includeSidechains=True)
