@@ -326,6 +326,8 @@ export interface SessionCost {
     byModel: ModelCost[];
     pricesAsOf: string;
     pricesSource: string;
+    /** Models priced from the user's own prices (the `claudeCodeTracer.prices` setting). */
+    overriddenModels: string[];
 }
 
 /** models.py `ContextPoint`: one main-conversation API call and the context it sent. */

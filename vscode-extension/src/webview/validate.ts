@@ -48,6 +48,7 @@ const Cost = z.looseObject({
     unpricedModels: z.array(z.string()),
     pricesAsOf: z.string(),
     pricesSource: z.string(),
+    overriddenModels: z.array(z.string()).optional(),
 });
 
 const Context = z.looseObject({

@@ -560,11 +560,11 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await askRow.hover();
         await askRow.locator('button[data-action="copy"]').click();
         await frame.locator('.status', { hasText: 'Message copied.' }).waitFor({ timeout: 15_000 });
-        // The cost: the trunk's model (claude-opus-4-6) is newer than the price table, its subagents' is priced.
+        // The cost: the trunk's model (claude-opus-4-6) and its subagents' (Sonnet 4.5) are both priced.
         const cost = frame.locator('.title-row .cost');
         await cost.waitFor({ timeout: 15_000 });
-        assert.match((await cost.textContent()) ?? '', /^\$\d+\.\d\d \+ unpriced$/);
-        assert.match((await cost.getAttribute('title')) ?? '', /No price for claude-opus-4-6/);
+        assert.match((await cost.textContent()) ?? '', /^\$\d+\.\d\d$/);
+        assert.match((await cost.getAttribute('title')) ?? '', /claude-opus-4-6: \$\d+\.\d\d \(\d+ calls\)/);
         await frame.locator('select.tools').selectOption('');
         await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
         assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');

@@ -14,6 +14,7 @@ const cost = (byModel: ModelCost[]): SessionCost => {
         byModel,
         pricesAsOf: '2025-11-24',
         pricesSource: 'https://docs.claude.com/en/docs/about-claude/pricing',
+        overriddenModels: [],
     };
 };
 
@@ -30,6 +31,13 @@ describe('the cost in the session header', () => {
         expect(label?.text).toBe('$1.75');
         expect(label?.title).toContain('claude-haiku-4-5: $0.25 (3 calls)');
         expect(label?.title).toContain('Prices of 2025-11-24, https://docs.claude.com/en/docs/about-claude/pricing');
+    });
+
+    it("names the models priced from the user's own prices", () => {
+        const label = costLabel({ ...cost([model('claude-opus-4-6', 2)]), overriddenModels: ['claude-opus-4-6'] });
+        expect(label?.text).toBe('$2.00');
+        expect(label?.title).toContain('Your prices for claude-opus-4-6 (claudeCodeTracer.prices).');
+        expect(costLabel(cost([model('claude-opus-4-6', 2)]))?.title).not.toContain('Your prices');
     });
 
     it('says when some models have no price, and never prices them', () => {

@@ -11,7 +11,8 @@ export function costLabel(c: SessionCost): { text: string; title: string } | und
     const priced = c.byModel.filter((m) => m.costUsd !== null);
     if (!priced.length) return undefined;
     const lines = c.byModel.map((m) => `${m.model}: ${m.costUsd === null ? 'no price' : dollars(m.costUsd)} (${m.apiCalls} calls)`);
-    const source = `Prices of ${c.pricesAsOf}, ${c.pricesSource}`;
+    const mine = c.overriddenModels?.length ? [`Your prices for ${c.overriddenModels.join(', ')} (claudeCodeTracer.prices).`] : [];
+    const source = [...mine, `Prices of ${c.pricesAsOf}, ${c.pricesSource}`].join('\n');
     if (c.complete) return { text: dollars(c.costUsd), title: [...lines, source].join('\n') };
     return {
         text: `${dollars(c.costUsd)} + unpriced`,
