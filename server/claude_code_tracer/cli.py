@@ -196,7 +196,12 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
         if args.cost:
             for s, row in zip(page.sessions, payload["sessions"], strict=True):
                 cost = costs[s.path]
-                row["cost"] = cost.dump() if cost else None
+                # per response belongs to one session's view (stats --json), not to a list
+                row["cost"] = (
+                    cost.model_dump(mode="json", by_alias=True, exclude={"response_costs"})
+                    if cost
+                    else None
+                )
         sys.stdout.write(json_text(payload) + "\n")
         return
 

@@ -321,6 +321,11 @@ class SessionCost(Model):
     overridden_models: list[str] = Field(
         default_factory=list, description="models priced from the user's own prices"
     )
+    response_costs: dict[str, float] = Field(
+        default_factory=dict,
+        description="dollars of each priced response (message.id), keyed by the uuid of its "
+        "first line: the row that shows it",
+    )
 
 
 class ContextPoint(Model):

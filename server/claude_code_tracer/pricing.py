@@ -280,7 +280,8 @@ def session_cost(
     only for responses that wrote to the cache."""
     t = sess.tables
     rows = cur.execute(
-        "SELECT arg_max(model, tot), arg_max(file_id, tot), arg_max(byte_offset, tot),"
+        "SELECT arg_min(uuid, seq), arg_max(model, tot), arg_max(file_id, tot),"
+        " arg_max(byte_offset, tot),"
         " arg_max(byte_len, tot), arg_max(input_tokens, tot), arg_max(output_tokens, tot),"
         " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot)"
         " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
@@ -289,7 +290,8 @@ def session_cost(
         " GROUP BY coalesce(message_id, uuid)"
     ).fetchall()
     responses: list[tuple[str | None, Usage]] = []
-    for model, file_id, offset, length, inp, out, read, written in rows:
+    firsts: list[str | None] = []
+    for first, model, file_id, offset, length, inp, out, read, written in rows:
         usage = Usage(inp or 0, out or 0, read or 0, written or 0, 0)
         if written:
             try:
@@ -302,8 +304,14 @@ def session_cost(
                 usage.cache_write_5m = from_line.cache_write_5m
                 usage.cache_write_1h = from_line.cache_write_1h
         responses.append((model, usage))
+        firsts.append(first)
     table = with_overrides(overrides) if overrides else PRICES
     total = total_cost(responses, table)
+    each: dict[str, float] = {}
+    for first, (model, usage) in zip(firsts, responses, strict=True):
+        price = price_of(model, table)
+        if first is not None and price is not None:
+            each[first] = float(cost_of(usage, price))
     mine = {family(m) for m in overrides or {}}
     by_model = [
         ModelCost(
@@ -329,4 +337,5 @@ def session_cost(
         prices_as_of=PRICES_AS_OF,
         prices_source=PRICES_SOURCE,
         overridden_models=sorted(m for m in total.by_model if family(m) in mine),
+        response_costs=each,
     )

@@ -237,6 +237,12 @@ def test_session_cost_dedupes_responses_and_prices_1h_writes(
     assert by[haiku].tokens.output == 2010 and by[haiku].tokens.cache_creation == 7000
     assert by[haiku].cache_write_one_hour == 4000
     assert by["claude-fable-5-1"].cost_usd is None and by["claude-fable-5-1"].tokens.input == 50
+    # Per response, on the first line of each (the row the webview shows it on): msg_1's two lines
+    # carry it once, on a-0000; the unpriced and the synthetic responses carry none.
+    assert cost.response_costs == {
+        "a-0000": pytest.approx(0.02375),
+        "a-0002": pytest.approx(0.00015),
+    }
 
 
 def _independent_usage(files: list[Path]) -> dict[str, list[int]]:
@@ -333,6 +339,9 @@ def test_opus_4_6_is_priced_with_its_1h_cache_writes(
     opus_dollars = _dollars(want["claude-opus-4-6"], OPUS_46)
     assert opus.cost_usd == pytest.approx(opus_dollars) and opus_dollars > 0.1
     assert cost.cost_usd == pytest.approx(opus_dollars)
+    # One cost per response, on its first line, adding up to the total.
+    assert len(cost.response_costs) == opus.api_calls
+    assert sum(cost.response_costs.values()) == pytest.approx(opus_dollars)
 
 
 # -- the user's own prices ------------------------------------------------------------------------

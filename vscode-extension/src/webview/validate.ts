@@ -49,6 +49,7 @@ const Cost = z.looseObject({
     pricesAsOf: z.string(),
     pricesSource: z.string(),
     overriddenModels: z.array(z.string()).optional(),
+    responseCosts: z.record(z.string(), z.number().min(0)).optional(),
 });
 
 const Context = z.looseObject({

@@ -31,6 +31,22 @@ describe('message rows', () => {
         expect(messageEl({ kind: 'assistant', preview: 'Hello' }).classList.contains('condensed')).toBe(false);
     });
 
+    it('shows the cost of a response on its first row only, and none without a price', () => {
+        const first = summary(1, { kind: 'assistant', preview: 'thinking' });
+        const second = summary(2, { kind: 'assistant', preview: 'the answer' });
+        const costs = new Map([[first.uuid, 0.1234]]);
+        const withCosts = { ...ctx, costOf: (uuid: string) => costs.get(uuid) };
+        const row = (m: MessageSummary): HTMLDivElement =>
+            buildRow({ kind: 'message', key: m.uuid, depth: 0, message: m, expanded: false, index: 0 } as never, withCosts);
+        expect(row(first).querySelector('.meta.cost')?.textContent).toBe('$0.12');
+        expect(row(second).querySelector('.meta.cost')).toBeNull();
+        // A user row never shows one, even if a uuid matched; nor does a row rendered without costs.
+        expect(row({ ...first, kind: 'user' }).querySelector('.meta.cost')).toBeNull();
+        expect(messageEl({ kind: 'assistant' }).querySelector('.meta.cost')).toBeNull();
+        costs.set(first.uuid, 0.004);
+        expect(row(first).querySelector('.meta.cost')?.textContent).toBe('<$0.01');
+    });
+
     it('offers Copy message with the message uuid, and keeps a hostile preview as text', () => {
         const e = messageEl({ kind: 'user', preview: '<img src=x onerror=alert(1)>' });
         const copy = e.querySelector<HTMLButtonElement>('button[data-action="copy"]');

@@ -19,3 +19,14 @@ export function costLabel(c: SessionCost): { text: string; title: string } | und
         title: [`No price for ${c.unpricedModels.join(', ')}: their tokens are not in the total.`, ...lines, source].join('\n'),
     };
 }
+
+/** The sessions tree tooltip's cost: dollars, or why there are none (undefined: not computed). */
+export function costLine(c: SessionCost | undefined): string {
+    if (!c) return 'not computed yet (open the session)';
+    const label = costLabel(c);
+    const missing = c.unpricedModels.length ? `no price for ${c.unpricedModels.join(', ')}` : '';
+    if (!label) return missing;
+    const mine = c.overriddenModels?.length ? `your prices for ${c.overriddenModels.join(', ')}` : '';
+    const notes = [missing, mine].filter(Boolean).join('; ');
+    return notes ? `${dollars(c.costUsd)} (${notes})` : label.text;
+}

@@ -9,6 +9,7 @@ import { compact, formatTime } from '../format';
 import { stripAnsi } from '../state/tree';
 import { chevron } from './chevron';
 import type { RenderContext } from './context';
+import { dollars } from './cost';
 import { KIND_ICON } from './kinds';
 
 const COMPACTION = new Set(['compact_boundary', 'microcompact_boundary']);
@@ -59,6 +60,12 @@ export function messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boole
     if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
     const tokens = totalTokens(m.tokens);
     if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
+    const cost = m.kind === 'assistant' ? ctx.costOf?.(m.uuid) : undefined;
+    if (cost !== undefined) {
+        const c = el('span', 'meta cost', dollars(cost));
+        c.title = 'What this API response cost (its tokens once, at the session\'s prices)';
+        e.append(c);
+    }
     e.append(copyButton(m));
     e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
 }
