@@ -31,6 +31,7 @@ import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
 import { KIND_LABELS } from './render/kinds';
+import { setRowCost } from './render/message';
 import { buildRow, signature } from './render/row';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
@@ -299,12 +300,11 @@ class App {
         this.costBadge.hidden = true;
         this.tracker.start<SessionCost>('session/cost', {}, 'cost').promise.then(
             (c) => {
-                const each = new Map(Object.entries(c.responseCosts ?? {}));
-                if (each.size || this.responseCosts.size) {
-                    this.responseCosts = each;
-                    this.rowEls.clear(); // the rows again, with their cost
-                    this.spacer.replaceChildren();
-                    this.queueRender();
+                this.responseCosts = new Map(Object.entries(c.responseCosts ?? {}));
+                // The rows drawn already get theirs in place (no rebuild: the list must not move).
+                for (const { el: row } of this.rowEls.values()) {
+                    const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
+                    if (uuid) setRowCost(row, this.responseCosts.get(uuid));
                 }
                 const label = costLabel(c);
                 if (!label) return;

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
 import type { MessageDetail, MessageSummary } from '../../src/protocol';
+import { setRowCost } from '../../src/webview/render/message';
 import { buildRow } from '../../src/webview/render/row';
 import { detailChildren, imageOf } from '../../src/webview/state/tree';
 import { summary } from './fakeServer';
@@ -45,6 +46,16 @@ describe('message rows', () => {
         expect(messageEl({ kind: 'assistant' }).querySelector('.meta.cost')).toBeNull();
         costs.set(first.uuid, 0.004);
         expect(row(first).querySelector('.meta.cost')?.textContent).toBe('<$0.01');
+    });
+
+    it('puts a cost that arrives later on a drawn row in place, once, before its Copy button', () => {
+        const e = messageEl({ kind: 'assistant', preview: 'Hello' });
+        setRowCost(e, 1.5);
+        setRowCost(e, 2.25);
+        expect([...e.querySelectorAll('.meta.cost')].map((c) => c.textContent)).toEqual(['$2.25']);
+        expect(e.querySelector('.meta.cost')?.nextElementSibling?.classList.contains('copy')).toBe(true);
+        setRowCost(e, undefined);
+        expect(e.querySelector('.meta.cost')).toBeNull();
     });
 
     it('offers Copy message with the message uuid, and keeps a hostile preview as text', () => {

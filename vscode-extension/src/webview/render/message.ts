@@ -60,12 +60,25 @@ export function messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boole
     if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
     const tokens = totalTokens(m.tokens);
     if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
-    const cost = m.kind === 'assistant' ? ctx.costOf?.(m.uuid) : undefined;
-    if (cost !== undefined) {
-        const c = el('span', 'meta cost', dollars(cost));
-        c.title = 'What this API response cost (its tokens once, at the session\'s prices)';
-        e.append(c);
-    }
     e.append(copyButton(m));
+    if (m.kind === 'assistant') setRowCost(e, ctx.costOf?.(m.uuid));
     e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
+}
+
+/**
+ * Put a response's cost on its row (before the Copy button), or take it off. Costs arrive after
+ * the rows are drawn: they are set on the rows in place, so the list neither rebuilds nor moves.
+ */
+export function setRowCost(e: HTMLElement, cost: number | undefined): void {
+    const old = e.querySelector(':scope > .meta.cost');
+    if (cost === undefined) {
+        old?.remove();
+        return;
+    }
+    const c = old ?? el('span', 'meta cost');
+    c.textContent = dollars(cost);
+    if (!old) {
+        (c as HTMLElement).title = 'What this API response cost (its tokens once, at the session\'s prices)';
+        e.insertBefore(c, e.querySelector(':scope > .row-action.copy'));
+    }
 }
