@@ -110,9 +110,13 @@ async def test_a_bad_price_entry_is_reported_and_the_prices_stay(
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"claudeCodeTracer": {"prices": bad}})
     )
-    await client.wait_for_log("workspace/didChangeConfiguration: invalid params", start=seen)
-    shown = [m.message for m in client.messages]
-    assert any("prices" in m and "claude-opus-4-6" in m and "input" in m for m in shown), shown
+    logged = await client.wait_for_log(
+        "workspace/didChangeConfiguration: invalid params", start=seen
+    )
+    assert "prices.claude-opus-4-6.input" in logged.message, logged.message
     # Refused whole: neither the bad entry nor its good neighbour is applied.
     assert await _cost(client) == before
+    # The user is told too (window/showMessage, written before that answer).
+    shown = [m.message for m in client.messages]
+    assert any("prices.claude-opus-4-6.input" in m for m in shown), shown
     assert before["costUsd"] == pytest.approx(_dollars(_hand_count(projects), FIRST))
