@@ -31,6 +31,7 @@ from .models import (
     MessageGetParams,
     MessagesPageParams,
     Model,
+    PriceOverride,
     SearchPage,
     SearchParams,
     SessionCost,
@@ -38,6 +39,7 @@ from .models import (
     SessionRef,
     SessionsListParams,
 )
+from .pricing import load_overrides
 from .sessionexport import export_session
 from .sqlquery import check_read_only, run_sql
 from .termsafe import CleanFormatter, clean, json_text
@@ -120,7 +122,17 @@ def _emit(args: argparse.Namespace, model: Model, render: Callable[[], str]) -> 
         out(render() + "\n")
 
 
-def _tracer(args: argparse.Namespace) -> Tracer:
+PRICES_ENV = "CLAUDE_CODE_TRACER_PRICES"
+
+
+def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
+    """The user's own prices: ``--prices FILE.json``, else the file ``$CLAUDE_CODE_TRACER_PRICES``
+    names. A bad file stops the command (InvalidRequest) rather than print a wrong cost."""
+    path = getattr(args, "prices", None) or os.environ.get(PRICES_ENV)
+    return load_overrides(Path(path).expanduser()) if path else {}
+
+
+def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = None) -> Tracer:
     roots = [Path(args.root)] if args.root else []
     return Tracer(
         TracerOptions(
@@ -129,6 +141,7 @@ def _tracer(args: argparse.Namespace) -> Tracer:
             persistent_catalog=not args.no_cache,
             archive=not args.no_archive,
             archive_dir=Path(args.archive_dir) if args.archive_dir else None,
+            prices=prices or {},
         )
     )
 
@@ -168,6 +181,30 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
     finally:
         bar.close()
 
+    # The catalog keeps a session's tokens, not its tokens per model and cache lifetime: a cost
+    # reads each listed session (pricing.session_cost), so it is asked for, not a default.
+    costs: dict[str, SessionCost | None] = {}
+    if args.cost:
+        for s in page.sessions:
+            ref = SessionRef(session_id=s.session_id, project=s.project)
+            try:
+                costs[s.path] = tracer.cost(ref)
+            except TracerError:  # gone since the listing, and not archived: no cost, the rest stand
+                costs[s.path] = None
+    if args.json:
+        payload = page.dump()
+        if args.cost:
+            for s, row in zip(page.sessions, payload["sessions"], strict=True):
+                cost = costs[s.path]
+                # per response belongs to one session's view (stats --json), not to a list
+                row["cost"] = (
+                    cost.model_dump(mode="json", by_alias=True, exclude={"response_costs"})
+                    if cost
+                    else None
+                )
+        sys.stdout.write(json_text(payload) + "\n")
+        return
+
     def render() -> str:
         rows = [
             [
@@ -175,18 +212,31 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
                 _ago(s.last_timestamp),
                 str(s.message_count),
                 f"{s.tokens.total:,}",
+                *([_dollars(costs[s.path])] if args.cost else []),
                 (s.cwd or s.project) + (" (deleted)" if s.deleted else ""),
                 s.title or "",
             ]
             for s in page.sessions
         ]
-        headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"]
-        text = _table(headers, rows, 5, caps={4: 30})
+        headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS"]
+        headers += ["COST"] * args.cost + ["FOLDER", "TITLE"]
+        text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
         if page.next_cursor:
             text += f"\nmore: --cursor {page.next_cursor}"
+        if args.cost and any(c is None or not c.complete for c in costs.values()):
+            text += "\n+: a model without a price (its tokens are not in the dollars); ?: unread"
         return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))
 
-    _emit(args, page, render)
+    out(render() + "\n")
+
+
+def _dollars(cost: SessionCost | None) -> str:
+    """A session's dollars for a table cell: "-" with no price at all, "+" when some are missing."""
+    if cost is None:
+        return "?"
+    if not any(m.cost_usd is not None for m in cost.by_model):
+        return "-"
+    return f"${cost.cost_usd:,.2f}" + ("" if cost.complete else "+")
 
 
 def cmd_messages(args: argparse.Namespace, tracer: Tracer) -> None:
@@ -306,6 +356,8 @@ def _cost_line(cost: SessionCost) -> str:
     text = f"${cost.cost_usd:,.2f}" if priced else "-"
     if cost.unpriced_models:
         text += f" (no price for {clean(', '.join(cost.unpriced_models))}: not in the total)"
+    if cost.overridden_models:
+        text += f" (your prices for {clean(', '.join(cost.overridden_models))})"
     return f"{text}  [prices of {cost.prices_as_of}]"
 
 
@@ -319,6 +371,7 @@ def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
         None,
         False,
     )
+    args.cost = False
     page = tracer.list_sessions(SessionsListParams(limit=10), ProgressBar("indexing sessions"))
     cmd_sessions(args, tracer)
     if not page.sessions:
@@ -520,6 +573,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--archive-dir", help="where the archive is kept (default: the cache)")
     common.add_argument("--json", action="store_true", help="print JSON for machines")
+    common.add_argument(
+        "--prices",
+        metavar="FILE.json",
+        help="your own prices over the shipped table, dollars per million tokens: "
+        '{"claude-opus-4-6": {"input": 5, "output": 25, "cacheRead": 0.5, '
+        '"cacheWrite5m": 6.25, "cacheWrite1h": 10}} (default: $' + PRICES_ENV + ")",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sessions", parents=[common], help="list sessions, newest first")
@@ -529,6 +589,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", help="project folder name under the root")
     p.add_argument("--workspace", help="only sessions whose cwd is this folder or below")
     p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
+    p.add_argument(
+        "--cost",
+        action="store_true",
+        help="a COST column (dollars): reads each listed session, so it takes longer",
+    )
     p.set_defaults(run=cmd_sessions)
 
     p = sub.add_parser("messages", parents=[common], help="one page of a session's messages")
@@ -651,7 +716,7 @@ def _join_dash_values(argv: Sequence[str]) -> list[str]:
 
 
 # Options whose values may start with '-' (an encoded project folder, a path).
-_VALUE_OPTIONS = frozenset({"--project", "--root", "--workspace", "--cache-dir"})
+_VALUE_OPTIONS = frozenset({"--project", "--root", "--workspace", "--cache-dir", "--prices"})
 
 
 def _log_to_stderr() -> None:
@@ -676,7 +741,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.root = str(SAMPLES)
         args.no_cache = True
     try:
-        tracer = _tracer(args)
+        prices = _prices(args)
+    except TracerError as exc:
+        err(f"claude-code-tracer: {exc}\n")
+        return 2
+    try:
+        tracer = _tracer(args, prices)
     except Exception as exc:
         err(f"claude-code-tracer: cannot open the archive: {exc}\n")
         return 2

@@ -8,10 +8,18 @@ instead of a silently ignored filter. Every model serialises to camelCase: the f
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 # A session id or project folder name as it may appear on disk. The pattern keeps separators and
@@ -313,6 +321,14 @@ class SessionCost(Model):
     by_model: list[ModelCost]
     prices_as_of: str
     prices_source: str
+    overridden_models: list[str] = Field(
+        default_factory=list, description="models priced from the user's own prices"
+    )
+    response_costs: dict[str, float] = Field(
+        default_factory=dict,
+        description="dollars of each priced response (message.id), keyed by the uuid of its "
+        "first line: the row that shows it",
+    )
 
 
 class ContextPoint(Model):
@@ -416,6 +432,30 @@ class SessionsDidChange(Model):
     changes: list[SessionChange]
 
 
+# A model id or family as a price override names it ("claude-opus-4-6", "my-proxy-model").
+MODEL_KEY = r"^[A-Za-z0-9][A-Za-z0-9._:@\[\]-]{0,119}$"
+# US dollars per million tokens: a bound that no real price reaches, so a typo (cents for
+# dollars times a thousand) is refused rather than believed.
+PRICE_MAX = 100_000
+
+
+class PriceOverride(Params):
+    """One model family's own prices, US dollars per million tokens. Every rate is required: a
+    rate guessed from the others would be a wrong price for the models that break the pattern."""
+
+    input: Decimal = Field(ge=0, le=PRICE_MAX)
+    output: Decimal = Field(ge=0, le=PRICE_MAX)
+    cache_read: Decimal = Field(ge=0, le=PRICE_MAX)
+    cache_write_5m: Decimal = Field(ge=0, le=PRICE_MAX, alias="cacheWrite5m")
+    cache_write_1h: Decimal = Field(ge=0, le=PRICE_MAX, alias="cacheWrite1h")
+
+
+PriceOverrides = Annotated[
+    dict[Annotated[str, StringConstraints(pattern=MODEL_KEY)], PriceOverride],
+    Field(max_length=500),
+]
+
+
 class ServerOptions(Params):
     """initializationOptions and workspace/didChangeConfiguration settings."""
 
@@ -430,6 +470,8 @@ class ServerOptions(Params):
     # keep every transcript read, so sessions outlive Claude Code's cleanup (archive.py)
     archive: bool = True
     archive_dir: str | None = None
+    # model family -> the user's own prices, over the shipped table (pricing.py)
+    prices: PriceOverrides = Field(default_factory=dict)
 
 
 # --- search across sessions (textindex.py, searchquery.py) ---------------------------------------

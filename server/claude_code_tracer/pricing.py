@@ -1,15 +1,29 @@
 """What a session cost in US dollars, from a dated price table shipped with the package.
 
-Source: Anthropic, "Pricing" (https://docs.claude.com/en/docs/about-claude/pricing), the per-model
-table as published on 2025-11-24 (the day Claude Opus 4.5 was released). Prices are per million
-tokens: base input, output, cache reads (0.1x input), cache writes that live 5 minutes (1.25x
-input) and 1 hour (2x input). Sonnet 4 and 4.5 charge more for a request whose prompt exceeds
-200K tokens (the 1M-context beta: only such requests can be that long).
+Sources, per million tokens: base input, output, cache reads (0.1x input), cache writes that live
+5 minutes (1.25x input) and 1 hour (2x input).
+
+- Anthropic, "Pricing" (https://docs.claude.com/en/docs/about-claude/pricing), the per-model
+  table as published on 2025-11-24 (the day Claude Opus 4.5 was released): every model up to
+  Opus 4.5, Sonnet 4.5 and Haiku 4.5. Sonnet 4 and 4.5 charge more for a request whose prompt
+  exceeds 200K tokens (the 1M-context beta: only such requests can be that long).
+- Anthropic, "Pricing" (https://platform.claude.com/docs/en/about-claude/pricing), the same
+  table as read on 2026-11-29 (the page carries no date of its own; it lists Claude Opus 5,
+  released 2026-07-24), with the model pages it links
+  (https://platform.claude.com/docs/en/models/opus-4-6/overview and its siblings), which give
+  each model's id and release date: claude-opus-4-6 (released 2026-02-05), claude-sonnet-4-6
+  (2026-02-17), claude-opus-4-7 (2026-04-16), claude-opus-4-8 (2026-05-28) and claude-opus-5
+  (2026-07-24). The same read found every older row above unchanged. These models serve their
+  1M-token window at the base rates (no long-context tier); Sonnet 4.6 requests over 200K
+  tokens made in its beta weeks (before 2026-03-13) may have been billed higher than shown.
 
 A model that is not in the table gets no price: its tokens are counted and shown, its cost is
 None, and a session that used it says its total leaves those tokens out. A wrong price would be
-worse than none. Extend the table (with its date) when the page changes; models released after
-the date above (e.g. claude-opus-4-6) stay unpriced until someone checks the page.
+worse than none. Extend the table (with its date) when the page changes. Users on a negotiated
+rate, or on a model newer than the table, give their own prices (``parse_overrides``: the CLI's
+``--prices FILE.json`` or ``CLAUDE_CODE_TRACER_PRICES``, the extension's
+``claudeCodeTracer.prices`` setting); an override replaces the table's price of that family.
+Fast mode (``usage.speed == "fast"``) is priced higher than the table says and is not told apart.
 
 Tokens are counted once per API response (`message.id`): Claude Code writes one transcript line
 per content block of a response, each with the same usage.
@@ -17,13 +31,18 @@ per content block of a response, each with the same usage.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import Kind, ModelCost, SessionCost, Tokens
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import InvalidRequest
+from .models import Kind, ModelCost, PriceOverride, PriceOverrides, SessionCost, Tokens
 from .transcripts import read_entry
 
 if TYPE_CHECKING:
@@ -31,8 +50,8 @@ if TYPE_CHECKING:
 
     from .store import SessionView
 
-PRICES_AS_OF = "2025-11-24"
-PRICES_SOURCE = "https://docs.claude.com/en/docs/about-claude/pricing"
+PRICES_AS_OF = "2026-11-29"
+PRICES_SOURCE = "https://platform.claude.com/docs/en/about-claude/pricing"
 
 MILLION = Decimal(1_000_000)
 LONG_CONTEXT_THRESHOLD = 200_000
@@ -58,13 +77,19 @@ def _price(inp: str, out: str, read: str, w5: str, w1: str, long: Price | None =
 _OPUS_4 = _price("15", "75", "1.50", "18.75", "30")
 _SONNET_LONG = _price("6", "22.50", "0.60", "7.50", "12")
 _SONNET = _price("3", "15", "0.30", "3.75", "6")
+_OPUS_4_5 = _price("5", "25", "0.50", "6.25", "10")
 
 #: Model family (the id without its date) -> price.
 PRICES: Mapping[str, Price] = {
-    "claude-opus-4-5": _price("5", "25", "0.50", "6.25", "10"),
+    "claude-opus-5": _OPUS_4_5,
+    "claude-opus-4-8": _OPUS_4_5,
+    "claude-opus-4-7": _OPUS_4_5,
+    "claude-opus-4-6": _OPUS_4_5,
+    "claude-opus-4-5": _OPUS_4_5,
     "claude-opus-4-1": _OPUS_4,
     "claude-opus-4": _OPUS_4,
     "claude-3-opus": _OPUS_4,
+    "claude-sonnet-4-6": _SONNET,
     "claude-sonnet-4-5": _price("3", "15", "0.30", "3.75", "6", _SONNET_LONG),
     "claude-sonnet-4": _price("3", "15", "0.30", "3.75", "6", _SONNET_LONG),
     "claude-3-7-sonnet": _SONNET,
@@ -73,6 +98,8 @@ PRICES: Mapping[str, Price] = {
     "claude-3-5-haiku": _price("0.80", "4", "0.08", "1", "1.60"),
     "claude-3-haiku": _price("0.25", "1.25", "0.03", "0.30", "0.50"),
 }
+
+_OVERRIDES: TypeAdapter[dict[str, PriceOverride]] = TypeAdapter(PriceOverrides)
 
 # Bedrock ("us.anthropic.claude-…-v1:0") and Vertex ("claude-…@20250514") spell ids their own way.
 _PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?anthropic\.")
@@ -85,6 +112,46 @@ def family(model: str) -> str:
     for _ in range(2):  # "-20250514-v1:0"
         name = _SUFFIX.sub("", name)
     return name
+
+
+def with_overrides(overrides: Mapping[str, PriceOverride]) -> dict[str, Price]:
+    """The shipped table with the user's own prices over it, keyed by family like the table (so
+    ``claude-opus-4-6-20260205`` and ``claude-opus-4-6`` name the same entry). An override has no
+    long-context tier: the user's rates hold for every request."""
+    table = dict(PRICES)
+    for model, p in overrides.items():
+        table[family(model)] = Price(
+            p.input, p.output, p.cache_read, p.cache_write_5m, p.cache_write_1h
+        )
+    return table
+
+
+def parse_overrides(raw: Any, where: str) -> dict[str, PriceOverride]:
+    """A price override table from JSON-shaped data, or an ``InvalidRequest`` that names the
+    first bad entry: a bad table is refused whole, never applied in part."""
+    try:
+        return _OVERRIDES.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        at = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidRequest(
+            f"{where}: {at + ': ' if at else ''}{first['msg']} (expected "
+            '{"<model>": {"input": 5, "output": 25, "cacheRead": 0.5, "cacheWrite5m": 6.25, '
+            '"cacheWrite1h": 10}}, dollars per million tokens)'
+        ) from None
+
+
+def load_overrides(path: Path) -> dict[str, PriceOverride]:
+    """A price override file (JSON, see ``parse_overrides``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"cannot read the prices file {path}: {exc}") from None
+    try:
+        raw = json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
+        raise InvalidRequest(f"the prices file {path} is not JSON: {exc}") from None
+    return parse_overrides(raw, str(path))
 
 
 def price_of(model: str | None, table: Mapping[str, Price] = PRICES) -> Price | None:
@@ -201,7 +268,11 @@ def total_cost(
 # -- a session's cost (the store's rows, the transcript's usage) ----------------------------------
 
 
-def session_cost(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> SessionCost:
+def session_cost(
+    cur: duckdb.DuckDBPyConnection,
+    sess: SessionView,
+    overrides: Mapping[str, PriceOverride] | None = None,
+) -> SessionCost:
     """Dollars per model of one session, subagents included (as `session/metrics` counts tokens).
 
     One row per response (`message.id`), the line with the most tokens. The store keeps cache
@@ -209,7 +280,8 @@ def session_cost(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> SessionCo
     only for responses that wrote to the cache."""
     t = sess.tables
     rows = cur.execute(
-        "SELECT arg_max(model, tot), arg_max(file_id, tot), arg_max(byte_offset, tot),"
+        "SELECT arg_min(uuid, seq), arg_max(model, tot), arg_max(file_id, tot),"
+        " arg_max(byte_offset, tot),"
         " arg_max(byte_len, tot), arg_max(input_tokens, tot), arg_max(output_tokens, tot),"
         " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot)"
         " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
@@ -218,7 +290,8 @@ def session_cost(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> SessionCo
         " GROUP BY coalesce(message_id, uuid)"
     ).fetchall()
     responses: list[tuple[str | None, Usage]] = []
-    for model, file_id, offset, length, inp, out, read, written in rows:
+    firsts: list[str | None] = []
+    for first, model, file_id, offset, length, inp, out, read, written in rows:
         usage = Usage(inp or 0, out or 0, read or 0, written or 0, 0)
         if written:
             try:
@@ -231,7 +304,15 @@ def session_cost(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> SessionCo
                 usage.cache_write_5m = from_line.cache_write_5m
                 usage.cache_write_1h = from_line.cache_write_1h
         responses.append((model, usage))
-    total = total_cost(responses)
+        firsts.append(first)
+    table = with_overrides(overrides) if overrides else PRICES
+    total = total_cost(responses, table)
+    each: dict[str, float] = {}
+    for first, (model, usage) in zip(firsts, responses, strict=True):
+        price = price_of(model, table)
+        if first is not None and price is not None:
+            each[first] = float(cost_of(usage, price))
+    mine = {family(m) for m in overrides or {}}
     by_model = [
         ModelCost(
             model=m.model,
@@ -255,4 +336,6 @@ def session_cost(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> SessionCo
         by_model=by_model,
         prices_as_of=PRICES_AS_OF,
         prices_source=PRICES_SOURCE,
+        overridden_models=sorted(m for m in total.by_model if family(m) in mine),
+        response_costs=each,
     )

@@ -10,8 +10,8 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Hashable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Hashable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +44,7 @@ from .models import (
     MessagesStreamParams,
     MessageSummary,
     NameCount,
+    PriceOverride,
     SearchPage,
     SearchParams,
     SessionChange,
@@ -95,6 +96,8 @@ class TracerOptions:
     archive_dir: Path | None = None
     # Sessions this big (bytes of the main file) are parsed in the background, head first.
     head_first_bytes: int = 64 * 1024 * 1024
+    # the user's own prices over the shipped table (pricing.py), model family -> rates
+    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -594,8 +597,17 @@ class Tracer:
         )
 
     def cost(self, ref: SessionRef) -> SessionCost:
-        """Dollars per model from the shipped price table (pricing.py); unknown models unpriced."""
-        return self._cached("cost", ref, lambda sess: session_cost(self.db.cursor(), sess))
+        """Dollars per model from the shipped price table (pricing.py) and the user's own prices;
+        unknown models unpriced. The prices are part of the cache key: new ones re-price."""
+        prices = self.options.prices
+        key = "cost:" + cursors.fingerprint(
+            {m: p.model_dump(mode="json") for m, p in prices.items()}
+        )
+        return self._cached(key, ref, lambda sess: session_cost(self.db.cursor(), sess, prices))
+
+    def set_prices(self, prices: Mapping[str, PriceOverride]) -> None:
+        """New price overrides, for the next cost asked (no reload: tokens do not change)."""
+        self.options = replace(self.options, prices=dict(prices))
 
     def context(self, ref: SessionRef) -> SessionContext:
         """The context size of each main-conversation API call, and the compactions (the chart)."""

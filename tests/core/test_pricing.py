@@ -4,6 +4,7 @@ deduplication per response, and no price (never a guessed one) for a model the t
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -15,22 +16,26 @@ from typing import Any
 
 import pytest
 
+from claude_code_tracer.errors import InvalidRequest
 from claude_code_tracer.models import SessionRef
 from claude_code_tracer.pricing import (
     PRICES,
     Usage,
     cost_of,
     family,
+    parse_overrides,
     price_of,
     total_cost,
     usage_of,
+    with_overrides,
 )
 from claude_code_tracer.tracer import Tracer
 
 # One response: 1,000 input, 2,000 output, 10,000 cache read, 3,000 5-minute and 4,000 1-hour
 # cache writes. The dollars below are worked by hand from the published per-million rates
 # (input, output, cache read, 5m write, 1h write):
-#   Opus 4.5     5, 25, 0.50, 6.25, 10   -> 5000 + 50000 + 5000 + 18750 + 40000    = 118750
+#   Opus 4.5 to 4.8 and 5
+#                5, 25, 0.50, 6.25, 10   -> 5000 + 50000 + 5000 + 18750 + 40000    = 118750
 #   Opus 4/4.1  15, 75, 1.50, 18.75, 30  -> 15000 + 150000 + 15000 + 56250 + 120000 = 356250
 #   Sonnet       3, 15, 0.30, 3.75, 6    -> 3000 + 30000 + 3000 + 11250 + 24000     = 71250
 #   Haiku 4.5    1, 5, 0.10, 1.25, 2     -> 1000 + 10000 + 1000 + 3750 + 8000       = 23750
@@ -41,6 +46,11 @@ EXAMPLE = Usage(
     input=1000, output=2000, cache_read=10_000, cache_write_5m=3000, cache_write_1h=4000
 )
 WORKED = {
+    "claude-opus-5": "0.11875",
+    "claude-opus-4-8": "0.11875",
+    "claude-opus-4-7": "0.11875",
+    "claude-opus-4-6": "0.11875",
+    "claude-sonnet-4-6": "0.07125",
     "claude-opus-4-5-20251101": "0.11875",
     "claude-opus-4-1-20250805": "0.35625",
     "claude-opus-4-20250514": "0.35625",
@@ -97,12 +107,26 @@ def test_model_ids_of_every_provider_find_their_family(model: str, key: str) -> 
     assert price_of(model) is PRICES[key]
 
 
+def test_newer_models_pay_their_base_rates_over_200k_tokens() -> None:
+    # The 4.6 models serve a 1M window at the base rates: a 210,000-token prompt to Sonnet 4.6
+    # costs 150,000 x $3 + 1,000 x $15 + 60,000 x $0.30 = 450000 + 15000 + 18000 millionths.
+    long = Usage(input=150_000, output=1000, cache_read=60_000)
+    sonnet = price_of("claude-sonnet-4-6")
+    assert sonnet is not None and sonnet.long_context is None
+    assert cost_of(long, sonnet) == Decimal("0.483")
+    # Opus 4.6 with only writes: 300,000 5-minute x $6.25 + 100,000 1-hour x $10.
+    opus = price_of("claude-opus-4-6")
+    assert opus is not None
+    writes = Usage(cache_write_5m=300_000, cache_write_1h=100_000)
+    assert cost_of(writes, opus) == Decimal("2.875")  # 1875000 + 1000000 millionths
+
+
 @pytest.mark.parametrize(
     "model",
     [
-        "claude-opus-4-6",
-        "claude-sonnet-4-6",
-        "claude-opus-4-8",
+        "claude-fable-5-1",
+        "claude-haiku-5-5",
+        "claude-opus-9-9",
         "sonnet",
         "<synthetic>",
         "gpt-4",
@@ -144,12 +168,12 @@ def test_totals_keep_unpriced_models_apart() -> None:
         [
             ("claude-haiku-4-5-20251001", EXAMPLE),
             ("claude-haiku-4-5-20251001", EXAMPLE),
-            ("claude-opus-4-6", EXAMPLE),
+            ("claude-fable-5-1", EXAMPLE),
         ]
     )
     assert total.priced == Decimal("0.0475")
-    assert total.unpriced_models == ["claude-opus-4-6"]
-    assert total.by_model["claude-opus-4-6"].usage.output == 2000
+    assert total.unpriced_models == ["claude-fable-5-1"]
+    assert total.by_model["claude-fable-5-1"].usage.output == 2000
     assert total.by_model["claude-haiku-4-5-20251001"].calls == 2
 
 
@@ -197,7 +221,7 @@ def test_session_cost_dedupes_responses_and_prices_1h_writes(
         _assistant(0, "msg_1", haiku, streaming, "thinking about it"),
         _assistant(1, "msg_1", haiku, big, "the answer"),
         _assistant(2, "msg_2", haiku, {"input_tokens": 100, "output_tokens": 10}, "short"),
-        _assistant(3, "msg_3", "claude-opus-4-6", {"input_tokens": 50, "output_tokens": 7}, "new"),
+        _assistant(3, "msg_3", "claude-fable-5-1", {"input_tokens": 50, "output_tokens": 7}, "new"),
         _assistant(4, "msg_4", "<synthetic>", {"input_tokens": 9, "output_tokens": 9}, "none"),
     ]
     root = tmp_path / "projects"
@@ -206,18 +230,25 @@ def test_session_cost_dedupes_responses_and_prices_1h_writes(
     cost = make_tracer(root).cost(SessionRef(session_id=SID))
     # msg_1: $0.02375 (the worked Haiku 4.5 example); msg_2: 100 x $1 + 10 x $5 = 150 millionths.
     assert cost.cost_usd == pytest.approx(0.0239)
-    assert not cost.complete and cost.unpriced_models == ["claude-opus-4-6"]
+    assert not cost.complete and cost.unpriced_models == ["claude-fable-5-1"]
     by = {m.model: m for m in cost.by_model}
-    assert set(by) == {haiku, "claude-opus-4-6"}
+    assert set(by) == {haiku, "claude-fable-5-1"}
     assert by[haiku].api_calls == 2
     assert by[haiku].tokens.output == 2010 and by[haiku].tokens.cache_creation == 7000
     assert by[haiku].cache_write_one_hour == 4000
-    assert by["claude-opus-4-6"].cost_usd is None and by["claude-opus-4-6"].tokens.input == 50
+    assert by["claude-fable-5-1"].cost_usd is None and by["claude-fable-5-1"].tokens.input == 50
+    # Per response, on the first line of each (the row the webview shows it on): msg_1's two lines
+    # carry it once, on a-0000; the unpriced and the synthetic responses carry none.
+    assert cost.response_costs == {
+        "a-0000": pytest.approx(0.02375),
+        "a-0002": pytest.approx(0.00015),
+    }
 
 
 def _independent_usage(files: list[Path]) -> dict[str, list[int]]:
-    """Per model: input, output, cache read, cache write of the real transcript, read here by hand
-    (the line with most tokens of each message.id, <synthetic> left out)."""
+    """Per model: input, output, cache read, cache write and of those the 1-hour writes, of the
+    real transcript, read here by hand (the line with most tokens of each message.id,
+    <synthetic> left out)."""
     best: dict[str, tuple[int, str, list[int]]] = {}
     for f in files:
         for raw in f.read_text().splitlines():
@@ -240,13 +271,22 @@ def _independent_usage(files: list[Path]) -> dict[str, list[int]]:
                     "cache_creation_input_tokens",
                 )
             ]
+            one_hour = int((u.get("cache_creation") or {}).get("ephemeral_1h_input_tokens") or 0)
             key = m.get("id") or o.get("uuid")
             if key not in best or sum(four) > best[key][0]:
-                best[key] = (sum(four), m.get("model") or "unknown", four)
-    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for _, model, four in best.values():
-        out[model] = [a + b for a, b in zip(out[model], four, strict=True)]
+                best[key] = (sum(four), m.get("model") or "unknown", [*four, one_hour])
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for _, model, five in best.values():
+        out[model] = [a + b for a, b in zip(out[model], five, strict=True)]
     return dict(out)
+
+
+def _dollars(usage: list[int], rates: tuple[float, float, float, float, float]) -> float:
+    """Dollars by hand: rates per million for input, output, cache read, 5m and 1h writes."""
+    inp, out, read, write, one_hour = usage
+    r_in, r_out, r_read, r_5m, r_1h = rates
+    five_min = write - one_hour
+    return (inp * r_in + out * r_out + read * r_read + five_min * r_5m + one_hour * r_1h) / 1e6
 
 
 def test_cost_of_a_real_sample_matches_a_hand_count(
@@ -260,55 +300,210 @@ def test_cost_of_a_real_sample_matches_a_hand_count(
     assert set(want) == {"claude-sonnet-4-20250514"}
     (model,) = cost.by_model
     t = model.tokens
-    assert [t.input, t.output, t.cache_read, t.cache_creation] == want[model.model]
+    assert [t.input, t.output, t.cache_read, t.cache_creation] == want[model.model][:4]
     # No 1-hour writes in this sample: 5-minute rates, $3 / $15 / $0.30 / $3.75 per million.
-    inp, out, read, write = want[model.model]
-    dollars = (inp * 3 + out * 15 + read * 0.30 + write * 3.75) / 1e6
-    assert model.cache_write_one_hour == 0
+    assert want[model.model][4] == 0 and model.cache_write_one_hour == 0
+    dollars = _dollars(want[model.model], (3, 15, 0.30, 3.75, 6))
     assert cost.cost_usd == pytest.approx(dollars) and cost.complete and dollars > 0.01
     # The same tokens as session/metrics counts.
     assert tracer.metrics(ref).tokens == t
 
 
-def test_unpriced_models_show_tokens_and_no_dollars_beside_priced_ones(
+# A session on claude-opus-4-6 with 1-hour cache writes (its Haiku subagent's lines are progress
+# copies, which are not counted: its own transcript is not in the sample).
+MIXED = "491e126e-1e71-469c-ade2-fcc8af567c74"
+MIXED_FOLDER = "-home-marco-projects-spotter"
+OPUS_46 = (5, 25, 0.50, 6.25, 10)
+SONNET = (3, 15, 0.30, 3.75, 6)
+
+
+def _mixed_usage(samples_root: Path) -> dict[str, list[int]]:
+    folder = samples_root / MIXED_FOLDER
+    return _independent_usage(
+        [folder / f"{MIXED}.jsonl", *sorted((folder / MIXED).rglob("*.jsonl"))]
+    )
+
+
+def test_opus_4_6_is_priced_with_its_1h_cache_writes(
     samples_root: Path, make_tracer: Callable[..., Tracer]
 ) -> None:
-    # The trunk ran on claude-opus-4-6 (newer than the table), its subagents on Sonnet 4.5.
-    sid = "4d5611e5-241a-462a-8d15-5122611a9569"
-    folder = samples_root / "-home-USER-projects-spotter-worktrees-spotter-dov"
-    files = [folder / f"{sid}.jsonl", *sorted((folder / sid).rglob("*.jsonl"))]
-    want = _independent_usage(files)
-    cost = make_tracer(samples_root).cost(SessionRef(session_id=sid))
-    assert not cost.complete and cost.unpriced_models == ["claude-opus-4-6"]
+    want = _mixed_usage(samples_root)
+    cost = make_tracer(samples_root).cost(SessionRef(session_id=MIXED))
+    assert cost.complete and cost.unpriced_models == [] and cost.overridden_models == []
     by = {m.model: m for m in cost.by_model}
-    assert set(by) == set(want) == {"claude-opus-4-6", "claude-sonnet-4-5-20250929"}
+    assert set(by) == set(want) == {"claude-opus-4-6"}
     opus = by["claude-opus-4-6"]
-    assert opus.cost_usd is None
     t = opus.tokens
-    assert [t.input, t.output, t.cache_read, t.cache_creation] == want["claude-opus-4-6"]
-    inp, out, read, write = want["claude-sonnet-4-5-20250929"]
-    dollars = (inp * 3 + out * 15 + read * 0.30 + write * 3.75) / 1e6
-    assert by["claude-sonnet-4-5-20250929"].cost_usd == pytest.approx(dollars)
-    assert cost.cost_usd == pytest.approx(dollars)
+    assert [t.input, t.output, t.cache_read, t.cache_creation] == want["claude-opus-4-6"][:4]
+    assert opus.cache_write_one_hour == want["claude-opus-4-6"][4] > 0
+    opus_dollars = _dollars(want["claude-opus-4-6"], OPUS_46)
+    assert opus.cost_usd == pytest.approx(opus_dollars) and opus_dollars > 0.1
+    assert cost.cost_usd == pytest.approx(opus_dollars)
+    # One cost per response, on its first line, adding up to the total.
+    assert len(cost.response_costs) == opus.api_calls
+    assert sum(cost.response_costs.values()) == pytest.approx(opus_dollars)
 
 
-def test_cli_stats_shows_the_cost_and_names_unpriced_models(samples_root: Path) -> None:
-    def stats(sid: str, *extra: str) -> str:
-        argv = ["stats", sid, "--root", str(samples_root), "--no-cache", *extra]
-        out = subprocess.run(
-            [sys.executable, "-m", "claude_code_tracer", *argv],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+# -- the user's own prices ------------------------------------------------------------------------
+
+MINE = {
+    "input": 1,
+    "output": 2,
+    "cacheRead": "0.1",
+    "cacheWrite5m": 0.5,
+    "cacheWrite1h": 4,
+}
+
+
+def test_an_override_replaces_the_table_price_of_its_family_only() -> None:
+    overrides = parse_overrides({"claude-opus-4-6-20260205": MINE}, "test")
+    table = with_overrides(overrides)
+    # 1000 x 1 + 2000 x 2 + 10000 x 0.1 + 3000 x 0.5 + 4000 x 4 = 23500 millionths.
+    assert cost_of(EXAMPLE, table["claude-opus-4-6"]) == Decimal("0.0235")
+    assert price_of("claude-opus-4-6", table) is table["claude-opus-4-6"]
+    assert price_of("claude-opus-4-7", table) is PRICES["claude-opus-4-7"]
+    # A model the shipped table lacks gets a price from the user alone; the table is untouched.
+    table = with_overrides(parse_overrides({"claude-fable-5-1": MINE}, "test"))
+    assert cost_of(EXAMPLE, table["claude-fable-5-1"]) == Decimal("0.0235")
+    assert "claude-fable-5-1" not in PRICES
+    # An override has no long-context tier: the user's rates for a 210,000-token prompt too.
+    sonnet = with_overrides(parse_overrides({"claude-sonnet-4-5": MINE}, "t"))["claude-sonnet-4-5"]
+    assert cost_of(Usage(input=150_000, cache_read=60_000), sonnet) == Decimal("0.156")
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ({"m": MINE | {"input": -1}}, "m.input: Input should be greater than or equal to 0"),
+        ({"m": MINE | {"output": "lots"}}, "m.output: Input should be a valid decimal"),
+        ({"m": MINE | {"cacheRead": "NaN"}}, "m.cacheRead: Input should be a finite number"),
+        ({"m": MINE | {"cacheWrite1h": 1e9}}, "m.cacheWrite1h: Input should be less than"),
+        ({"m": MINE | {"cache_read_typo": 1}}, "m.cache_read_typo: Extra inputs are not permitted"),
+        (
+            {"m": {k: v for k, v in MINE.items() if k != "cacheWrite5m"}},
+            "m.cacheWrite5m: Field required",
+        ),
+        ({"bad model/../x": MINE}, "String should match pattern"),
+        ([MINE], "Input should be a valid dictionary"),
+    ],
+)
+def test_a_bad_override_is_refused_whole_with_the_entry_named(raw: Any, says: str) -> None:
+    with pytest.raises(InvalidRequest) as exc:
+        parse_overrides({"claude-opus-4-6": MINE, **raw} if isinstance(raw, dict) else raw, "P")
+    assert str(exc.value).startswith("P: ") and says in str(exc.value)
+
+
+def test_new_prices_reprice_a_loaded_session_without_a_reload(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    want = _mixed_usage(samples_root)
+    tracer = make_tracer(samples_root)
+    ref = SessionRef(session_id=MIXED)
+    shipped = tracer.cost(ref)
+    tracer.set_prices(parse_overrides({"claude-opus-4-6": MINE}, "test"))
+    mine = tracer.cost(ref)
+    by = {m.model: m for m in mine.by_model}
+    assert by["claude-opus-4-6"].cost_usd == pytest.approx(
+        _dollars(want["claude-opus-4-6"], (1, 2, 0.1, 0.5, 4))
+    )
+    assert mine.overridden_models == ["claude-opus-4-6"]
+    assert mine.cost_usd != pytest.approx(shipped.cost_usd)
+    tracer.set_prices({})
+    assert tracer.cost(ref) == shipped
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "claude_code_tracer", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_cli_stats_shows_the_cost_and_names_unpriced_models(
+    samples_root: Path, tmp_path: Path
+) -> None:
+    def stats(root: Path, sid: str, *extra: str) -> str:
+        out = _cli("stats", sid, "--root", str(root), "--no-cache", *extra)
         assert out.returncode == 0, out.stderr
         return out.stdout
 
-    demo = stats("fe5e1c67-53e7-4862-81ae-d0e013e3270b")
+    demo = stats(samples_root, "fe5e1c67-53e7-4862-81ae-d0e013e3270b")
     (line,) = [x for x in demo.splitlines() if x.startswith("cost ")]
-    assert re.fullmatch(r"cost      \$\d+\.\d\d  \[prices of 2025-11-24\]", line), line
-    mixed = stats("4d5611e5-241a-462a-8d15-5122611a9569")
-    assert "(no price for claude-opus-4-6: not in the total)" in mixed
-    as_json = json.loads(stats("4d5611e5-241a-462a-8d15-5122611a9569", "--json"))
-    assert as_json["cost"]["unpricedModels"] == ["claude-opus-4-6"]
+    assert re.fullmatch(r"cost      \$\d+\.\d\d  \[prices of 2026-11-29\]", line), line
+    root = tmp_path / "other"
+    (root / "-work-proj").mkdir(parents=True)
+    lines = [
+        _assistant(0, "m1", "claude-haiku-4-5", {"input_tokens": 1_000_000}, "a"),
+        _assistant(1, "m2", "claude-fable-5-1", {"input_tokens": 5}, "b"),
+    ]
+    (root / "-work-proj" / f"{SID}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    mixed = stats(root, SID)
+    assert "cost      $1.00 (no price for claude-fable-5-1: not in the total)" in mixed
+    as_json = json.loads(stats(root, SID, "--json"))
+    assert as_json["cost"]["unpricedModels"] == ["claude-fable-5-1"]
     assert as_json["cost"]["complete"] is False
+
+
+def test_cli_prices_from_a_file_or_the_environment(samples_root: Path, tmp_path: Path) -> None:
+    want = _mixed_usage(samples_root)
+    dollars = _dollars(want["claude-opus-4-6"], (1, 2, 0.1, 0.5, 4))
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"claude-opus-4-6": MINE}))
+    base = ["stats", MIXED, "--root", str(samples_root), "--no-cache", "--json"]
+    for out in (
+        _cli(*base, "--prices", str(prices)),
+        _cli(*base, env={"CLAUDE_CODE_TRACER_PRICES": str(prices)}),
+    ):
+        assert out.returncode == 0, out.stderr
+        cost = json.loads(out.stdout)["cost"]
+        assert cost["costUsd"] == pytest.approx(dollars)
+        assert cost["overriddenModels"] == ["claude-opus-4-6"]
+    text = _cli(*base[:-1], "--prices", str(prices)).stdout
+    assert f"${dollars:,.2f} (your prices for claude-opus-4-6)" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "cannot read the prices file"),
+        ("{not json", "is not JSON"),
+        (json.dumps({"claude-opus-4-6": MINE | {"input": -5}}), "claude-opus-4-6.input"),
+    ],
+)
+def test_cli_a_bad_prices_file_stops_with_one_line(
+    samples_root: Path, tmp_path: Path, content: str | None, says: str
+) -> None:
+    prices = tmp_path / "prices.json"
+    if content is not None:
+        prices.write_text(content)
+    out = _cli("stats", MIXED, "--root", str(samples_root), "--no-cache", "--prices", str(prices))
+    assert out.returncode == 2 and out.stdout == ""
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("claude-code-tracer: ") and says in line and "Traceback" not in line
+
+
+def test_cli_sessions_cost_column_and_json(samples_root: Path) -> None:
+    base = ["sessions", "--root", str(samples_root), "--no-cache", "--limit", "200"]
+    listed = json.loads(_cli(*base, "--json").stdout)["sessions"]
+    assert listed and all("cost" not in s for s in listed)  # asked for, not a default
+    out = _cli(*base, "--json", "--cost")
+    assert out.returncode == 0, out.stderr
+    with_cost = json.loads(out.stdout)["sessions"]
+    assert [s["sessionId"] for s in with_cost] == [s["sessionId"] for s in listed]
+    by_id = {s["sessionId"]: s["cost"] for s in with_cost}
+    demo = by_id["fe5e1c67-53e7-4862-81ae-d0e013e3270b"]
+    want = _independent_usage(
+        [samples_root / "-path-to-Demo" / "fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"]
+    )
+    assert demo["costUsd"] == pytest.approx(_dollars(want["claude-sonnet-4-20250514"], SONNET))
+    table = _cli(*base, "--cost").stdout.splitlines()
+    header = table[0].split()
+    assert header[:5] == ["SESSION", "LAST", "ACTIVITY", "MSGS", "TOKENS"] and header[5] == "COST"
+    (row,) = [r for r in table if r.startswith("fe5e1c67")]
+    assert f"${demo['costUsd']:,.2f}" in row.split()

@@ -8,7 +8,7 @@ import { OPEN_TRACE_COMMAND, toServerError, TracerClient } from './client';
 import { DIFF_SCHEME, DiffContentProvider } from './diff';
 import { parseTraceArgs, type TraceArgs } from './edits';
 import { EDITS_VIEW, EditsProvider } from './editsView';
-import type { ServerOptions } from './protocol';
+import type { PriceOverride, ServerOptions } from './protocol';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
 import { searchSessions } from './search';
 import { EXPORT_CHOICES, exportFileName, exportMessage, exportParams, exportTarget } from './sessionExport';
@@ -38,6 +38,8 @@ function serverOptions(context: vscode.ExtensionContext): ServerOptions {
         archive: config().get<boolean>('archive', true),
         // null: the archive stays in the cache folder
         archiveDir: archiveDir || null,
+        // checked by the server (a bad entry is reported there and the old prices stay)
+        prices: config().get<Record<string, PriceOverride>>('prices', {}),
     };
     // null resets the server to its default roots (a key left out would keep the old value).
     out.projectsRoot = root || null;
@@ -274,10 +276,14 @@ export function activate(context: vscode.ExtensionContext): void {
             if (e.affectsConfiguration(`${SECTION}.pythonPath`)) {
                 controller.restartSoon();
             } else if (
-                ['projectsRoot', 'sessionTtlSeconds', 'archive', 'archiveDir'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))
+                ['projectsRoot', 'sessionTtlSeconds', 'archive', 'archiveDir', 'prices'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))
             ) {
+                const prices = e.affectsConfiguration(`${SECTION}.prices`);
                 void client.didChangeConfiguration(serverOptions(context)).then(
-                    () => tree.refresh(),
+                    () => {
+                        tree.refresh();
+                        if (prices) panels.pricesChanged();
+                    },
                     (err: unknown) => log.warn(`could not send the new settings: ${err instanceof Error ? err.message : err}`),
                 );
             }

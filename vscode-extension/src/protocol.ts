@@ -138,6 +138,17 @@ export interface ServerOptions {
     /** Keep every transcript read, so sessions outlive Claude Code's cleanup. */
     archive?: boolean;
     archiveDir?: string | null;
+    /** Model family -> the user's own prices (dollars per million tokens) over the shipped table. */
+    prices?: Record<string, PriceOverride>;
+}
+
+/** models.py `PriceOverride`: every rate required, dollars per million tokens. */
+export interface PriceOverride {
+    input: number;
+    output: number;
+    cacheRead: number;
+    cacheWrite5m: number;
+    cacheWrite1h: number;
 }
 
 // --- results ----------------------------------------------------------------------------------
@@ -326,6 +337,10 @@ export interface SessionCost {
     byModel: ModelCost[];
     pricesAsOf: string;
     pricesSource: string;
+    /** Models priced from the user's own prices (the `claudeCodeTracer.prices` setting). */
+    overriddenModels: string[];
+    /** Dollars of each priced response, keyed by the uuid of its first line (the row that shows it). */
+    responseCosts: Record<string, number>;
 }
 
 /** models.py `ContextPoint`: one main-conversation API call and the context it sent. */

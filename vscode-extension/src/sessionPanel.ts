@@ -111,6 +111,11 @@ export class SessionPanels implements vscode.Disposable {
         }
     }
 
+    /** The prices setting changed (the server has them): every open session asks its cost again. */
+    pricesChanged(): void {
+        for (const p of this.panels.values()) p.post({ type: 'pricesChanged' });
+    }
+
     dispose(): void {
         for (const p of this.panels.values()) p.panel.dispose();
         for (const d of this.disposables) d.dispose();
@@ -232,6 +237,13 @@ export class SessionPanel {
                 return;
             case 'resume':
                 void this.resume();
+                return;
+            case 'export':
+                // The command asks for the format and the file; the session is this panel's own.
+                void vscode.commands.executeCommand('claudeCodeTracer.exportSession', {
+                    sessionId: this.args.sessionId,
+                    project: this.args.project,
+                });
                 return;
         }
     }

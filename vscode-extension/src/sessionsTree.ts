@@ -1,11 +1,19 @@
 /**
  * The "Sessions" tree in the Claude Code Traces view: the open workspace's sessions first
  * (`sessions/list` with `workspace`), then every project. Refreshes on `sessions/didChange`.
+ *
+ * A session's cost is in its tooltip, asked for (`session/cost`) when the item is hovered: the
+ * session list has each session's tokens but not per model and cache lifetime, so a cost needs
+ * the session read, which is too much work for every row of the list.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TracerClient } from './client';
-import { totalTokens, type SessionInfo, type SessionsPage } from './protocol';
+import { totalTokens, type SessionCost, type SessionInfo, type SessionsPage } from './protocol';
+import { costLine } from './webview/render/cost';
+
+/** How long a hover waits for a session's cost before it shows the tooltip without one. */
+const COST_WAIT_MS = 3000;
 
 export interface OpenSessionArgs {
     sessionId: string;
@@ -131,7 +139,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
                 const item = new vscode.TreeItem(sessionTitle(info), vscode.TreeItemCollapsibleState.None);
                 item.id = `${node.group}/${info.project}/${info.sessionId}`;
                 item.description = sessionDescription(info);
-                item.tooltip = this.tooltip(info);
+                // left undefined: resolveTreeItem fills it in on hover, with the cost
                 item.iconPath = new vscode.ThemeIcon(
                     info.errorCount ? 'comment-discussion' : 'comment-discussion',
                     info.errorCount ? new vscode.ThemeColor('list.warningForeground') : undefined,
@@ -155,7 +163,31 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
         }
     }
 
-    private tooltip(info: SessionInfo): vscode.MarkdownString {
+    async resolveTreeItem(item: vscode.TreeItem, node: Node, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+        if (node.type !== 'session') return item;
+        const cts = new vscode.CancellationTokenSource();
+        const stop = token.onCancellationRequested(() => cts.cancel());
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => {
+                cts.cancel();
+                resolve(undefined);
+            }, COST_WAIT_MS);
+        });
+        const asked = this.client
+            .request('session/cost', { sessionId: node.info.sessionId, project: node.info.project }, cts.token)
+            .catch(() => undefined);
+        try {
+            item.tooltip = this.tooltip(node.info, await Promise.race([asked, late]));
+        } finally {
+            clearTimeout(timer);
+            stop.dispose();
+            cts.dispose();
+        }
+        return item;
+    }
+
+    private tooltip(info: SessionInfo, cost?: SessionCost): vscode.MarkdownString {
         // Transcript text is untrusted: appendText escapes it; no command links, no HTML.
         const md = new vscode.MarkdownString(undefined, false);
         md.isTrusted = false;
@@ -172,6 +204,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
             ['Tokens', compactNumber(totalTokens(info.tokens))],
             ['Subagents', String(info.subagentCount)],
             ['Models', info.models.join(', ')],
+            ['Cost', costLine(cost)],
         ];
         for (const [k, v] of rows) {
             if (!v) continue;

@@ -105,6 +105,14 @@ async def did_change_configuration(
     options = read_options(ls, merged, source, fallback=ls.options)
     if options == ls.options and ls._tracer is not None:
         return
+    if ls._tracer is not None and options.model_copy(update={"prices": ls.options.prices}) == (
+        ls.options
+    ):
+        # Only the prices changed: the next session/cost re-prices, nothing is reopened.
+        ls.options = options
+        ls._tracer.set_prices(options.prices)
+        log.info("prices changed: %d model families priced from the settings", len(options.prices))
+        return
     log.info("configuration changed; reopening the archive")
     await ls.apply_options(options)
 

@@ -81,6 +81,7 @@ class TracerServer(LanguageServer):
             max_loaded_bytes=options.max_loaded_bytes,
             archive=options.archive,
             archive_dir=Path(options.archive_dir).expanduser() if options.archive_dir else None,
+            prices=dict(options.prices),
         )
 
     def open_failed(self, exc: Exception) -> None:

@@ -82,6 +82,8 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('copySessionId') }),
     /** Resume this session in a terminal (`claude --resume <id>` in the session's folder). */
     z.strictObject({ type: z.literal('resume') }),
+    /** Export this session (the host asks for the format and the file: the webview names neither). */
+    z.strictObject({ type: z.literal('export') }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHostSchema>;
 
@@ -124,6 +126,8 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
         kind: z.enum(['created', 'appended', 'deleted', 'changed']),
     }),
     z.strictObject({ type: z.literal('notice'), message: z.string() }),
+    /** The price settings changed: ask session/cost again. */
+    z.strictObject({ type: z.literal('pricesChanged') }),
     /** Open trace: show (select, expand) this message and, under it, this tool call. */
     z.strictObject({
         type: z.literal('reveal'),

@@ -31,6 +31,7 @@ import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
 import { KIND_LABELS } from './render/kinds';
+import { setRowCost } from './render/message';
 import { buildRow, signature } from './render/row';
 import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
 import { RequestTracker } from './state/requests';
@@ -97,6 +98,8 @@ class App {
     private restoreRow: { row: number; within: number } | undefined;
     /** The session spans several days: rows show the date too. */
     private showDates = false;
+    /** session/cost `responseCosts`: a response's dollars by the uuid of its first line. */
+    private responseCosts = new Map<string, number>();
     /** Bumped on every state change: row keys are recomputed only then, not on every scroll. */
     private version = 0;
     private keyVersion = -1;
@@ -154,6 +157,9 @@ class App {
                 return;
             case 'notice':
                 this.showNotice(msg.message);
+                return;
+            case 'pricesChanged':
+                if (this.state) this.loadCost();
                 return;
             case 'reveal':
                 this.pendingReveal = msg.toolUseId ? { uuid: msg.uuid, toolUseId: msg.toolUseId } : { uuid: msg.uuid };
@@ -261,6 +267,7 @@ class App {
         return [
             make('terminal', 'Resume', 'Resume in terminal: claude --resume in the session\'s folder', { type: 'resume' }),
             make('copy', 'Copy id', 'Copy session id', { type: 'copySessionId' }),
+            make('export', 'Export…', 'Export this session to Markdown or one self-contained HTML file', { type: 'export' }),
         ];
     }
 
@@ -293,6 +300,12 @@ class App {
         this.costBadge.hidden = true;
         this.tracker.start<SessionCost>('session/cost', {}, 'cost').promise.then(
             (c) => {
+                this.responseCosts = new Map(Object.entries(c.responseCosts ?? {}));
+                // The rows drawn already get theirs in place (no rebuild: the list must not move).
+                for (const { el: row } of this.rowEls.values()) {
+                    const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
+                    if (uuid) setRowCost(row, this.responseCosts.get(uuid));
+                }
                 const label = costLabel(c);
                 if (!label) return;
                 this.costBadge.textContent = label.text;
@@ -630,7 +643,12 @@ class App {
         const sig = signature(row, this.selectedKey, this.shownAll);
         let entry = this.rowEls.get(row.key);
         if (!entry || entry.sig !== sig) {
-            const fresh = buildRow(row, { selectedKey: this.selectedKey, showDates: this.showDates, shownAll: this.shownAll });
+            const fresh = buildRow(row, {
+                selectedKey: this.selectedKey,
+                showDates: this.showDates,
+                shownAll: this.shownAll,
+                costOf: (uuid) => this.responseCosts.get(uuid),
+            });
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
             this.rowEls.set(row.key, entry);

@@ -48,6 +48,8 @@ const Cost = z.looseObject({
     unpricedModels: z.array(z.string()),
     pricesAsOf: z.string(),
     pricesSource: z.string(),
+    overriddenModels: z.array(z.string()).optional(),
+    responseCosts: z.record(z.string(), z.number().min(0)).optional(),
 });
 
 const Context = z.looseObject({

@@ -4,7 +4,7 @@
 // (VSIX, default ../../claude-code-tracer.vsix), code-server (e2e-host/, see ci.sh) and Chromium.
 // Screenshots go to test-artifacts/.
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,9 @@ import { appendLive, GALLERY_PROJECT, GALLERY_TITLE, GREET_FILE, HOSTILE_PROMPT,
 const SMALL_TITLE = 'Please read app.py <script>';
 /** A real sample (Claude Code 2.1.x) with markdown answers and Bash, Edit, Read, Grep, AskUserQuestion calls. */
 const SAMPLE_TITLE = 'Work on bead spotter-dov';
+/** That sample's session id and words of its first prompt (what the exported file must hold). */
+const SAMPLE_SESSION = '4d5611e5-241a-462a-8d15-5122611a9569';
+const SAMPLE_PROMPT = 'Run bd show spotter-dov to see the issue details and bd ready to find available subtasks';
 import { EXT_DIR, runCommand, searchViewFrame, startBrowser, startCodeServer, tail, webviewFrame } from './harness.mjs';
 
 const PYTHON = process.env.CCT_PYTHON;
@@ -560,11 +563,11 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await askRow.hover();
         await askRow.locator('button[data-action="copy"]').click();
         await frame.locator('.status', { hasText: 'Message copied.' }).waitFor({ timeout: 15_000 });
-        // The cost: the trunk's model (claude-opus-4-6) is newer than the price table, its subagents' is priced.
+        // The cost: the trunk's model (claude-opus-4-6) and its subagents' (Sonnet 4.5) are both priced.
         const cost = frame.locator('.title-row .cost');
         await cost.waitFor({ timeout: 15_000 });
-        assert.match((await cost.textContent()) ?? '', /^\$\d+\.\d\d \+ unpriced$/);
-        assert.match((await cost.getAttribute('title')) ?? '', /No price for claude-opus-4-6/);
+        assert.match((await cost.textContent()) ?? '', /^\$\d+\.\d\d$/);
+        assert.match((await cost.getAttribute('title')) ?? '', /claude-opus-4-6: \$\d+\.\d\d \(\d+ calls\)/);
         await frame.locator('select.tools').selectOption('');
         await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 15_000 });
         assert.equal(await frame.evaluate(() => typeof window.__cctPwned), 'undefined');
@@ -653,6 +656,36 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await frame.locator('button[data-host="copySessionId"]').click();
         await frame.locator('.status', { hasText: 'Session id copied.' }).waitFor({ timeout: 15_000 });
         await runCommand(page, 'View: Toggle Panel Visibility');
+    });
+
+    step('exports a real session to one HTML file from the webview header: no script, its prompt in it', async () => {
+        const frame = await openSessionFromTree(SAMPLE_TITLE);
+        await frame.locator('.count', { hasText: /^[\d,]+ messages$/ }).waitFor({ timeout: 30_000 });
+        // Each response's cost sits on its first row, beside its tokens.
+        await frame.locator('.row.message.kind-assistant .meta.cost').first().waitFor({ timeout: 30_000 });
+        assert.match((await frame.locator('.row.message.kind-assistant .meta.cost').first().textContent()) ?? '', /^(\$\d+\.\d\d|<\$0\.01)$/);
+        const box = await page.locator('iframe.webview:visible').boundingBox();
+        if (box) await page.mouse.move(box.x + box.width - 20, box.y + box.height - 10);
+        await shot('session-cost-export.png');
+        await frame.locator('button[data-host="export"]').click();
+        // The host asks the format (the quick pick), then where (code-server's simple save dialog,
+        // its path filled in with the workspace folder and the session's file name).
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'one self-contained file, no script' }).first().click({ timeout: 15_000 });
+        const target = join(fx.workspace, `claude-session-${SAMPLE_SESSION}.html`);
+        const pathBox = page.locator('.quick-input-widget input');
+        await pathBox.waitFor({ state: 'visible', timeout: 15_000 });
+        await page.waitForFunction(
+            (name) => document.querySelector('.quick-input-widget input')?.value.endsWith(name),
+            `claude-session-${SAMPLE_SESSION}.html`,
+            { timeout: 15_000 },
+        );
+        await pathBox.press('Enter');
+        await page.locator('.notifications-toasts', { hasText: `Exported the session to claude-session-${SAMPLE_SESSION}.html.` }).waitFor({ timeout: 60_000 });
+        const html = readFileSync(target, 'utf8');
+        assert.ok(!/<script/i.test(html), 'the exported HTML holds no script');
+        assert.ok(html.includes(SAMPLE_PROMPT), 'the exported HTML holds the session\'s first prompt');
+        assert.match(html, /^<!DOCTYPE html>/i);
+        await page.keyboard.press('Escape');
     });
 
     step('stays legible in the dark and high-contrast themes', async () => {

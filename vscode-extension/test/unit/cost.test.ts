@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelCost, SessionCost } from '../../src/protocol';
-import { costLabel, dollars } from '../../src/webview/render/cost';
+import { costLabel, costLine, dollars } from '../../src/webview/render/cost';
 
 const tokens = { input: 1, output: 2, cacheRead: 3, cacheCreation: 4 };
 const model = (name: string, costUsd: number | null): ModelCost => ({ model: name, apiCalls: 3, tokens, cacheWriteOneHour: 0, costUsd });
@@ -14,6 +14,8 @@ const cost = (byModel: ModelCost[]): SessionCost => {
         byModel,
         pricesAsOf: '2025-11-24',
         pricesSource: 'https://docs.claude.com/en/docs/about-claude/pricing',
+        overriddenModels: [],
+        responseCosts: {},
     };
 };
 
@@ -32,6 +34,13 @@ describe('the cost in the session header', () => {
         expect(label?.title).toContain('Prices of 2025-11-24, https://docs.claude.com/en/docs/about-claude/pricing');
     });
 
+    it("names the models priced from the user's own prices", () => {
+        const label = costLabel({ ...cost([model('claude-opus-4-6', 2)]), overriddenModels: ['claude-opus-4-6'] });
+        expect(label?.text).toBe('$2.00');
+        expect(label?.title).toContain('Your prices for claude-opus-4-6 (claudeCodeTracer.prices).');
+        expect(costLabel(cost([model('claude-opus-4-6', 2)]))?.title).not.toContain('Your prices');
+    });
+
     it('says when some models have no price, and never prices them', () => {
         const label = costLabel(cost([model('claude-opus-4-6', null), model('claude-sonnet-4-5', 0.45)]));
         expect(label?.text).toBe('$0.45 + unpriced');
@@ -41,5 +50,18 @@ describe('the cost in the session header', () => {
 
     it('shows nothing when no model of the session is priced', () => {
         expect(costLabel(cost([model('claude-opus-4-6', null)]))).toBeUndefined();
+    });
+});
+
+describe("the cost in a sessions tree item's tooltip", () => {
+    it('gives the dollars, names unpriced models and the user\'s own prices', () => {
+        expect(costLine(cost([model('claude-sonnet-4-5', 1.5)]))).toBe('$1.50');
+        expect(costLine(cost([model('claude-fable-5-1', null), model('claude-sonnet-4-5', 0.45)]))).toBe('$0.45 (no price for claude-fable-5-1)');
+        expect(costLine({ ...cost([model('claude-opus-4-6', 2)]), overriddenModels: ['claude-opus-4-6'] })).toBe('$2.00 (your prices for claude-opus-4-6)');
+    });
+
+    it('never shows $0.00 for a session whose models all lack a price, nor a cost it did not get', () => {
+        expect(costLine(cost([model('claude-fable-5-1', null)]))).toBe('no price for claude-fable-5-1');
+        expect(costLine(undefined)).toBe('not computed yet (open the session)');
     });
 });

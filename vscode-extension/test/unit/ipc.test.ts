@@ -14,6 +14,7 @@ describe('webview -> host messages are validated', () => {
         expect(parseWebviewMessage({ type: 'copyMessage', uuid: 'u' })).toEqual({ type: 'copyMessage', uuid: 'u' });
         expect(parseWebviewMessage({ type: 'copySessionId' })).toEqual({ type: 'copySessionId' });
         expect(parseWebviewMessage({ type: 'resume' })).toEqual({ type: 'resume' });
+        expect(parseWebviewMessage({ type: 'export' })).toEqual({ type: 'export' });
     });
 
     it.each([
@@ -31,6 +32,9 @@ describe('webview -> host messages are validated', () => {
         ['a resume that names its own command', { type: 'resume', command: 'rm -rf ~' }],
         ['a resume of another session', { type: 'resume', sessionId: 'other' }],
         ['a copy without a uuid', { type: 'copyMessage' }],
+        ['an export that names its file', { type: 'export', path: '/home/u/.bashrc' }],
+        ['an export of another session', { type: 'export', sessionId: 'other' }],
+        ['an export that picks its format', { type: 'export', format: 'html' }],
     ])('rejects %s', (_, msg) => {
         expect(parseWebviewMessage(msg)).toBeUndefined();
     });
@@ -57,6 +61,8 @@ describe('host -> webview messages are validated', () => {
         expect(parseHostMessage({ type: 'progress', id: 1, phase: 'report', percentage: 400 })).toBeUndefined();
         expect(parseHostMessage({ type: 'partial', id: 1, messages: [{ uuid: 'u' }] })).toBeUndefined();
         expect(parseHostMessage({ type: 'sessionChanged', kind: 'exploded' })).toBeUndefined();
+        expect(parseHostMessage({ type: 'pricesChanged' })).toEqual({ type: 'pricesChanged' });
+        expect(parseHostMessage({ type: 'pricesChanged', prices: {} })).toBeUndefined();
         expect(parseHostMessage({ type: 'init', sessionId: 's', project: null, title: 't', pageSize: 5000 })).toBeUndefined();
     });
 });

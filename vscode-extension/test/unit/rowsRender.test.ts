@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
 import type { MessageDetail, MessageSummary } from '../../src/protocol';
+import { setRowCost } from '../../src/webview/render/message';
 import { buildRow } from '../../src/webview/render/row';
 import { detailChildren, imageOf } from '../../src/webview/state/tree';
 import { summary } from './fakeServer';
@@ -29,6 +30,32 @@ describe('message rows', () => {
         expect(messageEl({ kind: 'system', subtype: 'stop_hook_summary', preview: 'Stop hook' }).classList.contains('condensed')).toBe(true);
         expect(messageEl({ kind: 'progress', preview: 'hook_progress' }).classList.contains('condensed')).toBe(true);
         expect(messageEl({ kind: 'assistant', preview: 'Hello' }).classList.contains('condensed')).toBe(false);
+    });
+
+    it('shows the cost of a response on its first row only, and none without a price', () => {
+        const first = summary(1, { kind: 'assistant', preview: 'thinking' });
+        const second = summary(2, { kind: 'assistant', preview: 'the answer' });
+        const costs = new Map([[first.uuid, 0.1234]]);
+        const withCosts = { ...ctx, costOf: (uuid: string) => costs.get(uuid) };
+        const row = (m: MessageSummary): HTMLDivElement =>
+            buildRow({ kind: 'message', key: m.uuid, depth: 0, message: m, expanded: false, index: 0 } as never, withCosts);
+        expect(row(first).querySelector('.meta.cost')?.textContent).toBe('$0.12');
+        expect(row(second).querySelector('.meta.cost')).toBeNull();
+        // A user row never shows one, even if a uuid matched; nor does a row rendered without costs.
+        expect(row({ ...first, kind: 'user' }).querySelector('.meta.cost')).toBeNull();
+        expect(messageEl({ kind: 'assistant' }).querySelector('.meta.cost')).toBeNull();
+        costs.set(first.uuid, 0.004);
+        expect(row(first).querySelector('.meta.cost')?.textContent).toBe('<$0.01');
+    });
+
+    it('puts a cost that arrives later on a drawn row in place, once, before its Copy button', () => {
+        const e = messageEl({ kind: 'assistant', preview: 'Hello' });
+        setRowCost(e, 1.5);
+        setRowCost(e, 2.25);
+        expect([...e.querySelectorAll('.meta.cost')].map((c) => c.textContent)).toEqual(['$2.25']);
+        expect(e.querySelector('.meta.cost')?.nextElementSibling?.classList.contains('copy')).toBe(true);
+        setRowCost(e, undefined);
+        expect(e.querySelector('.meta.cost')).toBeNull();
     });
 
     it('offers Copy message with the message uuid, and keeps a hostile preview as text', () => {

@@ -11,10 +11,22 @@ export function costLabel(c: SessionCost): { text: string; title: string } | und
     const priced = c.byModel.filter((m) => m.costUsd !== null);
     if (!priced.length) return undefined;
     const lines = c.byModel.map((m) => `${m.model}: ${m.costUsd === null ? 'no price' : dollars(m.costUsd)} (${m.apiCalls} calls)`);
-    const source = `Prices of ${c.pricesAsOf}, ${c.pricesSource}`;
+    const mine = c.overriddenModels?.length ? [`Your prices for ${c.overriddenModels.join(', ')} (claudeCodeTracer.prices).`] : [];
+    const source = [...mine, `Prices of ${c.pricesAsOf}, ${c.pricesSource}`].join('\n');
     if (c.complete) return { text: dollars(c.costUsd), title: [...lines, source].join('\n') };
     return {
         text: `${dollars(c.costUsd)} + unpriced`,
         title: [`No price for ${c.unpricedModels.join(', ')}: their tokens are not in the total.`, ...lines, source].join('\n'),
     };
+}
+
+/** The sessions tree tooltip's cost: dollars, or why there are none (undefined: not computed). */
+export function costLine(c: SessionCost | undefined): string {
+    if (!c) return 'not computed yet (open the session)';
+    const label = costLabel(c);
+    const missing = c.unpricedModels.length ? `no price for ${c.unpricedModels.join(', ')}` : '';
+    if (!label) return missing;
+    const mine = c.overriddenModels?.length ? `your prices for ${c.overriddenModels.join(', ')}` : '';
+    const notes = [missing, mine].filter(Boolean).join('; ');
+    return notes ? `${dollars(c.costUsd)} (${notes})` : label.text;
 }

@@ -9,6 +9,7 @@ import { compact, formatTime } from '../format';
 import { stripAnsi } from '../state/tree';
 import { chevron } from './chevron';
 import type { RenderContext } from './context';
+import { dollars } from './cost';
 import { KIND_ICON } from './kinds';
 
 const COMPACTION = new Set(['compact_boundary', 'microcompact_boundary']);
@@ -60,5 +61,24 @@ export function messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boole
     const tokens = totalTokens(m.tokens);
     if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
     e.append(copyButton(m));
+    if (m.kind === 'assistant') setRowCost(e, ctx.costOf?.(m.uuid));
     e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
+}
+
+/**
+ * Put a response's cost on its row (before the Copy button), or take it off. Costs arrive after
+ * the rows are drawn: they are set on the rows in place, so the list neither rebuilds nor moves.
+ */
+export function setRowCost(e: HTMLElement, cost: number | undefined): void {
+    const old = e.querySelector(':scope > .meta.cost');
+    if (cost === undefined) {
+        old?.remove();
+        return;
+    }
+    const c = old ?? el('span', 'meta cost');
+    c.textContent = dollars(cost);
+    if (!old) {
+        (c as HTMLElement).title = 'What this API response cost (its tokens once, at the session\'s prices)';
+        e.insertBefore(c, e.querySelector(':scope > .row-action.copy'));
+    }
 }
