@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .common import Appended, Config, Result, log, now, timed
+from .common import Appended, Config, Result, log, now, timed, titled_section
 from .data import DataSet
 
 SIDE = "archive"
@@ -122,19 +122,20 @@ def run(ds: DataSet, cfg: Config) -> list[Result]:
 
 def section(ix: Any) -> list[str]:
     """The RESULTS.md section (called by report.markdown)."""
-    build = ix.find("archive.build", SIDE)
-    if build is None:
-        return []
+    title = "## The archive (issue #14)"
+    return titled_section(ix, title, "archive.build", SIDE, _body)
+
+
+def _body(ix: Any, build: dict[str, Any]) -> list[str]:
     e = build["extra"]
-    L = ["## The archive (issue #14)", ""]
-    L.append(
+    L = [
         f"A first refresh of the generated archive ({build['params']['sessions']} sessions, "
         f"{build['params']['mb']} MB) takes {build['samples_ms'][0] / 1000:.1f} s with the "
         f"archive on and {e['plain_ms'] / 1000:.1f} s with it off: archiving runs at "
         f"**{e['archive_mb_per_s']} MB/s**, and the archive takes "
         f"{e['stored_bytes'] / 1e6:.1f} MB, "
         f"**{100 * e['share']:.1f}%** of the transcript bytes."
-    )
+    ]
     real = ix.find("archive.real", SIDE)
     if real is not None:
         r = real["extra"]

@@ -251,6 +251,17 @@ def preview_of(message: Any, limit: int = 200) -> str:
     return ""
 
 
+def titled_section(
+    ix: Any, title: str, scenario: str, side: str, body: Callable[[Any, dict[str, Any]], list[str]]
+) -> list[str]:
+    """A RESULTS.md section led by one headline result (``report.Index.find``): nothing when
+    that side did not run, else the title and the lines ``body(ix, head)`` writes."""
+    head = ix.find(scenario, side)
+    if head is None:
+        return []
+    return [title, "", *body(ix, head)]
+
+
 def cpu_ticks() -> tuple[int, int]:
     """(busy ticks of the whole machine, ticks of this process and its reaped children)."""
     try:

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from .common import Appended, Config, Result, log, measure, now, timed
+from .common import Appended, Config, Result, log, measure, now, timed, titled_section
 from .data import DataSet
 
 SIDE = "search"
@@ -156,19 +156,20 @@ def run(ds: DataSet, cfg: Config) -> list[Result]:
 
 def section(ix: Any) -> list[str]:
     """The RESULTS.md section (called by report.markdown)."""
-    build = ix.find("search.build", SIDE)
-    if build is None:
-        return []
+    title = "## Search across sessions (issue #12)"
+    return titled_section(ix, title, "search.build", SIDE, _body)
+
+
+def _body(ix: Any, build: dict[str, Any]) -> list[str]:
     e = build["extra"]
-    L = ["## Search across sessions (issue #12)", ""]
-    L.append(
+    L = [
         f"Index build over the archive ({build['params']['sessions']} sessions, "
         f"{build['params']['mb']} MB of transcripts): {build['samples_ms'][0] / 1000:.1f} s, "
         f"**{e['mb_per_s']} MB/s**; {e['documents']:,} messages; the index takes "
         f"{e['index_bytes'] / 1e6:.1f} MB, **{100 * e['index_share']:.0f}%** of the transcript "
-        "bytes (target: ≥ 50 MB/s, ≤ 50%)."
-    )
-    L.append("")
+        "bytes (target: ≥ 50 MB/s, ≤ 50%).",
+        "",
+    ]
     L.append("| query | text | matches | p50 ms | p99 ms |")
     L.append("|---|---|---|---|---|")
     for r in ix.rows:

@@ -36,7 +36,7 @@ import tantivy
 
 from .searchquery import Clause, InvalidQuery, ParsedQuery
 from .transcripts import (
-    READ_CHUNK,
+    LineBlocks,
     agent_id_from_name,
     first_session_id,
     is_agent_file,
@@ -618,25 +618,12 @@ class TextIndex:
         names: dict[str, str] = orjson.loads(row.tool_names or "{}")
         try:
             with open(f.path, "rb") as fh:
-                fh.seek(row.offset)
-                pending = b""
-                start = row.offset
-                while True:
-                    chunk = fh.read(READ_CHUNK)
-                    if not chunk:
-                        break
-                    data = pending + chunk if pending else chunk
-                    cut = data.rfind(b"\n")
-                    if cut < 0:
-                        pending = data
-                        continue
-                    self._add_block(writer, row, names, data[: cut + 1], start)
-                    start += cut + 1
-                    pending = data[cut + 1 :]
-                    row.offset = start
-                    row.probe = _probe(fh, start)
+                for start, block in LineBlocks(fh, row.offset):
+                    self._add_block(writer, row, names, block, start)
+                    row.offset = start + len(block)
+                    row.probe = _probe(fh, row.offset)
                     row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
-                    batch.advanced(row, cut + 1)
+                    batch.advanced(row, len(block))
         except OSError as exc:
             log.warning("cannot index %s: %s", f.path, exc)
         # bytes of a torn last line are left for the next refresh (size -1 makes it look)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json import JSONDecodeError, JSONDecoder
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -678,6 +678,40 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
     return found, leftover
 
 
+class LineBlocks:
+    """A file's complete lines from an offset on, in blocks of about ``READ_CHUNK`` bytes.
+
+    Iterating yields ``(offset, block)``: ``block`` ends in a newline and starts at byte
+    ``offset`` of the file. A last line without its newline is never yielded (Claude Code may
+    still be writing it): afterwards ``end`` is the offset just past the last complete line and
+    ``rest`` holds the bytes after it. Shared by the parser and the search index, so both stop
+    at the same byte of a growing file.
+    """
+
+    def __init__(self, fh: BinaryIO, offset: int) -> None:
+        self.fh = fh
+        self.end = offset
+        self.rest = b""
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        self.fh.seek(self.end)
+        pending = b""
+        while True:
+            chunk = self.fh.read(READ_CHUNK)
+            if not chunk:
+                break
+            data = pending + chunk if pending else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            start = self.end
+            self.end += cut + 1
+            pending = data[cut + 1 :]
+            yield start, data[: cut + 1]
+        self.rest = pending
+
+
 class Parser:
     """Turns lines of one session's files into rows and session metadata.
 
@@ -713,26 +747,12 @@ class Parser:
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes."""
-        read = 0
         self._undated = []
+        first = state.offset
         with open_regular(path) as fh:
-            fh.seek(state.offset)
-            pending = b""
-            pending_start = state.offset
-            while True:
-                chunk = fh.read(READ_CHUNK)
-                if not chunk:
-                    break
-                data = pending + chunk if pending else chunk
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    pending = data
-                    continue
-                self._parse_block(data[: cut + 1], pending_start, file_id, state, out, agent_id)
-                consumed = cut + 1
-                pending_start += consumed
-                read += consumed
-                pending = data[consumed:]
+            blocks = LineBlocks(fh, first)
+            for start, block in blocks:
+                self._parse_block(block, start, file_id, state, out, agent_id)
                 if (
                     flush is not None
                     and out is not None
@@ -741,16 +761,16 @@ class Parser:
                 ):
                     flush(out)
                 if progress is not None:
-                    progress(read)
-            state.offset = pending_start
+                    progress(blocks.end - first)
+            state.offset = blocks.end
             # NUL padding is damage, not a line still being written: only whitespace is clean
-            state.torn_tail = bool(pending.strip(b" \t\r\n"))
+            state.torn_tail = bool(blocks.rest.strip(b" \t\r\n"))
             if state.offset:
                 fh.seek(max(0, state.offset - 64))
                 state.tail_probe = fh.read(min(64, state.offset))
         if self._undated and out is not None:
             self._date_from_file(path, out)
-        return read
+        return state.offset - first
 
     def _date_from_file(self, path: Path, out: RowBuffer) -> None:
         """Rows of a file without a single valid timestamp: dated by the file's mtime so that
