@@ -41,12 +41,14 @@ from .transcripts import (
     first_session_id,
     is_agent_file,
     loads_line,
+    recover_records,
     tail_matches,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 2: records recovered from damaged lines are indexed (version 1 skipped those lines)
+SCHEMA_VERSION = 2
 INDEX_DIR = f"textindex-v{SCHEMA_VERSION}"
 STATE_FILE = "files.sqlite"
 TOKENIZER = "cct_words"
@@ -639,7 +641,7 @@ class TextIndex:
         data: bytes,
         base: int,
     ) -> None:
-        loads, dumps = orjson.loads, orjson.dumps
+        loads = orjson.loads
         pos, end = 0, len(data)
         while pos < end:
             nl = data.find(b"\n", pos)
@@ -655,49 +657,63 @@ class TextIndex:
                 try:
                     entry = loads_line(raw)  # a lone surrogate escaped: still a line
                 except orjson.JSONDecodeError:
+                    # a damaged line: the whole records on it, as the parser serves them
+                    for r_start, r_len, record in recover_records(raw)[0]:
+                        self._add_entry(writer, row, names, record, base + start + r_start, r_len)
                     continue
-            if not isinstance(entry, dict):
-                continue
-            ts = entry.get("timestamp")
-            if isinstance(ts, str) and ts:
-                row.last_ts = ts
-            cwd = entry.get("cwd")
-            if row.cwd is None and isinstance(cwd, str) and cwd:
-                row.cwd = cwd
-            doc = line_doc(entry)
-            if doc is None:
-                continue
-            tools = doc.tools
-            if doc.kind == "assistant":
-                for bid, name in zip(doc.tool_use_ids, tools, strict=False):
-                    names[bid] = name
-            elif doc.kind == "tool_result":
-                tools = [names.get(bid, "") for bid in doc.tool_use_ids]
-            ms = ts_ms(doc.ts or row.last_ts)
-            fields: dict[str, Any] = {
-                "text": doc.text,
-                "fid": row.fid,
-                "off": base + start,
-                "len": len(raw),
-                "line": row.line,
-                "err": int(doc.is_error),
-                "side": int(row.agent is not None or bool(entry.get("isSidechain"))),
-                "kind": doc.kind,
-            }
-            if ms is not None:
-                fields["ts"] = ms
-            if doc.uuid:
-                fields["uuid"] = doc.uuid
-            if doc.model:
-                fields["model"] = doc.model.lower()
-            named = [t for t in tools if t]
-            if named:
-                fields["tool"] = sorted({t.lower() for t in named})
-                fields["tools"] = named
-            try:
-                writer.add_json(dumps(fields).decode())  # measured faster than add_document
-            except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
-                log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
+            self._add_entry(writer, row, names, entry, base + start, len(raw))
+
+    def _add_entry(
+        self,
+        writer: tantivy.IndexWriter,
+        row: FileRow,
+        names: dict[str, str],
+        entry: Any,
+        offset: int,
+        length: int,
+    ) -> None:
+        if not isinstance(entry, dict):
+            return
+        ts = entry.get("timestamp")
+        if isinstance(ts, str) and ts:
+            row.last_ts = ts
+        cwd = entry.get("cwd")
+        if row.cwd is None and isinstance(cwd, str) and cwd:
+            row.cwd = cwd
+        doc = line_doc(entry)
+        if doc is None:
+            return
+        tools = doc.tools
+        if doc.kind == "assistant":
+            for bid, name in zip(doc.tool_use_ids, tools, strict=False):
+                names[bid] = name
+        elif doc.kind == "tool_result":
+            tools = [names.get(bid, "") for bid in doc.tool_use_ids]
+        ms = ts_ms(doc.ts or row.last_ts)
+        fields: dict[str, Any] = {
+            "text": doc.text,
+            "fid": row.fid,
+            "off": offset,
+            "len": length,
+            "line": row.line,
+            "err": int(doc.is_error),
+            "side": int(row.agent is not None or bool(entry.get("isSidechain"))),
+            "kind": doc.kind,
+        }
+        if ms is not None:
+            fields["ts"] = ms
+        if doc.uuid:
+            fields["uuid"] = doc.uuid
+        if doc.model:
+            fields["model"] = doc.model.lower()
+        named = [t for t in tools if t]
+        if named:
+            fields["tool"] = sorted({t.lower() for t in named})
+            fields["tools"] = named
+        try:
+            writer.add_json(orjson.dumps(fields).decode())  # measured faster than add_document
+        except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
+            log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
 
     def _commit(self) -> None:
         assert self.writer is not None

@@ -413,6 +413,36 @@ def test_a_line_whose_type_is_not_a_string_is_counted_and_the_rest_served(
     assert tracer.metrics(SessionRef(session_id=path.stem)).malformed_lines == 0
 
 
+def test_records_recovered_from_damaged_lines_are_found_by_search(
+    tmp_path: Path, tracer_for: Callable[[Path], Tracer]
+) -> None:
+    # The index read damaged lines as nothing while the pages served the records on them.
+    root = copy_projects(tmp_path, "irr-04-")
+    path = next(root.glob("*/*.jsonl"))
+    entries = [json.loads(ln) for ln in path.read_bytes().split(b"\n") if ln]
+    prompts = [
+        i
+        for i, e in enumerate(entries)
+        if i and e["type"] == "user" and isinstance(e["message"]["content"], str)
+    ]
+    joined, nul = prompts[0], prompts[-1]
+    assert nul - 1 != joined
+    entries[joined]["message"]["content"] = "the quokka prompt"
+    entries[nul]["message"]["content"] = "the axolotl prompt"
+    lines = [json.dumps(e).encode() for e in entries]
+    lines[joined - 1] += lines[joined]  # two records on one line, no newline between
+    lines[joined] = b""
+    lines[nul] = b"\x00" * 300 + lines[nul]  # a NUL run before a record
+    path.write_bytes(b"\n".join(x for x in lines if x) + b"\n")
+    tracer = tracer_for(root)
+    served = {m.uuid for m in all_messages(tracer, path.stem, includeSidechains=True)}
+    for word, i in (("quokka", joined), ("axolotl", nul)):
+        found = tracer.search(SearchParams(query=word))
+        hits = [h.uuid for g in found.groups for h in g.hits]
+        assert hits == [entries[i]["uuid"]], word
+        assert entries[i]["uuid"] in served
+
+
 def test_a_file_of_nul_bytes_counts_as_malformed(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
