@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from .safefs import open_regular, regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
 from .transcripts import (
     LineBlocks,
@@ -427,6 +428,8 @@ class TextIndex:
         return {r.fid: r for r in rows if r.root in names}
 
     # -- discovery ---------------------------------------------------------------------------------
+    # Only regular files inside the root are read, as the catalog and the store read them: a
+    # FIFO would block the build, a link out of the root would index what is not a transcript.
     def discover(self, roots: list[Path], known: dict[str, FileRow]) -> Iterator[Found]:
         """Every transcript under the roots: trunks, nested subagents and flat 2.0.x agent
         files (their session read from the first line once, then remembered). One ``scandir``
@@ -434,7 +437,9 @@ class TextIndex:
         every search that may refresh, so it stays cheap."""
         for root in roots:
             try:
-                projects = sorted(e.name for e in os.scandir(root) if e.is_dir())
+                projects = sorted(
+                    e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)
+                )
             except OSError:
                 continue
             for project in projects:
@@ -452,9 +457,8 @@ class TextIndex:
                         if is_agent_file(name):
                             flat.append(entry)
                             continue
-                        try:
-                            st = entry.stat()
-                        except OSError:
+                        st = _regular(entry, root)
+                        if st is None:
                             continue
                         sid = name[: -len(".jsonl")]
                         trunks.add(sid)
@@ -466,9 +470,8 @@ class TextIndex:
                         continue
                     yield from self._nested(root, project, sid, os.path.join(folder, sid))
                 for entry in flat:
-                    try:
-                        ast = entry.stat()
-                    except OSError:
+                    ast = _regular(entry, root)
+                    if ast is None:
                         continue
                     prev = known.get(entry.path)
                     sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
@@ -485,9 +488,8 @@ class TextIndex:
         for here, _dirs, names in os.walk(base):
             found.extend(os.path.join(here, n) for n in names if is_agent_file(n))
         for path in sorted(found):
-            try:
-                st = os.stat(path)
-            except OSError:
+            st = regular_stat(path, root)
+            if st is None:
                 continue
             yield Found(root, project, sid, agent_id_from_name(os.path.basename(path)), path, st)
 
@@ -619,7 +621,7 @@ class TextIndex:
         row.size, row.mtime_ns, row.ino = -1, st.st_mtime_ns, st.st_ino
         names: dict[str, str] = orjson.loads(row.tool_names or "{}")
         try:
-            with open(f.path, "rb") as fh:
+            with open_regular(f.path) as fh:
                 for start, block in LineBlocks(fh, row.offset):
                     self._add_block(writer, row, names, block, start)
                     row.offset = start + len(block)
@@ -911,7 +913,7 @@ class TextIndex:
                     if fh is not None:
                         fh.close()
                     current = fid
-                    fh = open(paths[position[fid]], "rb")
+                    fh = open_regular(paths[position[fid]])
                 fh.seek(off)
                 try:
                     entry = loads_line(fh.read(length))
@@ -1017,3 +1019,11 @@ class _Batch:
         self.rows.clear()
         self.since = 0
         self.last = time.monotonic()
+
+
+def _regular(entry: os.DirEntry[str], root: Path) -> os.stat_result | None:
+    try:
+        linked = entry.is_symlink()
+    except OSError:
+        return None
+    return regular_stat(entry.path, root, is_symlink=linked)

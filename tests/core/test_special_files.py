@@ -19,7 +19,12 @@ import pytest
 
 from claude_code_tracer import safefs
 from claude_code_tracer.errors import OutsideRoot, SessionNotFound
-from claude_code_tracer.models import MessagesPageParams, SessionRef, SessionsListParams
+from claude_code_tracer.models import (
+    MessagesPageParams,
+    SearchParams,
+    SessionRef,
+    SessionsListParams,
+)
 from claude_code_tracer.tracer import Tracer
 from claude_code_tracer.transcripts import (
     find_agent_files,
@@ -186,3 +191,13 @@ def test_agent_metadata_is_read_only_from_a_regular_file_beside_the_agent(
     zero.write_text("{}\n")
     (folder / "agent-zero.meta.json").symlink_to("/dev/zero")
     assert finishes(lambda: read_agent_meta(zero)) == {}
+
+
+def test_search_never_blocks_on_a_special_file_and_finds_the_good_session(
+    hostile: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    tracer = make_tracer(hostile)
+    found = finishes(lambda: tracer.search(SearchParams(query="prompt", limit=50)))
+    sessions = {g.session_id for g in found.groups}
+    assert sessions == {SID}
+    assert found.total == 3  # the good session's three prompts (entries 0, 2, 4)
