@@ -8,12 +8,13 @@
 import * as vscode from 'vscode';
 import { toServerError, type TracerClient } from './client';
 import { contentSecurityPolicy, makeNonce } from './csp';
+import type { RevealTarget } from './sessionPanel';
 import { parseSearchViewMessage, type SearchHostToView, type SearchViewToHost } from './shared/searchIpc';
 
 export const SEARCH_VIEW = 'claudeCodeTracer.search';
 const LIMIT = 50;
 
-type Open = (args: { sessionId: string; project: string; title: string }, target: { uuid: string }) => void;
+type Open = (args: { sessionId: string; project: string; title: string }, target: RevealTarget) => void;
 
 function escapeAttr(text: string): string {
     return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -98,9 +99,14 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
             case 'cancel':
                 this.cancel();
                 break;
-            case 'open':
-                this.open({ sessionId: msg.sessionId, project: msg.project, title: msg.title }, { uuid: msg.uuid });
+            case 'open': {
+                const target: RevealTarget = { uuid: msg.uuid };
+                if (msg.query) target.highlight = msg.query;
+                if (msg.kind) target.kind = msg.kind;
+                if (msg.agentId) target.agentId = msg.agentId;
+                this.open({ sessionId: msg.sessionId, project: msg.project, title: msg.title }, target);
                 break;
+            }
         }
     }
 

@@ -13,7 +13,7 @@ import { toServerError, type TracerClient } from './client';
 import { contentSecurityPolicy, makeNonce } from './csp';
 import { diffSides, type DiffContentProvider } from './diff';
 import { cwdOf, messageAsText, resumeCommand } from './sessionActions';
-import type { MessagesPage, RequestMethod, SessionChange } from './protocol';
+import type { Kind, MessagesPage, RequestMethod, SessionChange } from './protocol';
 import { checkParams, parseWebviewMessage, type HostToWebview, type WebviewToHost } from './shared/ipc';
 import type { OpenSessionArgs } from './sessionsTree';
 
@@ -27,10 +27,15 @@ const PanelStateSchema = z.object({
     title: z.string().max(500).optional(),
 });
 
-/** A message (and tool call) to show: what a code lens or hover's Open trace names. */
+/** A message (and tool call) to show: what a code lens or hover's Open trace names, or a search hit. */
 export interface RevealTarget {
     uuid: string;
     toolUseId?: string;
+    /** The search that found it: its terms are highlighted in the session. */
+    highlight?: string;
+    /** The hit's kind and, in a subagent's transcript, the subagent (how the webview reaches it). */
+    kind?: Kind;
+    agentId?: string;
 }
 
 export interface PanelDeps {
@@ -46,7 +51,12 @@ function escapeAttr(text: string): string {
 }
 
 function revealMessage(target: RevealTarget): HostToWebview {
-    return target.toolUseId ? { type: 'reveal', uuid: target.uuid, toolUseId: target.toolUseId } : { type: 'reveal', uuid: target.uuid };
+    const msg: Extract<HostToWebview, { type: 'reveal' }> = { type: 'reveal', uuid: target.uuid };
+    if (target.toolUseId) msg.toolUseId = target.toolUseId;
+    if (target.highlight) msg.highlight = target.highlight;
+    if (target.kind) msg.kind = target.kind;
+    if (target.agentId) msg.agentId = target.agentId;
+    return msg;
 }
 
 export class SessionPanels implements vscode.Disposable {
