@@ -186,8 +186,9 @@ class App {
                 return;
             case 'reveal': {
                 const { type: _type, highlight, ...target } = msg;
-                if (highlight !== undefined) {
-                    this.highlight.set(highlight);
+                // A search's hit brings its query; Open trace from the code brings none: no highlight.
+                if ((highlight ?? '') !== this.highlight.query) {
+                    this.highlight.set(highlight ?? '');
                     this.highlight.refresh([...this.rowEls.values()].map((r) => r.el));
                 }
                 this.pendingReveal = target;
@@ -217,9 +218,10 @@ class App {
         this.state
             .reveal(agentId ?? target.uuid, {
                 maxPages: 500,
+                what: agentId ? 'subagent' : target.toolUseId ? 'tool call' : 'message',
                 ...(agentId ? { keyOf: (m: MessageSummary) => m.spawnedAgentId ?? '' } : {}),
                 onProgress: (_pages, items) => {
-                    this.revealStatus = `Looking for the tool call… ${items.toLocaleString()} messages read`;
+                    this.revealStatus = `Looking for the ${target.toolUseId ? 'tool call' : 'message'}… ${items.toLocaleString()} messages read`;
                     this.queueRender();
                 },
             })

@@ -108,6 +108,9 @@ describe('SessionState.reveal', () => {
         const q = state.reveal('u99', { maxPages: 2 });
         await server.drain();
         expect(await q).toEqual({ message: expect.stringMatching(/after the first 40 messages/) });
+        const r = state.reveal('missing', { maxPages: 50, what: 'message' });
+        await server.drain();
+        expect(await r).toEqual({ message: expect.stringMatching(/^This message is not among/) });
     });
 
     it('stops walking when the filter changes', async () => {

@@ -492,6 +492,8 @@ export class SessionState {
             onProgress?: (pages: number, items: number) => void;
             /** What `uuid` is compared with (default: the message's uuid). */
             keyOf?: (m: MessageSummary) => string;
+            /** What is looked for, in the sentence when it is not found (default: "tool call"). */
+            what?: string;
         },
     ): Promise<{ index: number } | { message: string }> {
         const list = this.list;
@@ -513,10 +515,10 @@ export class SessionState {
                 ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             });
         } catch (err) {
-            if (isCancelled(err) || list !== this.list) return { message: notFoundMessage('cancelled', 0) };
-            return { message: `Could not look for the tool call: ${err instanceof Error ? err.message : String(err)}` };
+            if (isCancelled(err) || list !== this.list) return { message: notFoundMessage('cancelled', 0, options.what) };
+            return { message: `Could not look for the ${options.what ?? 'tool call'}: ${err instanceof Error ? err.message : String(err)}` };
         }
-        if (!walked.found) return { message: notFoundMessage(walked.reason, walked.items) };
+        if (!walked.found) return { message: notFoundMessage(walked.reason, walked.items, options.what) };
         walked.cursors.forEach((c, p) => list.seedCursor(p, c));
         if (!list.isLoaded(walked.index)) {
             const r = walked.result;
