@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { toServerError, type TracerClient } from './client';
-import { contentSecurityPolicy, makeNonce } from './csp';
+import { makeNonce, webviewHtml } from './csp';
 import { diffSides, type DiffContentProvider } from './diff';
 import { cwdOf, messageAsText, resumeCommand } from './sessionActions';
 import type { Kind, MessagesPage, RequestMethod, SessionChange } from './protocol';
@@ -44,10 +44,6 @@ export interface PanelDeps {
     diffs: DiffContentProvider;
     log: vscode.LogOutputChannel;
     pageSize: () => number;
-}
-
-function escapeAttr(text: string): string {
-    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function revealMessage(target: RevealTarget): HostToWebview {
@@ -181,25 +177,15 @@ export class SessionPanel {
 
     private html(): string {
         const webview = this.panel.webview;
-        const nonce = makeNonce();
         const uri = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.media, name)).toString();
-        const csp = contentSecurityPolicy(webview.cspSource, nonce);
-        return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('codicon.css'))}">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('uplot.css'))}">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('webview.css'))}">
-<title>${escapeAttr(this.args.title)}</title>
-</head>
-<body>
-<div id="app" data-session="${escapeAttr(this.args.sessionId)}"></div>
-<script nonce="${nonce}" src="${escapeAttr(uri('webview.js'))}"></script>
-</body>
-</html>`;
+        return webviewHtml({
+            cspSource: webview.cspSource,
+            nonce: makeNonce(),
+            title: this.args.title,
+            styles: [uri('codicon.css'), uri('uplot.css'), uri('webview.css')],
+            script: uri('webview.js'),
+            root: { id: 'app', data: { session: this.args.sessionId } },
+        });
     }
 
     post(message: HostToWebview): void {
