@@ -227,6 +227,11 @@ class App {
             })
             .then((r) => {
                 this.revealStatus = undefined;
+                // The walk's progress wrote over a notice (e.g. the filters it set): let the line clear now.
+                if (this.noticeTimer) {
+                    clearTimeout(this.noticeTimer);
+                    this.noticeTimer = undefined;
+                }
                 if ('message' in r) {
                     this.showNotice(r.message);
                     this.queueRender();

@@ -4,9 +4,10 @@
  * already there and wrapping the matched pieces in `<mark>` elements built with the DOM API: no
  * string of the transcript is ever parsed as HTML, and the text reads exactly as before.
  *
- * Matching runs over the text of a whole block (a paragraph, a code block, a row's label), so a
- * phrase is found across the inline elements markdown and syntax highlighting put in it
- * (`the <strong>token</strong> refresh`); text of different blocks never runs together.
+ * Matching runs over the text of a whole row part (a label, a rendered block), so a phrase is found
+ * across the elements markdown and syntax highlighting put in it (`the <strong>token</strong>
+ * refresh`), while text of different elements never runs into one word (`<b>tok</b>en`), as
+ * the index, which reads `**tok**en`, does not join them either.
  */
 import { findMatches, queryTerms, type Term } from '../shared/queryTerms';
 
@@ -16,11 +17,17 @@ export const MAX_MARKS = 500;
 /** The parts of a row that hold transcript text (not its buttons, icons, times or line numbers). */
 const TARGETS = '.label, .detail, .rendered';
 const SKIP = 'button, .codicon, .gutter, .time, .meta';
-/** Elements that keep their text in the flow of the text around them. */
-const INLINE = new Set([
-    'A', 'ABBR', 'B', 'BDI', 'BDO', 'CITE', 'CODE', 'DEL', 'DFN', 'EM', 'I', 'INS', 'KBD', 'MARK', 'Q', 'S',
-    'SAMP', 'SMALL', 'SPAN', 'STRONG', 'SUB', 'SUP', 'U', 'VAR',
-]);
+
+/**
+ * A span that only colours its text (syntax highlighting, terminal colours): the text runs on
+ * through it. Every other element stands for something between words: a paragraph, a badge, or
+ * markdown's `**`, backticks and link brackets, which split words in the indexed text too.
+ */
+function colouring(e: Element): boolean {
+    if (e.tagName !== 'SPAN') return false;
+    const first = e.classList.item(0);
+    return first === null || first.startsWith('hljs') || first.startsWith('ansi');
+}
 
 /** NodeFilter.SHOW_TEXT (a number, so this module needs no DOM globals to load). */
 const SHOW_TEXT = 0x4;
@@ -31,9 +38,10 @@ function within(e: Element | null, selector: string, root: Element): boolean {
     return !!hit && (hit === root || root.contains(hit));
 }
 
+/** The element whose text a text node's words belong to. */
 function blockOf(node: Node, root: Element): Element {
     let e = node.parentElement;
-    while (e && e !== root && INLINE.has(e.tagName)) e = e.parentElement;
+    while (e && e !== root && colouring(e)) e = e.parentElement;
     return e ?? root;
 }
 

@@ -855,6 +855,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.equal(await subRow.getAttribute('aria-level'), '3'); // tool result > subagent > its message
         assert.deepEqual(await subRow.locator('mark.search-match').allTextContents(), AGENT_NEEDLE.split(' '));
         await frame2.locator('.row.node-text .markdown mark.search-match').first().waitFor({ timeout: 30_000 });
+        // The walk's progress does not linger in the status line once the message is shown.
+        await frame2.locator('.status', { hasText: /Looking for/ }).waitFor({ state: 'hidden', timeout: 5_000 });
         await shot('search-highlight-subagent.png');
         assert.equal(await frame2.evaluate(() => typeof window.__cctPwned), 'undefined');
     });

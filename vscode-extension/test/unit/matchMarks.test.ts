@@ -131,6 +131,32 @@ describe('markText in rendered markdown and code', () => {
         expect([...row.querySelectorAll('mark')].map((m) => m.parentElement?.className)).toEqual(['label', 'code-lines', 'code-lines']);
     });
 
+    it('does not join a file link and the text after it into one word (a Grep hit line)', () => {
+        const row = document.createElement('div');
+        const box = document.createElement('div');
+        box.className = 'rendered';
+        const line = document.createElement('div');
+        const a = document.createElement('a');
+        a.className = 'file-link';
+        a.append(Object.assign(document.createElement('span'), { textContent: 'src/a.py:12' }));
+        const hit = Object.assign(document.createElement('span'), { className: 'hit-text', textContent: 'def refresh' });
+        line.append(a, hit);
+        box.append(line);
+        row.append(box);
+        expect(markRow(row, queryTerms('12def'))).toBe(0);
+        expect(markRow(row, queryTerms('def'))).toBe(1);
+    });
+
+    it('runs words on through colouring spans (a word split by a terminal colour change)', () => {
+        const row = document.createElement('div');
+        const code = document.createElement('code');
+        code.className = 'rendered ansi';
+        code.append(Object.assign(document.createElement('span'), { className: 'ansi-fg-red', textContent: 'ref' }), 'resh done');
+        row.append(code);
+        expect(markRow(row, queryTerms('refresh'))).toBe(1);
+        expect([...row.querySelectorAll('mark')].map((m) => m.textContent)).toEqual(['ref', 'resh']);
+    });
+
     it('does not let separate parts of a row run together (label then detail)', () => {
         const row = textBox('token');
         const d = document.createElement('span');
