@@ -6,11 +6,12 @@
 import * as vscode from 'vscode';
 import { toServerError, type TracerClient } from './client';
 import { searchItems, type HitItem } from './searchItems';
+import type { RevealTarget } from './sessionPanel';
 
 const DEBOUNCE_MS = 250;
 const LIMIT = 100;
 
-type Open = (args: { sessionId: string; project: string; title: string }, target: { uuid: string }) => void;
+type Open = (args: { sessionId: string; project: string; title: string }, target: RevealTarget) => void;
 
 export function searchSessions(client: TracerClient, open: Open): void {
     const pick = vscode.window.createQuickPick<HitItem & vscode.QuickPickItem>();
@@ -72,7 +73,10 @@ export function searchSessions(client: TracerClient, open: Open): void {
         const target = pick.selectedItems[0]?.target;
         if (!target) return;
         pick.hide();
-        open({ sessionId: target.sessionId, project: target.project, title: target.title }, { uuid: target.uuid });
+        // The session highlights the query that found the message.
+        const reveal: RevealTarget = { uuid: target.uuid, kind: target.kind, highlight: pick.value.slice(0, 1000) };
+        if (target.agentId) reveal.agentId = target.agentId;
+        open({ sessionId: target.sessionId, project: target.project, title: target.title }, reveal);
     });
     pick.onDidHide(() => {
         running?.cancel();

@@ -16,7 +16,7 @@ export interface HitItem {
     detail?: string;
     alwaysShow: boolean;
     /** Set on rows that open a message; separators have none. */
-    target?: { sessionId: string; project: string; uuid: string; title: string };
+    target?: { sessionId: string; project: string; uuid: string; title: string; kind: SearchHit['kind']; agentId?: string };
 }
 
 /** A one-line piece of the snippet around its first match; matches wrapped in ‹ and ›. */
@@ -61,7 +61,8 @@ export function searchItems(page: SearchPage): HitItem[] {
                 alwaysShow: true,
             };
             if (hit.uuid && !group.deleted) {
-                item.target = { sessionId: group.sessionId, project: group.project, uuid: hit.uuid, title: `${where} ${group.sessionId.slice(0, 8)}` };
+                item.target = { sessionId: group.sessionId, project: group.project, uuid: hit.uuid, title: `${where} ${group.sessionId.slice(0, 8)}`, kind: hit.kind };
+                if (hit.isSidechain && hit.agentId) item.target.agentId = hit.agentId;
             }
             items.push(item);
         }

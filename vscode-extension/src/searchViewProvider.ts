@@ -7,17 +7,14 @@
  */
 import * as vscode from 'vscode';
 import { toServerError, type TracerClient } from './client';
-import { contentSecurityPolicy, makeNonce } from './csp';
+import { makeNonce, webviewHtml } from './csp';
+import type { RevealTarget } from './sessionPanel';
 import { parseSearchViewMessage, type SearchHostToView, type SearchViewToHost } from './shared/searchIpc';
 
 export const SEARCH_VIEW = 'claudeCodeTracer.search';
 const LIMIT = 50;
 
-type Open = (args: { sessionId: string; project: string; title: string }, target: { uuid: string }) => void;
-
-function escapeAttr(text: string): string {
-    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+type Open = (args: { sessionId: string; project: string; title: string }, target: RevealTarget) => void;
 
 export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
     private view: vscode.WebviewView | undefined;
@@ -48,24 +45,15 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     }
 
     private html(webview: vscode.Webview): string {
-        const nonce = makeNonce();
         const uri = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.media, name)).toString();
-        const csp = contentSecurityPolicy(webview.cspSource, nonce);
-        return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('codicon.css'))}">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('search.css'))}">
-<title>Search Sessions</title>
-</head>
-<body>
-<div id="search"></div>
-<script nonce="${nonce}" src="${escapeAttr(uri('search.js'))}"></script>
-</body>
-</html>`;
+        return webviewHtml({
+            cspSource: webview.cspSource,
+            nonce: makeNonce(),
+            title: 'Search Sessions',
+            styles: [uri('codicon.css'), uri('search.css')],
+            script: uri('search.js'),
+            root: { id: 'search' },
+        });
     }
 
     private post(msg: SearchHostToView): void {
@@ -98,9 +86,14 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
             case 'cancel':
                 this.cancel();
                 break;
-            case 'open':
-                this.open({ sessionId: msg.sessionId, project: msg.project, title: msg.title }, { uuid: msg.uuid });
+            case 'open': {
+                const target: RevealTarget = { uuid: msg.uuid };
+                if (msg.query) target.highlight = msg.query;
+                if (msg.kind) target.kind = msg.kind;
+                if (msg.agentId) target.agentId = msg.agentId;
+                this.open({ sessionId: msg.sessionId, project: msg.project, title: msg.title }, target);
                 break;
+            }
         }
     }
 

@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { toServerError, type TracerClient } from './client';
-import { contentSecurityPolicy, makeNonce } from './csp';
+import { makeNonce, webviewHtml } from './csp';
 import { diffSides, type DiffContentProvider } from './diff';
 import { cwdOf, messageAsText, resumeCommand } from './sessionActions';
-import type { MessagesPage, RequestMethod, SessionChange } from './protocol';
+import type { Kind, MessagesPage, RequestMethod, SessionChange } from './protocol';
 import { checkParams, parseWebviewMessage, type HostToWebview, type WebviewToHost } from './shared/ipc';
 import type { OpenSessionArgs } from './sessionsTree';
 
@@ -27,10 +27,15 @@ const PanelStateSchema = z.object({
     title: z.string().max(500).optional(),
 });
 
-/** A message (and tool call) to show: what a code lens or hover's Open trace names. */
+/** A message (and tool call) to show: what a code lens or hover's Open trace names, or a search hit. */
 export interface RevealTarget {
     uuid: string;
     toolUseId?: string;
+    /** The search that found it: its terms are highlighted in the session. */
+    highlight?: string;
+    /** The hit's kind and, in a subagent's transcript, the subagent (how the webview reaches it). */
+    kind?: Kind;
+    agentId?: string;
 }
 
 export interface PanelDeps {
@@ -41,12 +46,13 @@ export interface PanelDeps {
     pageSize: () => number;
 }
 
-function escapeAttr(text: string): string {
-    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function revealMessage(target: RevealTarget): HostToWebview {
-    return target.toolUseId ? { type: 'reveal', uuid: target.uuid, toolUseId: target.toolUseId } : { type: 'reveal', uuid: target.uuid };
+    const msg: Extract<HostToWebview, { type: 'reveal' }> = { type: 'reveal', uuid: target.uuid };
+    if (target.toolUseId) msg.toolUseId = target.toolUseId;
+    if (target.highlight) msg.highlight = target.highlight;
+    if (target.kind) msg.kind = target.kind;
+    if (target.agentId) msg.agentId = target.agentId;
+    return msg;
 }
 
 export class SessionPanels implements vscode.Disposable {
@@ -171,25 +177,15 @@ export class SessionPanel {
 
     private html(): string {
         const webview = this.panel.webview;
-        const nonce = makeNonce();
         const uri = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.media, name)).toString();
-        const csp = contentSecurityPolicy(webview.cspSource, nonce);
-        return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('codicon.css'))}">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('uplot.css'))}">
-<link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(uri('webview.css'))}">
-<title>${escapeAttr(this.args.title)}</title>
-</head>
-<body>
-<div id="app" data-session="${escapeAttr(this.args.sessionId)}"></div>
-<script nonce="${nonce}" src="${escapeAttr(uri('webview.js'))}"></script>
-</body>
-</html>`;
+        return webviewHtml({
+            cspSource: webview.cspSource,
+            nonce: makeNonce(),
+            title: this.args.title,
+            styles: [uri('codicon.css'), uri('uplot.css'), uri('webview.css')],
+            script: uri('webview.js'),
+            root: { id: 'app', data: { session: this.args.sessionId } },
+        });
     }
 
     post(message: HostToWebview): void {

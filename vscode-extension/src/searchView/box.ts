@@ -114,8 +114,9 @@ export class SearchBox {
         this.render();
     }
 
+    /** Open a hit; the session highlights the query that found it. */
     private open(t: OpenTarget): void {
-        this.post({ type: 'open', ...t });
+        this.post({ type: 'open', ...t, query: this.state.query.slice(0, 1000) });
     }
 
     private render(): void {

@@ -44,12 +44,17 @@ export interface OpenTarget {
     project: string;
     uuid: string;
     title: string;
+    kind: ViewHit['kind'];
+    /** The subagent whose transcript holds the hit. */
+    agentId?: string;
 }
 
 /** The hit a result row opens, or undefined for rows that cannot be opened (no uuid, deleted file). */
 export function openTarget(group: ViewGroup, hit: ViewHit): OpenTarget | undefined {
     if (!hit.uuid || group.deleted) return undefined;
-    return { sessionId: group.sessionId, project: group.project, uuid: hit.uuid, title: groupTitle(group) };
+    const t: OpenTarget = { sessionId: group.sessionId, project: group.project, uuid: hit.uuid, title: groupTitle(group), kind: hit.kind };
+    if (hit.isSidechain && hit.agentId) t.agentId = hit.agentId;
+    return t;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {

@@ -14,6 +14,7 @@ export const SCOPE = 'claudeCodeTracer.session';
 
 const cursor = z.string().max(2048).nullable().optional();
 const kind = z.enum(KINDS);
+const agentId = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/);
 
 export const FilterSchema = z.strictObject({
     kinds: z.array(kind).max(KINDS.length).nullable().optional(),
@@ -21,11 +22,7 @@ export const FilterSchema = z.strictObject({
     errorsOnly: z.boolean().optional(),
     text: z.string().max(LIMITS.textMax).nullable().optional(),
     includeSidechains: z.boolean().optional(),
-    agentId: z
-        .string()
-        .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/)
-        .nullable()
-        .optional(),
+    agentId: agentId.nullable().optional(),
 });
 
 export const PageParamsSchema = z.strictObject({
@@ -128,11 +125,18 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('notice'), message: z.string() }),
     /** The price settings changed: ask session/cost again. */
     z.strictObject({ type: z.literal('pricesChanged') }),
-    /** Open trace: show (select, expand) this message and, under it, this tool call. */
+    /**
+     * Open trace: show (select, expand) this message and, under it, this tool call. From a search
+     * hit: `highlight` is the query (its terms are marked), `kind` the message's kind (the filter
+     * must list it) and `agentId` the subagent whose transcript holds it.
+     */
     z.strictObject({
         type: z.literal('reveal'),
         uuid: z.string().min(1).max(200),
         toolUseId: z.string().min(1).max(200).optional(),
+        highlight: z.string().max(LIMITS.textMax).optional(),
+        kind: kind.optional(),
+        agentId: agentId.optional(),
     }),
 ]);
 export type HostToWebview = z.infer<typeof HostToWebviewSchema>;

@@ -25,12 +25,16 @@ export const SearchViewToHostSchema = z.discriminatedUnion('type', [
         cursor: z.string().max(2048).nullable(),
     }),
     z.strictObject({ type: z.literal('cancel') }),
+    /** Open a hit at its message, the query's terms highlighted there. */
     z.strictObject({
         type: z.literal('open'),
         sessionId: id,
         project: z.string().min(1).max(4096),
         uuid: id,
         title: z.string().max(400),
+        query: z.string().max(LIMITS.textMax).optional(),
+        kind: z.enum(KINDS).optional(),
+        agentId: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/).optional(),
     }),
 ]);
 export type SearchViewToHost = z.infer<typeof SearchViewToHostSchema>;

@@ -30,6 +30,7 @@ import { shapeContext } from './chart/contextData';
 import { el, icon } from './dom';
 import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
+import { SearchHighlight } from './matchMarks';
 import { KIND_LABELS } from './render/kinds';
 import { setRowCost } from './render/message';
 import { buildRow, signature } from './render/row';
@@ -52,9 +53,21 @@ interface PersistedState {
     view?: SavedView;
     /** Pixels scrolled past the top row's start. */
     within?: number;
+    /** The search query highlighted. */
+    highlight?: string;
 }
 
 const vscode = acquireVsCodeApi();
+
+type RevealTarget = Omit<Extract<HostToWebview, { type: 'reveal' }>, 'type' | 'highlight'>;
+
+/** The kinds the list must show to reach a search hit: its own, and a subagent's starting tool result. */
+function revealKinds(target: RevealTarget, current: readonly Kind[]): Kind[] {
+    const want = new Set<Kind>(current.includes('assistant') ? current : defaultFilter().kinds);
+    if (target.kind && target.kind !== 'progress' && target.kind !== 'unknown') want.add(target.kind);
+    if (target.agentId) want.add('tool_result');
+    return KIND_LABELS.map(([k]) => k).filter((k) => want.has(k));
+}
 
 // --- the app --------------------------------------------------------------------------------
 
@@ -105,7 +118,17 @@ class App {
     private keyVersion = -1;
     private keyFnCache: ((i: number) => string) | undefined;
     /** Open trace asked for this message: walked to once the first page is in. */
-    private pendingReveal: { uuid: string; toolUseId?: string } | undefined;
+    private pendingReveal: RevealTarget | undefined;
+    /** A search hit in a subagent: walked into once the message that started the subagent is open. */
+    private revealAgent: { index: number; agentId: string; uuid: string } | undefined;
+    /** The query of the search that opened the session, marked in every row built. */
+    private readonly highlight = new SearchHighlight(document, () => {
+        this.highlight.refresh([...this.rowEls.values()].map((r) => r.el));
+        this.persistSoon();
+    });
+    /** The row a reveal landed on, outlined for a moment. */
+    private flashKey: string | undefined;
+    private flashTimer: ReturnType<typeof setTimeout> | undefined;
     /** While walking the pages for it: the status line's text. */
     private revealStatus: string | undefined;
     /** Found and expanded: select its tool call once the message's detail is in. */
@@ -161,10 +184,17 @@ class App {
             case 'pricesChanged':
                 if (this.state) this.loadCost();
                 return;
-            case 'reveal':
-                this.pendingReveal = msg.toolUseId ? { uuid: msg.uuid, toolUseId: msg.toolUseId } : { uuid: msg.uuid };
+            case 'reveal': {
+                const { type: _type, highlight, ...target } = msg;
+                // A search's hit brings its query; Open trace from the code brings none: no highlight.
+                if ((highlight ?? '') !== this.highlight.query) {
+                    this.highlight.set(highlight ?? '');
+                    this.highlight.refresh([...this.rowEls.values()].map((r) => r.el));
+                }
+                this.pendingReveal = target;
                 if (this.state) this.startReveal();
                 return;
+            }
         }
     }
 
@@ -172,9 +202,10 @@ class App {
     private startReveal(): void {
         const target = this.pendingReveal;
         if (!target || !this.state) return;
-        if (!this.state.canShowToolCalls()) {
-            this.applyFilter(defaultFilter());
-            this.showNotice('Filters cleared to show the tool call.');
+        const kinds = revealKinds(target, this.state.filter.kinds);
+        if (!this.state.canShowToolCalls() || kinds.length !== this.state.filter.kinds.length) {
+            this.applyFilter({ ...defaultFilter(), kinds });
+            this.showNotice(target.kind ? 'Filters set to show the match.' : 'Filters cleared to show the tool call.');
         }
         if (!this.state.readyToReveal) return; // render() calls again once the first page is in
         this.pendingReveal = undefined;
@@ -182,16 +213,25 @@ class App {
         this.restoreRow = undefined; // the saved scroll position gives way to the tool call
         this.revealStatus = target.toolUseId ? 'Looking for the tool call…' : 'Looking for the message…';
         this.queueRender();
+        const agentId = target.agentId;
+        this.revealAgent = undefined;
         this.state
-            .reveal(target.uuid, {
+            .reveal(agentId ?? target.uuid, {
                 maxPages: 500,
+                what: agentId ? 'subagent' : target.toolUseId ? 'tool call' : 'message',
+                ...(agentId ? { keyOf: (m: MessageSummary) => m.spawnedAgentId ?? '' } : {}),
                 onProgress: (_pages, items) => {
-                    this.revealStatus = `Looking for the tool call… ${items.toLocaleString()} messages read`;
+                    this.revealStatus = `Looking for the ${target.toolUseId ? 'tool call' : 'message'}… ${items.toLocaleString()} messages read`;
                     this.queueRender();
                 },
             })
             .then((r) => {
                 this.revealStatus = undefined;
+                // The walk's progress wrote over a notice (e.g. the filters it set): let the line clear now.
+                if (this.noticeTimer) {
+                    clearTimeout(this.noticeTimer);
+                    this.noticeTimer = undefined;
+                }
                 if ('message' in r) {
                     this.showNotice(r.message);
                     this.queueRender();
@@ -203,11 +243,45 @@ class App {
                 if (msgRow.kind === 'message') {
                     this.state.toggle(msgRow, true);
                     if (target.toolUseId) this.revealTool = { index: r.index, toolUseId: target.toolUseId };
+                    if (agentId) this.revealAgent = { index: r.index, agentId, uuid: target.uuid };
                 }
+                this.flash(msgRow.key);
                 this.virtualizer.scrollToIndex(row, { align: 'start' });
                 this.scroller.focus({ preventScroll: true });
                 this.queueRender();
             });
+    }
+
+    /** A subagent's message: one step into the subagent (expand it, read pages) until its row is in. */
+    private finishRevealAgent(): void {
+        const t = this.revealAgent;
+        if (!t) return;
+        const step = this.state.revealInAgent(t.index, t.agentId, t.uuid);
+        if (step === 'waiting') return;
+        this.revealAgent = undefined;
+        if ('message' in step) {
+            this.showNotice(step.message);
+            return;
+        }
+        const row = this.state.rowOfKey(step.key);
+        if (row === undefined) return;
+        const r = this.state.rowAt(row);
+        this.select(step.key);
+        if (this.state.isExpandable(r) && !this.state.isExpanded(r)) this.state.toggle(r, true);
+        this.flash(step.key);
+        this.virtualizer.scrollToIndex(row, { align: 'start' });
+    }
+
+    /** Outline the row a reveal landed on for a moment (it stays selected). */
+    private flash(key: string): void {
+        this.flashKey = key;
+        if (this.flashTimer) clearTimeout(this.flashTimer);
+        this.flashTimer = setTimeout(() => {
+            this.flashKey = undefined;
+            this.flashTimer = undefined;
+            this.queueRender();
+        }, 1500);
+        this.queueRender();
     }
 
     /** The revealed message's detail came in: select and open its tool call. */
@@ -241,6 +315,7 @@ class App {
             const row = this.state.restore(saved.view);
             this.restoreRow = { row, within: saved.within ?? 0 };
             this.selectedKey = saved.view.selectedKey;
+            if (saved.highlight && !this.highlight.active) this.highlight.set(saved.highlight);
             this.syncFilterControls();
         } else {
             this.state.reset();
@@ -423,7 +498,7 @@ class App {
             }
         });
         searchBox.append(this.search);
-        filters.append(this.errorsToggle, this.toolSelect, searchBox);
+        filters.append(this.errorsToggle, this.toolSelect, searchBox, this.highlight.chip);
         header.append(titleRow, this.contextChart.element, filters);
 
         this.progressBar.append(el('div', 'bar'));
@@ -445,6 +520,8 @@ class App {
                 e.preventDefault();
                 this.search.focus();
                 this.search.select();
+            } else if (e.key === 'Escape' && this.highlight.active && e.target !== this.search && !this.overlay) {
+                this.highlight.clear();
             }
         });
 
@@ -578,6 +655,7 @@ class App {
         this.renderChrome();
         if (this.pendingReveal) this.startReveal();
         if (this.revealTool) this.finishRevealTool();
+        if (this.revealAgent) this.finishRevealAgent();
         const first = items[0]?.index ?? 0;
         const last = items[items.length - 1]?.index ?? 0;
         state.visible(first, last);
@@ -649,6 +727,7 @@ class App {
                 shownAll: this.shownAll,
                 costOf: (uuid) => this.responseCosts.get(uuid),
             });
+            this.highlight.apply(fresh);
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
             this.rowEls.set(row.key, entry);
@@ -657,6 +736,7 @@ class App {
         e.dataset.index = String(item.index);
         e.style.transform = `translateY(${item.start}px)`;
         e.setAttribute('aria-posinset', String(item.index + 1));
+        e.classList.toggle('flash', row.key === this.flashKey);
         return e;
     }
 
@@ -793,6 +873,7 @@ class App {
             view: this.state.save(top?.index ?? 0, this.selectedKey),
             within: top ? Math.max(0, offset - top.start) : 0,
         };
+        if (this.highlight.active) state.highlight = this.highlight.query;
         vscode.setState(state);
     }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendLive, GALLERY_PROJECT, GALLERY_TITLE, GREET_FILE, HOSTILE_PROMPT, makeFixtures, SMALL_SESSION, WRITE_TOOL_ID } from './fixtures.mjs';
+import { AGENT_NEEDLE, appendLive, BIG_SESSION, DEEP_NEEDLE, GALLERY_PROJECT, GALLERY_TITLE, GREET_FILE, HOSTILE_PROMPT, makeFixtures, SMALL_SESSION, WRITE_TOOL_ID } from './fixtures.mjs';
 
 const SMALL_TITLE = 'Please read app.py <script>';
 /** A real sample (Claude Code 2.1.x) with markdown answers and Bash, Edit, Read, Grep, AskUserQuestion calls. */
@@ -779,5 +779,85 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const frame = await webviewFrame(page, 60_000);
         await frame.locator('.row.message.selected', { hasText: 'And a greeting module.' }).waitFor({ timeout: 30_000 });
         await shot('search-opened.png');
+    });
+    step('opens a hit deep in the 20K-message session at its message, the match highlighted; then one inside a subagent', async () => {
+        const { deep, agent } = fx.big.needles;
+        assert.ok(deep && agent, 'the needles are planted in the generated session');
+        const view = await searchViewFrame(page, 30_000);
+        const box = view.locator('input.query');
+        const search = async (query, uuid) => {
+            await box.fill(query);
+            await box.press('Enter');
+            const hit = view.locator(`button.hit[data-uuid="${uuid}"]`);
+            await hit.waitFor({ timeout: 60_000 });
+            return hit;
+        };
+        const hit = await search(`"${DEEP_NEEDLE}" -nothinglikethis kind:user`, deep.uuid);
+        assert.deepEqual(await hit.locator('mark').allTextContents(), DEEP_NEEDLE.split(' '));
+        const t0 = Date.now();
+        await hit.click();
+        const frame = await webviewFrame(page, 60_000, BIG_SESSION.slice(0, 8));
+        const row = frame.locator('.row.message.selected', { hasText: DEEP_NEEDLE });
+        await row.waitFor({ timeout: 90_000 });
+        const index = Number(await row.getAttribute('data-index'));
+        console.log(`opened transcript line ${deep.line} at row ${index} after ${Date.now() - t0} ms`);
+        assert.ok(index > 2_000, `the hit is far past the first pages (row ${index})`);
+        // Marked in its row and in its text once expanded (markdown: the phrase sits in a <p>); nothing else.
+        assert.deepEqual(await row.locator('mark.search-match').allTextContents(), [DEEP_NEEDLE]);
+        const inText = frame.locator('.row.node-text .markdown p mark.search-match');
+        await inText.first().waitFor({ timeout: 30_000 });
+        assert.deepEqual(await inText.allTextContents(), [DEEP_NEEDLE]);
+        assert.deepEqual(await frame.locator('mark.search-match', { hasText: 'nothinglikethis' }).count(), 0);
+        // Scrolled to: the row's top is inside the list's viewport.
+        const inView = await row.evaluate((r) => {
+            const s = r.closest('.scroller').getBoundingClientRect();
+            const b = r.getBoundingClientRect();
+            return b.top >= s.top - 1 && b.top < s.bottom - 10;
+        });
+        assert.ok(inView, 'the hit row is in view');
+        // Drawn with the theme's find-match colour; the chip says what is highlighted.
+        const [bg, themed] = await frame.locator('mark.search-match').first().evaluate((m) => [
+            getComputedStyle(m).backgroundColor,
+            getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-findMatchHighlightBackground').trim(),
+        ]);
+        assert.ok(themed && bg && bg !== 'rgba(0, 0, 0, 0)', `mark background ${bg} (theme ${themed})`);
+        assert.equal(await frame.locator('.highlight-chip .highlight-query').textContent(), `"${DEEP_NEEDLE}" -nothinglikethis kind:user`);
+        // No tooltip in the screenshot: the mouse rests at the editor's bottom right.
+        const editorBox = await page.locator('.part.editor').first().boundingBox();
+        if (editorBox) await page.mouse.move(editorBox.x + editorBox.width - 20, editorBox.y + editorBox.height - 10);
+        await shot('search-highlight.png');
+        // Scrolled away the row leaves the DOM; scrolled back it is built again, marked again.
+        const scroller = frame.locator('.scroller');
+        const top = await scroller.evaluate((s) => s.scrollTop);
+        await scroller.evaluate((s) => {
+            s.scrollTop = 0;
+        });
+        await row.waitFor({ state: 'detached', timeout: 15_000 });
+        await scroller.evaluate((s, t) => {
+            s.scrollTop = t;
+        }, top);
+        await row.locator('mark.search-match', { hasText: DEEP_NEEDLE }).waitFor({ timeout: 15_000 });
+        // Escape takes the highlight away (the text stays).
+        await scroller.press('Escape');
+        await frame.locator('mark.search-match').first().waitFor({ state: 'detached', timeout: 10_000 });
+        assert.equal(await frame.locator('.highlight-chip').isHidden(), true);
+        assert.match((await row.textContent()) ?? '', new RegExp(DEEP_NEEDLE));
+
+        // A subagent's message: reached through the tool result that started the subagent.
+        const sub = await search(AGENT_NEEDLE, agent.uuid);
+        assert.match((await sub.locator('.meta').textContent()) ?? '', new RegExp(`subagent ${agent.agentId}`));
+        const t1 = Date.now();
+        await sub.click();
+        const frame2 = await webviewFrame(page, 60_000, BIG_SESSION.slice(0, 8));
+        const subRow = frame2.locator('.row.message.sidechain.selected', { hasText: AGENT_NEEDLE });
+        await subRow.waitFor({ timeout: 90_000 });
+        console.log(`opened subagent ${agent.agentId} line ${agent.line} after ${Date.now() - t1} ms`);
+        assert.equal(await subRow.getAttribute('aria-level'), '3'); // tool result > subagent > its message
+        assert.deepEqual(await subRow.locator('mark.search-match').allTextContents(), AGENT_NEEDLE.split(' '));
+        await frame2.locator('.row.node-text .markdown mark.search-match').first().waitFor({ timeout: 30_000 });
+        // The walk's progress does not linger in the status line once the message is shown.
+        await frame2.locator('.status', { hasText: /Looking for/ }).waitFor({ state: 'hidden', timeout: 5_000 });
+        await shot('search-highlight-subagent.png');
+        assert.equal(await frame2.evaluate(() => typeof window.__cctPwned), 'undefined');
     });
 });

@@ -3,7 +3,7 @@
 // (<script>, <img onerror>), a Read of a workspace file, an Edit with its structured patch, a Write
 // of a file the workspace still holds (code lens, hover, edits view), and room for live appends.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
@@ -364,6 +364,7 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
     );
     const big = JSON.parse(out.trim().split('\n').pop());
     big.deep = deepWrite(big.path, workspace);
+    big.needles = plantNeedles(big.path);
     const smallFile = join(project, `${SMALL_SESSION}.jsonl`);
     writeFileSync(smallFile, smallSessionLines(workspace).join(''));
     if (samples && existsSync(samples)) cpSync(samples, projects, { recursive: true });
@@ -373,6 +374,49 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
     mkdirSync(gallery, { recursive: true });
     writeFileSync(join(gallery, `${GALLERY_SESSION}.jsonl`), gallerySessionLines(galleryCwd).join(''));
     return { workspace, projects, project, smallFile, big };
+}
+
+/** Words no generated text has: the search step finds them deep in the big session and in a subagent. */
+export const DEEP_NEEDLE = 'zephyr quokka';
+export const AGENT_NEEDLE = 'marmoset lantern';
+
+/**
+ * Put DEEP_NEEDLE in the main session's user prompt nearest 80% of the file (far past the first
+ * pages) and AGENT_NEEDLE in the last assistant text of the first subagent transcript. Only
+ * those texts change: every count the other steps rely on stays. Returns where they went.
+ */
+export function plantNeedles(bigFile) {
+    const lines = readFileSync(bigFile, 'utf8').split('\n');
+    const target = Math.floor(lines.length * 0.8);
+    let deep;
+    for (let d = 0; d < lines.length && !deep; d++) {
+        for (const i of [target + d, target - d]) {
+            const e = lines[i] ? JSON.parse(lines[i]) : undefined;
+            if (e?.type === 'user' && !e.isSidechain && typeof e.message?.content === 'string' && !e.message.content.startsWith('<')) {
+                e.message.content = `Next, make the ${DEEP_NEEDLE} handler idempotent and **retry** on a timeout.`;
+                lines[i] = JSON.stringify(e);
+                deep = { uuid: e.uuid, line: i + 1 };
+                break;
+            }
+        }
+    }
+    writeFileSync(bigFile, lines.join('\n'));
+    const agentsDir = join(dirname(bigFile), bigFile.split('/').pop().replace(/\.jsonl$/, ''), 'subagents');
+    const agentFile = readdirSync(agentsDir).filter((f) => f.endsWith('.jsonl')).sort()[0];
+    const agentPath = join(agentsDir, agentFile);
+    const agentLines = readFileSync(agentPath, 'utf8').split('\n');
+    let agent;
+    for (let i = agentLines.length - 1; i >= 0 && !agent; i--) {
+        const e = agentLines[i] ? JSON.parse(agentLines[i]) : undefined;
+        const text = Array.isArray(e?.message?.content) ? e.message.content.find((b) => b.type === 'text') : undefined;
+        if (e?.type === 'assistant' && text) {
+            text.text = `The ${AGENT_NEEDLE} is configured in \`cache.py\`; nothing else reads it.`;
+            agentLines[i] = JSON.stringify(e);
+            agent = { uuid: e.uuid, agentId: e.agentId, line: i + 1 };
+        }
+    }
+    writeFileSync(agentPath, agentLines.join('\n'));
+    return { deep, agent };
 }
 
 export function appendLive(file, workspace, text) {

@@ -65,6 +65,17 @@ describe('host -> webview messages are validated', () => {
         expect(parseHostMessage({ type: 'pricesChanged', prices: {} })).toBeUndefined();
         expect(parseHostMessage({ type: 'init', sessionId: 's', project: null, title: 't', pageSize: 5000 })).toBeUndefined();
     });
+
+    it('carries a search hit to reveal: the query to highlight, the kind, the subagent, all bounded', () => {
+        const reveal = { type: 'reveal', uuid: 'u1', highlight: '"token refresh" -draft', kind: 'tool_result', agentId: 'a1b2' };
+        expect(parseHostMessage(reveal)).toEqual(reveal);
+        expect(parseHostMessage({ type: 'reveal', uuid: 'u1' })).toEqual({ type: 'reveal', uuid: 'u1' });
+        expect(parseHostMessage({ ...reveal, highlight: 'x'.repeat(1001) })).toBeUndefined();
+        expect(parseHostMessage({ ...reveal, highlight: 42 })).toBeUndefined();
+        expect(parseHostMessage({ ...reveal, kind: 'html' })).toBeUndefined();
+        expect(parseHostMessage({ ...reveal, agentId: '../../x' })).toBeUndefined();
+        expect(parseHostMessage({ ...reveal, html: '<b>' })).toBeUndefined();
+    });
 });
 
 describe('the webview page', () => {

@@ -108,6 +108,9 @@ describe('SessionState.reveal', () => {
         const q = state.reveal('u99', { maxPages: 2 });
         await server.drain();
         expect(await q).toEqual({ message: expect.stringMatching(/after the first 40 messages/) });
+        const r = state.reveal('missing', { maxPages: 50, what: 'message' });
+        await server.drain();
+        expect(await r).toEqual({ message: expect.stringMatching(/^This message is not among/) });
     });
 
     it('stops walking when the filter changes', async () => {
@@ -137,6 +140,50 @@ describe('SessionState.reveal', () => {
         expect(key).toBeDefined();
         const toolRow = state.rowAt(state.rowOfKey(key!)!);
         expect(toolRow.kind === 'node' && toolRow.node.tool?.id).toBe('toolu_x');
+    });
+
+    it('walks to the tool result that started a subagent, then into the subagent to a message on its second page', async () => {
+        const { server, state } = await ready(100);
+        server.messages[63] = summary(63, { kind: 'tool_result', spawnedAgentId: 'agent7', preview: 'spawned' });
+        server.details.set('u63', {
+            ...server.messages[63]!,
+            entry: {},
+            content: [{ type: 'tool_result', tool_use_id: 'toolu_t', content: 'done' }],
+            toolResults: [],
+        } as MessageDetail);
+        // 30 subagent messages: with pages of 20 the one looked for (the 26th) is on the second page.
+        server.agents.set('agent7', Array.from({ length: 30 }, (_, i) => summary(500 + i, { isSidechain: true, agentId: 'agent7', preview: `sub ${i}` })));
+        const p = state.reveal('agent7', { maxPages: 50, keyOf: (m) => m.spawnedAgentId ?? '' });
+        await server.drain();
+        expect(await p).toEqual({ index: 63 });
+        state.toggle(state.rowAt(state.rows.rowOf(63)), true);
+        let step = state.revealInAgent(63, 'agent7', 'u525');
+        for (let i = 0; i < 10 && step === 'waiting'; i++) {
+            await server.drain();
+            step = state.revealInAgent(63, 'agent7', 'u525');
+        }
+        expect(step).not.toBe('waiting');
+        const key = (step as { key: string }).key;
+        const row = state.rowAt(state.rowOfKey(key)!);
+        expect(row.kind === 'node' && row.node.message?.uuid).toBe('u525');
+        expect(row.depth).toBe(2); // tool result > subagent > its message
+        const agentPages = server.sent.filter((s) => (s.params.filter as { agentId?: string } | undefined)?.agentId === 'agent7');
+        expect(agentPages).toHaveLength(2);
+    });
+
+    it('says why when a subagent message cannot be reached', async () => {
+        const { server, state } = await ready(10);
+        server.messages[3] = summary(3, { kind: 'tool_result', spawnedAgentId: 'agent7' });
+        server.details.set('u3', { ...server.messages[3]!, entry: {}, content: [], toolResults: [] } as MessageDetail);
+        server.agents.set('agent7', [summary(500, { isSidechain: true, agentId: 'agent7' })]);
+        expect(state.revealInAgent(3, 'agent7', 'u500')).toEqual({ message: expect.stringMatching(/not open/) });
+        state.toggle(state.rowAt(state.rows.rowOf(3)), true);
+        expect(state.revealInAgent(3, 'agent7', 'u500')).toBe('waiting');
+        await server.drain();
+        expect(state.revealInAgent(3, 'other', 'u500')).toEqual({ message: 'Subagent other is not under this message.' });
+        expect(state.revealInAgent(3, 'agent7', 'gone')).toBe('waiting'); // expands the subagent first
+        await server.drain();
+        expect(state.revealInAgent(3, 'agent7', 'gone')).toEqual({ message: expect.stringMatching(/not among subagent agent7's 1 messages/) });
     });
 
     it('knows when a filter would hide tool calls', () => {

@@ -51,10 +51,24 @@ describe('search quick pick rows', () => {
         const items = searchItems(page);
         expect(items.map((i) => i.kind === SEPARATOR)).toEqual([true, false, false, true, false]);
         expect(items[0]!.label).toBe('/w/one · aaaaaaaa');
-        expect(items[1]!.target).toEqual({ sessionId: 'aaaaaaaa-1', project: 'p1', uuid: 'u-1', title: '/w/one aaaaaaaa' });
+        expect(items[1]!.target).toEqual({ sessionId: 'aaaaaaaa-1', project: 'p1', uuid: 'u-1', title: '/w/one aaaaaaaa', kind: 'user' });
+        expect(items[2]!.target?.kind).toBe('tool_result');
         expect(items[2]!.description).toBe('tool_result (error) · Bash · 2026-02-12 15:57');
         expect(items[3]!.label).toBe('p2 · bbbbbbbb (deleted)');
         expect(items[4]!.target).toBeUndefined(); // a deleted session's file cannot be opened
         expect(items.every((i) => i.alwaysShow)).toBe(true);
+    });
+
+    it('names the subagent of a hit in a subagent transcript, so the session can walk into it', () => {
+        const page: SearchPage = {
+            groups: [{ sessionId: 's', project: 'p', cwd: null, deleted: false, hits: [hit({ isSidechain: true, agentId: 'a9', kind: 'assistant' }), hit({ uuid: 'u-2' })] }],
+            total: 2,
+            nextCursor: null,
+            hasMore: false,
+            indexing: false,
+        };
+        const [, sub, main] = searchItems(page);
+        expect(sub!.target).toMatchObject({ uuid: 'u-1', kind: 'assistant', agentId: 'a9' });
+        expect(main!.target).not.toHaveProperty('agentId');
     });
 });

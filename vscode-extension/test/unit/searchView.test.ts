@@ -143,7 +143,7 @@ describe('result list', () => {
         expect(rows).toHaveLength(3);
         expect(marked(rows[2]!.querySelector('.snippet')!)).toBe('fix the [token] refresh 3');
         rows[2]!.click();
-        expect(opened).toEqual([{ sessionId: 'bbbbbbbb-2222', project: '-work-app', uuid: 'u3', title: '/work/app · bbbbbbbb' }]);
+        expect(opened).toEqual([{ sessionId: 'bbbbbbbb-2222', project: '-work-app', uuid: 'u3', title: '/work/app · bbbbbbbb', kind: 'user' }]);
     });
 
     it('does not offer to open a hit without a uuid or in a deleted session', () => {
@@ -249,7 +249,30 @@ describe('the search box', () => {
         vi.advanceTimersByTime(DEBOUNCE_MS);
         box.receive({ type: 'groups', id: 1, groups: [group('s1', [hit(7)])] });
         root.querySelector<HTMLButtonElement>('.hit')!.click();
-        expect(posted.at(-1)).toEqual({ type: 'open', sessionId: 's1', project: '-work-app', uuid: 'u7', title: '/work/app · s1' });
+        // The query goes along: the session highlights it.
+        expect(posted.at(-1)).toEqual({ type: 'open', sessionId: 's1', project: '-work-app', uuid: 'u7', title: '/work/app · s1', kind: 'user', query: 'token' });
+        expect(parseSearchViewMessage(posted.at(-1))).toEqual(posted.at(-1));
+    });
+
+    it('opens a subagent hit naming its subagent, and a main-session hit without one', () => {
+        type('token');
+        vi.advanceTimersByTime(DEBOUNCE_MS);
+        const sub = hit(8, { kind: 'assistant', isSidechain: true, agentId: 'a1b2c3' });
+        const orphanId = hit(9, { agentId: 'ignored' }); // not a sidechain: the id says nothing
+        box.receive({ type: 'groups', id: 1, groups: [group('s1', [sub, orphanId])] });
+        const rows = root.querySelectorAll<HTMLButtonElement>('.hit');
+        rows[0]!.click();
+        expect(posted.at(-1)).toMatchObject({ type: 'open', uuid: 'u8', kind: 'assistant', agentId: 'a1b2c3', query: 'token' });
+        rows[1]!.click();
+        expect(posted.at(-1)).not.toHaveProperty('agentId');
+    });
+
+    it('refuses an open whose query or agent id is out of bounds', () => {
+        const ok = { type: 'open', sessionId: 's1', project: 'p', uuid: 'u1', title: 't', kind: 'user', query: 'q', agentId: 'a1' };
+        expect(parseSearchViewMessage(ok)).toEqual(ok);
+        expect(parseSearchViewMessage({ ...ok, query: 'x'.repeat(1001) })).toBeUndefined();
+        expect(parseSearchViewMessage({ ...ok, agentId: '../etc' })).toBeUndefined();
+        expect(parseSearchViewMessage({ ...ok, kind: 'script' })).toBeUndefined();
     });
 });
 

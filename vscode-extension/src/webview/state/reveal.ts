@@ -72,13 +72,13 @@ export async function walkTo<T>(
 }
 
 /** A plain sentence for a walk that did not find the message. */
-export function notFoundMessage(reason: 'end' | 'limit' | 'cancelled', items: number): string {
+export function notFoundMessage(reason: 'end' | 'limit' | 'cancelled', items: number, what = 'tool call'): string {
     switch (reason) {
         case 'end':
-            return `This tool call is not among the session's ${items.toLocaleString()} messages (it may be in a subagent's transcript, or the session was rewritten).`;
+            return `This ${what} is not among the session's ${items.toLocaleString()} messages (it may be in a subagent's transcript, or the session was rewritten).`;
         case 'limit':
-            return `Stopped looking for this tool call after the first ${items.toLocaleString()} messages.`;
+            return `Stopped looking for this ${what} after the first ${items.toLocaleString()} messages.`;
         case 'cancelled':
-            return 'Stopped looking for this tool call.';
+            return `Stopped looking for this ${what}.`;
     }
 }

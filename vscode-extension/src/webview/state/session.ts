@@ -487,7 +487,14 @@ export class SessionState {
      */
     async reveal(
         uuid: string,
-        options: { maxPages: number; onProgress?: (pages: number, items: number) => void },
+        options: {
+            maxPages: number;
+            onProgress?: (pages: number, items: number) => void;
+            /** What `uuid` is compared with (default: the message's uuid). */
+            keyOf?: (m: MessageSummary) => string;
+            /** What is looked for, in the sentence when it is not found (default: "tool call"). */
+            what?: string;
+        },
     ): Promise<{ index: number } | { message: string }> {
         const list = this.list;
         const filter = toServerFilter(this.filter);
@@ -502,16 +509,16 @@ export class SessionState {
         };
         let walked;
         try {
-            walked = await walkTo(uuid, (m: MessageSummary) => m.uuid, this.pageSize, fetchPage, {
+            walked = await walkTo(uuid, options.keyOf ?? ((m: MessageSummary) => m.uuid), this.pageSize, fetchPage, {
                 maxPages: options.maxPages,
                 cancelled: () => list !== this.list || seq !== this.revealSeq,
                 ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             });
         } catch (err) {
-            if (isCancelled(err) || list !== this.list) return { message: notFoundMessage('cancelled', 0) };
-            return { message: `Could not look for the tool call: ${err instanceof Error ? err.message : String(err)}` };
+            if (isCancelled(err) || list !== this.list) return { message: notFoundMessage('cancelled', 0, options.what) };
+            return { message: `Could not look for the ${options.what ?? 'tool call'}: ${err instanceof Error ? err.message : String(err)}` };
         }
-        if (!walked.found) return { message: notFoundMessage(walked.reason, walked.items) };
+        if (!walked.found) return { message: notFoundMessage(walked.reason, walked.items, options.what) };
         walked.cursors.forEach((c, p) => list.seedCursor(p, c));
         if (!list.isLoaded(walked.index)) {
             const r = walked.result;
@@ -527,6 +534,34 @@ export class SessionState {
     /** The row key of tool call `toolUseId` under the expanded message at `index`, once its detail is in. */
     toolRowKey(index: number, toolUseId: string): string | undefined {
         return this.flats.get(index)?.find((f) => f.node.kind === 'tool' && f.node.tool?.id === toolUseId)?.node.id;
+    }
+
+    /**
+     * One step of opening message `uuid` of subagent `agentId` under the expanded message at
+     * `index` (the tool result that started it): expand the subagent, read its pages until the
+     * message is in, then give its row key. 'waiting' while a detail or page is being read.
+     */
+    revealInAgent(index: number, agentId: string, uuid: string): { key: string } | { message: string } | 'waiting' {
+        const root = this.roots.get(index);
+        if (!root) return { message: 'The message that started the subagent is not open.' };
+        if (root.children === undefined) return root.error !== undefined ? { message: root.error } : 'waiting';
+        const agent = this.flats.get(index)?.find((f) => f.node.kind === 'agent' && f.node.agent?.agentId === agentId)?.node;
+        if (!agent?.agent) return { message: `Subagent ${agentId} is not under this message.` };
+        if (!agent.expanded) {
+            agent.expanded = true;
+            if (agent.children === undefined) this.loadAgent(index, agent);
+            this.reflow(index);
+            return 'waiting';
+        }
+        if (agent.loading) return 'waiting';
+        if (agent.children === undefined) return { message: agent.error ?? `Could not read subagent ${agentId}.` };
+        const hit = agent.children.find((c) => c.kind === 'message' && c.message?.uuid === uuid);
+        if (hit) return { key: hit.id };
+        if (agent.agent.hasMore) {
+            this.loadAgent(index, agent);
+            return 'waiting';
+        }
+        return { message: `The message is not among subagent ${agentId}'s ${agent.children.length.toLocaleString()} messages.` };
     }
 
     /** The expanded message at `index` could not be read (its detail failed), or is not expanded. */
