@@ -581,6 +581,15 @@ def _usage(msg: dict[str, Any]) -> tuple[int, int, int, int] | None:
     )
 
 
+# What a row with no text says in a list: Claude Code writes "\n\n" text blocks, and a Bash call
+# that printed nothing has an empty result; a blank cell reads as a bug.
+_BLANK_PREVIEW = {
+    Kind.ASSISTANT: "[blank text]",
+    Kind.TOOL_RESULT: "[no output]",
+    Kind.USER: "[blank prompt]",
+}
+
+
 def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     if entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"):
         return False
@@ -1079,7 +1088,7 @@ class Parser:
                 tool_names,
                 tool_ids,
                 is_error,
-                _one_line(preview),
+                _one_line(preview) or _BLANK_PREVIEW.get(kind, ""),
                 search.lower(),
                 tokens[0],
                 tokens[1],

@@ -443,6 +443,33 @@ def test_records_recovered_from_damaged_lines_are_found_by_search(
         assert entries[i]["uuid"] in served
 
 
+def test_a_row_without_text_says_so_in_its_preview(
+    tmp_path: Path, tracer_for: Callable[[Path], Tracer]
+) -> None:
+    # Claude Code writes "\n\n" text blocks, and a Bash call that printed nothing has an empty
+    # result: their rows said nothing at all in a list.
+    root = tmp_path / "projects"
+    for d in sample_dirs():
+        shutil.copytree(d, root / d.name)
+    tracer = tracer_for(root)
+    blank: dict[str, int] = {}
+    for sid in listed(tracer):
+        for m in all_messages(tracer, sid, includeSidechains=True):
+            if m.kind.value in ("user", "assistant", "tool_result"):
+                assert m.preview.strip(), (sid, m.uuid)
+                if m.preview.startswith("[blank") or m.preview == "[no output]":
+                    blank[m.preview] = blank.get(m.preview, 0) + 1
+                    full = tracer.get_message(MessageGetParams(session_id=sid, uuid=m.uuid))
+                    content = full.entry["message"]["content"]
+                    texts = (
+                        [content]
+                        if isinstance(content, str)
+                        else [b.get("text") or b.get("content") or "" for b in content]
+                    )
+                    assert all(not str(t).strip() for t in texts), (sid, m.uuid)
+    assert blank.get("[blank text]", 0) > 0 and blank.get("[no output]", 0) > 0
+
+
 def test_a_file_of_nul_bytes_counts_as_malformed(
     tmp_path: Path, tracer_for: Callable[[Path], Tracer]
 ) -> None:
