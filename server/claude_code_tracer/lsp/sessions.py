@@ -60,17 +60,40 @@ def register(server: TracerServer) -> None:
         _register_simple(server, method, call)
 
 
+async def _call(
+    ls: TracerServer,
+    method: str,
+    run: Callable[[Tracer, ProgressFn | None], T],
+    progress_title: str | None = None,
+    work_done_token: Any = None,
+) -> T:
+    """``run`` on a worker thread, its failure as the JSON-RPC error the client sees; with a
+    ``progress_title``, its progress reported as work-done progress (on the client's token, or
+    on one the server creates when the client supports that)."""
+    work: WorkDone | None = None
+    if progress_title is not None:
+        if work_done_token is not None:
+            work = WorkDone(ls, progress_title, work_done_token, create=False)
+        elif ls.client_supports_work_done():
+            work = WorkDone(ls, progress_title, token=None, create=True)
+    progress: ProgressFn | None = work.callback if work else None
+    try:
+        return await ls.call(method, lambda tracer: run(tracer, progress))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise to_rpc_error(method, exc) from None
+    finally:
+        if work is not None:
+            work.finish()
+
+
 def _register_simple(server: TracerServer, method: str, call: Call) -> None:
     async def handler(ls: TracerServer, raw: Any) -> dict[str, Any]:
         params = parse_params(method, raw)
         if isinstance(getattr(params, "path", None), str):
             params.path = path_from_uri(method, params.path)  # type: ignore[attr-defined]
-        try:
-            return await ls.call(method, lambda tracer: call(tracer, params).dump())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            raise to_rpc_error(method, exc) from None
+        return await _call(ls, method, lambda tracer, _: call(tracer, params).dump())
 
     handler.__name__ = "handle_" + method.replace("/", "_")
     server.feature(method)(handler)
@@ -82,19 +105,12 @@ async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
     assert isinstance(params, SessionsListParams)
     if params.workspace:
         params.workspace = path_from_uri(method, params.workspace)
-    work: WorkDone | None = None
-    if ls.client_supports_work_done():
-        work = WorkDone(ls, "Indexing Claude Code sessions", token=None, create=True)
-    try:
-        progress: ProgressFn | None = work.callback if work else None
-        return await ls.call(method, lambda tracer: tracer.list_sessions(params, progress).dump())
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        raise to_rpc_error(method, exc) from None
-    finally:
-        if work is not None:
-            work.finish()
+    return await _call(
+        ls,
+        method,
+        lambda tracer, progress: tracer.list_sessions(params, progress).dump(),
+        "Indexing Claude Code sessions",
+    )
 
 
 def _next_dumped(pages: Iterator[MessagesPage]) -> dict[str, Any] | None:
@@ -200,21 +216,13 @@ async def search_query(ls: TracerServer, raw: Any) -> dict[str, Any]:
     assert isinstance(params, SearchParams)
     if params.workspace:
         params.workspace = path_from_uri(method, params.workspace)
-    work: WorkDone | None = None
-    if params.work_done_token is not None:
-        work = WorkDone(ls, "Indexing Claude Code messages", params.work_done_token, create=False)
-    elif ls.client_supports_work_done():
-        work = WorkDone(ls, "Indexing Claude Code messages", token=None, create=True)
-    try:
-        progress: ProgressFn | None = work.callback if work else None
-        page = await ls.call(method, lambda tracer: tracer.search(params, progress).dump())
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        raise to_rpc_error(method, exc) from None
-    finally:
-        if work is not None:
-            work.finish()
+    page = await _call(
+        ls,
+        method,
+        lambda tracer, progress: tracer.search(params, progress).dump(),
+        "Indexing Claude Code messages",
+        params.work_done_token,
+    )
     token = params.partial_result_token
     if token is not None:
         for group in page["groups"]:
