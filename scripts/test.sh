@@ -3,6 +3,12 @@
 # server over stdio), the benchmark at its smallest size, and the VS Code extension's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A clean Debian may have python3 without venv (ensurepip): install it before setup.sh needs it.
+if ! "${PYTHON:-python3}" -c 'import ensurepip, venv' 2>/dev/null && command -v apt-get >/dev/null; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
 bash scripts/setup.sh
 PY=.venv/bin/python
 
