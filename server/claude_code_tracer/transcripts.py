@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from json import JSONDecodeError, JSONDecoder
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,6 +23,7 @@ import orjson
 
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
+from .ingest import decode_lines, loads_line
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, open_regular, read_bounded, regular_stat
 
@@ -601,92 +600,6 @@ def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     )
 
 
-# Only objects with one of these keys are taken from a damaged line: a nested object that happens
-# to parse (a message, a content block) is never mistaken for a transcript entry.
-_ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
-_DECODER = JSONDecoder()
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads_line(raw: bytes) -> Any:
-    """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
-    JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
-    output), and that orjson refuses. The standard library reads such a line, and each lone
-    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). Anything else orjson
-    refuses is refused (raises ``orjson.JSONDecodeError``)."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        if b"\\u" not in raw:
-            raise
-        try:
-            obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-        except (ValueError, RecursionError):
-            raise orjson.JSONDecodeError("not a JSON line", "", 0) from None
-        return _scrub(obj)
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        if _SURROGATE.search(value) is None:
-            return value
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], bool]:
-    """Every complete JSON object on a damaged line (FORMAT.md §9.4: records joined without a
-    newline, NUL runs before a record, a record cut mid-string with the next one on the same
-    line), as (byte start, byte length, object), and whether bytes were left that no record
-    explains (those, and only those, count as malformed)."""
-    text = raw.decode("utf-8", errors="surrogateescape")
-    found: list[tuple[int, int, dict[str, Any]]] = []
-    pos = 0
-    covered = 0
-    leftover = False
-    n = len(text)
-    while pos < n:
-        start = text.find("{", pos)
-        if start < 0:
-            break
-        try:
-            obj, end = _DECODER.raw_decode(text, start)
-        except (JSONDecodeError, RecursionError):
-            pos = start + 1
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
-            k in obj for k in _ENTRY_KEYS
-        ):
-            b_start = len(text[:start].encode("utf-8", "surrogateescape"))
-            b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
-            try:
-                # the bytes themselves must be a record (valid UTF-8 included), not only the text
-                obj = loads_line(raw[b_start : b_start + b_len])
-            except orjson.JSONDecodeError:
-                pos = start + 1
-                continue
-            if text[covered:start].strip(" \t\r\n"):
-                leftover = True
-            found.append((b_start, b_len, obj))
-            covered = end
-            pos = end
-        else:
-            pos = start + 1
-    if text[covered:].strip(" \t\r\n"):
-        leftover = True
-    return found, leftover
-
-
 class LineBlocks:
     """A file's complete lines from an offset on, in blocks of about ``READ_CHUNK`` bytes.
 
@@ -803,46 +716,15 @@ class Parser:
         out: RowBuffer | None,
         agent_id: str | None,
     ) -> None:
-        pos = 0
-        end = len(data)
-        loads = orjson.loads
-        while pos < end:
-            nl = data.find(b"\n", pos)
-            if nl < 0:
-                nl = end
-            raw = data[pos:nl]
-            start = pos
-            pos = nl + 1
-            state.line += 1
-            if not raw.strip():
-                continue
-            try:
-                entry = loads(raw)
-            except orjson.JSONDecodeError:
-                try:
-                    entry = loads_line(raw)
-                except orjson.JSONDecodeError:
-                    self._recover(raw, base + start, file_id, state, out, agent_id)
-                    continue
-            if not isinstance(entry, dict):
+        line0 = state.line
+        for line, offset, length, entry in decode_lines(data, base):
+            if entry is None:
+                state.line = line0 + line
                 state.malformed += 1
                 continue
-            self._entry(entry, base + start, len(raw), file_id, state, out, agent_id)
-
-    def _recover(
-        self,
-        raw: bytes,
-        offset: int,
-        file_id: int,
-        state: FileState,
-        out: RowBuffer | None,
-        agent_id: str | None,
-    ) -> None:
-        records, leftover = recover_records(raw)
-        if leftover or not records:
-            state.malformed += 1
-        for start, length, entry in records:
-            self._entry(entry, offset + start, length, file_id, state, out, agent_id)
+            state.line = line0 + line
+            self._entry(entry, offset, length, file_id, state, out, agent_id)
+        state.line = line0 + data.count(b"\n")
 
     def _is_replay(self, uuid: str) -> bool:
         if uuid in self.seen:
