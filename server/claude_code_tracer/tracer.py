@@ -14,17 +14,13 @@ from collections.abc import Callable, Generator, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
-
-import duckdb
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import cursor as cursors
-from . import pageorder, sessionsearch
 from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
-from .contextsize import session_context
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
 from .models import (
@@ -61,11 +57,8 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
-from .pageorder import Order
 from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
-from .store import Database, SessionStore, SessionView
-from .textindex import TextIndex
 from .transcripts import (
     SEARCH_CHARS,
     SessionFiles,
@@ -77,6 +70,15 @@ from .transcripts import (
     resolve_session,
     session_for_path,
 )
+
+if TYPE_CHECKING:
+    # DuckDB's session tables, pyarrow and tantivy are imported on first use (``db``, ``store``,
+    # ``text_index``): a command that only lists sessions does not pay for them.
+    import duckdb
+
+    from .pageorder import Order
+    from .store import Database, SessionStore, SessionView
+    from .textindex import TextIndex
 
 # progress(done, total): bytes parsed so far out of the bytes to parse.
 CATALOG_MAX_AGE_FOR_FILES = 3.0
@@ -147,13 +149,9 @@ class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
-        self.db = Database()
-        self.store = SessionStore(
-            self.db,
-            self.options.session_ttl_seconds,
-            self.options.max_loaded_bytes,
-            head_first_bytes=self.options.head_first_bytes,
-        )
+        self._db: Database | None = None
+        self._store: SessionStore | None = None
+        self._store_lock = threading.Lock()
         cache = self.options.cache_dir or default_cache_dir()
         self.archive: Archive | None = None
         if self.options.archive and self.options.persistent_catalog:
@@ -172,6 +170,30 @@ class Tracer:
     @property
     def roots(self) -> list[Path]:
         return list(self._roots)
+
+    @property
+    def store(self) -> SessionStore:
+        """The loaded sessions' tables, made on first use: a process that only lists sessions
+        (the CLI's most common command) never imports pyarrow or opens the in-memory DuckDB."""
+        store = self._store
+        if store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from .store import Database, SessionStore
+
+                    self._db = Database()
+                    self._store = SessionStore(
+                        self._db,
+                        self.options.session_ttl_seconds,
+                        self.options.max_loaded_bytes,
+                        head_first_bytes=self.options.head_first_bytes,
+                    )
+                store = self._store
+        return store
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
 
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
@@ -395,6 +417,8 @@ class Tracer:
     def _order(sess: SessionView, flt: MessageFilter, fp: str) -> Order | None:
         """The view's rows in page order under the filter, sorted once per view; None when SQL
         must answer (a text filter, or a view whose rows are still being parsed)."""
+        from . import pageorder
+
         if not sess.complete or not pageorder.servable(flt):
             return None
         return sess.orders.get(sess, flt, fp)
@@ -438,8 +462,8 @@ class Tracer:
         present = sess.present
         rows: list[Any] = []
         if present:
-            sql = all_rows_union(present, "uuid = ?", "ts, seq") + " ORDER BY ts, seq LIMIT 1"
-            rows = self.db.cursor().execute(sql, [uuid] * len(present)).fetchall()
+            sql = f"SELECT ts, seq FROM {sess.table} WHERE uuid = ? ORDER BY ts, seq LIMIT 1"
+            rows = self.db.cursor().execute(sql, [uuid]).fetchall()
         if not rows:
             raise SessionNotFound(f"no message {uuid} in session {sess.files.session_id}")
         return rows[0][0], rows[0][1]
@@ -522,18 +546,22 @@ class Tracer:
     def _metrics(self, sess: SessionView) -> SessionMetrics:
         cur = self.db.cursor()
         t = sess.tables
+        counts = {
+            Kind(kind): (n_trunk, n_side)
+            for kind, n_trunk, n_side in cur.execute(
+                "SELECT kind, count(*) FILTER (WHERE NOT is_sidechain), "
+                f"count(*) FILTER (WHERE is_sidechain) FROM {sess.table} GROUP BY kind"
+            ).fetchall()
+        }
         by_kind = []
         trunk = 0
         side_rows = 0
         for kind in ALL_KINDS:
-            row = cur.execute(
-                f"SELECT count(*) FILTER (WHERE NOT is_sidechain), "
-                f"count(*) FILTER (WHERE is_sidechain) FROM {t[kind]}"
-            ).fetchall()[0]
-            trunk += row[0]
-            side_rows += row[1]
-            if row[0]:
-                by_kind.append(KindCount(kind=kind, count=row[0]))
+            n_trunk, n_side = counts.get(kind, (0, 0))
+            trunk += n_trunk
+            side_rows += n_side
+            if n_trunk:
+                by_kind.append(KindCount(kind=kind, count=n_trunk))
         usage = cur.execute(
             "SELECT coalesce(sum(i), 0), coalesce(sum(o), 0), coalesce(sum(r), 0), "
             "coalesce(sum(c), 0), count(*) FROM ("
@@ -611,6 +639,8 @@ class Tracer:
 
     def context(self, ref: SessionRef) -> SessionContext:
         """The context size of each main-conversation API call, and the compactions (the chart)."""
+        from .contextsize import session_context
+
         return self._cached("context", ref, lambda sess: session_context(self.db.cursor(), sess))
 
     def tools(self, ref: SessionRef) -> SessionTools:
@@ -772,6 +802,8 @@ class Tracer:
             if self._text_index is None:
                 cache = self.options.cache_dir or default_cache_dir()
                 persistent = self.options.persistent_catalog
+                from .textindex import TextIndex
+
                 self._text_index = TextIndex(cache if persistent else None)
             return self._text_index
 
@@ -787,6 +819,8 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
+        from . import sessionsearch
+
         return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
@@ -813,7 +847,8 @@ class Tracer:
             if path.suffix != ".jsonl":
                 continue
             self.locator.forget(path)
-            self.store.changed(path)
+            if self._store is not None:
+                self._store.changed(path)
             key = session_for_path(self._roots, path)
             if key is None:
                 continue
@@ -821,7 +856,8 @@ class Tracer:
             is_main = path.name == f"{sid}.jsonl"
             if is_main and what == "deleted":
                 kind = "deleted"
-                self.store.drop(path)
+                if self._store is not None:
+                    self._store.drop(path)
             elif is_main and what == "added":
                 kind = "created"
             else:
@@ -841,14 +877,16 @@ class Tracer:
 
     def sweep(self) -> int:
         """Drop session tables idle past the TTL; returns how many were dropped."""
-        return self.store.sweep()
+        return self._store.sweep() if self._store is not None else 0
 
     def close(self) -> None:
         if self._text_index is not None:
             self._text_index.close()
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
         self.catalog.close()
-        self.db.close()
+        if self._db is not None:
+            self._db.close()
 
 
 __all__ = ["MessageSummary", "ProgressFn", "Tracer", "TracerOptions"]
