@@ -57,7 +57,6 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
-from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .transcripts import (
     SEARCH_CHARS,
@@ -631,6 +630,8 @@ class Tracer:
         key = "cost:" + cursors.fingerprint(
             {m: p.model_dump(mode="json") for m, p in prices.items()}
         )
+        from .pricing import session_cost
+
         return self._cached(key, ref, lambda sess: session_cost(self.db.cursor(), sess, prices))
 
     def set_prices(self, prices: Mapping[str, PriceOverride]) -> None:

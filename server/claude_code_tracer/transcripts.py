@@ -9,7 +9,6 @@ appended, never the whole file again.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -230,6 +229,8 @@ def check_project(roots: list[Path], project: str) -> None:
             names.extend(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
         except OSError:
             continue
+    import difflib  # only for the error message of an unknown project
+
     close = difflib.get_close_matches(project, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise SessionNotFound(f"no project {project} under {', '.join(map(str, roots))}{hint}")
