@@ -235,6 +235,20 @@ class Archive:
             return []
         return [p for p in names if self.has(p, session_id)]
 
+    def chain(self, rel: Path) -> list[tuple[int, int, Path]] | None:
+        """The segments of an archived file's latest generation, from byte 0 (``rel`` is its
+        path under the projects root); None when it was never archived. Read each with
+        ``read_segment`` (``bytesource`` serves a deleted session's files so)."""
+        file_dir = self.directory / rel.parent / (rel.name + ".d")
+        gens = self._generations(file_dir)
+        if not gens:
+            return None
+        return self._segments(file_dir / f"g{gens[-1]}")
+
+    def read_segment(self, start: int, stop: int, path: Path) -> bytes | None:
+        """One segment's bytes, or None when it cannot be read whole."""
+        return self._read_segment(start, stop, path)
+
     def restore(self, rel: Path, target: Path) -> bool:
         """Write the latest generation of an archived file to ``target``; False if none."""
         file_dir = self.directory / rel.parent / (rel.name + ".d")

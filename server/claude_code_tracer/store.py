@@ -35,6 +35,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bytesource import ArchivedStat, stat_source
 from .errors import SessionNotFound, SourceUnavailable
 from .models import ALL_KINDS, Kind
 from .pageorder import Orders
@@ -162,7 +163,7 @@ def release_free_memory() -> None:
         _TRIM()
 
 
-def identity(st: os.stat_result) -> FileIdentity:
+def identity(st: os.stat_result | ArchivedStat) -> FileIdentity:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
@@ -491,7 +492,7 @@ class SessionStore:
             return False
         for lf in self._to_check(sess, consume=False):
             try:
-                if identity(os.stat(lf.spath)) != lf.ident:
+                if identity(stat_source(lf.spath)) != lf.ident:
                     return False
             except OSError:
                 return False
@@ -527,7 +528,7 @@ class SessionStore:
     @staticmethod
     def _size(files: SessionFiles) -> int:
         try:
-            return files.main.stat().st_size
+            return stat_source(files.main).st_size
         except OSError:
             return 0
 
@@ -711,7 +712,7 @@ class SessionStore:
         sizes: dict[int, int] = {}
         for lf in todo:
             try:
-                st = lf.path.stat()
+                st = stat_source(lf.spath)
             except FileNotFoundError as exc:
                 if lf.file_id == 0:
                     raise SessionNotFound(f"session file {lf.path.name} no longer exists") from exc
@@ -788,7 +789,7 @@ class SessionStore:
         for lf in self._to_check(sess, consume=True):
             self.file_stats += 1
             try:
-                st = os.stat(lf.spath)
+                st = stat_source(lf.spath)
             except FileNotFoundError:
                 if lf.file_id == 0:
                     self._reset(sess, files)

@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from .bytesource import open_source
 from .ingest import decode_lines, loads_line
 from .safefs import open_regular, regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
@@ -897,7 +898,7 @@ class TextIndex:
                     if fh is not None:
                         fh.close()
                     current = fid
-                    fh = open_regular(paths[position[fid]])
+                    fh = open_source(paths[position[fid]])
                 fh.seek(off)
                 try:
                     entry = loads_line(fh.read(length))

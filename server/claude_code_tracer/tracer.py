@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import bytesource
 from . import cursor as cursors
 from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
@@ -63,10 +64,10 @@ from .transcripts import (
     SessionFiles,
     check_project,
     default_roots,
+    first_session_id,
     line_matches_row,
     read_agent_meta,
     read_entry,
-    resolve_session,
     session_for_path,
 )
 
@@ -155,7 +156,8 @@ class Tracer:
         self.archive: Archive | None = None
         if self.options.archive and self.options.persistent_catalog:
             self.archive = Archive(self.options.archive_dir or cache / "archive")
-        self._restored = cache / "restored"
+        if self.archive is not None:
+            bytesource.mount(self.archive)
         self.catalog = Catalog(
             self.options.cache_dir, self.options.persistent_catalog, self.archive
         )
@@ -225,20 +227,26 @@ class Tracer:
             return restored
 
     def _from_archive(self, ref: SessionRef) -> SessionFiles | None:
-        """A session whose files are gone, served from its archived bytes: they are written back
-        once to a folder of the cache and read from there like any session."""
+        """A session whose files are gone, served from its archived bytes: its files are named
+        by their paths under the mounted archive (``bytesource``), and the parser reads them
+        from the compressed segments, one segment at a time; nothing is written back to disk."""
         if self.archive is None:
             return None
+        root = self.archive.directory
         projects = [ref.project] if ref.project else self.archive.projects_with(ref.session_id)
         for project in projects:
             rels = self.archive.session_files(project, ref.session_id)
-            if not rels:
+            if not rels or rels[0].name != f"{ref.session_id}.jsonl":
                 continue
-            for rel in rels:
-                target = self._restored / rel
-                if not target.is_file():
-                    self.archive.restore(rel, target)
-            return resolve_session([self._restored], ref.session_id, project)
+            main = root / rels[0]
+            agents: list[Path] = []
+            for rel in rels[1:]:
+                path = root / rel
+                # a flat 2.0.x agent file belongs to the session its first line names
+                if len(rel.parts) == 2 and first_session_id(path) != ref.session_id:
+                    continue
+                agents.append(path)
+            return SessionFiles(ref.session_id, project, root, main, tuple(agents))
         return None
 
     def archive_status(self) -> ArchiveStatus:
@@ -825,18 +833,18 @@ class Tracer:
         return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
-        """A readable copy of a transcript file Claude Code deleted, from the archive (written
-        back once into the cache), so search snippets of archived sessions still show."""
+        """Where a transcript file Claude Code deleted is read from the archive (its path under
+        the mounted archive, see ``bytesource``), so search snippets of archived sessions
+        still show."""
         if self.archive is None:
             return None
         try:
             rel = Path(path).relative_to(root)
         except ValueError:
             return None
-        target = self._restored / rel
-        if target.is_file() or self.archive.restore(rel, target):
-            return str(target)
-        return None
+        if ".." in rel.parts or not self.archive.chain(rel):
+            return None
+        return str(self.archive.directory / rel)
 
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
@@ -886,6 +894,8 @@ class Tracer:
         if self._store is not None:
             self._store.close()
         self.catalog.close()
+        if self.archive is not None:
+            bytesource.unmount(self.archive)
         if self._db is not None:
             self._db.close()
 

@@ -20,11 +20,12 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from .bytesource import open_source, stat_source
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
 from .ingest import decode_lines, loads_line
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
-from .safefs import inside, open_regular, read_bounded, regular_stat
+from .safefs import inside, read_bounded, regular_stat
 
 PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
@@ -301,7 +302,7 @@ def nested_agent_files(main: Path, session_id: str) -> list[Path]:
 def first_session_id(path: Path) -> str | None:
     """The sessionId named by the first lines of a flat agent file (at most 20 lines of 1 MB)."""
     try:
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             for _ in range(20):
                 line = fh.readline(1 << 20)
                 if not line:
@@ -672,7 +673,7 @@ class Parser:
         called between chunks so that rows leave Python memory as the parse goes."""
         self._undated = []
         first = state.offset
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             blocks = LineBlocks(fh, first)
             for start, block in blocks:
                 self._parse_block(block, start, file_id, state, out, agent_id)
@@ -699,7 +700,7 @@ class Parser:
         """Rows of a file without a single valid timestamp: dated by the file's mtime so that
         they sort and page, and marked guessed so no first/last time or duration uses them."""
         try:
-            mtime = path.stat().st_mtime
+            mtime = stat_source(path).st_mtime
         except OSError:
             mtime = 0.0
         guess = datetime.fromtimestamp(max(mtime, 946684800.0), UTC)
@@ -1017,7 +1018,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
     if not probe:
         return offset == 0
     try:
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             fh.seek(offset - len(probe))
             return fh.read(len(probe)) == probe
     except OSError:
@@ -1026,7 +1027,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
 
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
-    with open_regular(path) as fh:
+    with open_source(path) as fh:
         fh.seek(offset)
         raw = fh.read(length)
     obj = loads_line(raw)
