@@ -561,6 +561,21 @@ class SessionExport(Model):
     )
 
 
+def build_models() -> int:
+    """Build every model's validator and serializer now; returns how many were built. They are
+    deferred (``defer_build``) so that the CLI imports this module cheaply; the language server
+    builds them all when it starts (``lsp.server.prepare_process``)."""
+    built = 0
+    todo: list[type[BaseModel]] = [Model]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild(force=True)
+            built += 1
+    return built
+
+
 class Method:
     SESSIONS_LIST = "sessions/list"
     MESSAGES_PAGE = "messages/page"

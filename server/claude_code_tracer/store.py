@@ -498,6 +498,19 @@ class SessionStore:
                 return False
         return True
 
+    def warm_up(self) -> None:
+        """Pay the first use of the load path's machinery (DuckDB's first statement over an
+        Arrow batch, Arrow's casts and sorts) before a request does."""
+        cur = self.db.cursor()
+        batch = pa.Table.from_pydict(RowBuffer().cols, schema=ARROW_SCHEMA)
+        _arrow_summaries(batch)
+        view = f"batch_{threading.get_ident()}"
+        cur.register(view, batch)
+        try:
+            cur.execute(f"SELECT {_INSERT_SELECT} FROM {view}").fetchall()
+        finally:
+            cur.unregister(view)
+
     def loaded_sessions(self) -> list[LoadedSession]:
         with self._lock:
             return [s for s in self._sessions.values() if s.loaded]
