@@ -743,12 +743,10 @@ class Catalog:
                     parser.prior_seen = set(prior_hashes)
         try:
             own_agent = agent_id_from_name(path.name) if parent else None
-            parser.parse_file(path, 0, state, None, own_agent)
+            self._read_file(parser, root, path, 0, state, own_agent)
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
-        if self.archive is not None:
-            self.archive.append(root, path, state.offset)
         session_id = path.name[: -len(".jsonl")]
         agents = [] if parent else self._agent_files(path, session_id, flat_agents)
         agent_saved = saved.get("agents", {}) if incremental and saved else {}
@@ -838,6 +836,38 @@ class Catalog:
         }
         return record, found, incremental, m.summaries
 
+    def _read_file(
+        self,
+        parser: Parser,
+        root: Path,
+        path: Path,
+        file_id: int,
+        state: FileState,
+        agent_id: str | None,
+    ) -> None:
+        """One read of the file's new bytes for the metadata and the archive alike: the blocks
+        the parser reads are handed to the archive's appender (no second read). When the
+        archive cannot continue where this read starts (a rewrite, an archive behind), it
+        reads and checks the file itself (``Archive.append``)."""
+        sink = self.archive.appender(root, path, state.offset) if self.archive else None
+        try:
+            parser.parse_file(
+                path, file_id, state, None, agent_id, blocks=sink.accept if sink else None
+            )
+        except BaseException:
+            if sink is not None:
+                sink.failed = True
+                sink.close()
+            raise
+        if self.archive is None:
+            return
+        if sink is not None:
+            failed = sink.failed
+            sink.close()
+            if not failed:
+                return
+        self.archive.append(root, path, state.offset)
+
     @staticmethod
     def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:
         return tail_matches(
@@ -898,12 +928,10 @@ class Catalog:
             parser.meta.cwd = cwd
             parser.meta.last_prompt = prev.get("prompt") if prev else None
             try:
-                parser.parse_file(agent, 1, state, None, agent_id_from_name(agent.name))
+                self._read_file(parser, root, agent, 1, state, agent_id_from_name(agent.name))
             except OSError as exc:
                 log.warning("cannot read %s: %s", agent, exc)
                 continue
-            if self.archive is not None:
-                self.archive.append(root, agent, state.offset)
             touches.extend(parser.meta.touches)
             usage = base.plus(parser.meta)
             total.add(usage)

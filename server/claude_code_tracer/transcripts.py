@@ -666,16 +666,21 @@ class Parser:
         agent_id: str | None = None,
         progress: Any = None,
         flush: Any = None,
+        blocks: Callable[[int, bytes], None] | None = None,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
-        called between chunks so that rows leave Python memory as the parse goes."""
+        called between chunks so that rows leave Python memory as the parse goes. ``blocks``
+        is handed each block of complete lines read, ``(offset, bytes)``: the other consumers
+        of the same bytes (the archive) take them from this one read."""
         self._undated = []
         first = state.offset
         with open_source(path) as fh:
-            blocks = LineBlocks(fh, first)
-            for start, block in blocks:
+            reader = LineBlocks(fh, first)
+            for start, block in reader:
+                if blocks is not None:
+                    blocks(start, block)
                 self._parse_block(block, start, file_id, state, out, agent_id)
                 if (
                     flush is not None
@@ -685,10 +690,10 @@ class Parser:
                 ):
                     flush(out)
                 if progress is not None:
-                    progress(blocks.end - first)
-            state.offset = blocks.end
+                    progress(reader.end - first)
+            state.offset = reader.end
             # NUL padding is damage, not a line still being written: only whitespace is clean
-            state.torn_tail = bool(blocks.rest.strip(b" \t\r\n"))
+            state.torn_tail = bool(reader.rest.strip(b" \t\r\n"))
             if state.offset:
                 fh.seek(max(0, state.offset - 64))
                 state.tail_probe = fh.read(min(64, state.offset))
