@@ -23,7 +23,7 @@ import orjson
 from .bytesource import open_source, stat_source
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
-from .ingest import decode_lines, loads_line
+from .ingest import Record, decode_lines, loads_line
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, read_bounded, regular_stat
 
@@ -666,22 +666,26 @@ class Parser:
         agent_id: str | None = None,
         progress: Any = None,
         flush: Any = None,
-        blocks: Callable[[int, bytes], None] | None = None,
+        blocks: Callable[[int, bytes, list[Record]], None] | None = None,
+        records: bool = False,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes. ``blocks``
-        is handed each block of complete lines read, ``(offset, bytes)``: the other consumers
-        of the same bytes (the archive) take them from this one read."""
+        is handed each block of complete lines read, ``(offset, bytes, records)``, after it is
+        parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
+        them from this one read; ``records`` (with ``records=True``, else empty) are the
+        records the one decoder made of the block."""
         self._undated = []
         first = state.offset
         with open_source(path) as fh:
             reader = LineBlocks(fh, first)
             for start, block in reader:
+                found: list[Record] | None = [] if records else None
+                self._parse_block(block, start, file_id, state, out, agent_id, found)
                 if blocks is not None:
-                    blocks(start, block)
-                self._parse_block(block, start, file_id, state, out, agent_id)
+                    blocks(start, block, found or [])
                 if (
                     flush is not None
                     and out is not None
@@ -722,6 +726,7 @@ class Parser:
         state: FileState,
         out: RowBuffer | None,
         agent_id: str | None,
+        found: list[Record] | None = None,
     ) -> None:
         line0 = state.line
         for line, offset, length, entry in decode_lines(data, base):
@@ -730,6 +735,8 @@ class Parser:
                 state.malformed += 1
                 continue
             state.line = line0 + line
+            if found is not None:
+                found.append(Record(offset, length, entry))
             self._entry(entry, offset, length, file_id, state, out, agent_id)
         state.line = line0 + data.count(b"\n")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from claude_code_tracer import bytesource
 from claude_code_tracer.archive import Archive
+from claude_code_tracer.ingest import Chunk, Sink
 from claude_code_tracer.models import SessionsListParams
 from claude_code_tracer.tracer import Tracer
 
@@ -61,3 +62,75 @@ def test_a_refresh_reads_the_appended_bytes_once_for_catalog_and_archive(
     restored = tmp_path / "restored.jsonl"
     assert Archive(tracer.archive.directory).restore(main.relative_to(root), restored)
     assert restored.read_bytes() == main.read_bytes()
+
+
+class Recorder:
+    """A sink that keeps what it is given."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.chunks: list[Chunk] = []
+        self.finished = 0
+
+    def accept(self, chunk: Chunk) -> None:
+        self.chunks.append(chunk)
+
+    def finish(self) -> None:
+        self.finished += 1
+
+
+class Broken:
+    name = "broken"
+
+    def accept(self, chunk: Chunk) -> None:
+        raise RuntimeError("a sink that fails")
+
+    def finish(self) -> None:
+        raise RuntimeError("and fails again")
+
+
+def test_a_sink_gets_every_chunk_read_with_its_records_once(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    files = sorted(root.rglob("*.jsonl"))
+    tracer = make_tracer(root)
+    recorder = Recorder()
+    assert isinstance(recorder, Sink)
+    tracer.add_sink(Broken())  # fails on every call: the others still get everything
+    tracer.add_sink(recorder)
+    tracer.list_sessions(SessionsListParams())
+    assert recorder.finished == 1
+    by_file: dict[Path, list[Chunk]] = {}
+    for chunk in recorder.chunks:
+        by_file.setdefault(chunk.path, []).append(chunk)
+    assert sorted(by_file) == files
+    for path, chunks in by_file.items():
+        raw = path.read_bytes()
+        assert b"".join(c.data for c in chunks) == raw  # each byte once, in order
+        assert chunks[0].start == 0 and chunks[0].restart
+        entries = [json.loads(x) for x in raw.splitlines() if x.strip()]
+        records = [r for c in chunks for r in c.records]
+        assert [r.entry for r in records] == entries
+        for r in records:  # each record's bytes are where it says
+            assert json.loads(raw[r.offset : r.offset + r.length]) == r.entry
+        assert {c.session_id for c in chunks} == {main.stem}
+        assert {c.agent_id for c in chunks} == (
+            {None} if path == main else {path.stem[len("agent-") :]}
+        )
+    size = main.stat().st_size
+    extra = appended_lines(main, 5)
+    with main.open("ab") as fh:
+        fh.write(extra)
+    recorder.chunks.clear()
+    tracer._catalog_fresh_until = 0.0
+    tracer.list_sessions(SessionsListParams())
+    assert recorder.finished == 2
+    assert [(c.path, c.start, c.end, c.data, c.restart) for c in recorder.chunks] == [
+        (main, size, size + len(extra), extra, False)
+    ]
+    assert [r.entry["uuid"] for r in recorder.chunks[0].records] == [
+        json.loads(x)["uuid"] for x in extra.splitlines()
+    ]
