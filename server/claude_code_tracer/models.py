@@ -22,10 +22,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-# A session id or project folder name as it may appear on disk. The pattern keeps separators and
-# ".." out, so such a value can never name a file outside the projects root (checked again on the
-# resolved path, see transcripts.resolve_session_file).
-SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+# A session id or project folder name as it may appear on disk: any one path segment (a space,
+# "=", "%2F", a newline, unicode, a leading ".." are all names Claude Code or a user can give a
+# folder, and a listed session must open with the list's own id). The pattern keeps "/", NUL and
+# the segments "." and ".." out, so such a value can never name a file outside the projects root
+# (checked again on the resolved path, see transcripts.resolve_session); globbing escapes it.
+# (No look-ahead: pydantic's regex engine has none.)
+SAFE_NAME = r"^(?:[^/\x00.][^/\x00]{0,254}|\.[^/\x00.][^/\x00]{0,253}|\.\.[^/\x00]{1,253})$"
 # The longest message id a request may name. The parser serves longer transcript uuids under a
 # bounded stand-in (transcripts.bounded_uuid), so every id a page serves can be asked for.
 UUID_MAX_CHARS = 256
@@ -131,10 +134,15 @@ class MessagesPageParams(SessionRef):
     )
 
 
+JSON_SAFE_INT = (1 << 53) - 1
+
+
 class MessagesStreamParams(MessagesPageParams):
     limit: int | None = Field(  # type: ignore[assignment]
         default=None,
         ge=1,
+        # the largest integer a JavaScript client sends exactly; 2^63 overflowed DuckDB (-32603)
+        le=JSON_SAFE_INT,
         description="at most this many messages; missing: every message to the end of the "
         "session as it is when the stream begins",
     )
@@ -269,6 +277,10 @@ class SessionMetrics(Model):
     replayed_lines: int = Field(default=0, description="repeats of an earlier uuid, served once")
     invalid_timestamps: int = Field(
         default=0, description="lines whose timestamp is not a time: dated by a neighbour"
+    )
+    invalid_numbers: int = Field(
+        default=0,
+        description="lines whose usage holds a number that is no token count: served untokened",
     )
     state_lines: dict[str, int] = Field(
         default_factory=dict, description="session-state lines by type (metadata, not rows)"

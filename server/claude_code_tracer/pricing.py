@@ -43,6 +43,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidRequest
 from .models import Kind, ModelCost, PriceOverride, PriceOverrides, SessionCost, Tokens
+from .tokencounts import USAGE_KEYS, token_count, usage_counts
 from .transcripts import read_entry
 
 if TYPE_CHECKING:
@@ -184,7 +185,9 @@ class Usage:
 
 
 def _int(v: Any) -> int:
-    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) and v > 0 else 0
+    """A token count, or 0 for anything that is not one (``tokencounts``: 2^63 or 1e308 would
+    overflow every total downstream)."""
+    return token_count(v) or 0
 
 
 def usage_of(usage: Any) -> Usage:
@@ -192,6 +195,8 @@ def usage_of(usage: Any) -> Usage:
     the 1-hour cache existed) every cache write is a 5-minute one: the only kind there was."""
     if not isinstance(usage, dict):
         return Usage()
+    if not usage_counts(usage, USAGE_KEYS)[1]:
+        return Usage()  # a damaged usage is dropped whole, as the parser drops it
     written = _int(usage.get("cache_creation_input_tokens"))
     split = usage.get("cache_creation")
     w5, w1 = written, 0

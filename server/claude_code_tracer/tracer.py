@@ -593,6 +593,7 @@ class Tracer:
             subagent_tool_calls=side[4],
             replayed_lines=sess.replayed,
             invalid_timestamps=sess.invalid_timestamps,
+            invalid_numbers=sess.invalid_numbers,
             state_lines=dict(sess.state_lines),
         )
 

@@ -10,6 +10,7 @@ appended, never the whole file again.
 from __future__ import annotations
 
 import difflib
+import glob
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, open_regular, read_bounded, regular_stat
+from .tokencounts import USAGE_KEYS, usage_counts
 
 PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
@@ -240,18 +242,19 @@ def resolve_session(roots: list[Path], session_id: str, project: str | None) -> 
     """Find a session's files from a client-supplied id, never leaving the projects roots."""
     if not _SAFE.match(session_id) or (project is not None and not _SAFE.match(project)):
         raise OutsideRoot(
-            "session ids and project names may hold only letters, digits, '.', '_', '-'"
+            "a session id or project name is one path segment: no '/', not '.' or '..'"
         )
     for root in roots:
         candidates: list[Path]
         if project is not None:
             candidates = [root / project / f"{session_id}.jsonl"]
         else:
-            candidates = sorted(root.glob(f"*/{session_id}.jsonl"))
+            candidates = sorted(root.glob(f"*/{glob.escape(session_id)}.jsonl"))
         if is_agent_file(f"{session_id}.jsonl"):
             # a subagent transcript opened on its own (an orphan, listed as a session)
-            where = project or "*"
-            candidates += sorted(root.glob(f"{where}/*/subagents/**/{session_id}.jsonl"))
+            where = glob.escape(project) if project else "*"
+            name = glob.escape(session_id)
+            candidates += sorted(root.glob(f"{where}/*/subagents/**/{name}.jsonl"))
             for path in candidates:
                 if inside(root, path) and regular_stat(path, root) is not None:
                     proj = path.relative_to(root).parts[0]
@@ -370,6 +373,7 @@ class FileState:
     tail_probe: bytes = b""
     # lines with a timestamp that is not one (unparseable, out of range): dated by a neighbour
     bad_timestamps: int = 0
+    bad_numbers: int = 0  # lines whose usage held a number that is no token count
 
 
 @dataclass
@@ -564,21 +568,17 @@ def _one_line(text: str) -> str:
     return " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
 
 
-def _usage(msg: dict[str, Any]) -> tuple[int, int, int, int] | None:
+def _usage(msg: dict[str, Any]) -> tuple[tuple[int, int, int, int] | None, bool]:
+    """The line's token counts, and whether they were valid. A usage with any count that is not
+    one (``tokencounts``) is dropped whole: the line is served without tokens and counted."""
     usage = msg.get("usage")
     if not isinstance(usage, dict):
-        return None
-
-    def num(key: str) -> int:
-        v = usage.get(key)
-        return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0
-
-    return (
-        num("input_tokens"),
-        num("output_tokens"),
-        num("cache_read_input_tokens"),
-        num("cache_creation_input_tokens"),
-    )
+        return None, True
+    counts, valid = usage_counts(usage, USAGE_KEYS)
+    if not valid:
+        return None, False
+    i, o, r, c = counts
+    return (i, o, r, c), True
 
 
 # What a row with no text says in a list: Claude Code writes "\n\n" text blocks, and a Bash call
@@ -615,12 +615,15 @@ def loads_line(raw: bytes) -> Any:
     """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
     JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
     output), and that orjson refuses. The standard library reads such a line, and each lone
-    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). Anything else orjson
-    refuses is refused (raises ``orjson.JSONDecodeError``)."""
+    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). The same for a number
+    beyond a double's range. Anything else orjson refuses is refused (raises
+    ``orjson.JSONDecodeError``)."""
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        if b"\\u" not in raw:
+    except orjson.JSONDecodeError as exc:
+        # also a number too large for a double (``1e400``): valid JSON, read as infinity and
+        # left to the checks of the field it is in (a token count refuses it)
+        if b"\\u" not in raw and "infinity" not in str(exc):
             raise
         try:
             obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
@@ -967,7 +970,9 @@ class Parser:
             preview = search[: PREVIEW_CHARS * 2]
             if tool_names and not preview.strip():
                 preview = " ".join(tool_names)
-            usage = _usage(msg)
+            usage, valid_usage = _usage(msg)
+            if not valid_usage:
+                state.bad_numbers += 1
             if usage is not None:
                 tokens = usage
                 if model != "<synthetic>":

@@ -33,8 +33,8 @@ def describe_validation_error(method: str, error: ValidationError) -> str:
             parts.append(f"unknown parameter '{loc}'")
         elif kind == "string_pattern_mismatch":
             parts.append(
-                f"{loc} must be a plain name (letters, digits, '.', '_' or '-'; no '/' and not "
-                f"'..'), got {_short(value)}"
+                f"{loc} must be a plain name (one path segment: no '/', not '.' or '..'), "
+                f"got {_short(value)}"
             )
         elif kind == "model_type" and not loc:
             parts.append(f"params must be an object, got {type(value).__name__}")
