@@ -205,7 +205,11 @@ class MessagesPage(Model):
     complete: bool = Field(
         default=True,
         description="False while a big session is still being parsed: this page comes from its "
-        "head, and later pages and the total grow as the parse goes on",
+        "head, and later pages and the total grow as the parse goes on; also False for a "
+        "deleted session whose archived copy is damaged (see warning)",
+    )
+    warning: str | None = Field(
+        default=None, description="what is wrong with the archived copy this page comes from"
     )
 
 

@@ -159,6 +159,8 @@ class Tracer:
         if self.options.archive and self.options.persistent_catalog:
             self.archive = Archive(self.options.archive_dir or cache / "archive")
         self._restored = cache / "restored"
+        # (project or None, session id) -> what is wrong with its archived copy (archive.read)
+        self._archive_problems: dict[tuple[str | None, str], list[str]] = {}
         self.catalog = Catalog(
             self.options.cache_dir, self.options.persistent_catalog, self.archive
         )
@@ -213,10 +215,16 @@ class Tracer:
             rels = self.archive.session_files(project, ref.session_id)
             if not rels:
                 continue
+            problems: list[str] = []
             for rel in rels:
-                target = self._restored / rel
-                if not target.is_file():
-                    self.archive.restore(rel, target)
+                # verified, and made again when the archive moved on (archive.ensure_restored)
+                got = self.archive.ensure_restored(rel, self._restored / rel)
+                problems.extend(got.problems)
+            for key in ((project, ref.session_id), (None, ref.session_id)):
+                if problems:
+                    self._archive_problems[key] = problems
+                else:
+                    self._archive_problems.pop(key, None)
             return resolve_session([self._restored], ref.session_id, project)
         return None
 
@@ -250,6 +258,11 @@ class Tracer:
                 raise
         if page is None or (not page.complete and len(page.messages) < params.limit):
             page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
+        problems = self._archive_problems.get((params.project, params.session_id))
+        if problems:
+            # served from a damaged archive: what was verified, said to be incomplete
+            page.complete = False
+            page.warning = "the archived copy is incomplete: " + "; ".join(problems)
         return page
 
     def stream_pages(
@@ -800,7 +813,7 @@ class Tracer:
         except ValueError:
             return None
         target = self._restored / rel
-        if target.is_file() or self.archive.restore(rel, target):
+        if self.archive.ensure_restored(rel, target):
             return str(target)
         return None
 
