@@ -622,7 +622,11 @@ class TextIndex:
         names: dict[str, str] = orjson.loads(row.tool_names or "{}")
         try:
             with open_regular(f.path) as fh:
-                for start, block in LineBlocks(fh, row.offset):
+                blocks = LineBlocks(fh, row.offset)
+                for start, block in blocks:
+                    if blocks.continues_line:
+                        blocks.continues_line = False
+                        row.line -= 1
                     self._add_block(writer, row, names, block, start)
                     row.offset = start + len(block)
                     row.probe = _probe(fh, row.offset)
@@ -647,6 +651,8 @@ class TextIndex:
         pos, end = 0, len(data)
         while pos < end:
             nl = data.find(b"\n", pos)
+            if nl < 0:  # a file's last line served without its newline (LineBlocks)
+                nl = end
             raw = data[pos:nl]
             start = pos
             pos = nl + 1

@@ -1,10 +1,11 @@
 """Finding transcript files and turning their lines into rows.
 
 Parsing is lenient by design (FORMAT.md §9): a line that is not JSON is counted and skipped, an
-unknown entry type is kept as a row of kind ``unknown``, and a line without its newline is left for
-the next read because Claude Code may still be writing it. Reads are incremental: a parse starts at
-a byte offset and reports how far it got, so a live session is refreshed by parsing what was
-appended, never the whole file again.
+unknown entry type is kept as a row of kind ``unknown``, and a last line without its newline is
+left for the next read because Claude Code may still be writing it, unless it is a whole record (a
+copy made by another tool that dropped the final newline: ``LineBlocks``). Reads are incremental:
+a parse starts at a byte offset and reports how far it got, so a live session is refreshed by
+parsing what was appended, never the whole file again.
 """
 
 from __future__ import annotations
@@ -687,26 +688,57 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
     return found, leftover
 
 
+def is_whole_record(raw: bytes) -> bool:
+    """Whether a last line without its newline is a finished record (FORMAT.md §11): it parses
+    as one JSON object, or as records joined on one line with nothing left over. A JSON object
+    that parses is closed, so no later write can extend it; a half-written line never parses."""
+    text = raw.strip(b" \t\r")
+    if not text.startswith(b"{") or not text.endswith(b"}"):
+        return False
+    try:
+        return isinstance(loads_line(text), dict)
+    except orjson.JSONDecodeError:
+        records, leftover = recover_records(text)
+        return bool(records) and not leftover
+
+
 class LineBlocks:
     """A file's complete lines from an offset on, in blocks of about ``READ_CHUNK`` bytes.
 
-    Iterating yields ``(offset, block)``: ``block`` ends in a newline and starts at byte
-    ``offset`` of the file. A last line without its newline is never yielded (Claude Code may
-    still be writing it): afterwards ``end`` is the offset just past the last complete line and
-    ``rest`` holds the bytes after it. Shared by the parser and the search index, so both stop
-    at the same byte of a growing file.
+    Iterating yields ``(offset, block)``: ``block`` starts at byte ``offset`` of the file and
+    ends in a newline, except the file's last line when it has none but is a whole record
+    (``is_whole_record``: files copied by other tools drop the final newline; Claude Code
+    always writes it). A last line that does not parse is never yielded (Claude Code may still
+    be writing it): afterwards ``end`` is the offset just past the last line served and
+    ``rest`` holds the bytes after it. A read that starts just after a line served without its
+    newline skips the newline an append then brings, so the line is neither counted twice nor
+    lost. Shared by the parser (and so the catalog and the archive, which archive up to where
+    the parser stopped) and the search index, so all stop at the same byte of a growing file.
     """
 
     def __init__(self, fh: BinaryIO, offset: int) -> None:
         self.fh = fh
         self.end = offset
         self.rest = b""
+        # set before the first block when it continues the physical line of a record served
+        # without its newline (another tool appended straight after it): its first line has
+        # the number of the line before, as a read of the whole file would give it
+        self.continues_line = False
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        self.fh.seek(self.end)
+        fh = self.fh
+        if self.end > 0:
+            fh.seek(self.end - 1)
+            if fh.read(1) != b"\n":
+                # the last read served a record without its newline
+                if fh.read(1) == b"\n":
+                    self.end += 1  # the newline arrived since: not a line of its own
+                else:
+                    self.continues_line = True
+        fh.seek(self.end)
         pending = b""
         while True:
-            chunk = self.fh.read(READ_CHUNK)
+            chunk = fh.read(READ_CHUNK)
             if not chunk:
                 break
             data = pending + chunk if pending else chunk
@@ -718,8 +750,13 @@ class LineBlocks:
             self.end += cut + 1
             pending = data[cut + 1 :]
             yield start, data[: cut + 1]
+        if pending.strip(b" \t\r") and is_whole_record(pending):
+            start, last = self.end, pending
+            self.end += len(last)
+            self.rest = b""
+            yield start, last
+            return
         self.rest = pending
-
 
 class Parser:
     """Turns lines of one session's files into rows and session metadata.
@@ -761,6 +798,9 @@ class Parser:
         with open_regular(path) as fh:
             blocks = LineBlocks(fh, first)
             for start, block in blocks:
+                if blocks.continues_line:
+                    blocks.continues_line = False
+                    state.line -= 1
                 self._parse_block(block, start, file_id, state, out, agent_id)
                 if (
                     flush is not None
