@@ -33,6 +33,8 @@ PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
 # 100 MB of tool output does not hold a second copy of itself in memory.
 SEARCH_CHARS = 2000
+# How far into a user message injected context is looked past for the person's words.
+PROMPT_SCAN_CHARS = 20_000
 # Bytes read per step: bounds the transient memory of a parse of a very large file.
 READ_CHUNK = 4 * 1024 * 1024
 # Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
@@ -591,12 +593,34 @@ _BLANK_PREVIEW = {
 }
 
 
+# Context that apps and hooks put before a person's words in the same message (FORMAT.md §11:
+# desktop apps send whitespace, then ``<system_instruction>…</system_instruction>``, then the
+# prompt; IDEs send ``<ide_opened_file>`` and kin as a block before it). Command tags are not here:
+# a command is not a prompt.
+_INJECTED = re.compile(
+    r"\s*<(system_instruction|system-instruction|system-reminder|user-memory-input|"
+    r"ide_opened_file|ide_selection|ide_diagnostics)\b[^>]*>.*?</\1\s*>",
+    re.S,
+)
+
+
+def prompt_words(text: str) -> str:
+    """The person's own words of a user message: leading whitespace and leading injected
+    context blocks removed (what is left may be empty: a message of markup only)."""
+    pos = 0
+    while True:
+        m = _INJECTED.match(text, pos)
+        if m is None:
+            return text[pos:].strip()
+        pos = m.end()
+
+
 def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     if entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"):
         return False
-    text = _text_of(content, 400)
+    text = prompt_words(_text_of(content, PROMPT_SCAN_CHARS))
     return (
-        bool(text.strip())
+        bool(text)
         and not _COMMAND_TAG.match(text)
         and not text.startswith(("<", "[Request interrupted", "Caveat:"))
     )
@@ -1044,7 +1068,10 @@ class Parser:
                     if is_human_prompt(entry, content) or (
                         trunk_agent and meta.first_prompt is None
                     ):
-                        meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                        said = prompt_words(_text_of(content, PROMPT_SCAN_CHARS)) or _text_of(
+                            content, 400
+                        )
+                        meta.last_prompt = _one_line(said[: PREVIEW_CHARS * 2])
                         if meta.first_prompt is None:
                             meta.first_prompt = meta.last_prompt
                     elif not entry.get("isMeta"):
