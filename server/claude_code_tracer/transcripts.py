@@ -102,6 +102,17 @@ def normalize_ts(value: object) -> str | None:
     return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+def ts_before(a: str, b: str) -> bool:
+    """Whether normalized timestamp ``a`` is earlier than ``b``: compared as text when both
+    have the same shape (the usual case, cheap), as times when not (``…00Z`` vs ``…00.5Z``)."""
+    if len(a) == len(b):
+        return a < b
+    try:
+        return datetime.fromisoformat(a) < datetime.fromisoformat(b)
+    except ValueError:
+        return a < b
+
+
 def command_prompt(text: str) -> str | None:
     """``/goal make the tests pass`` from a slash command's tags, the title of a session that
     begins with one when nothing better names it."""
@@ -977,10 +988,13 @@ class Parser:
         elif trunk_agent:
             agent_id = file_agent
         if file_id == 0 and not is_side:
-            if real_ts:
-                if meta.first_ts is None:
+            if ts is not None and real_ts:
+                # the earliest and latest, not the first and last in file order: a hook's
+                # progress line can be written before the prompt it follows (as metrics count)
+                if meta.first_ts is None or ts_before(ts, meta.first_ts):
                     meta.first_ts = ts
-                meta.last_ts = ts
+                if meta.last_ts is None or ts_before(meta.last_ts, ts):
+                    meta.last_ts = ts
             cwd = entry.get("cwd")
             if isinstance(cwd, str) and cwd and meta.cwd is None:
                 meta.cwd = cwd
