@@ -504,7 +504,7 @@ class TextRange(Model):
 class SearchHit(Model):
     uuid: str | None = Field(description="the message, for messages/page startAt")
     kind: Kind
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     tool_names: list[str] = Field(default_factory=list)
     model: str | None = None
     is_error: bool = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from .textindex import FileRow, Hit, TextIndex, line_doc
 from .transcripts import loads_line
 
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _under(cwd: str | None, workspace: str) -> bool:
@@ -103,7 +104,8 @@ def _hit(
         return values[0]
 
     ts = one("ts")
-    when = datetime.fromtimestamp(int(ts) / 1000, tz=UTC) if isinstance(ts, int) else None
+    # whole milliseconds, as pages carry them (a float division could land a microsecond short)
+    when = _EPOCH_UTC + timedelta(milliseconds=int(ts)) if isinstance(ts, int) else None
     snippet: str = ""
     ranges: list[tuple[int, int]] = []
     off, length = int(one("off") or 0), int(one("len") or 0)

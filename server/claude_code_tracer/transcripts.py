@@ -640,6 +640,8 @@ def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
 # Only objects with one of these keys are taken from a damaged line: a nested object that happens
 # to parse (a message, a content block) is never mistaken for a transcript entry.
 _ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
+# Whole entries that carry none of those keys (FORMAT.md §3): known by their type and messageId.
+_KEYLESS_TYPES = frozenset({"file-history-snapshot", "file-history-delta"})
 _DECODER = JSONDecoder()
 
 
@@ -700,8 +702,9 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
         except (JSONDecodeError, RecursionError):
             pos = start + 1
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
-            k in obj for k in _ENTRY_KEYS
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and (
+            any(k in obj for k in _ENTRY_KEYS)
+            or (obj["type"] in _KEYLESS_TYPES and "messageId" in obj)
         ):
             b_start = len(text[:start].encode("utf-8", "surrogateescape"))
             b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
