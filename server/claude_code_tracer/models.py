@@ -316,6 +316,10 @@ class ModelCost(Model):
 class SessionCost(Model):
     session_id: str
     cost_usd: float = Field(description="dollars of the priced models (all of them if complete)")
+    subagent_cost_usd: float = Field(
+        default=0.0,
+        description="of cost_usd: the subagents' transcripts' share (the session's own: the rest)",
+    )
     complete: bool = Field(description="every model that used tokens has a price")
     unpriced_models: list[str]
     by_model: list[ModelCost]

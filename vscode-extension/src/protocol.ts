@@ -332,6 +332,8 @@ export interface SessionCost {
     sessionId: string;
     /** Dollars of the priced models (all of them when `complete`). */
     costUsd: number;
+    /** Of `costUsd`: the subagents' transcripts' share (the session's own is the rest). */
+    subagentCostUsd: number;
     complete: boolean;
     unpricedModels: string[];
     byModel: ModelCost[];
