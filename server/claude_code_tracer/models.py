@@ -213,6 +213,7 @@ class SessionInfo(Model):
     cwd: str | None = None
     git_branch: str | None = None
     title: str | None = None
+    tag: str | None = Field(default=None, description="the Agent SDK's tag_session (last wins)")
     first_prompt: str | None = None
     first_timestamp: UtcTime | None = None
     last_timestamp: UtcTime | None = None

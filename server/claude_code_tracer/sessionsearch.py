@@ -35,12 +35,26 @@ def _under(cwd: str | None, workspace: str) -> bool:
 
 
 def scope_files(
-    rows: dict[int, FileRow], parsed: ParsedQuery, params: SearchParams
+    rows: dict[int, FileRow],
+    parsed: ParsedQuery,
+    params: SearchParams,
+    tags: Callable[[], dict[tuple[str, str], str]] | None = None,
 ) -> list[int] | None:
-    """The file numbers a search may look at; None when that is every file of the index."""
+    """The file numbers a search may look at; None when that is every file of the index.
+    ``tags()``: the tag of each tagged session, (project, session id) -> tag, asked only when
+    the query filters by tag (the catalog knows them, the index does not)."""
     trunk_cwd = {(r.project, r.session): r.cwd for r in rows.values() if r.agent is None}
+    tagged: dict[tuple[str, str], str] = {}
+    if (parsed.tags or parsed.not_tags) and tags is not None:
+        tagged = {k: v.lower() for k, v in tags().items()}
     keep: list[int] = []
     for fid, r in rows.items():
+        if parsed.tags or parsed.not_tags:
+            tag = tagged.get((r.project, r.session))
+            if parsed.tags and tag not in parsed.tags:
+                continue
+            if tag is not None and tag in parsed.not_tags:
+                continue
         if r.deleted and not params.include_deleted:
             continue
         if params.project is not None and r.project != params.project:
@@ -153,6 +167,7 @@ def run(
     params: SearchParams,
     indexing: bool,
     fallback: Fallback | None = None,
+    tags: Callable[[], dict[tuple[str, str], str]] | None = None,
 ) -> SearchPage:
     parsed = parse(params.query)
     if parsed.empty:
@@ -162,7 +177,7 @@ def run(
     if params.cursor:
         offset = cursors.decode(params.cursor, "search", fp).seq
     rows = index.files(roots)
-    fids = scope_files(rows, parsed, params)
+    fids = scope_files(rows, parsed, params, tags)
     if not fids:
         return SearchPage(groups=[], total=0, indexing=indexing)
     everything = len(fids) == index.file_count()

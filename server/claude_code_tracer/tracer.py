@@ -787,7 +787,16 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
-        return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
+        return sessionsearch.run(
+            index, self._roots, params, indexing, self._archived_copy, self._session_tags
+        )
+
+    def _session_tags(self) -> dict[tuple[str, str], str]:
+        """Tags for search's ``tag:`` filter, from a fresh catalog."""
+        if time.monotonic() >= self._catalog_fresh_until:
+            self.catalog.refresh(self._roots)
+            self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+        return self.catalog.tags(self._roots)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
         """A readable copy of a transcript file Claude Code deleted, from the archive (written

@@ -60,6 +60,7 @@ METADATA_TYPES = frozenset(
         "file-history-delta",
         "queue-operation",
         "tag",
+        "cost-state",
     }
 )
 # Built-in slash commands that tend the tool rather than ask for work.
@@ -395,6 +396,8 @@ class SessionMeta:
     version: str | None = None
     custom_title: str | None = None
     ai_title: str | None = None
+    # the Agent SDK's tag_session(): the last ``tag`` line wins, an empty one clears it
+    tag: str | None = None
     # (leafUuid, text) of every summary line: in 1.0.x-2.0.x files they usually name *another*
     # session (the one holding leafUuid), so the catalog resolves them across the project
     summaries: list[tuple[str, str]] = field(default_factory=list)
@@ -1206,6 +1209,8 @@ class Parser:
             meta.custom_title = entry["customTitle"]
         elif etype == "ai-title" and isinstance(entry.get("aiTitle"), str):
             meta.ai_title = entry["aiTitle"]
+        elif etype == "tag" and (isinstance(entry.get("tag"), str) or entry.get("tag") is None):
+            meta.tag = entry.get("tag") or None
         elif etype == "summary":
             text, leaf = entry.get("summary"), entry.get("leafUuid")
             if isinstance(text, str) and text and isinstance(leaf, str) and leaf:

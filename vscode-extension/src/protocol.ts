@@ -216,6 +216,8 @@ export interface SessionInfo {
     cwd: string | null;
     gitBranch: string | null;
     title: string | null;
+    /** The Agent SDK's tag_session (the last `tag` line of the transcript). */
+    tag: string | null;
     firstPrompt: string | null;
     firstTimestamp: IsoDateTime | null;
     lastTimestamp: IsoDateTime | null;
