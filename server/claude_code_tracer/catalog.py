@@ -38,6 +38,7 @@ from .archive import Archive
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import regular_stat
+from .sessionnames import friendly_names
 from .transcripts import (
     FileState,
     Parser,
@@ -954,7 +955,14 @@ class Catalog:
         )
         args.append(params.limit + 1)
         rows = self._read(roots, sql, args)
-        return [self._info(r) for r in rows]
+        infos = [self._info(r) for r in rows]
+        names = friendly_names(roots)
+        if names:
+            for info in infos:
+                name = names.get(info.session_id)
+                if name is not None:
+                    info.title = name  # the /rename of a live process (sessionnames.py)
+        return infos
 
     @staticmethod
     def _info(r: tuple[Any, ...]) -> SessionInfo:
