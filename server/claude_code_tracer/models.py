@@ -176,6 +176,10 @@ class MessageSummary(Model):
     timestamp: UtcTime | None = None
     preview: str = ""
     model: str | None = None
+    effort: str | None = Field(
+        default=None,
+        description="the reasoning effort of an assistant message (read with expand and get)",
+    )
     tool_names: list[str] = Field(default_factory=list)
     tool_use_ids: list[str] = Field(default_factory=list)
     is_error: bool = False

@@ -18,6 +18,7 @@ import orjson
 
 from . import cursor as cursors
 from .models import Kind, SearchGroup, SearchHit, SearchPage, SearchParams, TextRange
+from .persisted import persisted_name, saved_output_text
 from .safefs import open_regular
 from .searchquery import InvalidQuery, ParsedQuery, parse
 from .textindex import FileRow, Hit, TextIndex, line_doc
@@ -134,7 +135,11 @@ def _hit(
             entry = loads_line(fh.read(length))
         doc = line_doc(entry) if isinstance(entry, dict) else None
         if doc is not None:
-            snippet, ranges = index.snippet(doc.text, *terms)
+            text = doc.text
+            if doc.kind == "tool_result" and persisted_name(entry) is not None:
+                saved = saved_output_text(Path(row.root) / row.project, entry)
+                text = f"{text}\n{saved}" if saved else text
+            snippet, ranges = index.snippet(text, *terms)
     except (OSError, orjson.JSONDecodeError):
         pass
     uuid = one("uuid")

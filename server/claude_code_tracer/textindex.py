@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from .persisted import persisted_name, saved_output_text
 from .safefs import open_regular, regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
 from .transcripts import (
@@ -710,8 +711,13 @@ class TextIndex:
         elif doc.kind == "tool_result":
             tools = [names.get(bid, "") for bid in doc.tool_use_ids]
         ms = ts_ms(doc.ts or row.last_ts)
+        text = doc.text
+        if doc.kind == "tool_result" and persisted_name(entry) is not None:
+            saved = saved_output_text(Path(row.root) / row.project, entry)
+            if saved:
+                text = f"{text}\n{saved}"
         fields: dict[str, Any] = {
-            "text": doc.text,
+            "text": text,
             "fid": row.fid,
             "off": offset,
             "len": length,

@@ -62,6 +62,7 @@ from .models import (
     WrittenSpan,
 )
 from .pageorder import Order
+from .persisted import effort_of, saved_output_block
 from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
@@ -430,8 +431,16 @@ class Tracer:
         messages = [row_to_summary(r, names) for r in rows]
         if expand and rows:
             for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
-                msg.content = content_blocks(entry)
+                msg.content = self._blocks(sess, entry)
+                msg.effort = effort_of(entry) if msg.kind == Kind.ASSISTANT else None
         return messages
+
+    @staticmethod
+    def _blocks(sess: SessionView, entry: dict[str, Any]) -> list[Any]:
+        """The line's content blocks, and the tool output it saved outside the transcript."""
+        blocks = content_blocks(entry)
+        saved = saved_output_block(sess.files.root / sess.files.project, entry)
+        return [*blocks, saved] if saved is not None else blocks
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
@@ -502,8 +511,12 @@ class Tracer:
     def _detail(self, sess: SessionView, row: dict[str, Any]) -> MessageDetail:
         summary = row_to_summary(row, sess.file_names)
         entry = self._entries(sess, [row])[0]
+        if summary.kind == Kind.ASSISTANT:
+            summary.effort = effort_of(entry)
         return MessageDetail(
-            **summary.model_dump(exclude={"content"}), content=content_blocks(entry), entry=entry
+            **summary.model_dump(exclude={"content"}),
+            content=self._blocks(sess, entry),
+            entry=entry,
         )
 
     # -- cached statistics -------------------------------------------------------------------------

@@ -170,6 +170,8 @@ export interface MessageSummary {
     timestamp: IsoDateTime | null;
     preview: string;
     model: string | null;
+    /** The reasoning effort of an assistant message (filled with expand and messages/get). */
+    effort: string | null;
     toolNames: string[];
     toolUseIds: string[];
     isError: boolean;
