@@ -40,27 +40,28 @@ READ_CHUNK = 4 * 1024 * 1024
 # Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
 FLUSH_ROWS = 5_000
 
-# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3):
-# they feed SessionMeta (titles, summaries, counts) and are never rows. Several carry no timestamp.
+# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3
+# and §11): they feed SessionMeta (titles, tags, summaries, counts) and are never rows. Several
+# carry no timestamp; file-history-snapshot/-delta carry neither uuid nor sessionId.
 METADATA_TYPES = frozenset(
     {
-        "summary",
-        "atis-latch",
-        "worktree-state",
-        "ai-title",
-        "custom-title",
+        "summary",  # leafUuid + text; usually names another session (§8)
+        "atis-latch",  # session state, no timestamp
+        "worktree-state",  # session state, no timestamp
+        "ai-title",  # last wins
+        "custom-title",  # the user's /rename
         "agent-name",
         "agent-setting",
         "permission-mode",
-        "mode",
+        "mode",  # 2.1.152+
         "last-prompt",
         "pr-link",
-        "bridge-session",
-        "file-history-snapshot",
-        "file-history-delta",
-        "queue-operation",
-        "tag",
-        "cost-state",
+        "bridge-session",  # remote control, 2.1.156+
+        "file-history-snapshot",  # file state at a prompt (messageId)
+        "file-history-delta",  # its incremental form, late 2.1.x (§11)
+        "queue-operation",  # messages typed while Claude works
+        "tag",  # the Agent SDK's tag_session(): last wins (§11)
+        "cost-state",  # 2.1.251 session state (§11)
     }
 )
 # Built-in slash commands that tend the tool rather than ask for work.
