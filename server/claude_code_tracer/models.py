@@ -50,7 +50,12 @@ UtcTime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_us
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=False)
+    # defer_build: a model's validator and serializer are built when it is first used, not at
+    # import (building all of them took most of this module's ~60 ms import; a CLI command
+    # uses two or three).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=False, defer_build=True
+    )
 
     def dump(self) -> dict[str, Any]:
         """The wire form: camelCase keys, JSON-native values."""
@@ -59,7 +64,11 @@ class Model(BaseModel):
 
 class Params(Model):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_max_length=4096
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_max_length=4096,
+        defer_build=True,
     )
 
 
@@ -485,7 +494,11 @@ class ServerOptions(Params):
     """initializationOptions and workspace/didChangeConfiguration settings."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_max_length=4096
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        str_max_length=4096,
+        defer_build=True,
     )
     projects_root: str | None = None
     cache_dir: str | None = None
@@ -571,6 +584,21 @@ class SessionExport(Model):
     redactions: dict[str, int] = Field(
         default_factory=dict, description="secrets masked, by kind (only with redact)"
     )
+
+
+def build_models() -> int:
+    """Build every model's validator and serializer now; returns how many were built. They are
+    deferred (``defer_build``) so that the CLI imports this module cheaply; the language server
+    builds them all when it starts (``lsp.server.prepare_process``)."""
+    built = 0
+    todo: list[type[BaseModel]] = [Model]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild(force=True)
+            built += 1
+    return built
 
 
 class Method:

@@ -49,6 +49,7 @@ session costs the same whichever version wrote it and a corrected table corrects
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -150,7 +151,11 @@ PRICES: Mapping[str, Price] = {
     "claude-3-haiku": _price("0.25", "1.25", "0.03", "0.30", "0.50"),
 }
 
-_OVERRIDES: TypeAdapter[dict[str, PriceOverride]] = TypeAdapter(PriceOverrides)
+@functools.cache
+def _overrides() -> TypeAdapter[dict[str, PriceOverride]]:
+    """Built when a price file is first read, not at import (a schema build: the CLI's start)."""
+    return TypeAdapter(PriceOverrides)
+
 
 # Bedrock ("us.anthropic.claude-…-v1:0") and Vertex ("claude-…@20250514") spell ids their own way.
 _PREFIX = re.compile(r"^(?:(?P<geo>[a-z]{2,4}|us-gov|global)\.)?anthropic\.")
@@ -202,7 +207,7 @@ def parse_overrides(raw: Any, where: str) -> dict[str, PriceOverride]:
     """A price override table from JSON-shaped data, or an ``InvalidRequest`` that names the
     first bad entry: a bad table is refused whole, never applied in part."""
     try:
-        return _OVERRIDES.validate_python(raw)
+        return _overrides().validate_python(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         at = ".".join(str(p) for p in first.get("loc", ()))
