@@ -217,11 +217,11 @@ def _open(path: str | os.PathLike[str]) -> BinaryIO:
     chain = archive.chain(rel)
     if chain is None:
         raise FileNotFoundError(f"no archived file {rel}")
-    bounds = [(a, b) for a, b, _ in chain]
+    bounds = [(a, b) for a, b, _, _ in chain]
 
     def read_segment(i: int) -> bytes | None:
-        a, b, p = chain[i]
-        return archive.read_segment(a, b, p)
+        a, b, p, digest = chain[i]
+        return archive.read_segment(rel, a, b, p, digest)
 
     return io.BufferedReader(SegmentReader(bounds, read_segment), buffer_size=1 << 20)
 

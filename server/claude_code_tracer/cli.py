@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest, SourceUnavailable, TracerError
+from .sqllimits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from .termsafe import CleanFormatter, clean, json_text
 
 if TYPE_CHECKING:
@@ -470,7 +471,9 @@ def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
             export_parquet(tracer, where, None, bar)
         finally:
             bar.close()
-    result = run_sql(where, args.query)
+    result = run_sql(where, args.query, timeout=args.timeout, memory_limit=args.memory_limit)
+    for warning in result.warnings:
+        err(f"claude-code-tracer: warning: {clean(warning)}\n")
     if args.json:
         records = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
         sys.stdout.write(json_text(records, default=str) + "\n")
@@ -682,6 +685,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-refresh", action="store_true", help="query the export as it is, without updating"
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"stop a query that runs longer than this many seconds (default {DEFAULT_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--memory-limit",
+        default=DEFAULT_MEMORY_LIMIT,
+        help=f"the query's memory bound, e.g. 500MB or 4GB (default {DEFAULT_MEMORY_LIMIT})",
+    )
     p.set_defaults(run=cmd_sql)
 
     p = sub.add_parser(
@@ -745,6 +759,17 @@ def _log_to_stderr() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C (anywhere: a query, the first indexing, closing): one line and the shell's
+        # code for SIGINT, never a traceback
+        with contextlib.suppress(Exception):
+            err("claude-code-tracer: interrupted\n")
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":

@@ -90,6 +90,8 @@ class ReadStats:
 # Only objects with one of these keys are taken from a damaged line: a nested object that happens
 # to parse (a message, a content block) is never mistaken for a transcript entry.
 _ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
+# Whole entries that carry none of those keys (FORMAT.md §3): known by their type and messageId.
+_KEYLESS_TYPES = frozenset({"file-history-snapshot", "file-history-delta"})
 _DECODER = JSONDecoder()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -102,12 +104,15 @@ def loads_line(raw: bytes) -> Any:
     """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
     JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
     output), and that orjson refuses. The standard library reads such a line, and each lone
-    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). Anything else orjson
-    refuses is refused (raises ``orjson.JSONDecodeError``)."""
+    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). The same for a number
+    beyond a double's range. Anything else orjson refuses is refused (raises
+    ``orjson.JSONDecodeError``)."""
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        if b"\\u" not in raw:
+    except orjson.JSONDecodeError as exc:
+        # also a number too large for a double (``1e400``): valid JSON, read as infinity and
+        # left to the checks of the field it is in (a token count refuses it)
+        if b"\\u" not in raw and "infinity" not in str(exc):
             raise
         try:
             obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
@@ -148,8 +153,9 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
         except (JSONDecodeError, RecursionError):
             pos = start + 1
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
-            k in obj for k in _ENTRY_KEYS
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and (
+            any(k in obj for k in _ENTRY_KEYS)
+            or (obj["type"] in _KEYLESS_TYPES and "messageId" in obj)
         ):
             b_start = len(text[:start].encode("utf-8", "surrogateescape"))
             b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
@@ -169,6 +175,20 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
     if text[covered:].strip(" \t\r\n"):
         leftover = True
     return found, leftover
+
+
+def is_whole_record(raw: bytes) -> bool:
+    """Whether a last line without its newline is a finished record (FORMAT.md §11): it parses
+    as one JSON object, or as records joined on one line with nothing left over. A JSON object
+    that parses is closed, so no later write can extend it; a half-written line never parses."""
+    text = raw.strip(b" \t\r")
+    if not text.startswith(b"{") or not text.endswith(b"}"):
+        return False
+    try:
+        return isinstance(loads_line(text), dict)
+    except orjson.JSONDecodeError:
+        records, leftover = recover_records(text)
+        return bool(records) and not leftover
 
 
 def decode_lines(data: bytes, base: int) -> Iterator[tuple[int, int, int, Any]]:
@@ -208,6 +228,12 @@ def decode_lines(data: bytes, base: int) -> Iterator[tuple[int, int, int, Any]]:
             yield line, base + start, len(raw), entry
         else:
             yield line, base + start, len(raw), None
+
+
+def lines_in(data: bytes) -> int:
+    """How many lines a block of complete lines holds: its newlines, and one more when it is a
+    file's last line served without its newline (``LineBlocks``)."""
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
 def records_of(data: bytes, base: int) -> tuple[list[Record], int]:

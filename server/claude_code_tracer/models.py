@@ -22,10 +22,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-# A session id or project folder name as it may appear on disk. The pattern keeps separators and
-# ".." out, so such a value can never name a file outside the projects root (checked again on the
-# resolved path, see transcripts.resolve_session_file).
-SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+# A session id or project folder name as it may appear on disk: any one path segment (a space,
+# "=", "%2F", a newline, unicode, a leading ".." are all names Claude Code or a user can give a
+# folder, and a listed session must open with the list's own id). The pattern keeps "/", NUL and
+# the segments "." and ".." out, so such a value can never name a file outside the projects root
+# (checked again on the resolved path, see transcripts.resolve_session); globbing escapes it.
+# (No look-ahead: pydantic's regex engine has none.)
+SAFE_NAME = r"^(?:[^/\x00.][^/\x00]{0,254}|\.[^/\x00.][^/\x00]{0,253}|\.\.[^/\x00]{1,253})$"
 # The longest message id a request may name. The parser serves longer transcript uuids under a
 # bounded stand-in (transcripts.bounded_uuid), so every id a page serves can be asked for.
 UUID_MAX_CHARS = 256
@@ -140,10 +143,15 @@ class MessagesPageParams(SessionRef):
     )
 
 
+JSON_SAFE_INT = (1 << 53) - 1
+
+
 class MessagesStreamParams(MessagesPageParams):
     limit: int | None = Field(  # type: ignore[assignment]
         default=None,
         ge=1,
+        # the largest integer a JavaScript client sends exactly; 2^63 overflowed DuckDB (-32603)
+        le=JSON_SAFE_INT,
         description="at most this many messages; missing: every message to the end of the "
         "session as it is when the stream begins",
     )
@@ -185,6 +193,10 @@ class MessageSummary(Model):
     timestamp: UtcTime | None = None
     preview: str = ""
     model: str | None = None
+    effort: str | None = Field(
+        default=None,
+        description="the reasoning effort of an assistant message (read with expand and get)",
+    )
     tool_names: list[str] = Field(default_factory=list)
     tool_use_ids: list[str] = Field(default_factory=list)
     is_error: bool = False
@@ -206,7 +218,11 @@ class MessagesPage(Model):
     complete: bool = Field(
         default=True,
         description="False while a big session is still being parsed: this page comes from its "
-        "head, and later pages and the total grow as the parse goes on",
+        "head, and later pages and the total grow as the parse goes on; also False for a "
+        "deleted session whose archived copy is damaged (see warning)",
+    )
+    warning: str | None = Field(
+        default=None, description="what is wrong with the archived copy this page comes from"
     )
 
 
@@ -222,6 +238,7 @@ class SessionInfo(Model):
     cwd: str | None = None
     git_branch: str | None = None
     title: str | None = None
+    tag: str | None = Field(default=None, description="the Agent SDK's tag_session (last wins)")
     first_prompt: str | None = None
     first_timestamp: UtcTime | None = None
     last_timestamp: UtcTime | None = None
@@ -279,6 +296,10 @@ class SessionMetrics(Model):
     invalid_timestamps: int = Field(
         default=0, description="lines whose timestamp is not a time: dated by a neighbour"
     )
+    invalid_numbers: int = Field(
+        default=0,
+        description="lines whose usage holds a number that is no token count: served untokened",
+    )
     state_lines: dict[str, int] = Field(
         default_factory=dict, description="session-state lines by type (metadata, not rows)"
     )
@@ -325,6 +346,10 @@ class ModelCost(Model):
 class SessionCost(Model):
     session_id: str
     cost_usd: float = Field(description="dollars of the priced models (all of them if complete)")
+    subagent_cost_usd: float = Field(
+        default=0.0,
+        description="of cost_usd: the subagents' transcripts' share (the session's own: the rest)",
+    )
     complete: bool = Field(description="every model that used tokens has a price")
     unpriced_models: list[str]
     by_model: list[ModelCost]
@@ -517,7 +542,7 @@ class TextRange(Model):
 class SearchHit(Model):
     uuid: str | None = Field(description="the message, for messages/page startAt")
     kind: Kind
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     tool_names: list[str] = Field(default_factory=list)
     model: str | None = None
     is_error: bool = False

@@ -229,6 +229,7 @@ class SessionView:
     tableset: TableSet | None = field(default=None, compare=False, repr=False)
     replayed: int = 0
     invalid_timestamps: int = 0
+    invalid_numbers: int = 0
     state_lines: tuple[tuple[str, int], ...] = ()
     #: Page orders by filter, sorted once per view (``pageorder``): warm pages without SQL.
     orders: Orders = field(default_factory=Orders, compare=False, repr=False)
@@ -358,6 +359,7 @@ class LoadedSession:
             malformed=sum(f.state.malformed + int(f.state.torn_tail) for f in self.loaded_files),
             replayed=self.parser.meta.replayed,
             invalid_timestamps=sum(f.state.bad_timestamps for f in self.loaded_files),
+            invalid_numbers=sum(f.state.bad_numbers for f in self.loaded_files),
             state_lines=tuple(sorted(self.parser.meta.state_lines.items())),
             version=next(LoadedSession._versions),
             complete=complete,

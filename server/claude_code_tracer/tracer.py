@@ -58,6 +58,7 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
+from .persisted import effort_of, saved_output_block
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .transcripts import (
     SEARCH_CHARS,
@@ -295,6 +296,15 @@ class Tracer:
                 raise
         if page is None or (not page.complete and len(page.messages) < params.limit):
             page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
+        problems = (
+            self.archive.problems_for(params.project, params.session_id)
+            if self.archive is not None
+            else None
+        )
+        if problems:
+            # served from a damaged archive: what was verified, said to be incomplete
+            page.complete = False
+            page.warning = "the archived copy is incomplete: " + "; ".join(problems)
         return page
 
     def stream_pages(
@@ -477,8 +487,16 @@ class Tracer:
         messages = [row_to_summary(r, names) for r in rows]
         if expand and rows:
             for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
-                msg.content = content_blocks(entry)
+                msg.content = self._blocks(sess, entry)
+                msg.effort = effort_of(entry) if msg.kind == Kind.ASSISTANT else None
         return messages
+
+    @staticmethod
+    def _blocks(sess: SessionView, entry: dict[str, Any]) -> list[Any]:
+        """The line's content blocks, and the tool output it saved outside the transcript."""
+        blocks = content_blocks(entry)
+        saved = saved_output_block(sess.files.root / sess.files.project, entry)
+        return [*blocks, saved] if saved is not None else blocks
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
@@ -549,8 +567,12 @@ class Tracer:
     def _detail(self, sess: SessionView, row: dict[str, Any]) -> MessageDetail:
         summary = row_to_summary(row, sess.file_names)
         entry = self._entries(sess, [row])[0]
+        if summary.kind == Kind.ASSISTANT:
+            summary.effort = effort_of(entry)
         return MessageDetail(
-            **summary.model_dump(exclude={"content"}), content=content_blocks(entry), entry=entry
+            **summary.model_dump(exclude={"content"}),
+            content=self._blocks(sess, entry),
+            entry=entry,
         )
 
     # -- cached statistics -------------------------------------------------------------------------
@@ -644,6 +666,7 @@ class Tracer:
             subagent_tool_calls=side[4],
             replayed_lines=sess.replayed,
             invalid_timestamps=sess.invalid_timestamps,
+            invalid_numbers=sess.invalid_numbers,
             state_lines=dict(sess.state_lines),
         )
 
@@ -846,7 +869,16 @@ class Tracer:
                 indexing = True
         from . import sessionsearch
 
-        return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
+        return sessionsearch.run(
+            index, self._roots, params, indexing, self._archived_copy, self._session_tags
+        )
+
+    def _session_tags(self) -> dict[tuple[str, str], str]:
+        """Tags for search's ``tag:`` filter, from a fresh catalog."""
+        if time.monotonic() >= self._catalog_fresh_until:
+            self.catalog.refresh(self._roots)
+            self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+        return self.catalog.tags(self._roots)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
         """Where a transcript file Claude Code deleted is read from the archive (its path under

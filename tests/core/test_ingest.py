@@ -55,7 +55,7 @@ def test_a_refresh_reads_the_appended_bytes_once_for_catalog_and_archive(
     assert n <= count.by_path[str(main)] <= n + PROBES
     # the session's unchanged subagent files: their tail probes, none of their content
     others = {p: n for p, n in count.by_path.items() if p != str(main)}
-    assert others and all(n <= 2 * 64 for n in others.values())
+    assert others and all(n <= 3 * 64 for n in others.values())
     before = next(s for s in page.sessions if s.session_id == main.stem).message_count
     assert before > 0
     # and the archive holds every byte, the appended ones included, read back through its chain
