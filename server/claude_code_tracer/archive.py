@@ -28,6 +28,7 @@ read as before, by their segments' names and lengths.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -591,7 +592,7 @@ class Appender:
         self._sha = hashlib.sha256()
         self.end = end  # where the archived bytes stop: the next block must start here
         self.start, self.old = end, None
-        self.head = b"" if end else None  # the first bytes of a new generation
+        self.head: bytes | None = None if end else b""  # a new generation's first bytes
         self.written = 0
         self.failed = False
         self._tmp: Path | None = None
@@ -633,7 +634,10 @@ class Appender:
         self.written += len(data)
 
     def _fail(self, exc: OSError) -> None:
+        """Stop archiving (a full disk, a read-only folder): said once, as ``append`` does."""
         self.failed = True
+        if self.archive.disabled_reason is not None:
+            return
         self.archive.disabled_reason = f"{exc.strerror or exc}"
         log.warning(
             "transcripts are not being archived (%s in %s); nothing archived is lost",
@@ -646,11 +650,15 @@ class Appender:
         out, tmp = self._out, self._tmp
         if out is None or tmp is None:
             return 0
+        if self.failed:
+            with contextlib.suppress(OSError):
+                out.close()
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            return 0
         try:
             out.write(self._z.flush())
             out.close()
-            if self.failed:
-                return 0
             with self.archive._lock:
                 if self.head is not None:
                     self.archive._write(self.gen_dir / "head", self.head)

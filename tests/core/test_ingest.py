@@ -58,7 +58,11 @@ def test_a_refresh_reads_the_appended_bytes_once_for_catalog_and_archive(
     assert others and all(n <= 3 * 64 for n in others.values())
     before = next(s for s in page.sessions if s.session_id == main.stem).message_count
     assert before > 0
-    # and the archive holds every byte, the appended ones included, read back through its chain
+    # one generation, whose head is the file's (a later check tells an append by it), and the
+    # archive holds every byte, the appended ones included, read back through its chain
+    file_dir = tracer.archive.directory / main.relative_to(root).parent / (main.name + ".d")
+    assert sorted(p.name for p in file_dir.iterdir()) == ["g0"]
+    assert (file_dir / "g0" / "head").read_bytes() == main.read_bytes()[:4096]
     restored = tmp_path / "restored.jsonl"
     assert Archive(tracer.archive.directory).restore(main.relative_to(root), restored)
     assert restored.read_bytes() == main.read_bytes()
