@@ -292,8 +292,13 @@ class Archive:
     ) -> None:
         """A segment written by an ``Appender`` takes its name and its place in the index (as
         ``_append`` does: the segment by rename, then the index)."""
-        os.replace(tmp, gen_dir / f"{start:016d}-{stop:016d}.zst")
-        self._record(gen_dir, chain, start, stop, digest)
+        target = gen_dir / f"{start:016d}-{stop:016d}.zst"
+        os.replace(tmp, target)
+        try:
+            self._record(gen_dir, chain, start, stop, digest)
+        except OSError:
+            target.unlink(missing_ok=True)  # not recorded: as if never written
+            raise
         if old is not None:
             old.unlink(missing_ok=True)
 
