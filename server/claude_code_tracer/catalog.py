@@ -918,6 +918,12 @@ class Catalog:
             ws = params.workspace.rstrip("/\\") or params.workspace
             conds.append("(s.cwd = ? OR starts_with(s.cwd, ?) OR starts_with(s.cwd, ?))")
             args.extend([ws, ws + "/", ws + "\\"])
+        if params.since is not None:
+            conds.append("s.last_ts >= ?")
+            args.append(params.since)
+        if params.until is not None:
+            conds.append("s.first_ts <= ?")
+            args.append(params.until)
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "

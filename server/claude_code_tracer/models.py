@@ -115,6 +115,15 @@ class SessionsListParams(Params):
     limit: int = Field(default=100, ge=1, le=1000)
     cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
     include_deleted: bool = False
+    since: datetime | None = Field(default=None, description="last active at or after")
+    until: datetime | None = Field(default=None, description="started at or before")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _as_naive_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
 
 
 class MessagesPageParams(SessionRef):

@@ -967,7 +967,7 @@ class Tracer:
                 indexing = True
         page = sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
         if page.groups:
-            titles = self.catalog.titles(
+            titles = self._catalog_for_files().titles(
                 self._roots, [(g.project, g.session_id) for g in page.groups]
             )
             for group in page.groups:

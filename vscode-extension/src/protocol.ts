@@ -71,6 +71,10 @@ export interface SessionsListParams {
     limit?: number;
     cursor?: string | null;
     includeDeleted?: boolean;
+    /** Sessions last active at or after this time (ISO 8601). */
+    since?: string | null;
+    /** Sessions started at or before this time (ISO 8601). */
+    until?: string | null;
 }
 
 /** models.py `MessagesPageParams`. */
@@ -341,6 +345,8 @@ export interface SessionCost {
     overriddenModels: string[];
     /** Dollars of each priced response, keyed by the uuid of its first line (the row that shows it). */
     responseCosts: Record<string, number>;
+    /** Of `costUsd`: the responses of the subagents' own transcripts. */
+    subagentCostUsd: number;
 }
 
 /** models.py `ContextPoint`: one main-conversation API call and the context it sent. */
@@ -476,6 +482,8 @@ export interface SearchGroup {
     sessionId: string;
     project: string;
     cwd: string | null;
+    /** The session's title, as listed. */
+    title: string | null;
     deleted: boolean;
     hits: SearchHit[];
 }
