@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+
 from mcp import ClientSession
 
 from .support import SAMPLES, Running

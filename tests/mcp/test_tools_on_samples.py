@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from mcp import ClientSession
 
 from .support import call, ok, raw_lines
@@ -69,9 +70,7 @@ async def test_the_seven_tools_are_listed_with_strict_inputs_and_declared_output
 async def test_a_search_hit_cites_the_message_and_the_citation_reads_it(
     server: ClientSession, samples: Path
 ) -> None:
-    prompt = next(
-        e for e in raw_lines(session_file(samples, SIX_TIMES)) if e.get("type") == "user"
-    )
+    prompt = next(e for e in raw_lines(session_file(samples, SIX_TIMES)) if e.get("type") == "user")
     found = await ok(server, "search", {"query": '"What is 6 times 7"', "limit": 5})
     hit = next(h for h in found["hits"] if h["uuid"] == prompt["uuid"])
     assert hit["sessionId"] == SIX_TIMES and hit["kind"] == "user"

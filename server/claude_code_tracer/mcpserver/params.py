@@ -19,7 +19,7 @@ from ..models import (
 
 # About 4,000 tokens: a result an agent can take into its context without crowding it.
 DEFAULT_MAX_CHARS = 16_000
-MIN_MAX_CHARS = 1_000
+MIN_MAX_CHARS = 2_000
 MAX_MAX_CHARS = 200_000
 # "<sessionId>#<uuid>": what search hits carry and read_session / get_message accept.
 CITATION_MAX_CHARS = 200 + 1 + UUID_MAX_CHARS

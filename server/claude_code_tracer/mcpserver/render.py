@@ -84,6 +84,9 @@ class Budget:
         self.text_left = max_chars - reserve
         self.json_left = max_chars - reserve
 
+    def fits(self, text: str, item: Any) -> bool:
+        return len(text) + 1 <= self.text_left and json_len(item) + 1 <= self.json_left
+
     def take(self, text: str, item: Any) -> bool:
         """Count an item in if both its renderings fit; False (nothing counted) otherwise."""
         t, j = len(text) + 1, json_len(item) + 1

@@ -142,7 +142,7 @@ class TracerMcp:
         if tracer is None:
             return error_result(f"{spec.name}: {self.open_error}")
         context = self.context
-        if spec.long and ctx.meta is not None and ctx.meta.get("progressToken") is not None:
+        if spec.long:  # sent only when the caller gave a progressToken (report_progress)
             context = ToolContext(
                 workspace=context.workspace,
                 progress=_progress_reporter(ctx),

@@ -265,7 +265,7 @@ def _message(q: Quoter, sid: str, m: MessageSummary, cap: int) -> tuple[r.Messag
     shown, cut = q.s(text, share)
     tool_calls = []
     for bid, name, inp in calls:
-        shown_inp, inp_cut = q.s(inp, max(200, share))
+        shown_inp, inp_cut = q.s(inp, max(20, share))
         cut = cut or inp_cut
         tool_calls.append(
             r.ToolCall(id=bid, name=q.s(name, 200)[0], input=shown_inp, input_chars=len(inp))
@@ -357,6 +357,12 @@ def read_session(tracer: Tracer, a: p.ReadSessionArgs, ctx: ToolContext) -> tupl
         lines.append(f"Message {around} does not pass the filter: the window is where it stands.")
     for m in window.messages:
         item, text = _message(q, session_id, m, cap)
+        # The first message always goes in, cut smaller until it fits (escapes in its JSON can
+        # outgrow the share): a window never comes back empty for want of room.
+        smaller = cap
+        while not out.messages and not budget.fits(text, item) and smaller > 20:
+            smaller //= 2
+            item, text = _message(q, session_id, m, smaller)
         if not budget.take(text, item):
             out.truncated = True
             out.continue_around = m.uuid
