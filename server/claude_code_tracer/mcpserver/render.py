@@ -17,6 +17,7 @@ whose nonce is new for every result, under a header saying the blocks are quoted
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections import Counter
 from typing import Any
@@ -29,6 +30,9 @@ from ..termsafe import clean
 REDACT_MARGIN = 512
 OPEN, CLOSE = "\u27e6", "\u27e7"
 _NEUTRAL = str.maketrans({OPEN: "[", CLOSE: "]"})
+# A private key's block can be longer than the margin: one cut before its END line is masked to
+# the end of the piece (a whole block was masked already by the redaction rules).
+_OPEN_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*\Z")
 
 
 class Quoter:
@@ -48,6 +52,8 @@ class Quoter:
         if self.redact_secrets:
             piece, found = redact(piece)
             self.counts.update(found)
+            piece, cut_keys = _OPEN_KEY.subn("[REDACTED:private_key]", piece)
+            self.counts["private_key"] += cut_keys
         piece = clean(piece).translate(_NEUTRAL)
         if len(piece) > cap:
             piece, cut = piece[:cap], True
