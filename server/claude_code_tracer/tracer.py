@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import pyarrow.compute as pc
 
 from . import blame as blames
 from . import cursor as cursors
@@ -509,7 +510,18 @@ class Tracer:
         return messages
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
-        """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
+        """(ts, seq) of a message by uuid (the first, should a file repeat one).
+
+        A complete view finds it in its summary chunks (a vectorised compare, about 1 ms per
+        100K rows; the SQL union over every kind's table took 25 ms); else SQL."""
+        if sess.complete and sess.chunks:
+            seqs: list[int] = []
+            for start, chunk in zip(sess.starts, sess.chunks, strict=True):
+                hits = pc.indices_nonzero(pc.fill_null(pc.equal(chunk["uuid"], uuid), False))
+                seqs += [start + i for i in hits.to_pylist() if start + i < sess.bound]
+            if seqs:
+                row = min(sess.take(seqs), key=lambda r: (r["ts"], r["seq"]))
+                return row["ts"], int(row["seq"])  # type: ignore[return-value,call-overload]
         present = sess.present
         rows: list[Any] = []
         if present:

@@ -59,7 +59,9 @@ async def ok(session: ClientSession, name: str, args: dict[str, Any]) -> dict[st
     assert isinstance(result.structured_content, dict)
     bound = args.get("maxChars", 16_000)
     assert len(text) <= bound, (name, len(text))
-    assert len(json.dumps(result.structured_content, ensure_ascii=False)) <= bound
+    # as it is sent: compact JSON, UTF-8
+    wire = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
+    assert len(wire) <= bound, (name, len(wire))
     result.structured_content["_text"] = text
     return result.structured_content
 
