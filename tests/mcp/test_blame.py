@@ -161,3 +161,26 @@ async def test_blame_on_the_real_samples_workspace_agrees_with_the_hover(
     assert all(h is not None for h in hovers[:5])
     outside = await call(agent, "blame", {"path": str(both.a0y / SCRIPT)})
     assert outside.is_error and "outside the workspace" in outside.content[0].text
+
+
+async def test_a_blame_cut_by_max_chars_continues_from_its_next_start_line(
+    agent: ClientSession, both: Both
+) -> None:
+    g = both.generated
+    path = max(g.texts, key=lambda p: len(g.writes(p)))
+    whole = await ok(agent, "blame", {"path": str(path), "maxChars": 200_000})
+    assert len(whole["runs"]) >= 3
+    runs: list[Any] = []
+    start = 1
+    for _ in range(len(whole["runs"]) + 1):
+        got = await ok(agent, "blame", {"path": str(path), "startLine": start, "maxChars": 2_000})
+        if runs and got["runs"] and got["runs"][0]["startLine"] < start:
+            pytest.fail("a continuation went backwards")
+        runs += got["runs"]
+        if not got["truncated"] or got["nextStartLine"] is None:
+            break
+        assert f"startLine={got['nextStartLine']}" in got["note"]
+        start = got["nextStartLine"]
+    assert [(r["startLine"], r["endLine"], r["uuid"]) for r in runs] == [
+        (r["startLine"], r["endLine"], r["uuid"]) for r in whole["runs"]
+    ]
