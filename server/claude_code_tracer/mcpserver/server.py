@@ -43,6 +43,8 @@ from .validation import describe_validation_error
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "claude-code-tracer"
+# Calls running the core at once (as the language server's worker threads); more wait their turn.
+WORKER_THREADS = 4
 INSTRUCTIONS = (
     "Read-only access to this machine's Claude Code session history. Use it for questions "
     "about past work: what a previous session did or decided, why code is the way it is "
@@ -95,6 +97,7 @@ class TracerMcp:
             self.open_error = f"cannot open the session archive: {exc}"
             log.error("%s", self.open_error)
         self.context = ToolContext(workspace=options.workspace)
+        self._limiter: anyio.CapacityLimiter | None = None  # made on the event loop
         self.tools = [self._tool(spec) for spec in TOOLS]
         self.server: Server[Any] = Server(
             SERVER_NAME,
@@ -155,8 +158,12 @@ class TracerMcp:
             finally:
                 tracer.sweep()
 
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(WORKER_THREADS)
         try:
-            result, text = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            result, text = await anyio.to_thread.run_sync(
+                work, abandon_on_cancel=True, limiter=self._limiter
+            )
         except ValidationError as exc:  # a core params model refused what the face passed on
             return error_result(describe_validation_error(spec.name, exc))
         except (TracerError, OSError) as exc:
