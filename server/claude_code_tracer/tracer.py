@@ -979,7 +979,9 @@ class Tracer:
                 indexing = True
         page = sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
         if page.groups:
-            titles = self._catalog_for_files().titles(
+            # the catalog as it stands (a refresh here would make the first search of a big
+            # archive build the whole catalog): titles of sessions it has not seen yet are None
+            titles = self.catalog.titles(
                 self._roots, [(g.project, g.session_id) for g in page.groups]
             )
             for group in page.groups:

@@ -71,6 +71,7 @@ async def test_a_search_hit_cites_the_message_and_the_citation_reads_it(
     server: ClientSession, samples: Path
 ) -> None:
     prompt = next(e for e in raw_lines(session_file(samples, SIX_TIMES)) if e.get("type") == "user")
+    await ok(server, "list_sessions", {"limit": 1, "withCost": False})  # the catalog is read
     found = await ok(server, "search", {"query": '"What is 6 times 7"', "limit": 5})
     hit = next(h for h in found["hits"] if h["uuid"] == prompt["uuid"])
     assert hit["sessionId"] == SIX_TIMES and hit["kind"] == "user"

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..errors import SourceUnavailable, TracerError
-from ..models import PriceOverride
+from ..models import PriceOverride, SessionsListParams
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
 from .results import output_schema
@@ -177,7 +177,23 @@ class TracerMcp:
             structured_content=result.dump(),
         )
 
+    def warm_up(self) -> None:
+        """Bring the session catalog up to date in the background (what search hits take their
+        titles from, and what every listing reads), so the first calls find it ready."""
+        tracer = self.tracer
+        if tracer is None:
+            return
+
+        def run() -> None:
+            try:
+                tracer.list_sessions(SessionsListParams(limit=1))
+            except Exception as exc:  # the calls that need it will say why
+                log.info("catalog warm-up: %s", exc)
+
+        threading.Thread(target=run, name="catalog-warm-up", daemon=True).start()
+
     async def serve_stdio(self) -> None:
+        self.warm_up()
         async with stdio_server() as (read_stream, write_stream):
             await self.server.run(
                 read_stream, write_stream, self.server.create_initialization_options()
