@@ -945,6 +945,12 @@ class Catalog:
             ws = params.workspace.rstrip("/\\") or params.workspace
             conds.append("(s.cwd = ? OR starts_with(s.cwd, ?) OR starts_with(s.cwd, ?))")
             args.extend([ws, ws + "/", ws + "\\"])
+        if params.since is not None:
+            conds.append("s.last_ts >= ?")
+            args.append(params.since)
+        if params.until is not None:
+            conds.append("s.first_ts <= ?")
+            args.append(params.until)
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
@@ -1062,6 +1068,18 @@ class Catalog:
         )
         rows = self._read(roots, sql, [*args, limit + 1])
         return [self._touch(r) for r in rows]
+
+    def titles(self, roots: list[Path], keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The listed title of each (project, session id), in one query (search results)."""
+        if not keys:
+            return {}
+        sql = (
+            f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
+            "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
+        )
+        wanted = [f"{p}/{sid}" for p, sid in keys]
+        rows = self._read(roots, sql, [[str(r) for r in roots], wanted])
+        return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:
         """Every file a session's tool calls named (its subagents' included), in time order."""

@@ -726,6 +726,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_search)
 
     sub.add_parser("serve", help="run the language server on stdio")
+
+    p = sub.add_parser(
+        "mcp",
+        parents=[common],
+        help="run the MCP server on stdio (read-only tools for agents)",
+        description="An MCP server on stdin/stdout: search, list_sessions, read_session, "
+        "get_message, blame, session_summary, usage. Add it to Claude Code with: "
+        "claude mcp add claude-code-tracer -- claude-code-tracer mcp",
+    )
+    p.add_argument(
+        "--workspace",
+        help="the folder blame's relative paths are read against and must stay inside "
+        "(default: the current folder)",
+    )
     return parser
 
 
@@ -758,6 +772,27 @@ def _log_to_stderr() -> None:
     logging.getLogger("claude_code_tracer").addHandler(handler)
 
 
+def _serve_mcp(args: argparse.Namespace) -> int:
+    from .mcpserver import McpOptions, run_stdio
+
+    try:
+        prices = _prices(args)
+    except TracerError as exc:
+        err(f"claude-code-tracer: {exc}\n")
+        return 2
+    run_stdio(
+        McpOptions(
+            projects_roots=[Path(args.root).expanduser()] if args.root else [],
+            cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
+            archive=not args.no_archive,
+            archive_dir=Path(args.archive_dir).expanduser() if args.archive_dir else None,
+            prices=prices,
+            workspace=os.path.abspath(args.workspace) if args.workspace else None,
+        )
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -777,6 +812,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
         run_stdio()
         return 0
+    if args.command == "mcp":
+        return _serve_mcp(args)
     from pydantic import ValidationError
 
     from .transcripts import default_roots

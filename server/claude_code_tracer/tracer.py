@@ -16,8 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import blame as blames
 from . import bytesource
 from . import cursor as cursors
+from . import summary as summaries
 from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
@@ -26,6 +28,8 @@ from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
 from .models import (
     ALL_KINDS,
+    Blame,
+    BlameParams,
     FileHistory,
     FileSessions,
     FilesHistoryParams,
@@ -40,6 +44,8 @@ from .models import (
     MessagesPageParams,
     MessagesStreamParams,
     MessageSummary,
+    MessagesWindow,
+    MessagesWindowParams,
     NameCount,
     PriceOverride,
     SearchPage,
@@ -47,15 +53,19 @@ from .models import (
     SessionChange,
     SessionContext,
     SessionCost,
+    SessionInfo,
     SessionMetrics,
     SessionRef,
     SessionsListParams,
     SessionsPage,
     SessionSubagents,
+    SessionSummary,
     SessionTools,
     SubagentInfo,
     Tokens,
     ToolStat,
+    UsageParams,
+    UsageReport,
     WrittenSpan,
 )
 from .persisted import effort_of, saved_output_block
@@ -78,6 +88,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from .pageorder import Order
+    from .pricing import Response
     from .store import Database, SessionStore, SessionView
     from .textindex import TextIndex
 
@@ -301,6 +312,71 @@ class Tracer:
             page.warning = "the archived copy is incomplete: " + "; ".join(problems)
         return page
 
+    def window(self, params: MessagesWindowParams) -> MessagesWindow:
+        """A window of a session in page order: from its start (a big session answers from its
+        head, as ``page`` does), after or before a cursor, or around a message (window.py)."""
+        if params.around is None and params.cursor is None:
+            page = self.page(
+                MessagesPageParams(
+                    session_id=params.session_id,
+                    project=params.project,
+                    limit=params.limit,
+                    filter=params.filter,
+                    expand=params.expand,
+                )
+            )
+            return MessagesWindow(
+                messages=page.messages,
+                next_cursor=page.next_cursor if page.has_more else None,
+                has_more=page.has_more,
+                total=page.total,
+                complete=page.complete,
+            )
+        result: MessagesWindow = self._with_view(params, lambda sess: self._window(sess, params))
+        return result
+
+    def _window(self, sess: SessionView, params: MessagesWindowParams) -> MessagesWindow:
+        from . import window as windows
+
+        scope = f"{sess.files.project}/{sess.files.session_id}"
+        fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
+        order = self._order(sess, params.filter, fp)
+        if order is None:
+            raise InvalidRequest("a window cannot use a text filter; search, then read around")
+        anchor_found = None
+        if params.around is not None:
+            ts, seq = self._locate(sess, params.around)
+            anchor = cursors.PageKey(ts=ts, uuid="", seq=seq)
+            seqs, has_before, has_more = windows.around(order, anchor, params.before, params.limit)
+            anchor_found = windows.contains(order, anchor)
+        else:
+            assert params.cursor is not None
+            backward, key = windows.decode(params.cursor, scope, fp)
+            if backward:
+                seqs, has_before = windows.before(order, key, params.limit)
+                has_more = windows.position(order, key) < len(order)
+            else:
+                start = order.start(key)
+                seqs = order.seqs[start : start + params.limit].tolist()
+                has_before = start > 0
+                has_more = start + params.limit < len(order)
+        rows = sess.take(seqs)
+        prev_cursor = next_cursor = None
+        if rows and has_before:
+            prev_cursor = windows.encode_backward(scope, fp, row_key(rows[0]))
+        if rows and has_more:
+            next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
+        return MessagesWindow(
+            messages=self._summaries(sess, rows, params.expand),
+            prev_cursor=prev_cursor,
+            next_cursor=next_cursor,
+            has_before=has_before,
+            has_more=has_more,
+            total=len(order),
+            anchor_found=anchor_found,
+            complete=sess.complete,
+        )
+
     def stream_pages(
         self, params: MessagesPageParams | MessagesStreamParams, batch_size: int
     ) -> Generator[MessagesPage, None, None]:
@@ -493,7 +569,20 @@ class Tracer:
         return [*blocks, saved] if saved is not None else blocks
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
-        """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
+        """(ts, seq) of a message by uuid (the first, should a file repeat one).
+
+        A complete view finds it in its summary chunks (a vectorised compare, about 1 ms per
+        100K rows; the SQL union over every kind's table took 25 ms); else SQL."""
+        if sess.complete and sess.chunks:
+            import pyarrow.compute as pc
+
+            seqs: list[int] = []
+            for start, chunk in zip(sess.starts, sess.chunks, strict=True):
+                hits = pc.indices_nonzero(pc.fill_null(pc.equal(chunk["uuid"], uuid), False))
+                seqs += [start + i for i in hits.to_pylist() if start + i < sess.bound]
+            if seqs:
+                row = min(sess.take(seqs), key=lambda r: (r["ts"], r["seq"]))
+                return row["ts"], int(row["seq"])  # type: ignore[return-value,call-overload]
         present = sess.present
         rows: list[Any] = []
         if present:
@@ -675,6 +764,82 @@ class Tracer:
 
         return self._cached(key, ref, lambda sess: session_cost(self.db.cursor(), sess, prices))
 
+    def responses(self, ref: SessionRef) -> list[Response]:
+        """The session's API responses (pricing.responses), cached per file identity."""
+        from .pricing import responses
+
+        result: list[Response] = self._cached(
+            "responses", ref, lambda sess: responses(self.db.cursor(), sess)
+        )
+        return result
+
+    def session_summary(
+        self, ref: SessionRef, progress: ProgressFn | None = None
+    ) -> SessionSummary:
+        """The session in one answer (summary.py), from the answers already cached."""
+        info = self._session_info(ref, progress)
+        exact = SessionRef(session_id=info.session_id, project=info.project)
+        return summaries.build(
+            info,
+            self.metrics(exact),
+            self.cost(exact),
+            self.tools(exact),
+            self.subagents(exact),
+            self.catalog.session_touches(info.path),
+        )
+
+    def _session_info(self, ref: SessionRef, progress: ProgressFn | None = None) -> SessionInfo:
+        self._files(ref)  # an unknown session is refused as every request refuses it
+        page = self.list_sessions(
+            SessionsListParams(
+                query=ref.session_id, project=ref.project, include_deleted=True, limit=1000
+            ),
+            progress,
+        )
+        found = [s for s in page.sessions if s.session_id == ref.session_id and not s.orphan]
+        if not found:
+            raise SessionNotFound(f"session {ref.session_id} is not in the catalog yet")
+        return found[0]
+
+    def usage(self, params: UsageParams, progress: ProgressFn | None = None) -> UsageReport:
+        from . import usage as usages
+        from .pricing import PRICES, with_overrides
+
+        """Tokens and dollars over a period by day, model or project (usage.py). Reads every
+        session active in the period (each one's responses cached per file identity)."""
+        wanted: list[SessionInfo] = []
+        cursor: str | None = None
+        while True:
+            page = self.list_sessions(
+                SessionsListParams(
+                    project=params.project, workspace=params.workspace, limit=1000, cursor=cursor
+                )
+            )
+            wanted += [
+                s
+                for s in page.sessions
+                if not s.orphan and usages.overlaps(s.first_timestamp, s.last_timestamp, params)
+            ]
+            if not page.has_more:
+                break
+            cursor = page.next_cursor
+        prices = self.options.prices
+        table = with_overrides(prices) if prices else PRICES
+        done: list[tuple[str, str, list[Response]]] = []
+        skipped = 0
+        total_bytes = sum(s.size_bytes for s in wanted) or 1
+        read = 0
+        for info in wanted:
+            try:
+                ref = SessionRef(session_id=info.session_id, project=info.project)
+                done.append((info.project, info.session_id, self.responses(ref)))
+            except (InvalidRequest, SourceUnavailable, OSError):
+                skipped += 1
+            read += info.size_bytes
+            if progress is not None:
+                progress(read, total_bytes)
+        return usages.rollup(params, done, table, skipped)
+
     def set_prices(self, prices: Mapping[str, PriceOverride]) -> None:
         """New price overrides, for the next cost asked (no reload: tokens do not change)."""
         self.options = replace(self.options, prices=dict(prices))
@@ -836,6 +1001,38 @@ class Tracer:
                 spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
         return spans
 
+    def blame(self, params: BlameParams) -> Blame:
+        """Which tool call wrote each line of a file as it stands on disk (blame.py), with the
+        prompt behind it: the hover's spans, runs of lines by the newest write covering them;
+        writes of sessions whose transcript is gone are left out, as the hover leaves them."""
+        path = blames.resolve_path(params.path, params.workspace)
+        text = blames.read_text(path)
+        count = blames.line_count(text)
+        first = params.start_line or 1
+        last = min(params.end_line or count, count)
+        if params.end_line is not None and params.start_line is not None:
+            if params.end_line < params.start_line:
+                raise InvalidRequest("endLine is before startLine")
+        if count and first > count:
+            raise InvalidRequest(f"startLine {first} is past the file's {count} lines")
+        sessions = self.file_sessions(FilesSessionsParams(path=path)).sessions
+        gone = {(s.session_id, s.project) for s in sessions if s.deleted}
+        spans = [
+            w
+            for w in self.written_spans(path, text)
+            if (w.touch.session_id, w.touch.project) not in gone
+        ]
+        runs = blames.runs(spans, first, last)
+        return Blame(
+            path=path,
+            line_count=count,
+            start_line=first,
+            end_line=last,
+            runs=runs,
+            attributed_lines=sum(r.end_line - r.start_line + 1 for r in runs),
+            sessions=sessions,
+        )
+
     # -- search across sessions ------------------------------------------------------------------
     @property
     def text_index(self) -> TextIndex:
@@ -863,12 +1060,22 @@ class Tracer:
                 indexing = True
         from . import sessionsearch
 
-        return sessionsearch.run(
+        page = sessionsearch.run(
             index, self._roots, params, indexing, self._archived_copy, self._session_tags
         )
+        if page.groups:
+            # the catalog as it stands (a refresh here would make the first search of a big
+            # archive build the whole catalog): titles of sessions it has not seen yet are None
+            titles = self.catalog.titles(
+                self._roots, [(g.project, g.session_id) for g in page.groups]
+            )
+            for group in page.groups:
+                group.title = titles.get((group.project, group.session_id))
+        return page
 
     def _session_tags(self) -> dict[tuple[str, str], str]:
-        """Tags for search's ``tag:`` filter, from a fresh catalog."""
+        """Tags for search's ``tag:`` filter (asked only by a query that has one), from a
+        fresh catalog."""
         if time.monotonic() >= self._catalog_fresh_until:
             self.catalog.refresh(self._roots)
             self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
