@@ -237,6 +237,11 @@ class SessionInfo(Model):
     archived: bool = Field(
         default=False, description="its files are gone: it is read from the tracer's archive"
     )
+    # a teammate's session (pulled from the team database): who pushed it, and the normalized
+    # git remote and commit of its folder; None for this machine's own sessions
+    author: str | None = None
+    remote: str | None = None
+    git_commit: str | None = None
 
 
 class SessionsPage(Model):

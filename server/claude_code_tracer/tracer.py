@@ -94,6 +94,9 @@ class TracerOptions:
     # in the cache folder unless archive_dir says otherwise, only with a persistent catalog
     archive: bool = True
     archive_dir: Path | None = None
+    # roots among projects_roots whose files are copies kept elsewhere (a team's sessions pulled
+    # into the cache): read like the others, never archived as this machine's own
+    unarchived_roots: list[Path] = field(default_factory=list)
     # Sessions this big (bytes of the main file) are parsed in the background, head first.
     head_first_bytes: int = 64 * 1024 * 1024
     # the user's own prices over the shipped table (pricing.py), model family -> rates
@@ -157,7 +160,10 @@ class Tracer:
         cache = self.options.cache_dir or default_cache_dir()
         self.archive: Archive | None = None
         if self.options.archive and self.options.persistent_catalog:
-            self.archive = Archive(self.options.archive_dir or cache / "archive")
+            self.archive = Archive(
+                self.options.archive_dir or cache / "archive",
+                skip_roots=tuple(Path(r) for r in self.options.unarchived_roots),
+            )
         self._restored = cache / "restored"
         self.catalog = Catalog(
             self.options.cache_dir, self.options.persistent_catalog, self.archive

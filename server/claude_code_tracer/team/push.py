@@ -1,0 +1,349 @@
+"""Pushing this machine's sessions to the team database.
+
+``TeamPush`` is a sink: it is handed a file's identity and a range of its bytes (complete lines,
+starting where the database's copy ends) and knows nothing of where they came from. Each range
+is masked (``redaction``), compressed with zstd and stored with the file's new end in one
+transaction, so a push killed at any point leaves either the whole range or none of it, and the
+next push starts where the database says the copy ends: every line is stored exactly once.
+
+``push_sessions`` is the driver the CLI calls: it lists this machine's sessions from the
+catalog (which archives their bytes on the way) and feeds the sink from the archive, reading
+only the bytes the database does not have yet.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import getpass
+import logging
+import socket
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import zstandard
+
+from ..models import SessionInfo, SessionsListParams
+from .db import TeamUnavailable, check_schema, connect, display_url
+from .gitinfo import GitOrigin, origin_of
+from .redaction import redact_jsonl
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 4 << 20
+_LEVEL = 3
+
+
+def default_author() -> str:
+    """``user@host``: who pushed, unless ``--author`` says otherwise."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class FileKey:
+    """One transcript file of a session: its project folder, its path under that folder (posix),
+    and the archive generation (a file rewritten in place starts a new one)."""
+
+    project: str
+    path: str
+    generation: int
+    session_id: str | None = None
+
+
+@dataclass
+class PushReport:
+    sessions: int = 0
+    sessions_sent: int = 0
+    files: int = 0
+    chunks: int = 0
+    source_bytes: int = 0
+    stored_bytes: int = 0
+    redactions: dict[str, int] = field(default_factory=dict)
+
+
+class PushRaced(Exception):
+    """Another push of the same author stored bytes of this file meanwhile."""
+
+    def __init__(self, pushed_to: int) -> None:
+        super().__init__(pushed_to)
+        self.pushed_to = pushed_to
+
+
+class TeamPush:
+    """The sink: stores byte ranges and session rows of one author."""
+
+    def __init__(self, con: Any, author: str, redact: bool = True) -> None:
+        self.con = con
+        self.author = author
+        self.redact = redact
+        self.report = PushReport()
+        self._zstd = zstandard.ZstdCompressor(level=_LEVEL)
+
+    def pushed(self) -> dict[tuple[str, str, int], int]:
+        """Where the database's copy of each of this author's files ends (one query)."""
+        rows = self.con.execute(
+            "SELECT project, path, generation, pushed_to FROM cct.files WHERE author = %s",
+            (self.author,),
+        ).fetchall()
+        self.con.commit()
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    def send(self, key: FileKey, start: int, data: bytes) -> None:
+        """Store ``data`` (complete lines) as the bytes of ``key`` from ``start``."""
+        if not data:
+            return
+        if self.redact:
+            masked, counts = redact_jsonl(data)
+            for kind, n in counts.items():
+                self.report.redactions[kind] = self.report.redactions.get(kind, 0) + n
+        else:
+            masked, counts = data, {}
+        blob = self._zstd.compress(masked)
+        ident = (self.author, key.project, key.path, key.generation)
+        with self.con.transaction():
+            self.con.execute(
+                "INSERT INTO cct.files (author, project, path, generation, session_id)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (*ident, key.session_id),
+            )
+            row = self.con.execute(
+                "SELECT pushed_to FROM cct.files WHERE author = %s AND project = %s"
+                " AND path = %s AND generation = %s FOR UPDATE",
+                ident,
+            ).fetchone()
+            if row is None or row[0] != start:
+                raise PushRaced(row[0] if row else 0)
+            self.con.execute(
+                "INSERT INTO cct.chunks (author, project, path, generation, src_start, src_stop,"
+                " raw_len, data, redactions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (*ident, start, start + len(data), len(masked), blob, sum(counts.values())),
+            )
+            self.con.execute(
+                "UPDATE cct.files SET pushed_to = %s, stored_bytes = stored_bytes + %s"
+                " WHERE author = %s AND project = %s AND path = %s AND generation = %s",
+                (start + len(data), len(blob), *ident),
+            )
+        self.report.chunks += 1
+        self.report.source_bytes += len(data)
+        self.report.stored_bytes += len(blob)
+
+    def sent_sessions(self) -> dict[tuple[str, str], tuple[Any, ...]]:
+        rows = self.con.execute(
+            "SELECT project, session_id, message_count, last_ts, deleted, remote, git_commit,"
+            " title FROM cct.sessions WHERE author = %s",
+            (self.author,),
+        ).fetchall()
+        self.con.commit()
+        return {(r[0], r[1]): tuple(r[2:]) for r in rows}
+
+    def sessions(self, rows: Iterable[tuple[SessionInfo, GitOrigin]]) -> int:
+        """Upsert the catalog rows of sessions (their text masked like the bytes)."""
+        params = [self._session_params(s, o) for s, o in rows]
+        if not params:
+            return 0
+        with self.con.transaction(), self.con.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO cct.sessions (author, project, session_id, cwd, git_branch, remote,"
+                " git_commit, title, first_prompt, first_ts, last_ts, message_count, tool_calls,"
+                " errors, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,"
+                " models, subagent_count, deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (author, project, session_id) DO UPDATE SET cwd = excluded.cwd,"
+                " git_branch = excluded.git_branch, remote = excluded.remote,"
+                " git_commit = excluded.git_commit, title = excluded.title,"
+                " first_prompt = excluded.first_prompt, first_ts = excluded.first_ts,"
+                " last_ts = excluded.last_ts, message_count = excluded.message_count,"
+                " tool_calls = excluded.tool_calls, errors = excluded.errors,"
+                " input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,"
+                " cache_read_tokens = excluded.cache_read_tokens,"
+                " cache_creation_tokens = excluded.cache_creation_tokens,"
+                " models = excluded.models, subagent_count = excluded.subagent_count,"
+                " deleted = excluded.deleted, pushed_at = now()",
+                params,
+            )
+        return len(params)
+
+    def _text(self, value: str | None) -> str | None:
+        if value is None or not self.redact:
+            return value
+        from ..sessionexport import redact
+
+        text, counts = redact(value)
+        for kind, n in counts.items():
+            self.report.redactions[kind] = self.report.redactions.get(kind, 0) + n
+        return text
+
+    def _session_params(self, s: SessionInfo, origin: GitOrigin) -> tuple[Any, ...]:
+        return (
+            self.author,
+            s.project,
+            s.session_id,
+            self._text(s.cwd),
+            s.git_branch,
+            origin.remote,
+            origin.commit,
+            self._text(s.title),
+            self._text(s.first_prompt),
+            _aware(s.first_timestamp),
+            _aware(s.last_timestamp),
+            s.message_count,
+            s.tool_call_count,
+            s.error_count,
+            s.tokens.input,
+            s.tokens.output,
+            s.tokens.cache_read,
+            s.tokens.cache_creation,
+            list(s.models),
+            s.subagent_count,
+            s.deleted,
+        )
+
+
+def _aware(ts: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if ts is None:
+        return None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def lines_in(blocks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """Re-cut blocks of bytes into pieces of about ``size`` bytes ending at a newline (a longer
+    line is one piece); a tail without its newline is never yielded."""
+    buf = bytearray()
+    for block in blocks:
+        buf += block
+        while len(buf) >= size:
+            cut = buf.rfind(b"\n", 0, size)
+            if cut < 0:
+                cut = buf.find(b"\n", size)
+                if cut < 0:
+                    break
+            yield bytes(buf[: cut + 1])
+            del buf[: cut + 1]
+    cut = buf.rfind(b"\n")
+    if cut >= 0:
+        yield bytes(buf[: cut + 1])
+
+
+# --- the driver -----------------------------------------------------------------------------------
+Progress = Callable[[int, int], None]
+
+
+def _local_sessions(tracer: Any) -> list[SessionInfo]:
+    out: list[SessionInfo] = []
+    cursor: str | None = None
+    while True:
+        page = tracer.list_sessions(
+            SessionsListParams(limit=1000, cursor=cursor, include_deleted=True)
+        )
+        out.extend(page.sessions)
+        if not page.has_more or not page.next_cursor:
+            return out
+        cursor = page.next_cursor
+
+
+def _wanted(s: SessionInfo, globs: list[str]) -> bool:
+    if not globs:
+        return True
+    return any(
+        fnmatch.fnmatchcase(s.project, g) or (s.cwd and fnmatch.fnmatchcase(s.cwd, g))
+        for g in globs
+    )
+
+
+def push_sessions(
+    tracer: Any,
+    url: str,
+    author: str | None = None,
+    projects: list[str] | None = None,
+    redact: bool = True,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> PushReport:
+    """Push every local session (or those whose project folder or cwd matches one of
+    ``projects``): the bytes the database lacks, then the changed catalog rows."""
+    archive = tracer.archive
+    if archive is None:
+        raise TeamUnavailable("team push reads the archive, which is turned off (--no-archive)")
+    sessions = [s for s in _local_sessions(tracer) if _wanted(s, projects or [])]
+    author = author or default_author()
+    psycopg = __import__("psycopg")
+    with connect(url) as con:
+        check_schema(con, url)
+        sink = TeamPush(con, author, redact)
+        try:
+            _push(sink, archive, sessions, chunk_bytes)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise TeamUnavailable(
+                f"{display_url(url)} refused to store author {author!r}: "
+                f"{str(exc).splitlines()[0]} (the admin maps a role to its author in cct.members)"
+            ) from None
+        except psycopg.OperationalError as exc:
+            raise TeamUnavailable(
+                f"lost the team database {display_url(url)} during the push (what was stored "
+                f"stays; push again to send the rest): {str(exc).splitlines()[0]}"
+            ) from None
+    return sink.report
+
+
+def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes: int) -> None:
+    pushed = sink.pushed()
+    sink.report.sessions = len(sessions)
+    seen: set[Path] = set()
+    for s in sessions:
+        for rel in archive.session_files(s.project, s.session_id):
+            if rel in seen:
+                continue
+            seen.add(rel)
+            latest = archive.latest(rel)
+            if latest is None:
+                continue
+            generation, end = latest
+            path = PurePosixPath(*rel.parts[1:]).as_posix()
+            sid = s.session_id if not rel.name.startswith("agent-") or len(rel.parts) > 2 else None
+            key = FileKey(s.project, path, generation, sid)
+            start = pushed.get((key.project, key.path, generation), 0)
+            if end <= start:
+                continue
+            sink.report.files += 1
+            _push_file(sink, archive, rel, key, start, chunk_bytes)
+    sent = sink.sent_sessions()
+    changed: list[tuple[SessionInfo, GitOrigin]] = []
+    origins: dict[str | None, GitOrigin] = {}
+    for s in sessions:
+        if s.cwd not in origins:
+            origins[s.cwd] = origin_of(s.cwd)
+        origin = origins[s.cwd]
+        before = sent.get((s.project, s.session_id))
+        now = (
+            s.message_count,
+            _aware(s.last_timestamp),
+            s.deleted,
+            origin.remote,
+            origin.commit,
+        )
+        if before is None or before[:5] != now:
+            changed.append((s, origin))
+    sink.report.sessions_sent = sink.sessions(changed)
+
+
+def _push_file(
+    sink: TeamPush, archive: Any, rel: Path, key: FileKey, start: int, chunk_bytes: int
+) -> None:
+    for _attempt in range(3):
+        at = start
+        try:
+            for piece in lines_in(archive.iter_bytes(rel, key.generation, at), chunk_bytes):
+                sink.send(key, at, piece)
+                at += len(piece)
+            return
+        except PushRaced as raced:
+            log.info("another push stored %s meanwhile; continuing after it", key.path)
+            start = raced.pushed_to
+    raise TeamUnavailable(f"{key.project}/{key.path} keeps changing under concurrent pushes")
