@@ -46,3 +46,32 @@ def samples_root(tmp_path: Path) -> Path:
     root = tmp_path / "projects"
     shutil.copytree(SAMPLES / "projects", root)
     return root
+
+
+def add_roles(su_url: str, pushers: dict[str, str], reader: str | None = None) -> None:
+    """Run ``team init``'s printed role SQL as the admin would: once per database for the
+    grants, once per person (login roles are cluster-wide, so tests name them per database)."""
+    from claude_code_tracer.team.db import role_sql
+
+    with psycopg.connect(su_url, autocommit=True) as con:
+        existing = {r[0] for r in con.execute("SELECT rolname FROM pg_roles").fetchall()}
+        for i, (role, author) in enumerate(pushers.items()):
+            stmts = role_sql(con, role, author, reader or f"{role}_reader")
+            cut = next(i for i, s in enumerate(stmts) if s.startswith("-- per person"))
+            once, person = stmts[:cut], stmts[cut:]
+            for stmt in (once if i == 0 else []) + person:
+                if stmt.startswith("--"):
+                    continue
+                if stmt.startswith("CREATE ROLE"):
+                    name = stmt.split()[2].strip('"')
+                    if name in existing:
+                        continue
+                    existing.add(name)
+                if reader is None and "_reader" in stmt and "LOGIN" in stmt:
+                    continue
+                con.execute(stmt)
+
+
+@pytest.fixture
+def db_name(team_db: str) -> str:
+    return str(psycopg.conninfo.conninfo_to_dict(team_db)["dbname"])
