@@ -153,3 +153,303 @@ def test_a_word_planted_on_one_machine_is_found_from_the_other(team: dict[str, A
     # and not from machine a's own sessions alone
     alone = a.json("search", "zanzibarquux", "--all-projects")
     assert alone["groups"] == []
+
+
+# --- who may write what ---------------------------------------------------------------------------
+def test_a_pusher_cannot_write_another_authors_rows(team: dict[str, Any]) -> None:
+    a, b = team["a"], team["b"]
+    a.push(team["url_a"])
+    b.push(team["url_b"])
+    # alice's role pushing as bob: refused, in one line, and nothing of hers is stored as bob's
+    code, _, err = a.run("team", "push", "--url", team["url_a"], "--author", b.author)
+    assert code != 0 and "refused" in err and "Traceback" not in err
+    with psycopg.connect(team["su"]) as con:
+        before = con.execute(
+            "SELECT count(*), coalesce(sum(pushed_to), 0) FROM cct.files WHERE author = %s",
+            (b.author,),
+        ).fetchone()
+    projects_of_bob = {p.parent.name for p in trunk_files(b.root).values()}
+    with psycopg.connect(team["su"]) as con:
+        projects = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT project FROM cct.files WHERE author = %s", (b.author,)
+            ).fetchall()
+        }
+    assert projects == projects_of_bob
+    # straight SQL as alice: no insert as bob, and bob's rows are invisible to her updates
+    with psycopg.connect(team["url_a"]) as con:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute(
+                "INSERT INTO cct.sessions (author, project, session_id) VALUES (%s, 'p', 's')",
+                (b.author,),
+            )
+        con.rollback()
+        cur = con.execute("UPDATE cct.files SET pushed_to = 0 WHERE author = %s", (b.author,))
+        assert cur.rowcount == 0
+        con.commit()
+        # her own rows are hers to update, never to hand to bob
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute(
+                "UPDATE cct.sessions SET author = %s WHERE author = %s", (b.author, a.author)
+            )
+        con.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("INSERT INTO cct.members VALUES (current_user, %s)", (b.author,))
+    # the reader may only read
+    with psycopg.connect(team["url_r"]) as con:
+        assert con.execute("SELECT count(*) FROM cct.sessions").fetchone()[0] > 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("DELETE FROM cct.chunks")
+    with psycopg.connect(team["su"]) as con:
+        after = con.execute(
+            "SELECT count(*), coalesce(sum(pushed_to), 0) FROM cct.files WHERE author = %s",
+            (b.author,),
+        ).fetchone()
+    assert after == before
+
+
+# --- what leaves the machine ----------------------------------------------------------------------
+SECRETS = {
+    "anthropic": "sk-ant-api03-" + "Zq7" * 12,
+    "github": "ghp_" + "A1b2C3d4E5" * 4,
+    "escaped_password": "hunter2-Pl4nted",
+    "aws": "AKIA" + "QWERTYUIOPASDFGH",
+}
+
+
+def _planted_session(root: Path, cwd: str) -> tuple[str, Path]:
+    """A one-project session whose lines carry secrets in text, in a tool's JSON input (escaped
+    inside a string), and in the first prompt (so in the catalog's title)."""
+    sid = "0f0f0f0f-1111-4222-8333-444444444444"
+    project = root / "-tmp-planted"
+    project.mkdir(parents=True)
+    base = {"sessionId": sid, "cwd": cwd, "isSidechain": False, "version": "2.1.0"}
+    lines = [
+        {
+            **base,
+            "type": "user",
+            "uuid": "a0000000-0000-4000-8000-000000000001",
+            "parentUuid": None,
+            "timestamp": "2026-06-01T10:00:00.000Z",
+            "message": {"role": "user", "content": f"deploy with {SECRETS['github']} please"},
+        },
+        {
+            **base,
+            "type": "assistant",
+            "uuid": "a0000000-0000-4000-8000-000000000002",
+            "parentUuid": "a0000000-0000-4000-8000-000000000001",
+            "timestamp": "2026-06-01T10:00:01.000Z",
+            "message": {
+                "role": "assistant",
+                "id": "msg_1",
+                "model": "claude-sonnet-4-5",
+                "content": [
+                    {"type": "text", "text": f"export ANTHROPIC_API_KEY={SECRETS['anthropic']}"},
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_1",
+                        "name": "Write",
+                        "input": {
+                            "file_path": "/tmp/conf.json",
+                            "content": json.dumps(
+                                {"password": SECRETS["escaped_password"], "key": SECRETS["aws"]}
+                            ),
+                        },
+                    },
+                ],
+                "usage": {"input_tokens": 5, "output_tokens": 7},
+            },
+        },
+    ]
+    path = project / f"{sid}.jsonl"
+    path.write_bytes(b"".join(json.dumps(x).encode() + b"\n" for x in lines))
+    return sid, path
+
+
+def _everything_stored(su: str) -> bytes:
+    """Every byte the database holds for the team: chunks decompressed, and every text column."""
+    out = bytearray()
+    with psycopg.connect(su) as con:
+        for (data,) in con.execute("SELECT data FROM cct.chunks").fetchall():
+            out += zstandard.ZstdDecompressor().decompress(bytes(data))
+        for row in con.execute("SELECT * FROM cct.sessions").fetchall():
+            out += repr(row).encode()
+        for row in con.execute("SELECT * FROM cct.files").fetchall():
+            out += repr(row).encode()
+    return bytes(out)
+
+
+def test_a_planted_secret_never_reaches_the_database(team: dict[str, Any], tmp_path: Path) -> None:
+    a = team["a"]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    token_remote = f"https://deploy:{SECRETS['github']}@github.com/Org/App.git"
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", token_remote], check=True)
+    sid, path = _planted_session(a.root, str(repo))
+    raw = path.read_bytes()
+    assert all(s.encode() in raw or s in raw.decode() for s in SECRETS.values())
+    result = a.push(team["url_a"])
+    assert sum(result["redactions"].values()) >= len(SECRETS)
+    stored = _everything_stored(team["su"])
+    for name, secret in SECRETS.items():
+        assert secret.encode() not in stored, name
+    assert b"[REDACTED:" in stored
+    # the stored lines are still one JSON document each, and the session still reads
+    with psycopg.connect(team["su"]) as con:
+        (data,) = con.execute(
+            "SELECT data FROM cct.chunks WHERE author = %s AND path = %s",
+            (a.author, f"{sid}.jsonl"),
+        ).fetchone()
+        remote = con.execute(
+            "SELECT remote FROM cct.sessions WHERE session_id = %s", (sid,)
+        ).fetchone()
+    lines = zstandard.ZstdDecompressor().decompress(bytes(data)).splitlines()
+    assert len(lines) == 2 and all(isinstance(json.loads(x), dict) for x in lines)
+    assert remote == ("github.com/Org/App",)
+    page = team["reader"].json("messages", sid, "--team", team["url_r"])
+    assert [m["uuid"] for m in page["messages"]] == [json.loads(x)["uuid"] for x in lines]
+
+
+def test_no_redact_sends_the_bytes_as_they_are(team: dict[str, Any], tmp_path: Path) -> None:
+    a = team["a"]
+    sid, path = _planted_session(a.root, str(tmp_path))
+    a.push(team["url_a"], "--no-redact", "--project", "-tmp-planted")
+    with psycopg.connect(team["su"]) as con:
+        (data,) = con.execute(
+            "SELECT data FROM cct.chunks WHERE path = %s", (f"{sid}.jsonl",)
+        ).fetchone()
+        projects = {r[0] for r in con.execute("SELECT project FROM cct.files").fetchall()}
+    assert zstandard.ZstdDecompressor().decompress(bytes(data)) == path.read_bytes()
+    assert projects == {"-tmp-planted"}
+
+
+# --- killed, offline, passwords -------------------------------------------------------------------
+def _stored_copy(su: str, author: str) -> dict[str, bytes]:
+    """Each file of an author as the database holds it, checking on the way that its chunks
+    follow one another from byte 0 with no gap and no overlap."""
+    files: dict[str, bytes] = {}
+    with psycopg.connect(su) as con:
+        rows = con.execute(
+            "SELECT project, path, pushed_to FROM cct.files WHERE author = %s", (author,)
+        ).fetchall()
+        for project, path, pushed_to in rows:
+            at, out = 0, bytearray()
+            for start, stop, data in con.execute(
+                "SELECT src_start, src_stop, data FROM cct.chunks WHERE author = %s AND"
+                " project = %s AND path = %s ORDER BY src_start",
+                (author, project, path),
+            ).fetchall():
+                assert start == at, (path, start, at)
+                out += zstandard.ZstdDecompressor().decompress(bytes(data))
+                at = stop
+            assert at == pushed_to
+            files[f"{project}/{path}"] = bytes(out)
+    return files
+
+
+def _all_files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.jsonl")}
+
+
+def test_a_push_killed_at_random_points_and_resumed_stores_every_line_once(
+    team: dict[str, Any], tmp_path: Path
+) -> None:
+    import random
+
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    m = make_machine(tmp_path, "k", team["a"].author, PROJECTS_A + PROJECTS_B)
+    kills = 0
+    for _ in range(4):
+        with psycopg.connect(team["su"]) as con:
+            before = con.execute("SELECT count(*) FROM cct.chunks").fetchone()[0]
+        proc = m.push_process(team["url_a"], "--no-redact", "--chunk-bytes", "4096")
+        # wait until this push has stored something (or ended), then kill it a random moment on
+        while proc.poll() is None:
+            with psycopg.connect(team["su"]) as con:
+                now = con.execute("SELECT count(*) FROM cct.chunks").fetchone()[0]
+            if now > before:
+                break
+            try:
+                proc.wait(timeout=0.05)
+            except Exception:
+                pass
+        try:
+            proc.wait(timeout=rng.uniform(0.0, 0.8))
+        except Exception:
+            proc.kill()
+            kills += 1
+        proc.communicate()
+    assert kills >= 1, f"no push was killed mid-way (seed {seed})"
+    m.push(team["url_a"], "--no-redact", "--chunk-bytes", "4096")
+    stored = _stored_copy(team["su"], m.author)
+    assert stored == _all_files(m.root), f"seed {seed}"
+    # and a reader pages each session with every message once
+    for sid, main in trunk_files(m.root).items():
+        assert _page_all(team["reader"], team["url_r"], sid, 500) == _trunk_uuids(main)
+
+
+def test_the_database_going_away_and_coming_back_loses_nothing(
+    team: dict[str, Any], pg: PgServer
+) -> None:
+    a, reader = team["a"], team["reader"]
+    a.push(team["url_a"])
+    listed = {s["sessionId"] for s in _listed(reader, team["url_r"])}
+    assert listed == set(trunk_files(a.root))
+    sid, main = sorted(trunk_files(a.root).items())[0]
+    last = json.loads(main.read_bytes().splitlines()[-1])
+    added = {
+        "type": "user",
+        "uuid": "22222222-3333-4444-8555-666666666666",
+        "parentUuid": last.get("uuid"),
+        "sessionId": sid,
+        "timestamp": "2026-07-01T10:00:00.000Z",
+        "isSidechain": False,
+        "message": {"role": "user", "content": "written while the database was down"},
+    }
+    pg.stop()
+    try:
+        with main.open("ab") as fh:
+            fh.write(json.dumps(added).encode() + b"\n")
+        code, _, err = a.run("team", "push", "--url", team["url_a"], "--author", a.author)
+        assert code == 1 and "cannot reach the team database" in err
+        assert "Traceback" not in err
+        # the reader still reads what it pulled before, with one warning
+        code, out, err = reader.run("sessions", "--team", team["url_r"], "--json")
+        assert code == 0 and "as last pulled" in err
+        assert {s["sessionId"] for s in json.loads(out)["sessions"]} == listed
+    finally:
+        pg.start()
+    a.push(team["url_a"])
+    assert _page_all(reader, team["url_r"], sid, 500) == _trunk_uuids(main)
+    assert _trunk_uuids(main)[-1] == added["uuid"]
+    assert _stored_copy(team["su"], a.author) == _all_files(a.root)
+
+
+def test_the_password_is_never_printed_nor_kept(
+    team: dict[str, Any], pg: PgServer, db_name: str
+) -> None:
+    a = team["a"]
+    password = "S3cret-Pw-9f1c"
+    with psycopg.connect(team["su"], autocommit=True) as con:
+        if not con.execute("SELECT 1 FROM pg_roles WHERE rolname = 'cct_pw'").fetchone():
+            con.execute("CREATE ROLE cct_pw LOGIN IN ROLE cct_pusher")
+        con.execute(f"ALTER ROLE cct_pw PASSWORD '{password}'")
+        con.execute("INSERT INTO cct.members VALUES ('cct_pw', %s)", (a.author,))
+    with_pw = f"postgresql://cct_pw:{password}@/{db_name}?host={pg.socket_dir}&port={pg.port}"
+    code, out, err = a.run("team", "push", "--url", with_pw, "--author", a.author)
+    assert code == 0, err
+    assert password not in out + err and "cct_pw@" in out
+    wrong = with_pw.replace(password, password + "x")
+    code, out, err = a.run("team", "push", "--url", wrong, "--author", a.author)
+    assert code == 1 and "password authentication failed" in err
+    assert password not in out + err
+    code, out, err = a.run("sessions", "--team", with_pw)
+    assert code == 0 and password not in out + err
+    for p in a.home.rglob("*"):
+        if p.is_file():
+            assert password.encode() not in p.read_bytes(), p
