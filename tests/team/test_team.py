@@ -92,7 +92,7 @@ def test_push_to_a_database_without_the_schema_says_to_run_init(
     team_db: str, tmp_path: Path
 ) -> None:
     m = make_machine(tmp_path, "m", "x", PROJECTS_A[:1])
-    code, out, err = m.run("team", "push", "--url", team_db)
+    code, _, err = m.run("team", "push", "--url", team_db)
     assert code != 0 and "team init" in err and "Traceback" not in err
 
 
