@@ -229,6 +229,29 @@ class Archive:
                     out.append(rel.with_name(rel.name[: -len(".d")]))
         return out
 
+    def project_files(self, project: str, session_ids: set[str]) -> list[tuple[str | None, Path]]:
+        """The archived files of these sessions of one project, each with its session id (None
+        for a flat 2.0.x agent file, which names its session only inside): one listing of the
+        project's folder for all of them, where ``session_files`` lists it per session."""
+        base = self.directory / project
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except OSError:
+            return []
+        out: list[tuple[str | None, Path]] = []
+        for e in entries:
+            if e.name.endswith(".jsonl.d"):
+                name = e.name[: -len(".d")]
+                if name.startswith("agent-"):
+                    out.append((None, Path(project) / name))
+                elif name[: -len(".jsonl")] in session_ids:
+                    out.append((name[: -len(".jsonl")], Path(project) / name))
+            elif e.name in session_ids and e.is_dir(follow_symlinks=False):
+                for d in sorted(Path(e.path).rglob("agent-*.jsonl.d")):
+                    rel = d.relative_to(self.directory)
+                    out.append((e.name, rel.with_name(rel.name[: -len(".d")])))
+        return out
+
     def has(self, project: str, session_id: str) -> bool:
         return bool(self._generations(self.directory / project / f"{session_id}.jsonl.d"))
 

@@ -295,19 +295,16 @@ def push_sessions(
 def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes: int) -> None:
     pushed = sink.pushed()
     sink.report.sessions = len(sessions)
-    seen: set[Path] = set()
+    by_project: dict[str, set[str]] = {}
     for s in sessions:
-        for rel in archive.session_files(s.project, s.session_id):
-            if rel in seen:
-                continue
-            seen.add(rel)
+        by_project.setdefault(s.project, set()).add(s.session_id)
+    for project, sids in sorted(by_project.items()):
+        for sid, rel in archive.project_files(project, sids):
             latest = archive.latest(rel)
             if latest is None:
                 continue
             generation, end = latest
-            path = PurePosixPath(*rel.parts[1:]).as_posix()
-            sid = s.session_id if not rel.name.startswith("agent-") or len(rel.parts) > 2 else None
-            key = FileKey(s.project, path, generation, sid)
+            key = FileKey(project, PurePosixPath(*rel.parts[1:]).as_posix(), generation, sid)
             start = pushed.get((key.project, key.path, generation), 0)
             if end <= start:
                 continue
