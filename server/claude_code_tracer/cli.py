@@ -135,6 +135,7 @@ def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
 def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = None) -> Tracer:
     roots = [Path(args.root)] if args.root else []
     team_roots: list[Path] = []
+    annotate = None
     if getattr(args, "team", None):
         # the team's sessions, pulled into the cache, are read beside this machine's own
         from .team.commands import open_team
@@ -142,10 +143,12 @@ def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = 
         args.team_cache = open_team(args)
         team_roots = list(args.team_cache.roots())
         roots = (roots or default_roots()) + team_roots
+        annotate = args.team_cache.annotate
     return Tracer(
         TracerOptions(
             projects_roots=roots,
             unarchived_roots=team_roots,
+            annotate=annotate,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             persistent_catalog=not args.no_cache,
             archive=not args.no_archive,
@@ -190,8 +193,6 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
     finally:
         bar.close()
     team = getattr(args, "team_cache", None)
-    if team is not None:
-        team.annotate(page.sessions)
 
     # The catalog keeps a session's tokens, not its tokens per model and cache lifetime: a cost
     # reads each listed session (pricing.session_cost), so it is asked for, not a default.

@@ -50,6 +50,7 @@ from .models import (
     SessionChange,
     SessionContext,
     SessionCost,
+    SessionInfo,
     SessionMetrics,
     SessionRef,
     SessionsListParams,
@@ -97,6 +98,9 @@ class TracerOptions:
     # roots among projects_roots whose files are copies kept elsewhere (a team's sessions pulled
     # into the cache): read like the others, never archived as this machine's own
     unarchived_roots: list[Path] = field(default_factory=list)
+    # fills in what the catalog does not know of listed sessions (a teammate's author and git
+    # remote, team/pull.py), after each listing
+    annotate: Callable[[list[SessionInfo]], None] | None = None
     # Sessions this big (bytes of the main file) are parsed in the background, head first.
     head_first_bytes: int = 64 * 1024 * 1024
     # the user's own prices over the shipped table (pricing.py), model family -> rates
@@ -179,6 +183,18 @@ class Tracer:
     def roots(self) -> list[Path]:
         return list(self._roots)
 
+    def add_copied_roots(self, roots: list[Path]) -> None:
+        """Read these projects folders too, as copies kept elsewhere (a teammate's sessions
+        pulled after this tracer opened): never archived as this machine's own."""
+        new = [Path(r) for r in roots if Path(r) not in self._roots]
+        if not new:
+            return
+        if self.archive is not None:
+            self.archive.skip_roots = self.archive.skip_roots | frozenset(new)
+        self._roots = [*self._roots, *new]  # one assignment: readers see the old or the new list
+        self._catalog_fresh_until = 0.0
+        self._index_fresh_until = 0.0
+
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
         self, params: SessionsListParams, progress: ProgressFn | None = None
@@ -198,6 +214,8 @@ class Tracer:
         infos, next_cursor, has_more = _newest_first(
             rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)
         )
+        if self.options.annotate is not None:
+            self.options.annotate(infos)
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
 
     def _files(self, ref: SessionRef) -> SessionFiles:

@@ -453,3 +453,25 @@ def test_the_password_is_never_printed_nor_kept(
     for p in a.home.rglob("*"):
         if p.is_file():
             assert password.encode() not in p.read_bytes(), p
+
+
+def test_stats_and_export_read_a_teammates_session_like_a_local_one(team: dict[str, Any]) -> None:
+    b, reader = team["b"], team["reader"]
+    b.push(team["url_b"])
+    sid, main = sorted(trunk_files(b.root).items())[0]
+    stats = reader.json("stats", sid, "--team", team["url_r"])
+    # messages of the trunk counted from the raw lines (each replayed uuid once)
+    assert stats["metrics"]["messageCount"] == len(_trunk_uuids(main))
+    code, out, err = reader.run("export", sid, "--team", team["url_r"])
+    assert code == 0, err
+    first_prompt = next(
+        json.loads(raw)["message"]["content"]
+        for raw in main.read_bytes().splitlines()
+        if raw.strip()
+        and json.loads(raw).get("type") == "user"
+        and isinstance(json.loads(raw).get("message", {}).get("content"), str)
+    )
+    assert first_prompt.split("\n")[0][:40] in out
+    # without --team the reader has no such session
+    code, _, err = reader.run("stats", sid)
+    assert code == 2 and "no session" in err

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 import zstandard
 
@@ -344,3 +344,91 @@ def _push_file(
             log.info("another push stored %s meanwhile; continuing after it", key.path)
             start = raced.pushed_to
     raise TeamUnavailable(f"{key.project}/{key.path} keeps changing under concurrent pushes")
+
+
+# --- the push as a consumer of the ingest pass ----------------------------------------------------
+class ChunkLike(Protocol):
+    """What the sink reads of a chunk of the ingest pass (``ingest.Chunk``): complete lines
+    ``[start, end)`` of one file under ``root/project``, and whether the file was rewritten."""
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def project(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def restart(self) -> bool: ...
+
+
+class TeamSink:
+    """``TeamPush`` fed by the refresh (the ingest pass's ``Sink``: ``accept`` each chunk of
+    complete lines read, ``finish`` at the end), so a live session's appended lines reach the
+    team without being read a second time. A chunk that continues the database's copy is stored;
+    one already stored is skipped (or its stored head cut off, at a line end); one after a gap
+    (bytes read before the sink was on, or while the database was away) marks its file
+    ``behind``, for the driver's catch-up from the archive. Never raises: a database error marks
+    the file behind and is logged once per refresh."""
+
+    name = "team"
+
+    def __init__(self, push: TeamPush) -> None:
+        self.push = push
+        self._ends: dict[tuple[str, str], tuple[int, int]] | None = None
+        self.behind: set[tuple[str, str]] = set()
+        self.error: str | None = None
+
+    def _state(self) -> dict[tuple[str, str], tuple[int, int]]:
+        if self._ends is None:
+            newest: dict[tuple[str, str], tuple[int, int]] = {}
+            for (project, path, gen), end in sorted(self.push.pushed().items()):
+                newest[(project, path)] = (gen, end)
+            self._ends = newest
+        return self._ends
+
+    def accept(self, chunk: ChunkLike) -> None:
+        try:
+            rel = chunk.path.relative_to(chunk.root / chunk.project).as_posix()
+        except ValueError:
+            return
+        key = (chunk.project, rel)
+        try:
+            ends = self._state()
+            gen, end = ends.get(key, (0, 0))
+            if chunk.restart:
+                gen, end = (gen + 1, 0) if end else (gen, 0)
+            data, start = chunk.data, chunk.start
+            if start < end:  # its head is stored already: keep what follows, from a line end
+                cut = end - start
+                if cut >= len(data) or data[cut - 1 : cut] != b"\n":
+                    return
+                data, start = data[cut:], end
+            if start > end:
+                self.behind.add(key)
+                return
+            session = (
+                None
+                if Path(rel).name.startswith("agent-") and "/" not in rel
+                else (chunk.session_id)
+            )
+            self.push.send(FileKey(chunk.project, rel, gen, session), start, data)
+            ends[key] = (gen, start + len(data))
+        except PushRaced as raced:
+            ends = self._state()
+            ends[key] = (ends.get(key, (0, 0))[0], raced.pushed_to)
+            self.behind.add(key)
+        except Exception as exc:  # a sink never raises into the refresh
+            if self.error is None:
+                log.warning("team push of %s/%s failed: %s", chunk.project, rel, exc)
+            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.behind.add(key)
+            self._ends = None  # read the database's ends again next time
+
+    def finish(self) -> None:
+        """Each chunk committed itself: nothing is pending."""
