@@ -461,6 +461,18 @@ PriceOverrides = Annotated[
 ]
 
 
+class TeamOptions(Params):
+    """The ``team`` option: read (and with ``push``, feed) a team database (team/)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_max_length=4096
+    )
+    url: str = Field(min_length=1, description="libpq URI or connection string; no password")
+    author: str | None = Field(default=None, max_length=200)
+    push: bool = False
+    interval_seconds: float = Field(default=30.0, ge=0.2, le=86400)
+
+
 class ServerOptions(Params):
     """initializationOptions and workspace/didChangeConfiguration settings."""
 
@@ -477,6 +489,8 @@ class ServerOptions(Params):
     archive_dir: str | None = None
     # model family -> the user's own prices, over the shipped table (pricing.py)
     prices: PriceOverrides = Field(default_factory=dict)
+    # a team database whose sessions are read beside this machine's (and pushed to, with push)
+    team: TeamOptions | None = None
 
 
 # --- search across sessions (textindex.py, searchquery.py) ---------------------------------------

@@ -62,6 +62,8 @@ class PullReport:
     bytes: int = 0
     skipped: int = 0
     offline: str | None = None
+    # the local files that received bytes (for a watcher-less reader to announce)
+    changed: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -192,6 +194,8 @@ def _pull(con: Any, cache: TeamCache, exclude: str | None, report: PullReport) -
                 report.chunks += 1
                 report.bytes += len(raw)
             fh.flush()
+            if st["local_len"] != size:
+                report.changed.append(target)
         con.commit()
         cache.state["files"][key] = st
         report.files += 1

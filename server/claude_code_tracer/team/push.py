@@ -237,13 +237,20 @@ Progress = Callable[[int, int], None]
 
 
 def _local_sessions(tracer: Any) -> list[SessionInfo]:
+    """This machine's sessions: a teammate's (read from a pulled copy, so annotated with its
+    author) is never pushed as this machine's."""
     out: list[SessionInfo] = []
     cursor: str | None = None
     while True:
         page = tracer.list_sessions(
             SessionsListParams(limit=1000, cursor=cursor, include_deleted=True)
         )
-        out.extend(page.sessions)
+        copied: frozenset[Path] = getattr(tracer.archive, "skip_roots", frozenset())
+        out.extend(
+            s
+            for s in page.sessions
+            if s.author is None and not any(Path(s.path).is_relative_to(r) for r in copied)
+        )
         if not page.has_more or not page.next_cursor:
             return out
         cursor = page.next_cursor
