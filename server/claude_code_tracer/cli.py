@@ -135,7 +135,7 @@ def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
 def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = None) -> Tracer:
     roots = [Path(args.root)] if args.root else []
     team_roots: list[Path] = []
-    annotate = None
+    annotate = aliases = None
     if getattr(args, "team", None):
         # the team's sessions, pulled into the cache, are read beside this machine's own
         from .team.commands import open_team
@@ -143,12 +143,13 @@ def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = 
         args.team_cache = open_team(args)
         team_roots = list(args.team_cache.roots())
         roots = (roots or default_roots()) + team_roots
-        annotate = args.team_cache.annotate
+        annotate, aliases = args.team_cache.annotate, args.team_cache.aliases
     return Tracer(
         TracerOptions(
             projects_roots=roots,
             unarchived_roots=team_roots,
             annotate=annotate,
+            path_aliases=aliases,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             persistent_catalog=not args.no_cache,
             archive=not args.no_archive,

@@ -393,6 +393,7 @@ class FileTouch(Model):
     timestamp: UtcTime | None = None
     prompt: str | None = Field(default=None, description="the human prompt that led to it")
     session_title: str | None = None
+    author: str | None = Field(default=None, description="a teammate's session: who pushed it")
 
 
 class FileSessionInfo(Model):
@@ -403,6 +404,7 @@ class FileSessionInfo(Model):
     touches: int
     by_tool: dict[str, int]
     deleted: bool = False
+    author: str | None = Field(default=None, description="a teammate's session: who pushed it")
 
 
 class FileSessions(Model):

@@ -10,7 +10,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Hashable, Iterator, Mapping
+from collections.abc import Callable, Generator, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -50,7 +50,6 @@ from .models import (
     SessionChange,
     SessionContext,
     SessionCost,
-    SessionInfo,
     SessionMetrics,
     SessionRef,
     SessionsListParams,
@@ -100,7 +99,10 @@ class TracerOptions:
     unarchived_roots: list[Path] = field(default_factory=list)
     # fills in what the catalog does not know of listed sessions (a teammate's author and git
     # remote, team/pull.py), after each listing
-    annotate: Callable[[list[SessionInfo]], None] | None = None
+    annotate: Callable[[Sequence[Any]], None] | None = None
+    # the same file elsewhere (a teammate's clone of its repository, team/pull.py): its
+    # sessions, history and written lines count with the file's own
+    path_aliases: Callable[[str], list[str]] | None = None
     # Sessions this big (bytes of the main file) are parsed in the background, head first.
     head_first_bytes: int = 64 * 1024 * 1024
     # the user's own prices over the shipped table (pricing.py), model family -> rates
@@ -755,10 +757,27 @@ class Tracer:
             raise InvalidRequest(f"a file path must be absolute: {raw[:200]!r}")
         return os.path.normpath(raw)
 
+    def _paths_of(self, path: str) -> list[str]:
+        """The file and its aliases (see TracerOptions.path_aliases)."""
+        if self.options.path_aliases is None:
+            return [path]
+        return [path, *(p for p in self.options.path_aliases(path) if p != path)]
+
+    def _annotated(self, rows: list[R]) -> list[R]:
+        if self.options.annotate is not None:
+            self.options.annotate(rows)
+        return rows
+
     def file_sessions(self, params: FilesSessionsParams) -> FileSessions:
         path = self._file_path(params.path)
-        sessions = self._catalog_for_files().file_sessions(self._roots, path)
-        return FileSessions(path=path, sessions=sessions)
+        catalog = self._catalog_for_files()
+        sessions = [s for p in self._paths_of(path) for s in catalog.file_sessions(self._roots, p)]
+        if len(sessions) > 1:
+            sessions.sort(
+                key=lambda s: (s.last_timestamp or datetime(1970, 1, 1), s.session_id),
+                reverse=True,
+            )
+        return FileSessions(path=path, sessions=self._annotated(sessions))
 
     def file_history(self, params: FilesHistoryParams) -> FileHistory:
         path = self._file_path(params.path)
@@ -767,11 +786,19 @@ class Tracer:
         if params.cursor:
             key = cursors.decode(params.cursor, "files", fp)
             after = (key.ts, key.uuid)
-        rows = self._catalog_for_files().file_history(self._roots, path, after, params.limit)
+        catalog = self._catalog_for_files()
+        paths = self._paths_of(path)
+        rows = [t for p in paths for t in catalog.file_history(self._roots, p, after, params.limit)]
+        if len(paths) > 1:  # each path's rows come newest first: one order for all of them
+            rows.sort(
+                key=lambda t: (t.timestamp or datetime(1970, 1, 1), t.tool_use_id), reverse=True
+            )
         touches, next_cursor, has_more = _newest_first(
             rows, params.limit, "files", fp, lambda t: (t.timestamp, t.tool_use_id)
         )
-        return FileHistory(touches=touches, next_cursor=next_cursor, has_more=has_more)
+        return FileHistory(
+            touches=self._annotated(touches), next_cursor=next_cursor, has_more=has_more
+        )
 
     def files_generation(self) -> int:
         """A number that changes whenever the file index may have changed (checked at most every
@@ -783,9 +810,15 @@ class Tracer:
         """The lines of a document whose *current* text a session wrote, newest write first."""
         norm = self._file_path(path)
         spans: list[WrittenSpan] = []
-        for touch, written in self._catalog_for_files().file_writes(self._roots, norm):
-            for span in locate(text, written):
-                spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
+        catalog = self._catalog_for_files()
+        for p in self._paths_of(norm):
+            for touch, written in catalog.file_writes(self._roots, p):
+                for span in locate(text, written):
+                    spans.append(
+                        WrittenSpan(start_line=span.start, end_line=span.end, touch=touch)
+                    )
+        if self.options.annotate is not None:
+            self.options.annotate([s.touch for s in spans])
         return spans
 
     # -- search across sessions ------------------------------------------------------------------

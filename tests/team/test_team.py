@@ -76,14 +76,14 @@ def test_init_twice_applies_each_migration_once(team_db: str, tmp_path: Path) ->
     m = make_machine(tmp_path, "m", "x", [])
     first = m.json("team", "init", "--url", team_db)
     second = m.json("team", "init", "--url", team_db)
-    assert first["applied"] == [1] and second["applied"] == []
+    assert first["applied"] == [1, 2] and second["applied"] == []
     with psycopg.connect(team_db) as con:
         rows = con.execute("SELECT version FROM cct.schema_version").fetchall()
         rls = con.execute(
             "SELECT relname FROM pg_class WHERE relrowsecurity AND relnamespace ="
             " 'cct'::regnamespace ORDER BY relname"
         ).fetchall()
-    assert rows == [(1,)]
+    assert rows == [(1,), (2,)]
     assert [r[0] for r in rls] == ["chunks", "files", "sessions"]
     assert any("CREATE ROLE" in s for s in first["roleSql"])
 
@@ -475,3 +475,24 @@ def test_stats_and_export_read_a_teammates_session_like_a_local_one(team: dict[s
     # without --team the reader has no such session
     code, _, err = reader.run("stats", sid)
     assert code == 2 and "no session" in err
+
+
+def test_an_older_schema_is_migrated_in_place_and_keeps_its_rows(
+    team: dict[str, Any],
+) -> None:
+    """A database made by schema 1 (no repo_root) is brought to the latest by `team init`,
+    its pushed rows kept; until then a push says to run init."""
+    a = team["a"]
+    a.push(team["url_a"])
+    with psycopg.connect(team["su"]) as con:
+        con.execute("ALTER TABLE cct.sessions DROP COLUMN repo_root")
+        con.execute("DELETE FROM cct.schema_version WHERE version > 1")
+        con.commit()
+        before = con.execute("SELECT count(*) FROM cct.chunks").fetchone()
+    code, _, err = a.run("team", "push", "--url", team["url_a"], "--author", a.author)
+    assert code == 1 and "team init" in err
+    assert a.json("team", "init", "--url", team["su"])["applied"] == [2]
+    with psycopg.connect(team["su"]) as con:
+        assert con.execute("SELECT count(*) FROM cct.chunks").fetchone() == before
+    a.push(team["url_a"])
+    assert _stored_copy(team["su"], a.author) == _all_files(a.root)

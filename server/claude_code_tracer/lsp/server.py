@@ -85,6 +85,7 @@ class TracerServer(LanguageServer):
             projects_roots=roots,
             unarchived_roots=team.roots,
             annotate=team.annotate,
+            path_aliases=team.aliases,
             cache_dir=Path(options.cache_dir).expanduser() if options.cache_dir else None,
             session_ttl_seconds=options.session_ttl_seconds,
             max_loaded_bytes=options.max_loaded_bytes,

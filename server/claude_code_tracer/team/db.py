@@ -161,6 +161,11 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         ),
     ),
 )
+MIGRATIONS += (
+    # the git top level of the session's folder on the pusher's machine: a file it touched is
+    # matched to the same repository's file elsewhere by its path under that folder
+    (2, ("ALTER TABLE cct.sessions ADD COLUMN repo_root text",)),
+)
 LATEST = MIGRATIONS[-1][0]
 
 

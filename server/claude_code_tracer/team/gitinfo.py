@@ -8,6 +8,7 @@ user and token before it is stored or sent).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -22,6 +23,7 @@ _TIMEOUT = 5.0
 class GitOrigin:
     remote: str | None
     commit: str | None
+    toplevel: str | None = None
 
 
 def normalize_remote(url: str) -> str | None:
@@ -69,4 +71,12 @@ def origin_of(cwd: str | None) -> GitOrigin:
         return GitOrigin(None, None)
     raw = _git(cwd, "remote", "get-url", "origin")
     commit = _git(cwd, "rev-parse", "--verify", "-q", "HEAD")
-    return GitOrigin(normalize_remote(raw) if raw else None, commit or None)
+    top = _git(cwd, "rev-parse", "--show-toplevel")
+    return GitOrigin(normalize_remote(raw) if raw else None, commit or None, top or None)
+
+
+@functools.lru_cache(maxsize=1024)
+def repository_of(folder: str) -> GitOrigin:
+    """``origin_of`` for a folder of this machine, remembered (an editor asks on every hover;
+    a repository's remote and top level do not change under it)."""
+    return origin_of(folder)

@@ -6,13 +6,13 @@ authors follow what the sync pulls."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..catalog import default_cache_dir
-from ..models import ServerOptions, SessionInfo
+from ..models import ServerOptions
 from .background import TeamSync
 from .pull import TeamCache
 
@@ -31,7 +31,8 @@ def shared_cache(cache_dir: Path, url: str) -> TeamCache:
 @dataclass
 class TeamView:
     roots: list[Path] = field(default_factory=list)
-    annotate: Callable[[list[SessionInfo]], None] | None = None
+    annotate: Callable[[Sequence[Any]], None] | None = None
+    aliases: Callable[[str], list[str]] | None = None
 
 
 def _cache_dir(options: ServerOptions) -> Path:
@@ -47,7 +48,7 @@ def team_options(options: ServerOptions) -> TeamView:
         cache = shared_cache(_cache_dir(options), options.team.url)
     except Exception:
         return TeamView()
-    return TeamView(list(cache.roots()), cache.annotate)
+    return TeamView(list(cache.roots()), cache.annotate, cache.aliases)
 
 
 def start_team_sync(

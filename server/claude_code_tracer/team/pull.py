@@ -18,7 +18,9 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,10 @@ class TeamCache:
 
     directory: Path
     state: dict[str, Any] = field(default_factory=dict)
+    _by_session: dict[tuple[str, str], tuple[str, dict[str, Any]]] | None = field(
+        default=None, repr=False
+    )
+    _by_remote: dict[str, set[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def for_url(cls, cache_dir: Path, url: str) -> TeamCache:
@@ -113,18 +119,71 @@ class TeamCache:
         d = self.state["authors"].setdefault(author, author_dir(author))
         return self.authors_dir / str(d)
 
-    def annotate(self, sessions: list[SessionInfo]) -> None:
-        """Fill ``author`` and ``remote`` of the listed sessions that are the team's."""
+    def forget_index(self) -> None:
+        self._by_session = None
+        self._by_remote = None
+
+    def _session_index(self) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+        """(project, session id) -> (author, its row): a session id is a UUID, so it names one
+        teammate's session (this machine's own author is never pulled)."""
+        index = self._by_session
+        if index is None:
+            index = {}
+            for key, info in self.state["sessions"].items():
+                author, project, sid = [*key.split("\0"), "", "", ""][:3]
+                if isinstance(info, dict):
+                    index[(project, sid)] = (author, info)
+            self._by_session = index
+        return index
+
+    def annotate(self, rows: Sequence[Any]) -> None:
+        """Fill ``author`` (and, on a session row, ``remote`` and ``git_commit``) of the rows that
+        are a teammate's: listed sessions (by the folder they were read from), a file's sessions
+        and touches (by session id)."""
         roots = {str(r): a for r, a in self.roots().items()}
-        for s in sessions:
-            author = next((a for r, a in roots.items() if s.path.startswith(r + os.sep)), None)
-            if author is None:
+        index = self._session_index()
+        for row in rows:
+            path = getattr(row, "path", None)
+            author: str | None = None
+            if isinstance(row, SessionInfo) and isinstance(path, str):
+                author = next((a for r, a in roots.items() if path.startswith(r + os.sep)), None)
+                found = index.get((row.project, row.session_id))
+                if author is None:
+                    continue
+                row.author = author
+                if found is not None and found[0] == author:
+                    row.remote = found[1].get("remote")
+                    row.git_commit = found[1].get("commit")
                 continue
-            s.author = author
-            info = self.state["sessions"].get(f"{author}\0{s.project}\0{s.session_id}")
-            if isinstance(info, dict):
-                s.remote = info.get("remote")
-                s.git_commit = info.get("commit")
+            found = index.get((row.project, row.session_id))
+            if found is not None and hasattr(row, "author"):
+                row.author = found[0]
+
+    def aliases(self, path: str) -> list[str]:
+        """The same file in teammates' clones of its repository: ``path`` relative to this
+        machine's repository top level, under each top level the team's sessions of a repository
+        with the same remote were pushed from. Empty outside a repository with a remote."""
+        from .gitinfo import repository_of
+
+        mine = repository_of(os.path.dirname(path))
+        if mine.remote is None or mine.toplevel is None:
+            return []
+        rel = os.path.relpath(path, mine.toplevel)
+        if rel.startswith(".."):
+            return []
+        by_remote = self._by_remote
+        if by_remote is None:
+            by_remote = {}
+            for _, info in self._session_index().values():
+                remote, top = info.get("remote"), info.get("repoRoot")
+                if isinstance(remote, str) and isinstance(top, str) and top.startswith("/"):
+                    by_remote.setdefault(remote, set()).add(top)
+            self._by_remote = by_remote
+        return sorted(
+            posixpath.join(top, rel.replace(os.sep, "/"))
+            for top in by_remote.get(mine.remote, ())
+            if posixpath.join(top, rel) != path
+        )
 
 
 def pull(cache: TeamCache, url: str, exclude_author: str | None = None) -> PullReport:
@@ -200,11 +259,12 @@ def _pull(con: Any, cache: TeamCache, exclude: str | None, report: PullReport) -
         cache.state["files"][key] = st
         report.files += 1
     rows = con.execute(
-        "SELECT author, project, session_id, remote, git_commit FROM cct.sessions"
+        "SELECT author, project, session_id, remote, git_commit, repo_root FROM cct.sessions"
         " WHERE author IS DISTINCT FROM %s",
         (exclude,),
     ).fetchall()
     con.commit()
     cache.state["sessions"] = {
-        f"{a}\0{p}\0{s}": {"remote": r, "commit": c} for a, p, s, r, c in rows
+        f"{a}\0{p}\0{s}": {"remote": r, "commit": c, "repoRoot": t} for a, p, s, r, c, t in rows
     }
+    cache.forget_index()

@@ -136,7 +136,7 @@ class TeamPush:
     def sent_sessions(self) -> dict[tuple[str, str], tuple[Any, ...]]:
         rows = self.con.execute(
             "SELECT project, session_id, message_count, last_ts, deleted, remote, git_commit,"
-            " title FROM cct.sessions WHERE author = %s",
+            " repo_root, title FROM cct.sessions WHERE author = %s",
             (self.author,),
         ).fetchall()
         self.con.commit()
@@ -152,8 +152,8 @@ class TeamPush:
                 "INSERT INTO cct.sessions (author, project, session_id, cwd, git_branch, remote,"
                 " git_commit, title, first_prompt, first_ts, last_ts, message_count, tool_calls,"
                 " errors, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,"
-                " models, subagent_count, deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " models, subagent_count, deleted, repo_root) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (author, project, session_id) DO UPDATE SET cwd = excluded.cwd,"
                 " git_branch = excluded.git_branch, remote = excluded.remote,"
                 " git_commit = excluded.git_commit, title = excluded.title,"
@@ -164,7 +164,8 @@ class TeamPush:
                 " cache_read_tokens = excluded.cache_read_tokens,"
                 " cache_creation_tokens = excluded.cache_creation_tokens,"
                 " models = excluded.models, subagent_count = excluded.subagent_count,"
-                " deleted = excluded.deleted, pushed_at = now()",
+                " deleted = excluded.deleted, repo_root = excluded.repo_root,"
+                " pushed_at = now()",
                 params,
             )
         return len(params)
@@ -202,6 +203,7 @@ class TeamPush:
             list(s.models),
             s.subagent_count,
             s.deleted,
+            self._text(origin.toplevel),
         )
 
 
@@ -331,8 +333,9 @@ def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes
             s.deleted,
             origin.remote,
             origin.commit,
+            origin.toplevel,
         )
-        if before is None or before[:5] != now:
+        if before is None or before[:6] != now:
             changed.append((s, origin))
     sink.report.sessions_sent = sink.sessions(changed)
 
