@@ -496,3 +496,15 @@ def test_an_older_schema_is_migrated_in_place_and_keeps_its_rows(
         assert con.execute("SELECT count(*) FROM cct.chunks").fetchone() == before
     a.push(team["url_a"])
     assert _stored_copy(team["su"], a.author) == _all_files(a.root)
+
+
+def test_two_pushes_of_one_author_at_once_store_every_line_once(
+    team: dict[str, Any], tmp_path: Path
+) -> None:
+    """(One waits for the other's lock, then sends what is left: nothing.)"""
+    m = make_machine(tmp_path, "k", team["a"].author, PROJECTS_A + PROJECTS_B)
+    m.run("sessions")  # both processes then find the archive written: they race on the database
+    procs = [m.push_process(team["url_a"], "--no-redact", "--chunk-bytes", "8192") for _ in "ab"]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert _stored_copy(team["su"], m.author) == _all_files(m.root)

@@ -33,6 +33,8 @@ from .redaction import redact_jsonl
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 4 << 20
+# pieces of at most this many files share a transaction
+_BATCH_FILES = 500
 _LEVEL = 3
 
 
@@ -84,6 +86,10 @@ class TeamPush:
         self.redact = redact
         self.report = PushReport()
         self._zstd = zstandard.ZstdCompressor(level=_LEVEL)
+        self.batch_bytes = CHUNK_BYTES
+        # queued pieces: (file, start, source length, masked length, zstd blob, redactions)
+        self._pending: list[tuple[FileKey, int, int, int, bytes, int]] = []
+        self._pending_bytes = 0
 
     def pushed(self) -> dict[tuple[str, str, int], int]:
         """Where the database's copy of each of this author's files ends (one query)."""
@@ -95,9 +101,17 @@ class TeamPush:
         return {(r[0], r[1], r[2]): r[3] for r in rows}
 
     def send(self, key: FileKey, start: int, data: bytes) -> None:
-        """Store ``data`` (complete lines) as the bytes of ``key`` from ``start``."""
+        """Store ``data`` (complete lines) as the bytes of ``key`` from ``start``, now."""
+        self.queue(key, start, data)
+        self.flush()
+
+    def queue(self, key: FileKey, start: int, data: bytes) -> None:
+        """Store ``data`` with the next ``flush``: small files' pieces share one transaction
+        (one file at most once per transaction; a batch holds about CHUNK_BYTES)."""
         if not data:
             return
+        if any(p[0] == key for p in self._pending) or len(self._pending) >= _BATCH_FILES:
+            self.flush()
         if self.redact:
             masked, counts = redact_jsonl(data)
             for kind, n in counts.items():
@@ -105,33 +119,63 @@ class TeamPush:
         else:
             masked, counts = data, {}
         blob = self._zstd.compress(masked)
-        ident = (self.author, key.project, key.path, key.generation)
-        with self.con.transaction():
-            self.con.execute(
+        self._pending.append((key, start, len(data), len(masked), blob, sum(counts.values())))
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= self.batch_bytes:
+            self.flush()
+
+    def discard(self) -> None:
+        self._pending, self._pending_bytes = [], 0
+
+    def flush(self) -> None:
+        """Store what is queued in one transaction: every piece with its file's new end, or
+        (another push got there first: PushRaced) none of them."""
+        pending, self._pending, self._pending_bytes = self._pending, [], 0
+        if not pending:
+            return
+        a = self.author
+        with self.con.transaction(), self.con.cursor() as cur:
+            cur.executemany(
                 "INSERT INTO cct.files (author, project, path, generation, session_id)"
                 " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (*ident, key.session_id),
+                [(a, k.project, k.path, k.generation, k.session_id) for k, *_ in pending],
             )
-            row = self.con.execute(
-                "SELECT pushed_to FROM cct.files WHERE author = %s AND project = %s"
-                " AND path = %s AND generation = %s FOR UPDATE",
-                ident,
-            ).fetchone()
-            if row is None or row[0] != start:
-                raise PushRaced(row[0] if row else 0)
-            self.con.execute(
+            rows = cur.execute(
+                "SELECT f.project, f.path, f.generation, f.pushed_to FROM cct.files f"
+                " JOIN unnest(%s::text[], %s::text[], %s::int[]) AS w(project, path, generation)"
+                " USING (project, path, generation) WHERE f.author = %s FOR UPDATE OF f",
+                (
+                    [k.project for k, *_ in pending],
+                    [k.path for k, *_ in pending],
+                    [k.generation for k, *_ in pending],
+                    a,
+                ),
+            ).fetchall()
+            ends = {(r[0], r[1], r[2]): r[3] for r in rows}
+            for k, start, *_ in pending:
+                end = ends.get((k.project, k.path, k.generation), 0)
+                if end != start:
+                    raise PushRaced(end)
+            cur.executemany(
                 "INSERT INTO cct.chunks (author, project, path, generation, src_start, src_stop,"
                 " raw_len, data, redactions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (*ident, start, start + len(data), len(masked), blob, sum(counts.values())),
+                [
+                    (a, k.project, k.path, k.generation, st, st + n, raw, blob, red)
+                    for k, st, n, raw, blob, red in pending
+                ],
             )
-            self.con.execute(
+            cur.executemany(
                 "UPDATE cct.files SET pushed_to = %s, stored_bytes = stored_bytes + %s"
                 " WHERE author = %s AND project = %s AND path = %s AND generation = %s",
-                (start + len(data), len(blob), *ident),
+                [
+                    (st + n, len(blob), a, k.project, k.path, k.generation)
+                    for k, st, n, _raw, blob, _red in pending
+                ],
             )
-        self.report.chunks += 1
-        self.report.source_bytes += len(data)
-        self.report.stored_bytes += len(blob)
+        for _k, _st, n, _raw, blob, _red in pending:
+            self.report.chunks += 1
+            self.report.source_bytes += n
+            self.report.stored_bytes += len(blob)
 
     def sent_sessions(self) -> dict[tuple[str, str], tuple[Any, ...]]:
         rows = self.con.execute(
@@ -287,6 +331,10 @@ def push_sessions(
         check_schema(con, url)
         sink = TeamPush(con, author, redact)
         try:
+            # one push per author at a time (a second waits, then finds little left to send);
+            # a session lock: a killed push's ends with its connection
+            con.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"cct-push:{author}",))
+            con.commit()
             _push(sink, archive, sessions, chunk_bytes)
         except psycopg.errors.InsufficientPrivilege as exc:
             raise TeamUnavailable(
@@ -302,23 +350,22 @@ def push_sessions(
 
 
 def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes: int) -> None:
-    pushed = sink.pushed()
     sink.report.sessions = len(sessions)
+    sink.batch_bytes = chunk_bytes
     by_project: dict[str, set[str]] = {}
     for s in sessions:
         by_project.setdefault(s.project, set()).add(s.session_id)
-    for project, sids in sorted(by_project.items()):
-        for sid, rel in archive.project_files(project, sids):
-            latest = archive.latest(rel)
-            if latest is None:
-                continue
-            generation, end = latest
-            key = FileKey(project, PurePosixPath(*rel.parts[1:]).as_posix(), generation, sid)
-            start = pushed.get((key.project, key.path, generation), 0)
-            if end <= start:
-                continue
-            sink.report.files += 1
-            _push_file(sink, archive, rel, key, start, chunk_bytes)
+    for _attempt in range(3):
+        try:
+            _push_bytes(sink, archive, by_project, chunk_bytes)
+            break
+        except PushRaced:
+            # another push of this author stored some of these bytes meanwhile: what it
+            # stored stays, this pass's batch was rolled back; start again from the database
+            log.info("another push of %s ran meanwhile; pushing what is left", sink.author)
+            sink.discard()
+    else:
+        raise TeamUnavailable("the team copy keeps changing under concurrent pushes")
     sent = sink.sent_sessions()
     changed: list[tuple[SessionInfo, GitOrigin]] = []
     origins: dict[str | None, GitOrigin] = {}
@@ -340,20 +387,26 @@ def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes
     sink.report.sessions_sent = sink.sessions(changed)
 
 
-def _push_file(
-    sink: TeamPush, archive: Any, rel: Path, key: FileKey, start: int, chunk_bytes: int
+def _push_bytes(
+    sink: TeamPush, archive: Any, by_project: dict[str, set[str]], chunk_bytes: int
 ) -> None:
-    for _attempt in range(3):
-        at = start
-        try:
-            for piece in lines_in(archive.iter_bytes(rel, key.generation, at), chunk_bytes):
-                sink.send(key, at, piece)
+    pushed = sink.pushed()
+    sink.report.files = 0
+    for project, sids in sorted(by_project.items()):
+        for sid, rel in archive.project_files(project, sids):
+            latest = archive.latest(rel)
+            if latest is None:
+                continue
+            generation, end = latest
+            key = FileKey(project, PurePosixPath(*rel.parts[1:]).as_posix(), generation, sid)
+            at = pushed.get((key.project, key.path, generation), 0)
+            if end <= at:
+                continue
+            sink.report.files += 1
+            for piece in lines_in(archive.iter_bytes(rel, generation, at), chunk_bytes):
+                sink.queue(key, at, piece)
                 at += len(piece)
-            return
-        except PushRaced as raced:
-            log.info("another push stored %s meanwhile; continuing after it", key.path)
-            start = raced.pushed_to
-    raise TeamUnavailable(f"{key.project}/{key.path} keeps changing under concurrent pushes")
+    sink.flush()
 
 
 # --- the push as a consumer of the ingest pass ----------------------------------------------------
