@@ -36,6 +36,11 @@ if [ -f benchmarks/shapes.py ]; then
   "$PY" benchmarks/shapes.py --quick --out "${TMPDIR:-/tmp}/cct-shapes-quick.md"
 fi
 
+if [ -f benchmarks/team.py ]; then
+  echo "== team archive benchmark, small sizes, on its own PostgreSQL (no assertions on time)"
+  "$PY" benchmarks/team.py --quick --out "${TMPDIR:-/tmp}/cct-team-quick.md"
+fi
+
 if [ -f vscode-extension/ci.sh ] && [ "${SKIP_EXTENSION:-0}" != "1" ]; then
   echo "== VS Code extension"
   CCT_PYTHON="$PWD/$PY" bash vscode-extension/ci.sh
