@@ -775,6 +775,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         tracer = _tracer(args, prices)
+    except TracerError as exc:  # a bad --team URL, say
+        err(f"claude-code-tracer: {exc}\n")
+        return 2
     except Exception as exc:
         err(f"claude-code-tracer: cannot open the archive: {exc}\n")
         return 2

@@ -508,3 +508,51 @@ def test_two_pushes_of_one_author_at_once_store_every_line_once(
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert _stored_copy(team["su"], m.author) == _all_files(m.root)
+
+
+def test_what_the_database_holds_is_untrusted_by_a_reader(
+    team: dict[str, Any], tmp_path: Path
+) -> None:
+    """Paths that would leave the cache, and a damaged chunk, are skipped and counted; the
+    rest still reads."""
+    a, reader = team["a"], team["reader"]
+    a.push(team["url_a"])
+    evil = zstandard.ZstdCompressor().compress(b'{"type":"user"}\n')
+    with psycopg.connect(team["su"]) as con:
+        for project, path in (
+            ("..", "x.jsonl"),
+            ("-p", "../../../escape.jsonl"),
+            ("-p", "/abs.jsonl"),
+        ):
+            con.execute(
+                "INSERT INTO cct.files (author, project, path, generation, pushed_to)"
+                " VALUES ('mallory', %s, %s, 0, 16)",
+                (project, path),
+            )
+            con.execute(
+                "INSERT INTO cct.chunks (author, project, path, generation, src_start, src_stop,"
+                " raw_len, data) VALUES ('mallory', %s, %s, 0, 0, 16, 16, %s)",
+                (project, path, evil),
+            )
+        # a chunk that does not decompress, in a file of a plain name
+        con.execute(
+            "INSERT INTO cct.files (author, project, path, generation, pushed_to)"
+            " VALUES ('mallory', '-p', 'ok.jsonl', 0, 16)"
+        )
+        con.execute(
+            "INSERT INTO cct.chunks (author, project, path, generation, src_start, src_stop,"
+            " raw_len, data) VALUES ('mallory', '-p', 'ok.jsonl', 0, 0, 16, 16, %s)",
+            (b"not zstd at all!",),
+        )
+        con.commit()
+    pulled = reader.json("team", "pull", "--url", team["url_r"])
+    assert pulled["skipped"] == 4
+    assert not list(tmp_path.rglob("escape.jsonl")) and not list(tmp_path.rglob("abs.jsonl"))
+    listed = {s["sessionId"] for s in _listed(reader, team["url_r"])}
+    assert listed == set(trunk_files(a.root))
+
+
+def test_a_bad_team_url_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    m = make_machine(tmp_path, "m", "x", [])
+    code, _, err = m.run("sessions", "--team", "host=/nonexistent port=notanumber ===")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err

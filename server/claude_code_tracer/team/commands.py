@@ -95,7 +95,7 @@ def cmd_team(args: argparse.Namespace, tracer: Any) -> None:
     cache = TeamCache.for_url(_cache_dir(args), url)
     pulled = pull(cache, url, exclude_author=None)
     if args.json:
-        sys.stdout.write(json_text(pulled.__dict__) + "\n")
+        sys.stdout.write(json_text({**pulled.__dict__, "changed": len(pulled.changed)}) + "\n")
         return
     _out(
         f"pulled {pulled.bytes:,} bytes in {pulled.chunks} chunks of {pulled.files} files "

@@ -28,7 +28,7 @@ from typing import Any
 import zstandard
 
 from ..models import SessionInfo
-from .db import TeamUnavailable, check_schema, connect, display_url, url_key
+from .db import TeamUnavailable, _psycopg, check_schema, connect, display_url, url_key
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class TeamCache:
 
 def pull(cache: TeamCache, url: str, exclude_author: str | None = None) -> PullReport:
     """Bring the cache up to date with the database (all authors but ``exclude_author``)."""
-    psycopg = __import__("psycopg")
+    psycopg = _psycopg()
     report = PullReport()
     with connect(url) as con:
         check_schema(con, url)
@@ -244,8 +244,13 @@ def _pull(con: Any, cache: TeamCache, exclude: str | None, report: PullReport) -
             for src_start, src_stop, raw_len, data in cur:
                 if src_start != st["src_end"] or raw_len > _MAX_CHUNK:
                     break  # a gap: never write past it
-                raw = dctx.decompress(bytes(data), max_output_size=raw_len)
-                if len(raw) != raw_len:
+                try:
+                    raw = dctx.decompress(bytes(data), max_output_size=raw_len)
+                except zstandard.ZstdError:
+                    raw = b""
+                if len(raw) != raw_len:  # damaged: never written, nor anything after it
+                    report.skipped += 1
+                    log.warning("a stored chunk of %s/%s by %r is damaged", project, path, author)
                     break
                 fh.write(raw)
                 st["src_end"] = src_stop
@@ -255,6 +260,8 @@ def _pull(con: Any, cache: TeamCache, exclude: str | None, report: PullReport) -
             fh.flush()
             if st["local_len"] != size:
                 report.changed.append(target)
+        if st["local_len"] == 0:  # nothing readable yet: no empty transcript to list
+            target.unlink(missing_ok=True)
         con.commit()
         cache.state["files"][key] = st
         report.files += 1

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import zstandard
 
 from ..models import SessionInfo, SessionsListParams
-from .db import TeamUnavailable, check_schema, connect, display_url
+from .db import TeamUnavailable, _psycopg, check_schema, connect, display_url
 from .gitinfo import GitOrigin, origin_of
 from .redaction import redact_jsonl
 
@@ -326,7 +326,7 @@ def push_sessions(
         raise TeamUnavailable("team push reads the archive, which is turned off (--no-archive)")
     sessions = [s for s in _local_sessions(tracer) if _wanted(s, projects or [])]
     author = author or default_author()
-    psycopg = __import__("psycopg")
+    psycopg = _psycopg()
     with connect(url) as con:
         check_schema(con, url)
         sink = TeamPush(con, author, redact)
