@@ -980,6 +980,18 @@ class Catalog:
             session_title=r[9],
         )
 
+    def titles(self, roots: list[Path], session_ids: list[str]) -> dict[tuple[str, str], str]:
+        """(project, session id) -> the title ``sessions/list`` gives that session, so a search
+        result or an export names a session as the sessions tree does."""
+        if not session_ids:
+            return {}
+        sql = (
+            f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
+            "WHERE list_contains(?, s.session_id) AND list_contains(?, s.root)"
+        )
+        rows = self._read(roots, sql, [sorted(set(session_ids)), [str(r) for r in roots]])
+        return {(r[0], r[1]): r[2] for r in rows if r[2]}
+
     def file_sessions(self, roots: list[Path], path: str) -> list[FileSessionInfo]:
         """Sessions whose tool calls named ``path``, newest first, with counts by tool."""
         sql = (

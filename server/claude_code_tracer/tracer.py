@@ -787,7 +787,22 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
-        return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
+        page = sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
+        self._name_groups(page)
+        return page
+
+    def _name_groups(self, page: SearchPage) -> None:
+        """Each group titled as the sessions tree titles its session (the catalog's title), so a
+        session reads the same wherever it is opened from. The catalog is not refreshed here: a
+        session it does not know yet keeps no title, and the face falls back to its cwd."""
+        if not page.groups:
+            return
+        try:
+            titles = self.catalog.titles(self._roots, [g.session_id for g in page.groups])
+        except (duckdb.Error, OSError):
+            return  # a title is a nicety: the hits still go out, named by their cwd
+        for g in page.groups:
+            g.title = titles.get((g.project, g.session_id))
 
     def _archived_copy(self, root: str, path: str) -> str | None:
         """A readable copy of a transcript file Claude Code deleted, from the archive (written

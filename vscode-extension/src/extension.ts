@@ -15,6 +15,8 @@ import { EXPORT_CHOICES, exportFileName, exportMessage, exportParams, exportTarg
 import { SEARCH_VIEW, SearchViewProvider } from './searchViewProvider';
 import { SessionPanels } from './sessionPanel';
 import { SessionsTreeProvider, type OpenSessionArgs } from './sessionsTree';
+import { displayTitle } from './names';
+import type { SessionView } from './shared/ipc';
 
 const SECTION = 'claudeCodeTracer';
 const RESTART_DELAY_MS = 1000;
@@ -60,6 +62,8 @@ class Controller implements vscode.Disposable {
     async start(offerInstall = true): Promise<void> {
         if (this.restarting) return;
         this.restarting = true;
+        // Until the server answers, the views say "Starting…" and requests wait for it.
+        this.client.expectStart();
         try {
             const found = await resolvePython(this.context, this.log);
             let python = found.ready?.path;
@@ -67,6 +71,7 @@ class Controller implements vscode.Disposable {
                 python = offerInstall ? await this.offerInstall(found) : undefined;
                 if (!python) {
                     await this.client.stop();
+                    this.client.giveUp('No Python here can run the Claude Code Tracer server.');
                     return;
                 }
             }
@@ -75,6 +80,7 @@ class Controller implements vscode.Disposable {
         } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
             this.log.error(message);
+            if (this.client.state !== 'failed') this.client.giveUp(message);
             void this.actionableError(message);
         } finally {
             this.restarting = false;
@@ -156,15 +162,19 @@ class Controller implements vscode.Disposable {
     }
 }
 
-/** The session's title for the panel (from the catalog; the id when it cannot be read). */
-async function sessionTitle(client: TracerClient, args: TraceArgs): Promise<string> {
+/** The session's title as the sessions tree shows it (from the catalog; undefined when it cannot be read). */
+async function catalogTitle(client: TracerClient, args: Pick<TraceArgs, 'sessionId' | 'project'>): Promise<string | undefined> {
     try {
         const page = await client.request('sessions/list', { query: args.sessionId, project: args.project, limit: 5 });
         const hit = page.sessions.find((s) => s.sessionId === args.sessionId);
-        return hit?.title ?? args.sessionId;
+        return hit ? displayTitle(hit) : undefined;
     } catch {
-        return args.sessionId;
+        return undefined;
     }
+}
+
+function sessionView(): SessionView {
+    return config().get<string>('sessionView', 'conversation') === 'detail' ? 'detail' : 'conversation';
 }
 
 /** Export Session…: a session from the tree (or asked by id), a format, a file; the server renders. */
@@ -197,7 +207,14 @@ async function exportSession(client: TracerClient, arg: unknown): Promise<void> 
         () => client.request('session/export', params),
     );
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(result.content));
-    void vscode.window.showInformationMessage(exportMessage(path.basename(uri.fsPath), result, choice.redact));
+    const action = await vscode.window.showInformationMessage(exportMessage(path.basename(uri.fsPath), result, choice.redact), 'Open', 'Reveal');
+    if (action === 'Open') {
+        // HTML opens in the browser (it is made to be read there); Markdown in an editor.
+        if (choice.format === 'html') await vscode.env.openExternal(uri);
+        else await vscode.window.showTextDocument(uri);
+    } else if (action === 'Reveal') {
+        await vscode.commands.executeCommand('revealFileInOS', uri);
+    }
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -206,8 +223,23 @@ export function activate(context: vscode.ExtensionContext): void {
     const controller = new Controller(context, client, log);
     const tree = new SessionsTreeProvider(client);
     const diffs = new DiffContentProvider();
-    const panels = new SessionPanels({ extensionUri: context.extensionUri, client, diffs, log, pageSize });
+    const panels = new SessionPanels({
+        extensionUri: context.extensionUri,
+        client,
+        diffs,
+        log,
+        pageSize,
+        sessionView,
+        setSessionView: (view) => void config().update('sessionView', view, vscode.ConfigurationTarget.Global),
+        titleOf: (args) => catalogTitle(client, args),
+    });
     const view = vscode.window.createTreeView('claudeCodeTracer.sessions', { treeDataProvider: tree, showCollapseAll: true });
+    // The first seconds: the server is being started, not missing (the tree waits for it).
+    const startingMessage = (): void => {
+        view.message = client.state === 'starting' ? 'Starting the Claude Code Tracer server…' : undefined;
+    };
+    startingMessage();
+    context.subscriptions.push(client.onDidChangeState(startingMessage));
     const edits = new EditsProvider(client, diffs);
     const editsView = vscode.window.createTreeView(EDITS_VIEW, { treeDataProvider: edits });
     edits.view = editsView;
@@ -233,7 +265,7 @@ export function activate(context: vscode.ExtensionContext): void {
                 return;
             }
             try {
-                const title = await sessionTitle(client, args);
+                const title = (await catalogTitle(client, args)) ?? args.sessionId;
                 panels.open({ sessionId: args.sessionId, project: args.project, title }, args.toolUseId ? { uuid: args.uuid, toolUseId: args.toolUseId } : { uuid: args.uuid });
             } catch (err) {
                 void vscode.window.showErrorMessage(`Could not open the trace: ${toServerError(err).message}`);
@@ -256,7 +288,7 @@ export function activate(context: vscode.ExtensionContext): void {
                     void vscode.window.showWarningMessage(`No session ${id.trim()} was found.`);
                     return;
                 }
-                panels.open({ sessionId: hit.sessionId, project: hit.project, title: hit.title ?? hit.sessionId });
+                panels.open({ sessionId: hit.sessionId, project: hit.project, title: displayTitle(hit) });
             } catch (err) {
                 void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
             }
@@ -273,6 +305,7 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.commands.registerCommand('claudeCodeTracer.installServer', () => controller.install()),
         vscode.commands.registerCommand('claudeCodeTracer.showLog', () => log.show()),
         vscode.workspace.onDidChangeConfiguration((e) => {
+            if (e.affectsConfiguration(`${SECTION}.sessionView`)) panels.viewChanged(sessionView());
             if (e.affectsConfiguration(`${SECTION}.pythonPath`)) {
                 controller.restartSoon();
             } else if (

@@ -34,7 +34,10 @@ import { SearchHighlight } from './matchMarks';
 import { KIND_LABELS } from './render/kinds';
 import { setRowCost } from './render/message';
 import { buildRow, signature } from './render/row';
-import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
+import { parseHostMessage, type HostToWebview, type SessionView, type WebviewToHost } from '../shared/ipc';
+import { estimateHeight } from './conversation/model';
+import { conversationRow } from './conversation/render';
+import { ConversationState } from './conversation/state';
 import { RequestTracker } from './state/requests';
 import { defaultFilter, SessionState, type FilterState, type Row, type SavedView } from './state/session';
 import { validateBatch, validateResult } from './validate';
@@ -81,6 +84,7 @@ class App {
     private readonly countLabel = el('span', 'count');
     private readonly metricsLabel = el('span', 'metrics');
     private readonly costBadge = el('span', 'cost');
+    private readonly errorsLabel = el('span', 'errors');
     /** A click on a point opens that turn, as Open trace does. */
     private readonly contextChart = new ContextChart(
         (uuid) => {
@@ -99,6 +103,13 @@ class App {
     private overlay: HTMLDivElement | undefined;
     private readonly tracker: RequestTracker;
     private state!: SessionState;
+    /** Conversation (the default) or detail: how rows are drawn and what pages carry. */
+    private view: SessionView = 'conversation';
+    private conv!: ConversationState;
+    private readonly viewButtons = new Map<SessionView, HTMLButtonElement>();
+    private readonly titleLabel = el('span', 'title');
+    /** Bumped when costs arrive: conversation rows carry them in their actions. */
+    private costVersion = 0;
     private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
     private session: PersistedState | undefined;
     private selectedKey: string | undefined;
@@ -174,8 +185,16 @@ class App {
                 this.tracker.progress(msg.id, p);
                 return;
             }
+            case 'title':
+                this.setTitle(msg.title);
+                return;
+            case 'view':
+                if (this.state) this.applyView(msg.view, false);
+                return;
             case 'sessionChanged':
+                if (msg.kind === 'changed') this.conv?.reset();
                 this.state?.sessionChanged(msg.kind);
+                if (this.state && msg.kind === 'appended') this.conv.loadFailures();
                 if (this.state && msg.kind !== 'deleted') this.loadContextSoon();
                 return;
             case 'notice':
@@ -202,6 +221,10 @@ class App {
     private startReveal(): void {
         const target = this.pendingReveal;
         if (!target || !this.state) return;
+        // A subagent's line or a tool result is a row of the detail view only.
+        if (this.view === 'conversation' && (target.agentId || (target.kind && !['user', 'assistant', 'system'].includes(target.kind)))) {
+            this.applyView('detail', false);
+        }
         const kinds = revealKinds(target, this.state.filter.kinds);
         if (!this.state.canShowToolCalls() || kinds.length !== this.state.filter.kinds.length) {
             this.applyFilter({ ...defaultFilter(), kinds });
@@ -240,7 +263,9 @@ class App {
                 const row = this.state.rows.rowOf(r.index);
                 const msgRow = this.state.rowAt(row);
                 this.select(msgRow.key);
-                if (msgRow.kind === 'message') {
+                if (msgRow.kind === 'message' && this.view === 'conversation') {
+                    if (target.toolUseId) this.conv.toggle(msgRow.key, msgRow.message.uuid, `tool:${target.toolUseId}`, true);
+                } else if (msgRow.kind === 'message') {
                     this.state.toggle(msgRow, true);
                     if (target.toolUseId) this.revealTool = { index: r.index, toolUseId: target.toolUseId };
                     if (agentId) this.revealAgent = { index: r.index, agentId, uuid: target.uuid };
@@ -310,6 +335,9 @@ class App {
             this.version++;
             this.queueRender();
         });
+        this.view = init.view ?? 'conversation';
+        this.state.expandContent = this.view === 'conversation';
+        this.conv = new ConversationState(this.tracker, () => this.queueRender());
         this.build(init.title);
         if (saved && saved.sessionId === init.sessionId && saved.view) {
             const row = this.state.restore(saved.view);
@@ -322,10 +350,57 @@ class App {
         }
         this.persist();
         this.loadFilterOptions();
+        this.conv.loadFailures();
         this.loadMetrics();
         this.loadCost();
         this.loadContext();
         if (this.pendingReveal) this.startReveal();
+    }
+
+    /** Switch between the conversation and the detail view; `save` keeps the choice (a setting). */
+    private applyView(view: SessionView, save: boolean): void {
+        if (save) vscode.postMessage({ type: 'setView', view });
+        if (view === this.view) return;
+        this.view = view;
+        this.state.expandContent = view === 'conversation';
+        this.conv.reset();
+        this.conv.loadFailures();
+        this.syncViewButtons();
+        this.applyFilter(this.state.filter);
+    }
+
+    private syncViewButtons(): void {
+        for (const [v, b] of this.viewButtons) b.setAttribute('aria-pressed', String(v === this.view));
+        document.body.dataset.view = this.view;
+    }
+
+    private viewSwitch(): HTMLElement {
+        const box = el('div', 'view-switch');
+        box.setAttribute('role', 'group');
+        box.setAttribute('aria-label', 'View');
+        const make = (view: SessionView, codicon: string, label: string, title: string): void => {
+            const b = el('button', 'toggle view');
+            b.type = 'button';
+            b.dataset.view = view;
+            b.title = title;
+            b.append(icon(codicon), el('span', '', label));
+            b.addEventListener('click', () => this.applyView(view, true));
+            this.viewButtons.set(view, b);
+            box.append(b);
+        };
+        make('conversation', 'comment-discussion', 'Conversation', 'Read the session as a conversation: prompts and answers whole, tool calls one line each');
+        make('detail', 'list-tree', 'Detail', 'Every line as a tree: content blocks, tool calls and results, subagents, raw lines');
+        return box;
+    }
+
+    private setTitle(title: string): void {
+        this.titleLabel.textContent = title;
+        this.titleLabel.title = title;
+        this.scroller.setAttribute('aria-label', `Messages of ${title}`);
+        if (this.session) {
+            this.session.title = title;
+            this.persistSoon();
+        }
     }
 
     /** Resume in terminal and Copy session id: the host does both (it knows the session, the cwd). */
@@ -379,8 +454,10 @@ class App {
                 // The rows drawn already get theirs in place (no rebuild: the list must not move).
                 for (const { el: row } of this.rowEls.values()) {
                     const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
-                    if (uuid) setRowCost(row, this.responseCosts.get(uuid));
+                    if (uuid && !row.dataset.blank) setRowCost(row, this.responseCosts.get(uuid));
                 }
+                this.costVersion++; // conversation rows: redrawn with theirs
+                this.queueRender();
                 const label = costLabel(c);
                 if (!label) return;
                 this.costBadge.textContent = label.text;
@@ -418,9 +495,15 @@ class App {
     private loadMetrics(): void {
         this.tracker.start<SessionMetrics>('session/metrics', {}, 'metrics').promise.then(
             (m) => {
+                // Failed tool calls, counted where they are seen first (marked on their rows below).
+                this.errorsLabel.replaceChildren();
+                this.errorsLabel.hidden = !m.errors;
+                if (m.errors) {
+                    this.errorsLabel.append(icon('error'), el('span', '', `${compact(m.errors)} error${m.errors === 1 ? '' : 's'}`));
+                    this.errorsLabel.title = 'Tool calls that failed (Errors only lists them)';
+                }
                 const parts = [
                     `${compact(m.toolCalls)} tool calls`,
-                    m.errors ? `${compact(m.errors)} errors` : '',
                     `${compact(totalTokens(m.tokens))} tokens`,
                     m.durationSeconds ? duration(m.durationSeconds) : '',
                     m.subagentMessageCount ? `${compact(m.subagentMessageCount)} subagent messages` : '',
@@ -447,7 +530,15 @@ class App {
     private build(title: string): void {
         const header = el('header', 'toolbar');
         const titleRow = el('div', 'title-row');
-        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel, this.costBadge, ...this.sessionActions());
+        this.titleLabel.textContent = title;
+        this.titleLabel.title = title;
+        // The title takes what is left; the figures and actions wrap under it in a narrow panel.
+        const figures = el('div', 'figures');
+        this.errorsLabel.hidden = true;
+        figures.append(this.countLabel, this.errorsLabel, this.metricsLabel, this.costBadge);
+        const actions = el('div', 'header-actions');
+        actions.append(this.viewSwitch(), ...this.sessionActions());
+        titleRow.append(icon('comment-discussion'), this.titleLabel, figures, actions);
         const filters = el('div', 'filters');
         filters.setAttribute('role', 'toolbar');
         filters.setAttribute('aria-label', 'Filters');
@@ -527,6 +618,7 @@ class App {
 
         this.root.append(header, this.progressBar, this.banner, this.scroller, this.status);
         this.syncFilterControls();
+        this.syncViewButtons();
 
         this.virtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({
             count: this.state.rowCount(),
@@ -557,6 +649,7 @@ class App {
 
     private estimate(i: number): number {
         const row = this.state.rowAt(i);
+        if (this.view === 'conversation' && row.kind === 'message') return estimateHeight(row.message, !this.continued(row.index, row.message));
         if (row.kind === 'node' && row.node.image) return 260;
         if (row.kind !== 'node' || row.node.body === undefined) return 24;
         const lines = Math.min(24, row.node.body.split('\n', 25).length);
@@ -717,16 +810,51 @@ class App {
         }, 6000);
     }
 
+    /** The message before is the same speaker (Claude's lines of one turn): no second head. */
+    private continued(index: number, m: MessageSummary): boolean {
+        if (m.kind !== 'assistant' || index === 0) return false;
+        const prev = this.state.list.itemAt(index - 1);
+        return prev?.kind === 'assistant' && prev.isSidechain === m.isSidechain;
+    }
+
+    private rowSignature(row: Row): string {
+        if (this.view !== 'conversation' || row.kind !== 'message') return signature(row, this.selectedKey, this.shownAll);
+        const shown = [...this.shownAll].filter((k) => k.startsWith(`${row.key}#`)).join(',');
+        return `${this.conv.signature(row.key)}.${this.costVersion}${this.continued(row.index, row.message) ? 'c' : ''}${row.key === this.selectedKey ? 's' : ''}${shown}`;
+    }
+
+    private buildConversationRow(row: Extract<Row, { kind: 'message' }>): HTMLDivElement {
+        const e = el('div', 'row');
+        e.setAttribute('role', 'treeitem');
+        e.setAttribute('aria-level', '1');
+        e.dataset.key = row.key;
+        if (row.key === this.selectedKey) {
+            e.classList.add('selected');
+            e.setAttribute('aria-selected', 'true');
+        }
+        conversationRow(e, row.key, row.message, {
+            state: this.conv,
+            showDates: this.showDates,
+            continued: this.continued(row.index, row.message),
+            costOf: (uuid) => this.responseCosts.get(uuid),
+            shownAll: this.shownAll,
+        });
+        return e;
+    }
+
     private rowElement(row: Row, item: VirtualItem): HTMLDivElement {
-        const sig = signature(row, this.selectedKey, this.shownAll);
+        const sig = this.rowSignature(row);
         let entry = this.rowEls.get(row.key);
         if (!entry || entry.sig !== sig) {
-            const fresh = buildRow(row, {
-                selectedKey: this.selectedKey,
-                showDates: this.showDates,
-                shownAll: this.shownAll,
-                costOf: (uuid) => this.responseCosts.get(uuid),
-            });
+            const fresh =
+                this.view === 'conversation' && row.kind === 'message'
+                    ? this.buildConversationRow(row)
+                    : buildRow(row, {
+                          selectedKey: this.selectedKey,
+                          showDates: this.showDates,
+                          shownAll: this.shownAll,
+                          costOf: (uuid) => this.responseCosts.get(uuid),
+                      });
             this.highlight.apply(fresh);
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
@@ -765,9 +893,15 @@ class App {
             return;
         }
         if (action === 'show-all') {
-            if (this.shownAll.has(hit.row.key)) this.shownAll.delete(hit.row.key);
-            else this.shownAll.add(hit.row.key);
+            const key = actionEl?.dataset.key ?? hit.row.key;
+            if (this.shownAll.has(key)) this.shownAll.delete(key);
+            else this.shownAll.add(key);
             this.queueRender();
+            return;
+        }
+        if ((action === 'part' || action === 'raw') && actionEl?.dataset.uuid) {
+            // Conversation rows: a tool call, a thought or the raw line opens in place.
+            this.conv.toggle(hit.row.key, actionEl.dataset.uuid, action === 'raw' ? 'raw' : (actionEl.dataset.part ?? ''));
             return;
         }
         if (action === 'image' && actionEl instanceof HTMLImageElement) {
@@ -784,6 +918,7 @@ class App {
         }
         // A click on a text body selects (lets the user copy); elsewhere it toggles.
         if (target?.closest('.body-box') && action !== 'toggle') return;
+        if (this.view === 'conversation' && hit.row.kind === 'message') return; // its parts open, not the row
         if (this.state.isExpandable(hit.row)) this.state.toggle(hit.row);
         this.scroller.focus({ preventScroll: true });
     }
