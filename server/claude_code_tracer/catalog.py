@@ -252,9 +252,7 @@ class _Usage:
     models: set[str] = field(default_factory=set)
 
     @classmethod
-    def restore(
-        cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]
-    ) -> _Usage:
+    def restore(cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]) -> _Usage:
         """The totals without the last message, whose usage goes back into ``usage``."""
         totals = [int(v) for v in saved.get("tokens") or (0, 0, 0, 0)]
         last_mid = saved.get("last_mid")

@@ -334,17 +334,20 @@ def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redact
             )
         )
     title, cwd = _session_facts(tracer, params)
+    # The title repeats the first prompt: masked like it, but its secrets are counted once.
+    quiet = _Builder(Redactor(redactor.enabled))
     facts = []
     if cwd:
-        facts.append(f"Folder: {b.s(cwd)}")
+        facts.append(f"Folder: {quiet.s(cwd)}")
     facts.append(f"Session: {params.session_id}")
     if params.project:
         facts.append(f"Project: {params.project}")
     facts.append(f"Messages: {len(entries)}")
     if left_out:
         facts.append(f"Hook and progress lines left out: {left_out}")
-    flat = " ".join(b.s(title).split()) if title else ""
-    heading = (flat[:117] + "…" if len(flat) > 120 else flat) or f"Claude Code session {params.session_id}"
+    flat = " ".join(quiet.s(title).split()) if title else ""
+    heading = flat[:117] + "…" if len(flat) > 120 else flat
+    heading = heading or f"Claude Code session {params.session_id}"
     return Document(heading, facts, entries)
 
 
@@ -429,7 +432,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0;font-size:12px}
 .add{color:#1a7f37}.del{color:#cf222e}.hunk{color:#8250df}
 .note{font-style:italic;color:#656d76}details{margin:.5rem 0;color:#656d76}
 img{max-width:100%}figcaption{font-size:.8rem;color:#656d76}
-.md{overflow-wrap:anywhere;margin:.5rem 0}.md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
+.md{overflow-wrap:anywhere;margin:.5rem 0}
+.md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
 .md pre{background:#f6f8fa;padding:.5rem;border-radius:6px}.md code{font-size:12px}
 .md table{border-collapse:collapse}.md th,.md td{border:1px solid #d0d7de;padding:.2rem .5rem}
 .md blockquote{margin:.5rem 0;padding-left:.75rem;border-left:3px solid #d0d7de;color:#656d76}

@@ -793,12 +793,13 @@ class Tracer:
 
     def _name_groups(self, page: SearchPage) -> None:
         """Each group titled as the sessions tree titles its session (the catalog's title), so a
-        session reads the same wherever it is opened from. The catalog is not refreshed here: a
-        session it does not know yet keeps no title, and the face falls back to its cwd."""
+        session reads the same wherever it is opened from. The catalog is refreshed when stale, as
+        ``sessions/list`` does; a session it cannot read keeps no title (the face shows its cwd)."""
         if not page.groups:
             return
         try:
-            titles = self.catalog.titles(self._roots, [g.session_id for g in page.groups])
+            ids = [g.session_id for g in page.groups]
+            titles = self._catalog_for_files().titles(self._roots, ids)
         except (duckdb.Error, OSError):
             return  # a title is a nicety: the hits still go out, named by their cwd
         for g in page.groups:

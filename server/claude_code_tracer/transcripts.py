@@ -62,11 +62,45 @@ METADATA_TYPES = frozenset(
 # Built-in slash commands that tend the tool rather than ask for work.
 HOUSEKEEPING_COMMANDS = frozenset(
     {
-        "add-dir", "agents", "bug", "clear", "compact", "config", "context", "continue", "cost",
-        "doctor", "effort", "exit", "export", "fast", "help", "hooks", "ide", "login", "logout",
-        "mcp", "memory", "model", "output-style", "permissions", "plugin", "privacy-settings",
-        "quit", "release-notes", "rename", "resume", "rewind", "status", "statusline",
-        "terminal-setup", "theme", "todos", "upgrade", "usage", "vim",
+        "add-dir",
+        "agents",
+        "bug",
+        "clear",
+        "compact",
+        "config",
+        "context",
+        "continue",
+        "cost",
+        "doctor",
+        "effort",
+        "exit",
+        "export",
+        "fast",
+        "help",
+        "hooks",
+        "ide",
+        "login",
+        "logout",
+        "mcp",
+        "memory",
+        "model",
+        "output-style",
+        "permissions",
+        "plugin",
+        "privacy-settings",
+        "quit",
+        "release-notes",
+        "rename",
+        "resume",
+        "rewind",
+        "status",
+        "statusline",
+        "terminal-setup",
+        "theme",
+        "todos",
+        "upgrade",
+        "usage",
+        "vim",
     }
 )
 CONVERSATION_TYPES = frozenset({"user", "assistant", "system", "progress", "attachment"})
@@ -664,8 +698,10 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
         except (JSONDecodeError, RecursionError):
             pos = start + 1
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
-            k in obj for k in _ENTRY_KEYS
+        if (
+            isinstance(obj, dict)
+            and isinstance(obj.get("type"), str)
+            and any(k in obj for k in _ENTRY_KEYS)
         ):
             b_start = len(text[:start].encode("utf-8", "surrogateescape"))
             b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
