@@ -2,13 +2,15 @@
  * Claude Code Tracer: a thin client. It finds a Python that runs the server (or installs one),
  * starts it with vscode-languageclient, and shows sessions in a tree and a webview per session.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { OPEN_TRACE_COMMAND, toServerError, TracerClient } from './client';
 import { DIFF_SCHEME, DiffContentProvider } from './diff';
 import { parseTraceArgs, type TraceArgs } from './edits';
 import { EDITS_VIEW, EditsProvider } from './editsView';
-import type { PriceOverride, ServerOptions } from './protocol';
+import type { PriceOverride, ServerOptions, SessionInfo } from './protocol';
+import { resumeCommand } from './sessionActions';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
 import { searchSessions } from './search';
 import { EXPORT_CHOICES, exportFileName, exportMessage, exportParams, exportTarget } from './sessionExport';
@@ -173,6 +175,36 @@ async function catalogTitle(client: TracerClient, args: Pick<TraceArgs, 'session
     }
 }
 
+/** A session given by the tree's context menu (its node), or by the open-session args. */
+function treeSession(arg: unknown): SessionInfo | OpenSessionArgs | undefined {
+    if (typeof arg !== 'object' || arg === null) return undefined;
+    const rec = arg as { info?: unknown; sessionId?: unknown; project?: unknown };
+    const src = (typeof rec.info === 'object' && rec.info !== null ? rec.info : rec) as { sessionId?: unknown; project?: unknown };
+    return typeof src.sessionId === 'string' && typeof src.project === 'string' ? (src as SessionInfo | OpenSessionArgs) : undefined;
+}
+
+/** `claude --resume <id>` in a terminal opened in the session's folder (when it is on this machine). */
+function resumeInTerminal(info: SessionInfo): void {
+    const command = resumeCommand(info.sessionId);
+    if (!command) {
+        void vscode.window.showWarningMessage('This session id cannot be passed to claude --resume.');
+        return;
+    }
+    let cwd: string | undefined;
+    try {
+        cwd = info.cwd && path.isAbsolute(info.cwd) && fs.statSync(info.cwd).isDirectory() ? info.cwd : undefined;
+    } catch {
+        cwd = undefined;
+    }
+    // The title is transcript text: no control characters in the terminal's name.
+    // eslint-disable-next-line no-control-regex
+    const name = `Claude: ${displayTitle(info).replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`.slice(0, 80);
+    const terminal = vscode.window.createTerminal({ name, iconPath: new vscode.ThemeIcon('history'), ...(cwd ? { cwd } : {}) });
+    terminal.show();
+    terminal.sendText(command, true);
+    if (!cwd) void vscode.window.showInformationMessage("The session's folder is not on this machine: the terminal opened in the default folder.");
+}
+
 function sessionView(): SessionView {
     return config().get<string>('sessionView', 'conversation') === 'detail' ? 'detail' : 'conversation';
 }
@@ -275,8 +307,27 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.commands.registerCommand('claudeCodeTracer.loadMoreEdits', () => edits.loadMore()),
         vscode.commands.registerCommand('claudeCodeTracer.refreshEdits', () => edits.reload()),
         vscode.commands.registerCommand('claudeCodeTracer.refresh', () => tree.refresh()),
-        vscode.commands.registerCommand('claudeCodeTracer.openSession', (args: OpenSessionArgs) => {
-            if (args && typeof args.sessionId === 'string' && typeof args.project === 'string') panels.open(args);
+        vscode.commands.registerCommand('claudeCodeTracer.openSession', (arg: unknown) => {
+            const s = treeSession(arg);
+            if (!s) return;
+            // From the tree item's click: its args; from its context menu: the node's SessionInfo.
+            const title = 'firstPrompt' in s ? displayTitle(s) : typeof s.title === 'string' ? s.title : s.sessionId;
+            panels.open({ sessionId: s.sessionId, project: s.project, title });
+        }),
+        // The session's context menu in the tree: copy its id, resume it, show its file.
+        vscode.commands.registerCommand('claudeCodeTracer.copySessionId', async (arg: unknown) => {
+            const s = treeSession(arg);
+            if (!s) return;
+            await vscode.env.clipboard.writeText(s.sessionId);
+            vscode.window.setStatusBarMessage(`Copied session id ${s.sessionId}`, 3000);
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.resumeSession', (arg: unknown) => {
+            const s = treeSession(arg);
+            if (s && 'cwd' in s) resumeInTerminal(s);
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.revealSessionFile', async (arg: unknown) => {
+            const s = treeSession(arg);
+            if (s && 'path' in s && typeof s.path === 'string') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(s.path));
         }),
         vscode.commands.registerCommand('claudeCodeTracer.openSessionById', async () => {
             const id = await vscode.window.showInputBox({ prompt: 'Session id', placeHolder: 'e.g. 4d5611e5-241a-462a-8d15-5122611a9569' });

@@ -1,5 +1,9 @@
 /**
- * The session webview: a virtualized tree (@tanstack/virtual-core) over SessionState.
+ * The session webview's composition root: the header (header.ts) and filter bar (filterBar.ts),
+ * the virtualized list (@tanstack/virtual-core, variable row heights) over SessionState (paging,
+ * the detail tree) and ConversationState (the conversation view's open parts), the keys, the
+ * reveal of a message (Open trace, a search hit) and the state kept across reloads. Rows are
+ * drawn by render/* (detail) and conversation/* (conversation).
  *
  * Security: every string that comes from a transcript is put in the DOM with textContent (or as
  * an attribute value through the DOM API). The one exception is HTML made by markdown-it and
@@ -15,20 +19,8 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import {
-    totalTokens,
-    type FilterOptions,
-    type Kind,
-    type MessageSummary,
-    type SessionContext,
-    type SessionCost,
-    type SessionMetrics,
-} from '../protocol';
-import { costLabel } from './render/cost';
-import { ContextChart } from './chart/contextChart';
-import { shapeContext } from './chart/contextData';
+import type { Kind, MessageSummary } from '../protocol';
 import { el, icon } from './dom';
-import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
 import { SearchHighlight } from './matchMarks';
 import { KIND_LABELS } from './render/kinds';
@@ -38,6 +30,8 @@ import { parseHostMessage, type HostToWebview, type SessionView, type WebviewToH
 import { estimateHeight } from './conversation/model';
 import { conversationRow } from './conversation/render';
 import { ConversationState } from './conversation/state';
+import { FilterBar } from './filterBar';
+import { SessionHeader } from './header';
 import { RequestTracker } from './state/requests';
 import { defaultFilter, SessionState, type FilterState, type Row, type SavedView } from './state/session';
 import { validateBatch, validateResult } from './validate';
@@ -81,22 +75,8 @@ class App {
     private readonly progressBar = el('div', 'progress');
     private readonly banner = el('div', 'banner');
     private readonly status = el('div', 'status');
-    private readonly countLabel = el('span', 'count');
-    private readonly metricsLabel = el('span', 'metrics');
-    private readonly costBadge = el('span', 'cost');
-    private readonly errorsLabel = el('span', 'errors');
-    /** A click on a point opens that turn, as Open trace does. */
-    private readonly contextChart = new ContextChart(
-        (uuid) => {
-            this.pendingReveal = { uuid };
-            this.startReveal();
-        },
-        () => this.showDates,
-    );
-    private readonly search = el('input', 'search');
-    private readonly toolSelect = el('select', 'tools');
-    private readonly errorsToggle = el('button', 'toggle');
-    private readonly kindButtons = new Map<Kind, HTMLButtonElement>();
+    private header!: SessionHeader;
+    private filterBar!: FilterBar;
     private readonly rowEls = new Map<string, { el: HTMLDivElement; sig: string }>();
     /** Rows whose long output was expanded with "Show all". */
     private readonly shownAll = new Set<string>();
@@ -106,8 +86,6 @@ class App {
     /** Conversation (the default) or detail: how rows are drawn and what pages carry. */
     private view: SessionView = 'conversation';
     private conv!: ConversationState;
-    private readonly viewButtons = new Map<SessionView, HTMLButtonElement>();
-    private readonly titleLabel = el('span', 'title');
     /** Bumped when costs arrive: conversation rows carry them in their actions. */
     private costVersion = 0;
     private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
@@ -115,10 +93,7 @@ class App {
     private selectedKey: string | undefined;
     private renderQueued = false;
     private saveTimer: ReturnType<typeof setTimeout> | undefined;
-    private searchTimer: ReturnType<typeof setTimeout> | undefined;
     private noticeTimer: ReturnType<typeof setTimeout> | undefined;
-    private contextTimer: ReturnType<typeof setTimeout> | undefined;
-    private contextAsked = 0;
     private restoreRow: { row: number; within: number } | undefined;
     /** The session spans several days: rows show the date too. */
     private showDates = false;
@@ -195,13 +170,13 @@ class App {
                 if (msg.kind === 'changed') this.conv?.reset();
                 this.state?.sessionChanged(msg.kind);
                 if (this.state && msg.kind === 'appended') this.conv.loadFailures();
-                if (this.state && msg.kind !== 'deleted') this.loadContextSoon();
+                if (this.state && msg.kind !== 'deleted') this.header.loadContextSoon();
                 return;
             case 'notice':
                 this.showNotice(msg.message);
                 return;
             case 'pricesChanged':
-                if (this.state) this.loadCost();
+                if (this.state) this.header.loadCost();
                 return;
             case 'reveal': {
                 const { type: _type, highlight, ...target } = msg;
@@ -344,16 +319,16 @@ class App {
             this.restoreRow = { row, within: saved.within ?? 0 };
             this.selectedKey = saved.view.selectedKey;
             if (saved.highlight && !this.highlight.active) this.highlight.set(saved.highlight);
-            this.syncFilterControls();
+            this.filterBar.sync();
         } else {
             this.state.reset();
         }
         this.persist();
-        this.loadFilterOptions();
+        this.filterBar.loadOptions();
         this.conv.loadFailures();
-        this.loadMetrics();
-        this.loadCost();
-        this.loadContext();
+        this.header.loadMetrics();
+        this.header.loadCost();
+        this.header.loadContext();
         if (this.pendingReveal) this.startReveal();
     }
 
@@ -370,32 +345,12 @@ class App {
     }
 
     private syncViewButtons(): void {
-        for (const [v, b] of this.viewButtons) b.setAttribute('aria-pressed', String(v === this.view));
+        this.header.syncView(this.view);
         document.body.dataset.view = this.view;
     }
 
-    private viewSwitch(): HTMLElement {
-        const box = el('div', 'view-switch');
-        box.setAttribute('role', 'group');
-        box.setAttribute('aria-label', 'View');
-        const make = (view: SessionView, codicon: string, label: string, title: string): void => {
-            const b = el('button', 'toggle view');
-            b.type = 'button';
-            b.dataset.view = view;
-            b.title = title;
-            b.append(icon(codicon), el('span', '', label));
-            b.addEventListener('click', () => this.applyView(view, true));
-            this.viewButtons.set(view, b);
-            box.append(b);
-        };
-        make('conversation', 'comment-discussion', 'Conversation', 'Read the session as a conversation: prompts and answers whole, tool calls one line each');
-        make('detail', 'list-tree', 'Detail', 'Every line as a tree: content blocks, tool calls and results, subagents, raw lines');
-        return box;
-    }
-
     private setTitle(title: string): void {
-        this.titleLabel.textContent = title;
-        this.titleLabel.title = title;
+        this.header.setTitle(title);
         this.scroller.setAttribute('aria-label', `Messages of ${title}`);
         if (this.session) {
             this.session.title = title;
@@ -403,22 +358,15 @@ class App {
         }
     }
 
-    /** Resume in terminal and Copy session id: the host does both (it knows the session, the cwd). */
-    private sessionActions(): HTMLButtonElement[] {
-        const make = (codicon: string, label: string, title: string, message: WebviewToHost): HTMLButtonElement => {
-            const b = el('button', 'action header-action');
-            b.type = 'button';
-            b.title = title;
-            b.dataset.host = message.type;
-            b.append(icon(codicon), el('span', '', label));
-            b.addEventListener('click', () => vscode.postMessage(message));
-            return b;
-        };
-        return [
-            make('terminal', 'Resume', 'Resume in terminal: claude --resume in the session\'s folder', { type: 'resume' }),
-            make('copy', 'Copy id', 'Copy session id', { type: 'copySessionId' }),
-            make('export', 'Export…', 'Export this session to Markdown or one self-contained HTML file', { type: 'export' }),
-        ];
+    /** Costs came (or changed): the rows drawn get theirs in place, so the list does not move. */
+    private costsChanged(costs: Map<string, number>): void {
+        this.responseCosts = costs;
+        for (const { el: row } of this.rowEls.values()) {
+            const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
+            if (uuid && !row.dataset.blank) setRowCost(row, this.responseCosts.get(uuid));
+        }
+        this.costVersion++; // conversation rows: redrawn with theirs
+        this.queueRender();
     }
 
     /** A click on an inline image: the image full size over the page; a click or Escape closes it. */
@@ -445,152 +393,40 @@ class App {
         this.scroller.focus({ preventScroll: true });
     }
 
-    /** Dollars from the server's price table; unknown models are named, never priced. */
-    private loadCost(): void {
-        this.costBadge.hidden = true;
-        this.tracker.start<SessionCost>('session/cost', {}, 'cost').promise.then(
-            (c) => {
-                this.responseCosts = new Map(Object.entries(c.responseCosts ?? {}));
-                // The rows drawn already get theirs in place (no rebuild: the list must not move).
-                for (const { el: row } of this.rowEls.values()) {
-                    const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
-                    if (uuid && !row.dataset.blank) setRowCost(row, this.responseCosts.get(uuid));
-                }
-                this.costVersion++; // conversation rows: redrawn with theirs
-                this.queueRender();
-                const label = costLabel(c);
-                if (!label) return;
-                this.costBadge.textContent = label.text;
-                this.costBadge.title = label.title;
-                this.costBadge.hidden = false;
+    // --- layout ----------------------------------------------------------------------------
+
+    private build(title: string): void {
+        this.filterBar = new FilterBar(
+            {
+                tracker: this.tracker,
+                filter: () => this.state.filter,
+                apply: (f) => this.applyFilter(f),
+                focusList: () => this.scroller.focus(),
             },
-            () => {
-                /* an older server has no session/cost: no price shown */
-            },
+            this.highlight.chip,
         );
-    }
-
-    /** The context chart: one small point per API call, computed by the server. */
-    private loadContext(): void {
-        const asked = ++this.contextAsked;
-        this.tracker.start<SessionContext>('session/context', {}, 'context').promise.then(
-            (c) => {
-                if (asked === this.contextAsked) this.contextChart.show(shapeContext(c)); // else a newer one is coming
-            },
-            () => {
-                /* an older server has no session/context: no chart */
-            },
-        );
-    }
-
-    /** A live session grew: the chart again, at most once a second however fast it writes. */
-    private loadContextSoon(): void {
-        if (this.contextTimer) return;
-        this.contextTimer = setTimeout(() => {
-            this.contextTimer = undefined;
-            this.loadContext();
-        }, 1000);
-    }
-
-    private loadMetrics(): void {
-        this.tracker.start<SessionMetrics>('session/metrics', {}, 'metrics').promise.then(
-            (m) => {
-                // Failed tool calls, counted where they are seen first (marked on their rows below).
-                this.errorsLabel.replaceChildren();
-                this.errorsLabel.hidden = !m.errors;
-                if (m.errors) {
-                    this.errorsLabel.append(icon('error'), el('span', '', `${compact(m.errors)} error${m.errors === 1 ? '' : 's'}`));
-                    this.errorsLabel.title = 'Tool calls that failed (Errors only lists them)';
-                }
-                const parts = [
-                    `${compact(m.toolCalls)} tool calls`,
-                    `${compact(totalTokens(m.tokens))} tokens`,
-                    m.durationSeconds ? duration(m.durationSeconds) : '',
-                    m.subagentMessageCount ? `${compact(m.subagentMessageCount)} subagent messages` : '',
-                ];
-                this.metricsLabel.textContent = parts.filter(Boolean).join(' · ');
-                this.metricsLabel.title = m.models.join(', ');
-                const first = parseTime(m.firstTimestamp);
-                const last = parseTime(m.lastTimestamp);
-                if (first && last && first.toDateString() !== last.toDateString()) {
+        this.header = new SessionHeader(
+            {
+                tracker: this.tracker,
+                post: (m) => vscode.postMessage(m),
+                showDates: () => this.showDates,
+                // A click on a point opens that turn, as Open trace does.
+                openTurn: (uuid) => {
+                    this.pendingReveal = { uuid };
+                    this.startReveal();
+                },
+                chooseView: (view) => this.applyView(view, true),
+                costsChanged: (costs) => this.costsChanged(costs),
+                spansDays: () => {
                     this.showDates = true;
                     this.rowEls.clear();
                     this.spacer.replaceChildren();
                     this.queueRender();
-                }
+                },
             },
-            () => {
-                /* optional */
-            },
+            title,
+            this.filterBar.element,
         );
-    }
-
-    // --- layout ----------------------------------------------------------------------------
-
-    private build(title: string): void {
-        const header = el('header', 'toolbar');
-        const titleRow = el('div', 'title-row');
-        this.titleLabel.textContent = title;
-        this.titleLabel.title = title;
-        // The title takes what is left; the figures and actions wrap under it in a narrow panel.
-        const figures = el('div', 'figures');
-        this.errorsLabel.hidden = true;
-        figures.append(this.countLabel, this.errorsLabel, this.metricsLabel, this.costBadge);
-        const actions = el('div', 'header-actions');
-        actions.append(this.viewSwitch(), ...this.sessionActions());
-        titleRow.append(icon('comment-discussion'), this.titleLabel, figures, actions);
-        const filters = el('div', 'filters');
-        filters.setAttribute('role', 'toolbar');
-        filters.setAttribute('aria-label', 'Filters');
-        for (const [kind, label, name] of KIND_LABELS) {
-            const b = el('button', 'toggle kind');
-            b.type = 'button';
-            b.title = `Show ${label.toLowerCase()}`;
-            b.dataset.kind = kind;
-            b.append(icon(name), el('span', '', label));
-            b.addEventListener('click', () => this.toggleKind(kind));
-            this.kindButtons.set(kind, b);
-            filters.append(b);
-        }
-        this.errorsToggle.type = 'button';
-        this.errorsToggle.title = 'Only tool calls that failed';
-        this.errorsToggle.append(icon('error'), el('span', '', 'Errors only'));
-        this.errorsToggle.addEventListener('click', () => {
-            this.applyFilter({ ...this.state.filter, errorsOnly: !this.state.filter.errorsOnly });
-        });
-        this.toolSelect.title = 'Only calls of this tool';
-        this.toolSelect.setAttribute('aria-label', 'Tool');
-        this.toolSelect.append(new Option('All tools', ''));
-        this.toolSelect.addEventListener('change', () => {
-            const v = this.toolSelect.value;
-            this.applyFilter({ ...this.state.filter, tools: v ? [v] : [] });
-        });
-        const searchBox = el('label', 'search-box');
-        searchBox.append(icon('search'));
-        this.search.type = 'search';
-        this.search.placeholder = 'Search messages (/)';
-        this.search.setAttribute('aria-label', 'Search messages');
-        this.search.spellcheck = false;
-        this.search.addEventListener('input', () => {
-            if (this.searchTimer) clearTimeout(this.searchTimer);
-            this.searchTimer = setTimeout(() => this.applyFilter({ ...this.state.filter, text: this.search.value }), 250);
-        });
-        this.search.addEventListener('keydown', (e) => {
-            if (e.key === 'Escape') {
-                if (this.search.value) {
-                    this.search.value = '';
-                    this.applyFilter({ ...this.state.filter, text: '' });
-                }
-                this.scroller.focus();
-                e.preventDefault();
-            } else if (e.key === 'Enter' || e.key === 'ArrowDown') {
-                this.scroller.focus();
-                e.preventDefault();
-            }
-        });
-        searchBox.append(this.search);
-        filters.append(this.errorsToggle, this.toolSelect, searchBox, this.highlight.chip);
-        header.append(titleRow, this.contextChart.element, filters);
 
         this.progressBar.append(el('div', 'bar'));
         this.progressBar.setAttribute('role', 'progressbar');
@@ -607,17 +443,18 @@ class App {
         this.scroller.addEventListener('click', (e) => this.onClick(e));
         this.scroller.addEventListener('scroll', () => this.persistSoon(), { passive: true });
         document.addEventListener('keydown', (e) => {
-            if (e.key === '/' && document.activeElement !== this.search && !(e.target instanceof HTMLInputElement)) {
+            const search = this.filterBar.search;
+            if (e.key === '/' && document.activeElement !== search && !(e.target instanceof HTMLInputElement)) {
                 e.preventDefault();
-                this.search.focus();
-                this.search.select();
-            } else if (e.key === 'Escape' && this.highlight.active && e.target !== this.search && !this.overlay) {
+                search.focus();
+                search.select();
+            } else if (e.key === 'Escape' && this.highlight.active && e.target !== search && !this.overlay) {
                 this.highlight.clear();
             }
         });
 
-        this.root.append(header, this.progressBar, this.banner, this.scroller, this.status);
-        this.syncFilterControls();
+        this.root.append(this.header.element, this.progressBar, this.banner, this.scroller, this.status);
+        this.filterBar.sync();
         this.syncViewButtons();
 
         this.virtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({
@@ -658,48 +495,13 @@ class App {
 
     // --- filter ------------------------------------------------------------------------------
 
-    private toggleKind(kind: Kind): void {
-        const kinds = new Set(this.state.filter.kinds);
-        if (kinds.has(kind)) kinds.delete(kind);
-        else kinds.add(kind);
-        this.applyFilter({ ...this.state.filter, kinds: KIND_LABELS.map(([k]) => k).filter((k) => kinds.has(k)) });
-    }
-
     private applyFilter(filter: FilterState): void {
         this.state.setFilter(filter);
         this.rowEls.clear();
         this.spacer.replaceChildren();
         this.virtualizer.scrollToOffset(0);
-        this.syncFilterControls();
+        this.filterBar.sync();
         this.persist();
-    }
-
-    private syncFilterControls(): void {
-        const f = this.state.filter;
-        for (const [kind, b] of this.kindButtons) b.setAttribute('aria-pressed', String(f.kinds.includes(kind)));
-        this.errorsToggle.setAttribute('aria-pressed', String(f.errorsOnly));
-        if (this.search.value !== f.text && document.activeElement !== this.search) this.search.value = f.text;
-        const tool = f.tools[0] ?? '';
-        if (tool && ![...this.toolSelect.options].some((o) => o.value === tool)) this.toolSelect.append(new Option(tool, tool));
-        this.toolSelect.value = tool;
-    }
-
-    private loadFilterOptions(): void {
-        this.tracker.start<FilterOptions>('messages/filters', {}, 'filters').promise.then(
-            (options) => {
-                for (const { kind, count } of options.kinds) {
-                    const b = this.kindButtons.get(kind);
-                    if (b) b.title = `${b.title.replace(/ \(\d+\)$/, '')} (${count})`;
-                }
-                const current = this.toolSelect.value;
-                this.toolSelect.replaceChildren(new Option('All tools', ''));
-                for (const t of options.tools) this.toolSelect.append(new Option(`${t.name} (${t.count})`, t.name));
-                this.toolSelect.value = current;
-            },
-            () => {
-                /* the list still works without the counts */
-            },
-        );
     }
 
     // --- rendering ---------------------------------------------------------------------------
@@ -761,7 +563,7 @@ class App {
         this.scroller.dataset.rows = String(s.rowCount());
         this.scroller.dataset.total = total === undefined ? '' : String(total);
         this.scroller.dataset.resident = String(s.list.residentPages().length);
-        this.countLabel.textContent =
+        this.header.count.textContent =
             total === undefined ? 'loading…' : `${total.toLocaleString()} message${total === 1 ? '' : 's'}${s.filter.text || s.filter.errorsOnly || s.filter.tools.length ? ' match' : ''}`;
         const busy = s.progress.active || s.isStreaming || this.revealStatus !== undefined;
         this.progressBar.classList.toggle('active', busy);
