@@ -751,6 +751,12 @@ class App {
         const row = this.currentRow();
         const page = Math.max(1, Math.floor(this.scroller.clientHeight / 24) - 1);
         const current = this.state.rowAt(row);
+        if (this.view === 'conversation' && current.kind === 'message' && ['Enter', ' ', 'ArrowRight', 'ArrowLeft'].includes(e.key)) {
+            // A conversation row does not unfold into the detail tree: its parts open with a click.
+            if (e.key === 'ArrowRight') this.selectRow(row + 1);
+            e.preventDefault();
+            return;
+        }
         switch (e.key) {
             case 'ArrowDown':
                 this.selectRow(this.selectedKey === undefined ? row : row + 1);

@@ -809,6 +809,16 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const exported = join(ARTIFACTS, 'export-sample.html');
         mkdirSync(ARTIFACTS, { recursive: true });
         writeFileSync(exported, html);
+        // Look at it as a reader would: the file in a browser tab.
+        const reader = await browser.newPage();
+        await reader.setViewportSize({ width: 1000, height: 900 });
+        await reader.goto(`file://${target}`);
+        await reader.locator('h1').waitFor({ timeout: 15_000 });
+        await reader.screenshot({ path: join(ARTIFACTS, 'export-html.png') });
+        await reader.locator('.md h2, .md strong').first().scrollIntoViewIfNeeded();
+        await reader.screenshot({ path: join(ARTIFACTS, 'export-html-answer.png') });
+        await reader.close();
+        await page.bringToFront();
         await page.keyboard.press('Escape');
     });
 
