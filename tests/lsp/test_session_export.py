@@ -73,4 +73,5 @@ async def test_bad_export_params_are_the_clients_fault_and_the_server_keeps_serv
     assert caught.value.code == -32602
     still = await shared_client.request("session/export", {"sessionId": SMALL_SESSION})
     # titled by the session, its id in the facts below the title
-    assert still["content"].startswith("# ") and f"\n- Session: {SMALL_SESSION}\n" in still["content"]
+    content = still["content"]
+    assert content.startswith("# ") and f"\n- Session: {SMALL_SESSION}\n" in content
