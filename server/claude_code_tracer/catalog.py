@@ -921,7 +921,7 @@ class Catalog:
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
-                "contains(lower(coalesce(s.first_prompt, '')), ?) OR s.session_id = ?)"
+                "contains(lower(coalesce(s.first_prompt, '')), ?) OR starts_with(s.session_id, ?))"
             )
             q = params.query.lower()
             args.extend([q, q, params.query])

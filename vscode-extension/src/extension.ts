@@ -330,13 +330,18 @@ export function activate(context: vscode.ExtensionContext): void {
             if (s && 'path' in s && typeof s.path === 'string') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(s.path));
         }),
         vscode.commands.registerCommand('claudeCodeTracer.openSessionById', async () => {
-            const id = await vscode.window.showInputBox({ prompt: 'Session id', placeHolder: 'e.g. 4d5611e5-241a-462a-8d15-5122611a9569' });
+            const id = await vscode.window.showInputBox({ prompt: 'Session id (the whole id, or its first 8 characters)', placeHolder: 'e.g. 4d5611e5-241a-462a-8d15-5122611a9569 or 4d5611e5' });
             if (!id?.trim()) return;
             try {
-                const page = await client.request('sessions/list', { query: id.trim(), limit: 5 });
-                const hit = page.sessions.find((s) => s.sessionId === id.trim()) ?? page.sessions[0];
+                const want = id.trim();
+                const page = await client.request('sessions/list', { query: want, limit: 5 });
+                // The whole id, or the short one shown in tabs and lists (its first characters).
+                const starts = page.sessions.filter((s) => s.sessionId.startsWith(want));
+                const hit = page.sessions.find((s) => s.sessionId === want) ?? (starts.length === 1 ? starts[0] : undefined);
                 if (!hit) {
-                    void vscode.window.showWarningMessage(`No session ${id.trim()} was found.`);
+                    void vscode.window.showWarningMessage(
+                        starts.length > 1 ? `${starts.length} sessions have ids starting with ${want}: give more of it.` : `No session ${want} was found.`,
+                    );
                     return;
                 }
                 panels.open({ sessionId: hit.sessionId, project: hit.project, title: displayTitle(hit) });
