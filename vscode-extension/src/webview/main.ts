@@ -86,6 +86,8 @@ class App {
     /** Conversation (the default) or detail: how rows are drawn and what pages carry. */
     private view: SessionView = 'conversation';
     private conv!: ConversationState;
+    /** Conversation rows' estimated heights (with a head, without), by message. */
+    private readonly estimates = new WeakMap<MessageSummary, [number | undefined, number | undefined]>();
     /** Bumped when costs arrive: conversation rows carry them in their actions. */
     private costVersion = 0;
     private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
@@ -486,7 +488,15 @@ class App {
 
     private estimate(i: number): number {
         const row = this.state.rowAt(i);
-        if (this.view === 'conversation' && row.kind === 'message') return estimateHeight(row.message, !this.continued(row.index, row.message));
+        if (this.view === 'conversation' && row.kind === 'message') {
+            // Asked again for every unmeasured row whenever the list changes: computed once per message.
+            const head = !this.continued(row.index, row.message);
+            const known = this.estimates.get(row.message);
+            const h = known?.[head ? 0 : 1] ?? estimateHeight(row.message, head);
+            if (!known) this.estimates.set(row.message, head ? [h, undefined] : [undefined, h]);
+            else known[head ? 0 : 1] = h;
+            return h;
+        }
         if (row.kind === 'node' && row.node.image) return 260;
         if (row.kind !== 'node' || row.node.body === undefined) return 24;
         const lines = Math.min(24, row.node.body.split('\n', 25).length);
