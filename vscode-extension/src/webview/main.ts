@@ -464,7 +464,7 @@ class App {
             getScrollElement: () => this.scroller,
             estimateSize: (i) => this.estimate(i),
             getItemKey: this.keyFn(),
-            overscan: 10,
+            overscan: 6,
             observeElementRect,
             observeElementOffset,
             scrollToFn: elementScroll,

@@ -296,7 +296,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         let maxRows = 0;
         const frames = await frameTimes(frame, async () => {
             for (let i = 0; i < 300; i++) {
-                await page.mouse.wheel(0, 240);
+                await page.mouse.wheel(0, 120); // one notch of a mouse wheel
                 await sleep(16);
                 if (i % 20 === 0) maxRows = Math.max(maxRows, await frame.locator('.row').count());
             }
@@ -304,7 +304,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const top = await scroller.evaluate((el) => el.scrollTop);
         const heights = await frame.evaluate(() => [...document.querySelectorAll('.row.conv')].map((r) => r.getBoundingClientRect().height));
         console.log(`conversation: 300 wheel steps to ${top}px, frames ${frames.n}, p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(0)} ms, ${frames.over50} over 50 ms; ${maxRows} rows in the DOM at most; row heights ${Math.min(...heights).toFixed(0)}-${Math.max(...heights).toFixed(0)} px`);
-        assert.ok(top > 20_000, `the wheel scrolled the list (${top}px)`);
+        assert.ok(top > 10_000, `the wheel scrolled the list (${top}px)`);
         assert.ok(maxRows <= MAX_DOM_ROWS, `the DOM held ${maxRows} rows`);
         assert.ok(new Set(heights.map((h) => Math.round(h))).size > 3, 'rows have their own heights');
         // Budget on this shared 2-core machine: the median a frame, p95 under 3 frames.

@@ -30,6 +30,22 @@ export interface ConversationContext {
     shownAll: ReadonlySet<string>;
 }
 
+/**
+ * Rendered markdown by message and block: a row scrolled out and back (or redrawn when costs
+ * come) clones its nodes instead of parsing and sanitizing the text again. Bounded.
+ */
+const MARKDOWN_CACHE = new Map<string, HTMLElement>();
+const MARKDOWN_CACHE_SIZE = 400;
+
+function markdownOf(key: string, text: string): HTMLElement {
+    const hit = MARKDOWN_CACHE.get(key);
+    if (hit) return hit.cloneNode(true) as HTMLElement;
+    const md = renderMarkdown(text);
+    MARKDOWN_CACHE.set(key, md.cloneNode(true) as HTMLElement);
+    if (MARKDOWN_CACHE.size > MARKDOWN_CACHE_SIZE) MARKDOWN_CACHE.delete(MARKDOWN_CACHE.keys().next().value as string);
+    return md;
+}
+
 const WHO: Record<string, [string, string]> = {
     user: ['You', 'account'],
     assistant: ['Claude', 'sparkle'],
@@ -185,11 +201,20 @@ export function conversationRow(e: HTMLDivElement, rowKey: string, m: MessageSum
         // Hooks and other harness lines: one muted line, the noise kept out of the way.
         e.classList.add('condensed');
         const line = el('div', 'conv-line');
-        line.append(icon(m.isError ? 'error' : 'gear'), el('span', 'label', m.subtype ?? m.kind), el('span', 'detail', oneLine(stripAnsi(m.preview), 160)));
+        const label = m.subtype ?? m.kind;
+        const detail = oneLine(stripAnsi(m.preview), 160);
+        line.append(icon(m.isError ? 'error' : 'gear'), el('span', 'label', label));
+        if (detail && detail !== label) line.append(el('span', 'detail', detail));
         line.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}`;
         e.append(line, actionButton('raw', 'json', 'Show raw line', m.uuid));
         return;
     }
+    // The response's cost and the row's buttons float at the right of its first line.
+    const actions = el('div', 'conv-actions');
+    const u = usage(m, ctx);
+    if (u) actions.append(u);
+    actions.append(actionButton('copy', 'copy', 'Copy message', m.uuid), actionButton('raw', 'json', 'Show raw line', m.uuid));
+    e.append(actions);
     const parts = conversationParts(m);
     const thought = isThoughtOnly(parts);
     if (thought) e.classList.add('thought-only');
@@ -197,9 +222,9 @@ export function conversationRow(e: HTMLDivElement, rowKey: string, m: MessageSum
     else e.classList.add('continued');
     const body = el('div', 'conv-body');
     if (isCompactionSummary(m)) body.append(el('span', 'badge summary', 'compaction summary'));
-    for (const p of parts) {
+    parts.forEach((p, i) => {
         if (p.type === 'text') {
-            const md = renderMarkdown(p.text);
+            const md = markdownOf(`${m.uuid}:${i}`, p.text);
             md.classList.add('conv-text');
             body.append(md);
         } else if (p.type === 'thinking') body.append(thinkingPart(rowKey, m, p, ctx));
@@ -210,15 +235,9 @@ export function conversationRow(e: HTMLDivElement, rowKey: string, m: MessageSum
             else fig.append(el('span', 'conv-note', p.label));
             body.append(fig);
         } else body.append(el('div', 'conv-note', `[${p.label}]`));
-    }
+    });
     if (!parts.length) body.append(el('div', 'conv-note', m.kind === 'assistant' ? '(no text)' : '(empty)'));
     const raw = rawPart(rowKey, m, ctx);
     if (raw) body.append(raw);
     e.append(body);
-    const actions = el('div', 'conv-actions');
-    const u = usage(m, ctx);
-    if (u) actions.append(u);
-    actions.append(actionButton('copy', 'copy', 'Copy message', m.uuid), actionButton('raw', 'json', 'Show raw line', m.uuid));
-    e.append(actions);
-    e.title = '';
 }
