@@ -65,6 +65,8 @@ export function sessionDescription(info: SessionInfo, now = Date.now()): string 
     const parts = [relativeTime(info.lastTimestamp, now), `${compactNumber(info.messageCount)} msgs`];
     const tokens = totalTokens(info.tokens);
     if (tokens) parts.push(`${compactNumber(tokens)} tok`);
+    // The warning colour of the icon says there were failures; this says how many.
+    if (info.errorCount) parts.push(`${compactNumber(info.errorCount)} error${info.errorCount === 1 ? '' : 's'}`);
     // Claude Code deleted its files; the tracer reads it from its archive.
     if (info.archived) parts.push('archived');
     else if (info.deleted) parts.push('deleted');
@@ -138,7 +140,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
                 item.description = sessionDescription(info);
                 // left undefined: resolveTreeItem fills it in on hover, with the cost
                 item.iconPath = new vscode.ThemeIcon(
-                    info.errorCount ? 'comment-discussion' : 'comment-discussion',
+                    'comment-discussion',
                     info.errorCount ? new vscode.ThemeColor('list.warningForeground') : undefined,
                 );
                 item.contextValue = 'session';
