@@ -56,6 +56,23 @@ interface PersistedState {
 
 const vscode = acquireVsCodeApi();
 
+/**
+ * How long the page's own work takes (ms): each render of the list and each message from the
+ * host, the last 2,000 of each. Read by the end-to-end test beside the frame times, which on a
+ * loaded machine also hold other processes' time.
+ */
+const perf = { render: [] as number[], message: [] as number[] };
+(window as unknown as { __cctPerf: typeof perf }).__cctPerf = perf;
+function timed<T>(into: number[], f: () => T): T {
+    const t0 = performance.now();
+    try {
+        return f();
+    } finally {
+        if (into.length >= 2000) into.shift();
+        into.push(performance.now() - t0);
+    }
+}
+
 type RevealTarget = Omit<Extract<HostToWebview, { type: 'reveal' }>, 'type' | 'highlight'>;
 
 /** The kinds the list must show to reach a search hit: its own, and a subagent's starting tool result. */
@@ -127,7 +144,7 @@ class App {
             sendRequest: (id, method, params) => vscode.postMessage({ type: 'request', id, method: method as never, params }),
             sendCancel: (id) => vscode.postMessage({ type: 'cancel', id }),
         });
-        window.addEventListener('message', (ev: MessageEvent) => this.onHostMessage(ev.data));
+        window.addEventListener('message', (ev: MessageEvent) => timed(perf.message, () => this.onHostMessage(ev.data)));
         vscode.postMessage({ type: 'ready' });
     }
 
@@ -521,7 +538,7 @@ class App {
         this.renderQueued = true;
         requestAnimationFrame(() => {
             this.renderQueued = false;
-            this.render();
+            timed(perf.render, () => this.render());
         });
     }
 
