@@ -559,13 +559,15 @@ class App {
         const items = this.virtualizer.getVirtualItems();
         this.spacer.style.height = `${this.virtualizer.getTotalSize()}px`;
         const seen = new Set<string>();
+        const drawn: HTMLDivElement[] = [];
+        // All the DOM writes first, then the measuring reads: one layout per frame, not one per row.
         for (const item of items) {
             if (item.index >= count) continue;
             const row = state.rowAt(item.index);
             seen.add(row.key);
             const el = this.rowElement(row, item);
             if (el.parentElement !== this.spacer) this.spacer.append(el);
-            this.virtualizer.measureElement(el);
+            drawn.push(el);
             if (row.kind === 'node' && row.node.kind === 'more' && !row.node.loading) state.loadMore(row);
         }
         for (const [key, entry] of this.rowEls) {
@@ -574,6 +576,7 @@ class App {
                 this.rowEls.delete(key);
             }
         }
+        for (const el of drawn) this.virtualizer.measureElement(el);
         this.renderChrome();
         if (this.pendingReveal) this.startReveal();
         if (this.revealTool) this.finishRevealTool();
