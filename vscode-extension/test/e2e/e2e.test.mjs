@@ -828,7 +828,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const h1 = /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? '';
         assert.ok(h1.startsWith(SAMPLE_TITLE), `the heading is the session's title (${h1.slice(0, 80)})`);
         assert.ok(!h1.includes(SAMPLE_SESSION), 'the heading is not the uuid');
-        assert.match(html, /<li>Folder: \/home\/USER\/projects\/spotter\/worktrees\/spotter-dov<\/li>/);
+        assert.match(html, /<li>Folder: \/home\/USER\/projects\/spotter-worktrees\/spotter-dov<\/li>/);
         assert.ok(/<strong>[^<]+<\/strong>/.test(html), 'bold text is rendered');
         assert.ok(!/\*\*[A-Za-z][^*\n]{0,80}\*\*/.test(html.replace(/<pre>[\s\S]*?<\/pre>/g, '')), 'no literal ** outside code');
         assert.ok(!html.includes('hook_progress') && !html.includes('<section class="progress'), 'no progress lines');
