@@ -186,8 +186,8 @@ class Archive:
         Only when the archive continues exactly where the reader starts: a new file (both at 0)
         or an append the reader has verified (its tail probe) after what the archive ends with.
         None otherwise (a rewrite, an archive behind or ahead): ``append`` reads and checks the
-        file itself then."""
-        if self.disabled_reason is not None:
+        file itself then (and skips ``skip_roots`` alike)."""
+        if self.disabled_reason is not None or root in self.skip_roots:
             return None
         file_dir = self._file_dir(root, path)
         if file_dir is None:
