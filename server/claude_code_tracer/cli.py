@@ -756,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
     p.set_defaults(run=cmd_search)
 
-    from .team.commands import add_team_parser
+    from .team.cliargs import add_team_parser
 
     add_team_parser(sub, common)
     sub.add_parser("serve", help="run the language server on stdio")
