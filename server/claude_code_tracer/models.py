@@ -22,10 +22,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-# A session id or project folder name as it may appear on disk. The pattern keeps separators and
-# ".." out, so such a value can never name a file outside the projects root (checked again on the
-# resolved path, see transcripts.resolve_session_file).
-SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+# A session id or project folder name as it may appear on disk: any one path segment (a space,
+# "=", "%2F", a newline, unicode, a leading ".." are all names Claude Code or a user can give a
+# folder, and a listed session must open with the list's own id). The pattern keeps "/", NUL and
+# the segments "." and ".." out, so such a value can never name a file outside the projects root
+# (checked again on the resolved path, see transcripts.resolve_session); globbing escapes it.
+# (No look-ahead: pydantic's regex engine has none.)
+SAFE_NAME = r"^(?:[^/\x00.][^/\x00]{0,254}|\.[^/\x00.][^/\x00]{0,253}|\.\.[^/\x00]{1,253})$"
 # The longest message id a request may name. The parser serves longer transcript uuids under a
 # bounded stand-in (transcripts.bounded_uuid), so every id a page serves can be asked for.
 UUID_MAX_CHARS = 256
@@ -47,7 +50,12 @@ UtcTime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_us
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=False)
+    # defer_build: a model's validator and serializer are built when it is first used, not at
+    # import (building all of them took most of this module's ~60 ms import; a CLI command
+    # uses two or three).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=False, defer_build=True
+    )
 
     def dump(self) -> dict[str, Any]:
         """The wire form: camelCase keys, JSON-native values."""
@@ -56,7 +64,11 @@ class Model(BaseModel):
 
 class Params(Model):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_max_length=4096
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_max_length=4096,
+        defer_build=True,
     )
 
 
@@ -131,10 +143,15 @@ class MessagesPageParams(SessionRef):
     )
 
 
+JSON_SAFE_INT = (1 << 53) - 1
+
+
 class MessagesStreamParams(MessagesPageParams):
     limit: int | None = Field(  # type: ignore[assignment]
         default=None,
         ge=1,
+        # the largest integer a JavaScript client sends exactly; 2^63 overflowed DuckDB (-32603)
+        le=JSON_SAFE_INT,
         description="at most this many messages; missing: every message to the end of the "
         "session as it is when the stream begins",
     )
@@ -201,7 +218,11 @@ class MessagesPage(Model):
     complete: bool = Field(
         default=True,
         description="False while a big session is still being parsed: this page comes from its "
-        "head, and later pages and the total grow as the parse goes on",
+        "head, and later pages and the total grow as the parse goes on; also False for a "
+        "deleted session whose archived copy is damaged (see warning)",
+    )
+    warning: str | None = Field(
+        default=None, description="what is wrong with the archived copy this page comes from"
     )
 
 
@@ -274,6 +295,10 @@ class SessionMetrics(Model):
     replayed_lines: int = Field(default=0, description="repeats of an earlier uuid, served once")
     invalid_timestamps: int = Field(
         default=0, description="lines whose timestamp is not a time: dated by a neighbour"
+    )
+    invalid_numbers: int = Field(
+        default=0,
+        description="lines whose usage holds a number that is no token count: served untokened",
     )
     state_lines: dict[str, int] = Field(
         default_factory=dict, description="session-state lines by type (metadata, not rows)"
@@ -469,7 +494,11 @@ class ServerOptions(Params):
     """initializationOptions and workspace/didChangeConfiguration settings."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_max_length=4096
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        str_max_length=4096,
+        defer_build=True,
     )
     projects_root: str | None = None
     cache_dir: str | None = None
@@ -555,6 +584,21 @@ class SessionExport(Model):
     redactions: dict[str, int] = Field(
         default_factory=dict, description="secrets masked, by kind (only with redact)"
     )
+
+
+def build_models() -> int:
+    """Build every model's validator and serializer now; returns how many were built. They are
+    deferred (``defer_build``) so that the CLI imports this module cheaply; the language server
+    builds them all when it starts (``lsp.server.prepare_process``)."""
+    built = 0
+    todo: list[type[BaseModel]] = [Model]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild(force=True)
+            built += 1
+    return built
 
 
 class Method:

@@ -49,6 +49,7 @@ session costs the same whichever version wrote it and a corrected table corrects
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -62,6 +63,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidRequest
 from .models import Kind, ModelCost, PriceOverride, PriceOverrides, SessionCost, Tokens
+from .tokencounts import USAGE_KEYS, token_count, usage_counts
 from .transcripts import read_entry
 
 if TYPE_CHECKING:
@@ -149,7 +151,11 @@ PRICES: Mapping[str, Price] = {
     "claude-3-haiku": _price("0.25", "1.25", "0.03", "0.30", "0.50"),
 }
 
-_OVERRIDES: TypeAdapter[dict[str, PriceOverride]] = TypeAdapter(PriceOverrides)
+@functools.cache
+def _overrides() -> TypeAdapter[dict[str, PriceOverride]]:
+    """Built when a price file is first read, not at import (a schema build: the CLI's start)."""
+    return TypeAdapter(PriceOverrides)
+
 
 # Bedrock ("us.anthropic.claude-…-v1:0") and Vertex ("claude-…@20250514") spell ids their own way.
 _PREFIX = re.compile(r"^(?:(?P<geo>[a-z]{2,4}|us-gov|global)\.)?anthropic\.")
@@ -201,7 +207,7 @@ def parse_overrides(raw: Any, where: str) -> dict[str, PriceOverride]:
     """A price override table from JSON-shaped data, or an ``InvalidRequest`` that names the
     first bad entry: a bad table is refused whole, never applied in part."""
     try:
-        return _OVERRIDES.validate_python(raw)
+        return _overrides().validate_python(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         at = ".".join(str(p) for p in first.get("loc", ()))
@@ -266,7 +272,9 @@ class Usage:
 
 
 def _int(v: Any) -> int:
-    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) and v > 0 else 0
+    """A token count, or 0 for anything that is not one (``tokencounts``: 2^63 or 1e308 would
+    overflow every total downstream)."""
+    return token_count(v) or 0
 
 
 def usage_of(usage: Any) -> Usage:
@@ -274,6 +282,8 @@ def usage_of(usage: Any) -> Usage:
     the 1-hour cache existed) every cache write is a 5-minute one: the only kind there was."""
     if not isinstance(usage, dict):
         return Usage()
+    if not usage_counts(usage, USAGE_KEYS)[1]:
+        return Usage()  # a damaged usage is dropped whole, as the parser drops it
     written = _int(usage.get("cache_creation_input_tokens"))
     split = usage.get("cache_creation")
     w5, w1 = written, 0

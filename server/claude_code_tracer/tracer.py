@@ -14,17 +14,14 @@ from collections.abc import Callable, Generator, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import duckdb
-
+from . import bytesource
 from . import cursor as cursors
-from . import pageorder, sessionsearch
 from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
-from .contextsize import session_context
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
 from .models import (
@@ -61,23 +58,28 @@ from .models import (
     ToolStat,
     WrittenSpan,
 )
-from .pageorder import Order
 from .persisted import effort_of, saved_output_block
-from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
-from .store import Database, SessionStore, SessionView
-from .textindex import TextIndex
 from .transcripts import (
     SEARCH_CHARS,
     SessionFiles,
     check_project,
     default_roots,
+    first_session_id,
     line_matches_row,
     read_agent_meta,
     read_entry,
-    resolve_session,
     session_for_path,
 )
+
+if TYPE_CHECKING:
+    # DuckDB's session tables, pyarrow and tantivy are imported on first use (``db``, ``store``,
+    # ``text_index``): a command that only lists sessions does not pay for them.
+    import duckdb
+
+    from .pageorder import Order
+    from .store import Database, SessionStore, SessionView
+    from .textindex import TextIndex
 
 # progress(done, total): bytes parsed so far out of the bytes to parse.
 CATALOG_MAX_AGE_FOR_FILES = 3.0
@@ -148,18 +150,15 @@ class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
-        self.db = Database()
-        self.store = SessionStore(
-            self.db,
-            self.options.session_ttl_seconds,
-            self.options.max_loaded_bytes,
-            head_first_bytes=self.options.head_first_bytes,
-        )
+        self._db: Database | None = None
+        self._store: SessionStore | None = None
+        self._store_lock = threading.Lock()
         cache = self.options.cache_dir or default_cache_dir()
         self.archive: Archive | None = None
         if self.options.archive and self.options.persistent_catalog:
             self.archive = Archive(self.options.archive_dir or cache / "archive")
-        self._restored = cache / "restored"
+        if self.archive is not None:
+            bytesource.mount(self.archive)
         self.catalog = Catalog(
             self.options.cache_dir, self.options.persistent_catalog, self.archive
         )
@@ -173,6 +172,30 @@ class Tracer:
     @property
     def roots(self) -> list[Path]:
         return list(self._roots)
+
+    @property
+    def store(self) -> SessionStore:
+        """The loaded sessions' tables, made on first use: a process that only lists sessions
+        (the CLI's most common command) never imports pyarrow or opens the in-memory DuckDB."""
+        store = self._store
+        if store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from .store import Database, SessionStore
+
+                    self._db = Database()
+                    self._store = SessionStore(
+                        self._db,
+                        self.options.session_ttl_seconds,
+                        self.options.max_loaded_bytes,
+                        head_first_bytes=self.options.head_first_bytes,
+                    )
+                store = self._store
+        return store
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
 
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
@@ -205,21 +228,37 @@ class Tracer:
             return restored
 
     def _from_archive(self, ref: SessionRef) -> SessionFiles | None:
-        """A session whose files are gone, served from its archived bytes: they are written back
-        once to a folder of the cache and read from there like any session."""
+        """A session whose files are gone, served from its archived bytes: its files are named
+        by their paths under the mounted archive (``bytesource``), and the parser reads them
+        from the compressed segments, one segment at a time; nothing is written back to disk."""
         if self.archive is None:
             return None
+        root = self.archive.directory
         projects = [ref.project] if ref.project else self.archive.projects_with(ref.session_id)
         for project in projects:
             rels = self.archive.session_files(project, ref.session_id)
-            if not rels:
+            if not rels or rels[0].name != f"{ref.session_id}.jsonl":
                 continue
-            for rel in rels:
-                target = self._restored / rel
-                if not target.is_file():
-                    self.archive.restore(rel, target)
-            return resolve_session([self._restored], ref.session_id, project)
+            main = root / rels[0]
+            agents: list[Path] = []
+            for rel in rels[1:]:
+                path = root / rel
+                # a flat 2.0.x agent file belongs to the session its first line names
+                if len(rel.parts) == 2 and first_session_id(path) != ref.session_id:
+                    continue
+                agents.append(path)
+            return SessionFiles(ref.session_id, project, root, main, tuple(agents))
         return None
+
+    def warm_up(self) -> None:
+        """Pay now what a fresh tracer's first page would: the in-memory database and the
+        first DuckDB statement over an Arrow batch, and every model not built yet (they are
+        built lazily for the CLI's sake). The language server calls this on a worker right
+        after ``initialized``; measured in benchmarks/firstrequest.py."""
+        from .models import build_models
+
+        self.store.warm_up()
+        build_models()
 
     def archive_status(self) -> ArchiveStatus:
         if self.archive is None:
@@ -251,6 +290,15 @@ class Tracer:
                 raise
         if page is None or (not page.complete and len(page.messages) < params.limit):
             page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
+        problems = (
+            self.archive.problems_for(params.project, params.session_id)
+            if self.archive is not None
+            else None
+        )
+        if problems:
+            # served from a damaged archive: what was verified, said to be incomplete
+            page.complete = False
+            page.warning = "the archived copy is incomplete: " + "; ".join(problems)
         return page
 
     def stream_pages(
@@ -396,6 +444,8 @@ class Tracer:
     def _order(sess: SessionView, flt: MessageFilter, fp: str) -> Order | None:
         """The view's rows in page order under the filter, sorted once per view; None when SQL
         must answer (a text filter, or a view whose rows are still being parsed)."""
+        from . import pageorder
+
         if not sess.complete or not pageorder.servable(flt):
             return None
         return sess.orders.get(sess, flt, fp)
@@ -447,8 +497,8 @@ class Tracer:
         present = sess.present
         rows: list[Any] = []
         if present:
-            sql = all_rows_union(present, "uuid = ?", "ts, seq") + " ORDER BY ts, seq LIMIT 1"
-            rows = self.db.cursor().execute(sql, [uuid] * len(present)).fetchall()
+            sql = f"SELECT ts, seq FROM {sess.table} WHERE uuid = ? ORDER BY ts, seq LIMIT 1"
+            rows = self.db.cursor().execute(sql, [uuid]).fetchall()
         if not rows:
             raise SessionNotFound(f"no message {uuid} in session {sess.files.session_id}")
         return rows[0][0], rows[0][1]
@@ -535,18 +585,22 @@ class Tracer:
     def _metrics(self, sess: SessionView) -> SessionMetrics:
         cur = self.db.cursor()
         t = sess.tables
+        counts = {
+            Kind(kind): (n_trunk, n_side)
+            for kind, n_trunk, n_side in cur.execute(
+                "SELECT kind, count(*) FILTER (WHERE NOT is_sidechain), "
+                f"count(*) FILTER (WHERE is_sidechain) FROM {sess.table} GROUP BY kind"
+            ).fetchall()
+        }
         by_kind = []
         trunk = 0
         side_rows = 0
         for kind in ALL_KINDS:
-            row = cur.execute(
-                f"SELECT count(*) FILTER (WHERE NOT is_sidechain), "
-                f"count(*) FILTER (WHERE is_sidechain) FROM {t[kind]}"
-            ).fetchall()[0]
-            trunk += row[0]
-            side_rows += row[1]
-            if row[0]:
-                by_kind.append(KindCount(kind=kind, count=row[0]))
+            n_trunk, n_side = counts.get(kind, (0, 0))
+            trunk += n_trunk
+            side_rows += n_side
+            if n_trunk:
+                by_kind.append(KindCount(kind=kind, count=n_trunk))
         usage = cur.execute(
             "SELECT coalesce(sum(i), 0), coalesce(sum(o), 0), coalesce(sum(r), 0), "
             "coalesce(sum(c), 0), count(*) FROM ("
@@ -606,6 +660,7 @@ class Tracer:
             subagent_tool_calls=side[4],
             replayed_lines=sess.replayed,
             invalid_timestamps=sess.invalid_timestamps,
+            invalid_numbers=sess.invalid_numbers,
             state_lines=dict(sess.state_lines),
         )
 
@@ -616,6 +671,8 @@ class Tracer:
         key = "cost:" + cursors.fingerprint(
             {m: p.model_dump(mode="json") for m, p in prices.items()}
         )
+        from .pricing import session_cost
+
         return self._cached(key, ref, lambda sess: session_cost(self.db.cursor(), sess, prices))
 
     def set_prices(self, prices: Mapping[str, PriceOverride]) -> None:
@@ -624,6 +681,8 @@ class Tracer:
 
     def context(self, ref: SessionRef) -> SessionContext:
         """The context size of each main-conversation API call, and the compactions (the chart)."""
+        from .contextsize import session_context
+
         return self._cached("context", ref, lambda sess: session_context(self.db.cursor(), sess))
 
     def tools(self, ref: SessionRef) -> SessionTools:
@@ -785,6 +844,8 @@ class Tracer:
             if self._text_index is None:
                 cache = self.options.cache_dir or default_cache_dir()
                 persistent = self.options.persistent_catalog
+                from .textindex import TextIndex
+
                 self._text_index = TextIndex(cache if persistent else None)
             return self._text_index
 
@@ -800,6 +861,8 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
+        from . import sessionsearch
+
         return sessionsearch.run(
             index, self._roots, params, indexing, self._archived_copy, self._session_tags
         )
@@ -812,18 +875,18 @@ class Tracer:
         return self.catalog.tags(self._roots)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
-        """A readable copy of a transcript file Claude Code deleted, from the archive (written
-        back once into the cache), so search snippets of archived sessions still show."""
+        """Where a transcript file Claude Code deleted is read from the archive (its path under
+        the mounted archive, see ``bytesource``), so search snippets of archived sessions
+        still show."""
         if self.archive is None:
             return None
         try:
             rel = Path(path).relative_to(root)
         except ValueError:
             return None
-        target = self._restored / rel
-        if target.is_file() or self.archive.restore(rel, target):
-            return str(target)
-        return None
+        if ".." in rel.parts or not self.archive.chain(rel):
+            return None
+        return str(self.archive.directory / rel)
 
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
@@ -835,7 +898,8 @@ class Tracer:
             if path.suffix != ".jsonl":
                 continue
             self.locator.forget(path)
-            self.store.changed(path)
+            if self._store is not None:
+                self._store.changed(path)
             key = session_for_path(self._roots, path)
             if key is None:
                 continue
@@ -843,7 +907,8 @@ class Tracer:
             is_main = path.name == f"{sid}.jsonl"
             if is_main and what == "deleted":
                 kind = "deleted"
-                self.store.drop(path)
+                if self._store is not None:
+                    self._store.drop(path)
             elif is_main and what == "added":
                 kind = "created"
             else:
@@ -863,14 +928,18 @@ class Tracer:
 
     def sweep(self) -> int:
         """Drop session tables idle past the TTL; returns how many were dropped."""
-        return self.store.sweep()
+        return self._store.sweep() if self._store is not None else 0
 
     def close(self) -> None:
         if self._text_index is not None:
             self._text_index.close()
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
         self.catalog.close()
-        self.db.close()
+        if self.archive is not None:
+            bytesource.unmount(self.archive)
+        if self._db is not None:
+            self._db.close()
 
 
 __all__ = ["MessageSummary", "ProgressFn", "Tracer", "TracerOptions"]
