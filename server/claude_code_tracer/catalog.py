@@ -274,9 +274,7 @@ class _Usage:
     models: set[str] = field(default_factory=set)
 
     @classmethod
-    def restore(
-        cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]
-    ) -> _Usage:
+    def restore(cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]) -> _Usage:
         """The totals without the last message, whose usage goes back into ``usage``."""
         totals = [int(v) for v in saved.get("tokens") or (0, 0, 0, 0)]
         last_mid = saved.get("last_mid")
@@ -945,11 +943,17 @@ class Catalog:
             ws = params.workspace.rstrip("/\\") or params.workspace
             conds.append("(s.cwd = ? OR starts_with(s.cwd, ?) OR starts_with(s.cwd, ?))")
             args.extend([ws, ws + "/", ws + "\\"])
+        if params.since is not None:
+            conds.append("s.last_ts >= ?")
+            args.append(params.since)
+        if params.until is not None:
+            conds.append("s.first_ts <= ?")
+            args.append(params.until)
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
-                "contains(lower(coalesce(s.first_prompt, '')), ?) OR s.session_id = ? OR "
-                "contains(lower(coalesce(s.tag, '')), ?))"
+                "contains(lower(coalesce(s.first_prompt, '')), ?) OR "
+                "starts_with(s.session_id, ?) OR contains(lower(coalesce(s.tag, '')), ?))"
             )
             q = params.query.lower()
             args.extend([q, q, params.query, q])
@@ -1062,6 +1066,18 @@ class Catalog:
         )
         rows = self._read(roots, sql, [*args, limit + 1])
         return [self._touch(r) for r in rows]
+
+    def titles(self, roots: list[Path], keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The listed title of each (project, session id), in one query (search results)."""
+        if not keys:
+            return {}
+        sql = (
+            f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
+            "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
+        )
+        wanted = [f"{p}/{sid}" for p, sid in keys]
+        rows = self._read(roots, sql, [[str(r) for r in roots], wanted])
+        return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:
         """Every file a session's tool calls named (its subagents' included), in time order."""
