@@ -225,7 +225,7 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
                 *([s.author or "(this machine)"] if team is not None else []),
                 (s.remote if s.remote else (s.cwd or s.project))
                 + (" (deleted)" if s.deleted else ""),
-                s.title or "",
+                (f"[{s.tag}] " if s.tag else "") + (s.title or ""),
             ]
             for s in page.sessions
         ]
@@ -631,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sessions", parents=[reading], help="list sessions, newest first")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--cursor")
-    p.add_argument("--query", help="text in the title or first prompt")
+    p.add_argument("--query", help="text in the title, first prompt or tag")
     p.add_argument("--project", help="project folder name under the root")
     p.add_argument("--workspace", help="only sessions whose cwd is this folder or below")
     p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
