@@ -450,6 +450,9 @@ def _since(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+INDEX_WAIT_SECONDS = 600.0
+
+
 def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
     check_read_only(args.query)  # refuse before any work
     where = _export_dir(args, tracer)
@@ -508,7 +511,8 @@ def cmd_search(args: argparse.Namespace, tracer: Tracer) -> None:
     )
     bar = ProgressBar("indexing messages")
     try:
-        page = tracer.search(params, bar)
+        # another process (an editor window) may be building the index: wait for it, bounded
+        page = tracer.search(params, bar, wait=INDEX_WAIT_SECONDS)
     finally:
         bar.close()
     _emit(args, page, lambda: render_search(page, workspace))
