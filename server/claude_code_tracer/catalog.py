@@ -38,6 +38,7 @@ from .archive import Archive
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import regular_stat
+from .sessionnames import friendly_names
 from .transcripts import (
     FileState,
     Parser,
@@ -53,7 +54,7 @@ from .transcripts import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, Any], ...] = (
@@ -71,6 +72,8 @@ _COLUMNS: tuple[tuple[str, str, Any], ...] = (
     # that names this session (from any file of its project) beats the latter (see _TITLE)
     ("title", "VARCHAR", pa.string()),
     ("own_title", "BOOLEAN", pa.bool_()),
+    # the Agent SDK's tag (the last ``tag`` line)
+    ("tag", "VARCHAR", pa.string()),
     ("first_prompt", "VARCHAR", pa.string()),
     ("first_ts", "TIMESTAMP", pa.string()),
     ("last_ts", "TIMESTAMP", pa.string()),
@@ -119,6 +122,7 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
     ("cwd", "s.cwd"),
     ("git_branch", "s.git_branch"),
     ("title", _TITLE),
+    ("tag", "s.tag"),
     ("first_prompt", "s.first_prompt"),
     ("first_timestamp", "s.first_ts"),
     ("last_timestamp", "s.last_ts"),
@@ -712,6 +716,7 @@ class Catalog:
                 m.last_prompt = saved.get("last_prompt")
                 m.custom_title = saved.get("custom_title")
                 m.ai_title = saved.get("ai_title")
+                m.tag = saved.get("tag")
                 m.first_ts = saved.get("first_ts")
                 m.last_ts = saved.get("last_ts_meta")
                 m.message_count = row[_POS["message_count"]]
@@ -758,6 +763,7 @@ class Catalog:
             "last_prompt": m.last_prompt,
             "custom_title": m.custom_title,
             "ai_title": m.ai_title,
+            "tag": m.tag,
             "first_ts": m.first_ts,
             "last_ts_meta": m.last_ts,
             "main": main.saved(m.usage),
@@ -792,6 +798,7 @@ class Catalog:
             "git_branch": m.git_branch,
             "title": m.title,
             "own_title": m.own_title is not None,
+            "tag": m.tag,
             "first_prompt": m.first_prompt or m.first_command,
             "first_ts": m.first_ts,
             "last_ts": m.last_ts,
@@ -923,10 +930,11 @@ class Catalog:
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
-                "contains(lower(coalesce(s.first_prompt, '')), ?) OR s.session_id = ?)"
+                "contains(lower(coalesce(s.first_prompt, '')), ?) OR s.session_id = ? OR "
+                "contains(lower(coalesce(s.tag, '')), ?))"
             )
             q = params.query.lower()
-            args.extend([q, q, params.query])
+            args.extend([q, q, params.query, q])
         return conds, args
 
     def query(
@@ -947,13 +955,30 @@ class Catalog:
         )
         args.append(params.limit + 1)
         rows = self._read(roots, sql, args)
-        return [self._info(r) for r in rows]
+        infos = [self._info(r) for r in rows]
+        names = friendly_names(roots)
+        if names:
+            for info in infos:
+                name = names.get(info.session_id)
+                if name is not None:
+                    info.title = name  # the /rename of a live process (sessionnames.py)
+        return infos
 
     @staticmethod
     def _info(r: tuple[Any, ...]) -> SessionInfo:
         # pydantic-core validates a plain dict in ~6 µs; building the models field by field in
         # Python cost 25-50 µs a row (50 ms of a 2,000-session listing).
         return SessionInfo.model_validate(dict(zip(_LIST_NAMES, r, strict=True)))
+
+    def tags(self, roots: list[Path]) -> dict[tuple[str, str], str]:
+        """(project, session id) -> tag of every tagged session under the roots."""
+        rows = self._read(
+            roots,
+            "SELECT project, session_id, tag FROM sessions "
+            "WHERE list_contains(?, root) AND tag IS NOT NULL",
+            [[str(r) for r in roots]],
+        )
+        return {(r[0], r[1]): r[2] for r in rows}
 
     @staticmethod
     def list_fingerprint(params: SessionsListParams) -> str:

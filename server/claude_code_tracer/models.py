@@ -184,6 +184,10 @@ class MessageSummary(Model):
     timestamp: UtcTime | None = None
     preview: str = ""
     model: str | None = None
+    effort: str | None = Field(
+        default=None,
+        description="the reasoning effort of an assistant message (read with expand and get)",
+    )
     tool_names: list[str] = Field(default_factory=list)
     tool_use_ids: list[str] = Field(default_factory=list)
     is_error: bool = False
@@ -225,6 +229,7 @@ class SessionInfo(Model):
     cwd: str | None = None
     git_branch: str | None = None
     title: str | None = None
+    tag: str | None = Field(default=None, description="the Agent SDK's tag_session (last wins)")
     first_prompt: str | None = None
     first_timestamp: UtcTime | None = None
     last_timestamp: UtcTime | None = None
@@ -332,6 +337,10 @@ class ModelCost(Model):
 class SessionCost(Model):
     session_id: str
     cost_usd: float = Field(description="dollars of the priced models (all of them if complete)")
+    subagent_cost_usd: float = Field(
+        default=0.0,
+        description="of cost_usd: the subagents' transcripts' share (the session's own: the rest)",
+    )
     complete: bool = Field(description="every model that used tokens has a price")
     unpriced_models: list[str]
     by_model: list[ModelCost]
@@ -520,7 +529,7 @@ class TextRange(Model):
 class SearchHit(Model):
     uuid: str | None = Field(description="the message, for messages/page startAt")
     kind: Kind
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     tool_names: list[str] = Field(default_factory=list)
     model: str | None = None
     is_error: bool = False

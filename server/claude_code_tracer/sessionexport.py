@@ -131,6 +131,12 @@ class _Builder:
             yield from self.tool_result(block)
         elif btype == "image":
             yield self.image(block)
+        elif btype == "saved_output":  # a tool output Claude Code saved outside the transcript
+            label = f"saved output {self.s(block.get('file', ''))}"
+            if block.get("missing"):
+                yield Part("note", self.s(block.get("text", "")))
+            else:
+                yield Part("code", self.s(block.get("text", "")), label=label, lang="")
         else:
             label = self.s(str(btype or "entry"))
             yield Part("code", self.s(block), label=label, lang="json")
@@ -221,6 +227,8 @@ def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redact
         heading = f"{_HEADINGS[msg.kind]} · {when}"
         if msg.model and msg.kind == Kind.ASSISTANT:
             heading += f" · {b.s(msg.model)}"
+            if msg.effort:
+                heading += f" (effort {b.s(msg.effort)})"
         sub = b.s(msg.agent_id) if msg.agent_id else ("sidechain" if msg.is_sidechain else None)
         entries.append(
             Entry(

@@ -62,6 +62,7 @@ from .models import (
     WrittenSpan,
 )
 from .pageorder import Order
+from .persisted import effort_of, saved_output_block
 from .pricing import session_cost
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
 from .store import Database, SessionStore, SessionView
@@ -443,8 +444,16 @@ class Tracer:
         messages = [row_to_summary(r, names) for r in rows]
         if expand and rows:
             for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
-                msg.content = content_blocks(entry)
+                msg.content = self._blocks(sess, entry)
+                msg.effort = effort_of(entry) if msg.kind == Kind.ASSISTANT else None
         return messages
+
+    @staticmethod
+    def _blocks(sess: SessionView, entry: dict[str, Any]) -> list[Any]:
+        """The line's content blocks, and the tool output it saved outside the transcript."""
+        blocks = content_blocks(entry)
+        saved = saved_output_block(sess.files.root / sess.files.project, entry)
+        return [*blocks, saved] if saved is not None else blocks
 
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
         """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
@@ -515,8 +524,12 @@ class Tracer:
     def _detail(self, sess: SessionView, row: dict[str, Any]) -> MessageDetail:
         summary = row_to_summary(row, sess.file_names)
         entry = self._entries(sess, [row])[0]
+        if summary.kind == Kind.ASSISTANT:
+            summary.effort = effort_of(entry)
         return MessageDetail(
-            **summary.model_dump(exclude={"content"}), content=content_blocks(entry), entry=entry
+            **summary.model_dump(exclude={"content"}),
+            content=self._blocks(sess, entry),
+            entry=entry,
         )
 
     # -- cached statistics -------------------------------------------------------------------------
@@ -805,7 +818,16 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
-        return sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
+        return sessionsearch.run(
+            index, self._roots, params, indexing, self._archived_copy, self._session_tags
+        )
+
+    def _session_tags(self) -> dict[tuple[str, str], str]:
+        """Tags for search's ``tag:`` filter, from a fresh catalog."""
+        if time.monotonic() >= self._catalog_fresh_until:
+            self.catalog.refresh(self._roots)
+            self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+        return self.catalog.tags(self._roots)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
         """A readable copy of a transcript file Claude Code deleted, from the archive (written

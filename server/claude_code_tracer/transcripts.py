@@ -1,10 +1,11 @@
 """Finding transcript files and turning their lines into rows.
 
 Parsing is lenient by design (FORMAT.md §9): a line that is not JSON is counted and skipped, an
-unknown entry type is kept as a row of kind ``unknown``, and a line without its newline is left for
-the next read because Claude Code may still be writing it. Reads are incremental: a parse starts at
-a byte offset and reports how far it got, so a live session is refreshed by parsing what was
-appended, never the whole file again.
+unknown entry type is kept as a row of kind ``unknown``, and a last line without its newline is
+left for the next read because Claude Code may still be writing it, unless it is a whole record (a
+copy made by another tool that dropped the final newline: ``LineBlocks``). Reads are incremental:
+a parse starts at a byte offset and reports how far it got, so a live session is refreshed by
+parsing what was appended, never the whole file again.
 """
 
 from __future__ import annotations
@@ -34,31 +35,35 @@ PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
 # 100 MB of tool output does not hold a second copy of itself in memory.
 SEARCH_CHARS = 2000
+# How far into a user message injected context is looked past for the person's words.
+PROMPT_SCAN_CHARS = 20_000
 # Bytes read per step: bounds the transient memory of a parse of a very large file.
 READ_CHUNK = 4 * 1024 * 1024
 # Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
 FLUSH_ROWS = 5_000
 
-# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3):
-# they feed SessionMeta (titles, summaries, counts) and are never rows. Several carry no timestamp.
+# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3
+# and §11): they feed SessionMeta (titles, tags, summaries, counts) and are never rows. Several
+# carry no timestamp; file-history-snapshot/-delta carry neither uuid nor sessionId.
 METADATA_TYPES = frozenset(
     {
-        "summary",
-        "atis-latch",
-        "worktree-state",
-        "ai-title",
-        "custom-title",
+        "summary",  # leafUuid + text; usually names another session (§8)
+        "atis-latch",  # session state, no timestamp
+        "worktree-state",  # session state, no timestamp
+        "ai-title",  # last wins
+        "custom-title",  # the user's /rename
         "agent-name",
         "agent-setting",
         "permission-mode",
-        "mode",
+        "mode",  # 2.1.152+
         "last-prompt",
         "pr-link",
-        "bridge-session",
-        "file-history-snapshot",
-        "file-history-delta",
-        "queue-operation",
-        "tag",
+        "bridge-session",  # remote control, 2.1.156+
+        "file-history-snapshot",  # file state at a prompt (messageId)
+        "file-history-delta",  # its incremental form, late 2.1.x (§11)
+        "queue-operation",  # messages typed while Claude works
+        "tag",  # the Agent SDK's tag_session(): last wins (§11)
+        "cost-state",  # 2.1.251 session state (§11)
     }
 )
 # Built-in slash commands that tend the tool rather than ask for work.
@@ -99,6 +104,17 @@ def normalize_ts(value: object) -> str | None:
     if value.endswith("Z") and 20 <= len(value) <= 30 and value[10] == "T" and value[4] == "-":
         return value
     return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def ts_before(a: str, b: str) -> bool:
+    """Whether normalized timestamp ``a`` is earlier than ``b``: compared as text when both
+    have the same shape (the usual case, cheap), as times when not (``…00Z`` vs ``…00.5Z``)."""
+    if len(a) == len(b):
+        return a < b
+    try:
+        return datetime.fromisoformat(a) < datetime.fromisoformat(b)
+    except ValueError:
+        return a < b
 
 
 def command_prompt(text: str) -> str | None:
@@ -385,6 +401,8 @@ class SessionMeta:
     version: str | None = None
     custom_title: str | None = None
     ai_title: str | None = None
+    # the Agent SDK's tag_session(): the last ``tag`` line wins, an empty one clears it
+    tag: str | None = None
     # (leafUuid, text) of every summary line: in 1.0.x-2.0.x files they usually name *another*
     # session (the one holding leafUuid), so the catalog resolves them across the project
     summaries: list[tuple[str, str]] = field(default_factory=list)
@@ -590,12 +608,34 @@ _BLANK_PREVIEW = {
 }
 
 
+# Context that apps and hooks put before a person's words in the same message (FORMAT.md §11:
+# desktop apps send whitespace, then ``<system_instruction>…</system_instruction>``, then the
+# prompt; IDEs send ``<ide_opened_file>`` and kin as a block before it). Command tags are not here:
+# a command is not a prompt.
+_INJECTED = re.compile(
+    r"\s*<(system_instruction|system-instruction|system-reminder|user-memory-input|"
+    r"ide_opened_file|ide_selection|ide_diagnostics)\b[^>]*>.*?</\1\s*>",
+    re.S,
+)
+
+
+def prompt_words(text: str) -> str:
+    """The person's own words of a user message: leading whitespace and leading injected
+    context blocks removed (what is left may be empty: a message of markup only)."""
+    pos = 0
+    while True:
+        m = _INJECTED.match(text, pos)
+        if m is None:
+            return text[pos:].strip()
+        pos = m.end()
+
+
 def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     if entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"):
         return False
-    text = _text_of(content, 400)
+    text = prompt_words(_text_of(content, PROMPT_SCAN_CHARS))
     return (
-        bool(text.strip())
+        bool(text)
         and not _COMMAND_TAG.match(text)
         and not text.startswith(("<", "[Request interrupted", "Caveat:"))
     )
@@ -604,6 +644,8 @@ def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
 # Only objects with one of these keys are taken from a damaged line: a nested object that happens
 # to parse (a message, a content block) is never mistaken for a transcript entry.
 _ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
+# Whole entries that carry none of those keys (FORMAT.md §3): known by their type and messageId.
+_KEYLESS_TYPES = frozenset({"file-history-snapshot", "file-history-delta"})
 _DECODER = JSONDecoder()
 
 
@@ -667,8 +709,9 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
         except (JSONDecodeError, RecursionError):
             pos = start + 1
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and any(
-            k in obj for k in _ENTRY_KEYS
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and (
+            any(k in obj for k in _ENTRY_KEYS)
+            or (obj["type"] in _KEYLESS_TYPES and "messageId" in obj)
         ):
             b_start = len(text[:start].encode("utf-8", "surrogateescape"))
             b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
@@ -690,26 +733,57 @@ def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], 
     return found, leftover
 
 
+def is_whole_record(raw: bytes) -> bool:
+    """Whether a last line without its newline is a finished record (FORMAT.md §11): it parses
+    as one JSON object, or as records joined on one line with nothing left over. A JSON object
+    that parses is closed, so no later write can extend it; a half-written line never parses."""
+    text = raw.strip(b" \t\r")
+    if not text.startswith(b"{") or not text.endswith(b"}"):
+        return False
+    try:
+        return isinstance(loads_line(text), dict)
+    except orjson.JSONDecodeError:
+        records, leftover = recover_records(text)
+        return bool(records) and not leftover
+
+
 class LineBlocks:
     """A file's complete lines from an offset on, in blocks of about ``READ_CHUNK`` bytes.
 
-    Iterating yields ``(offset, block)``: ``block`` ends in a newline and starts at byte
-    ``offset`` of the file. A last line without its newline is never yielded (Claude Code may
-    still be writing it): afterwards ``end`` is the offset just past the last complete line and
-    ``rest`` holds the bytes after it. Shared by the parser and the search index, so both stop
-    at the same byte of a growing file.
+    Iterating yields ``(offset, block)``: ``block`` starts at byte ``offset`` of the file and
+    ends in a newline, except the file's last line when it has none but is a whole record
+    (``is_whole_record``: files copied by other tools drop the final newline; Claude Code
+    always writes it). A last line that does not parse is never yielded (Claude Code may still
+    be writing it): afterwards ``end`` is the offset just past the last line served and
+    ``rest`` holds the bytes after it. A read that starts just after a line served without its
+    newline skips the newline an append then brings, so the line is neither counted twice nor
+    lost. Shared by the parser (and so the catalog and the archive, which archive up to where
+    the parser stopped) and the search index, so all stop at the same byte of a growing file.
     """
 
     def __init__(self, fh: BinaryIO, offset: int) -> None:
         self.fh = fh
         self.end = offset
         self.rest = b""
+        # set before the first block when it continues the physical line of a record served
+        # without its newline (another tool appended straight after it): its first line has
+        # the number of the line before, as a read of the whole file would give it
+        self.continues_line = False
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        self.fh.seek(self.end)
+        fh = self.fh
+        if self.end > 0:
+            fh.seek(self.end - 1)
+            if fh.read(1) != b"\n":
+                # the last read served a record without its newline
+                if fh.read(1) == b"\n":
+                    self.end += 1  # the newline arrived since: not a line of its own
+                else:
+                    self.continues_line = True
+        fh.seek(self.end)
         pending = b""
         while True:
-            chunk = self.fh.read(READ_CHUNK)
+            chunk = fh.read(READ_CHUNK)
             if not chunk:
                 break
             data = pending + chunk if pending else chunk
@@ -721,8 +795,13 @@ class LineBlocks:
             self.end += cut + 1
             pending = data[cut + 1 :]
             yield start, data[: cut + 1]
+        if pending.strip(b" \t\r") and is_whole_record(pending):
+            start, last = self.end, pending
+            self.end += len(last)
+            self.rest = b""
+            yield start, last
+            return
         self.rest = pending
-
 
 class Parser:
     """Turns lines of one session's files into rows and session metadata.
@@ -764,6 +843,9 @@ class Parser:
         with open_regular(path) as fh:
             blocks = LineBlocks(fh, first)
             for start, block in blocks:
+                if blocks.continues_line:
+                    blocks.continues_line = False
+                    state.line -= 1
                 self._parse_block(block, start, file_id, state, out, agent_id)
                 if (
                     flush is not None
@@ -916,10 +998,13 @@ class Parser:
         elif trunk_agent:
             agent_id = file_agent
         if file_id == 0 and not is_side:
-            if real_ts:
-                if meta.first_ts is None:
+            if ts is not None and real_ts:
+                # the earliest and latest, not the first and last in file order: a hook's
+                # progress line can be written before the prompt it follows (as metrics count)
+                if meta.first_ts is None or ts_before(ts, meta.first_ts):
                     meta.first_ts = ts
-                meta.last_ts = ts
+                if meta.last_ts is None or ts_before(meta.last_ts, ts):
+                    meta.last_ts = ts
             cwd = entry.get("cwd")
             if isinstance(cwd, str) and cwd and meta.cwd is None:
                 meta.cwd = cwd
@@ -1009,7 +1094,10 @@ class Parser:
                     if is_human_prompt(entry, content) or (
                         trunk_agent and meta.first_prompt is None
                     ):
-                        meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                        said = prompt_words(_text_of(content, PROMPT_SCAN_CHARS)) or _text_of(
+                            content, 400
+                        )
+                        meta.last_prompt = _one_line(said[: PREVIEW_CHARS * 2])
                         if meta.first_prompt is None:
                             meta.first_prompt = meta.last_prompt
                     elif not entry.get("isMeta"):
@@ -1127,6 +1215,8 @@ class Parser:
             meta.custom_title = entry["customTitle"]
         elif etype == "ai-title" and isinstance(entry.get("aiTitle"), str):
             meta.ai_title = entry["aiTitle"]
+        elif etype == "tag" and (isinstance(entry.get("tag"), str) or entry.get("tag") is None):
+            meta.tag = entry.get("tag") or None
         elif etype == "summary":
             text, leaf = entry.get("summary"), entry.get("leafUuid")
             if isinstance(text, str) and text and isinstance(leaf, str) and leaf:
