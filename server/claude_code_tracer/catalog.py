@@ -22,6 +22,7 @@ import logging
 import mmap
 import os
 import re
+import stat
 import threading
 from array import array
 from collections.abc import Callable
@@ -37,7 +38,7 @@ import pyarrow as pa
 from .archive import Archive
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
-from .safefs import regular_stat
+from .safefs import describe_mode, regular_stat
 from .sessionnames import friendly_names
 from .transcripts import (
     FileState,
@@ -336,6 +337,17 @@ def _is_unwritable(exc: BaseException) -> bool:
     )
 
 
+
+def _refuse_special(path: Path) -> None:
+    """A catalog (or its write-ahead log) that is a FIFO, a device or a link to one would hang
+    DuckDB's open or feed it /dev/zero: raised as damage, so it is set aside and made anew."""
+    try:
+        st = os.stat(path)  # follows a link; never blocks
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise duckdb.IOException(f"{path} is {describe_mode(st.st_mode)}, not a database file")
+
 class Catalog:
     def __init__(
         self, cache_dir: Path | None, persistent: bool = True, archive: Archive | None = None
@@ -371,6 +383,8 @@ class Catalog:
             con: duckdb.DuckDBPyConnection | None = None
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                _refuse_special(path)
+                _refuse_special(path.with_name(path.name + ".wal"))
                 con = duckdb.connect(str(path))
                 self._prepare(con)
                 self._check_size(con, path)
