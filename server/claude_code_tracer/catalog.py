@@ -200,6 +200,7 @@ T = TypeVar("T")
 # DuckDB's file starts with three 4 KiB headers, then ``total_blocks`` blocks: a shorter file was
 # truncated (its tables fail on the first read of a missing block, which may be much later).
 _DUCKDB_HEADER_BYTES = 3 * 4096
+CATALOG_MEMORY_LIMIT = "1GB"
 # Generations are unique across the catalogs of a process (a reopened tracer never repeats one).
 _GENERATIONS = itertools.count(1)
 
@@ -476,6 +477,8 @@ class Catalog:
 
     @staticmethod
     def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+        # an explicit bound, not DuckDB's 80 % of the RAM (the catalog needs a few MB)
+        con.execute(f"SET memory_limit = '{CATALOG_MEMORY_LIMIT}'")
         con.execute(
             "CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
         )
