@@ -90,6 +90,9 @@ class Archive:
         self._lock = threading.Lock()
         self.disabled_reason: str | None = None
         self.written_bytes = 0
+        # what reads of archived files found wrong, by file (latest generation only)
+        self._problems: dict[Path, tuple[Path, list[str]]] = {}
+        self._problems_lock = threading.Lock()
 
     # -- where -------------------------------------------------------------------------------------
     def _file_dir(self, root: Path, path: Path) -> Path | None:
@@ -358,6 +361,81 @@ class Archive:
                 len(data),
             )
         out.data = data
+        return out
+
+    def chain(self, rel: Path) -> list[tuple[int, int, Path, str | None]] | None:
+        """The segments to serve of an archived file's latest generation, from byte 0 (``rel``
+        is its path under the projects root), each with the SHA-256 its index recorded (None in
+        an archive written before the index); None when it was never archived. The chain follows
+        the index, not the folder listing: it stops before a gap or a missing segment (recorded
+        in ``problems_for``), and segments the index does not record (a forged longer one) are
+        not served. Read each with ``read_segment`` (``bytesource`` serves a deleted session's
+        files so, one segment at a time)."""
+        file_dir = self.directory / rel.parent / (rel.name + ".d")
+        gens = self._generations(file_dir)
+        if not gens:
+            return None
+        gen_dir = file_dir / f"g{gens[-1]}"
+        self._forget_older(rel, gen_dir)
+        recorded = self._index(gen_dir)
+        if recorded is None:
+            return [(a, b, p, None) for a, b, p in self._segments(gen_dir)]
+        out: list[tuple[int, int, Path, str | None]] = []
+        end = 0
+        for start, stop, digest in recorded:
+            name = f"{start:016d}-{stop:016d}.zst"
+            if start != end:
+                self._problem(rel, gen_dir, f"the index of {gen_dir} has a gap before {name}")
+                break
+            path = gen_dir / name
+            if not path.exists():
+                self._problem(rel, gen_dir, f"segment {name} is missing")
+                break
+            out.append((start, stop, path, digest))
+            end = stop
+        return out
+
+    def read_segment(
+        self, rel: Path, start: int, stop: int, path: Path, digest: str | None
+    ) -> bytes | None:
+        """One segment's bytes, checked against its length and recorded SHA-256; None (and the
+        problem recorded for ``problems_for``) when it cannot be read whole or does not match."""
+        data = self._read_segment(start, stop, path)
+        if data is None:
+            self._problem(rel, path.parent, f"segment {path.name} is damaged or truncated")
+            return None
+        if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+            self._problem(rel, path.parent, f"segment {path.name} does not match its checksum")
+            return None
+        return data
+
+    def _problem(self, rel: Path, gen_dir: Path, what: str) -> None:
+        with self._problems_lock:
+            got = self._problems.setdefault(rel, (gen_dir, []))
+            if got[0] != gen_dir:
+                got = self._problems[rel] = (gen_dir, [])
+            if what not in got[1]:
+                got[1].append(what)
+                log.warning("archived %s is incomplete: %s", rel, what)
+
+    def _forget_older(self, rel: Path, gen_dir: Path) -> None:
+        with self._problems_lock:
+            got = self._problems.get(rel)
+            if got is not None and got[0] != gen_dir:
+                del self._problems[rel]
+
+    def problems_for(self, project: str | None, session_id: str) -> list[str]:
+        """What reads found wrong with a session's archived files (its own file and the
+        subagent files in its folder), in its latest generation: the page says so."""
+        out: list[str] = []
+        with self._problems_lock:
+            items = list(self._problems.items())
+        for rel, (_gen, problems) in items:
+            parts = rel.parts
+            if not parts or (project is not None and parts[0] != project):
+                continue
+            if rel.name == f"{session_id}.jsonl" or (len(parts) > 2 and parts[1] == session_id):
+                out.extend(problems)
         return out
 
     def restore(self, rel: Path, target: Path) -> ArchivedFile:

@@ -49,6 +49,7 @@ session costs the same whichever version wrote it and a corrected table corrects
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -153,7 +154,11 @@ PRICES: Mapping[str, Price] = {
     "claude-3-haiku": _price("0.25", "1.25", "0.03", "0.30", "0.50"),
 }
 
-_OVERRIDES: TypeAdapter[dict[str, PriceOverride]] = TypeAdapter(PriceOverrides)
+@functools.cache
+def _overrides() -> TypeAdapter[dict[str, PriceOverride]]:
+    """Built when a price file is first read, not at import (a schema build: the CLI's start)."""
+    return TypeAdapter(PriceOverrides)
+
 
 # Bedrock ("us.anthropic.claude-…-v1:0") and Vertex ("claude-…@20250514") spell ids their own way.
 _PREFIX = re.compile(r"^(?:(?P<geo>[a-z]{2,4}|us-gov|global)\.)?anthropic\.")
@@ -205,7 +210,7 @@ def parse_overrides(raw: Any, where: str) -> dict[str, PriceOverride]:
     """A price override table from JSON-shaped data, or an ``InvalidRequest`` that names the
     first bad entry: a bad table is refused whole, never applied in part."""
     try:
-        return _OVERRIDES.validate_python(raw)
+        return _overrides().validate_python(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         at = ".".join(str(p) for p in first.get("loc", ()))
@@ -380,33 +385,37 @@ def total_cost(
 # -- a session's cost (the store's rows, the transcript's usage) ----------------------------------
 
 
-def session_cost(
-    cur: duckdb.DuckDBPyConnection,
-    sess: SessionView,
-    overrides: Mapping[str, PriceOverride] | None = None,
-) -> SessionCost:
-    """Dollars per model of one session, subagents included (as `session/metrics` counts tokens).
+@dataclass
+class Response:
+    """One API response of a session (its ``message.id``): the line with the most tokens."""
 
-    One row per response (`message.id`), the line with the most tokens. The store keeps cache
-    writes as one number; the 5-minute / 1-hour split is read again from the transcript line, and
-    only for responses that wrote to the cache."""
+    first_uuid: str | None  # the uuid of its first line: the row that shows it
+    model: str | None
+    file_id: int  # 0: the session's own file; else a subagent's transcript
+    timestamp: datetime | None
+    usage: Usage
+
+
+def responses(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> list[Response]:
+    """Every response of a session, subagents' included, deduplicated per ``message.id``.
+
+    The store keeps cache writes as one number; the 5-minute / 1-hour split is read again from
+    the transcript line, and only for responses that wrote to the cache."""
     t = sess.tables
     rows = cur.execute(
         "SELECT arg_min(uuid, seq), arg_max(model, tot), arg_max(file_id, tot),"
-        " arg_max(ts, tot), arg_max(byte_offset, tot),"
+        " arg_max(byte_offset, tot),"
         " arg_max(byte_len, tot), arg_max(input_tokens, tot), arg_max(output_tokens, tot),"
-        " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot)"
+        " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot),"
+        " min(ts) FILTER (WHERE NOT ts_guessed)"
         " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
         f" + cache_creation_tokens AS tot FROM {t[Kind.ASSISTANT]}"
         " WHERE coalesce(model, '') <> '<synthetic>')"
         " GROUP BY coalesce(message_id, uuid)"
     ).fetchall()
-    responses: list[tuple[str | None, Usage]] = []
-    firsts: list[str | None] = []
-    times: list[datetime | None] = []
-    subagent: list[bool] = []
-    for first, model, file_id, ts, offset, length, inp, out, read, written in rows:
-        usage = Usage(inp or 0, out or 0, read or 0, written or 0, 0)
+    out: list[Response] = []
+    for first, model, file_id, offset, length, inp, outp, read, written, ts in rows:
+        usage = Usage(inp or 0, outp or 0, read or 0, written or 0, 0)
         if written:
             try:
                 entry = read_entry(sess.paths[file_id], offset, length)
@@ -417,23 +426,32 @@ def session_cost(
             if from_line.cache_write_5m + from_line.cache_write_1h == written:
                 usage.cache_write_5m = from_line.cache_write_5m
                 usage.cache_write_1h = from_line.cache_write_1h
-        responses.append((model, usage))
-        firsts.append(first)
-        times.append(ts)
-        subagent.append(bool(file_id))
+        out.append(Response(first, model, file_id or 0, ts, usage))
+    return out
+
+
+def session_cost(
+    cur: duckdb.DuckDBPyConnection,
+    sess: SessionView,
+    overrides: Mapping[str, PriceOverride] | None = None,
+) -> SessionCost:
+    """Dollars per model of one session, subagents included (as `session/metrics` counts tokens),
+    and the subagents' share apart (their own transcripts, as metrics counts their tokens)."""
+    each_response = responses(cur, sess)
+    responses_ = [(r.model, r.usage) for r in each_response]
     table = with_overrides(overrides) if overrides else PRICES
-    total = total_cost(responses, table, times)
+    total = total_cost(responses_, table, [r.timestamp for r in each_response])
     each: dict[str, float] = {}
-    sub = Decimal(0)
-    for first, (model, usage), at, side in zip(firsts, responses, times, subagent, strict=True):
-        price = price_of(model, table)
+    subagents = Decimal(0)
+    for r in each_response:
+        price = price_of(r.model, table)
         if price is None:
             continue
-        dollars = cost_of(usage, price, at)
-        if side:
-            sub += dollars
-        if first is not None:
-            each[first] = float(dollars)
+        dollars = cost_of(r.usage, price, r.timestamp)
+        if r.first_uuid is not None:
+            each[r.first_uuid] = float(dollars)
+        if r.file_id > 0:
+            subagents += dollars
     mine = {family(m) for m in overrides or {}}
     by_model = [
         ModelCost(
@@ -453,7 +471,6 @@ def session_cost(
     return SessionCost(
         session_id=sess.files.session_id,
         cost_usd=float(total.priced),
-        subagent_cost_usd=float(sub),
         complete=not total.unpriced_models,
         unpriced_models=total.unpriced_models,
         by_model=by_model,
@@ -461,4 +478,5 @@ def session_cost(
         prices_source=PRICES_SOURCE,
         overridden_models=sorted(m for m in total.by_model if family(m) in mine),
         response_costs=each,
+        subagent_cost_usd=float(subagents),
     )

@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 
 from . import cursor as cursors
+from .bytesource import open_source
 from .models import Kind, SearchGroup, SearchHit, SearchPage, SearchParams, TextRange
 from .persisted import persisted_name, saved_output_text
-from .safefs import open_regular
 from .searchquery import InvalidQuery, ParsedQuery, parse
 from .textindex import FileRow, Hit, TextIndex, line_doc
 from .transcripts import loads_line
@@ -130,7 +130,7 @@ def _hit(
     try:
         if path is None:
             raise FileNotFoundError(row.path)
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             fh.seek(off)
             entry = loads_line(fh.read(length))
         doc = line_doc(entry) if isinstance(entry, dict) else None

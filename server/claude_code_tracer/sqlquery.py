@@ -32,11 +32,10 @@ import duckdb
 
 from .errors import InvalidRequest
 from .export import SCHEMAS, TABLES, manifest_files
+from .sqllimits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 @dataclass

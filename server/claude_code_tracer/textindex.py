@@ -42,6 +42,8 @@ from typing import Any
 import orjson
 import tantivy
 
+from .bytesource import open_source
+from .ingest import decode_lines, lines_in, loads_line
 from .persisted import persisted_name, saved_output_text
 from .safefs import open_regular, regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
@@ -50,8 +52,6 @@ from .transcripts import (
     agent_id_from_name,
     first_session_id,
     is_agent_file,
-    loads_line,
-    recover_records,
     tail_matches,
 )
 
@@ -784,29 +784,12 @@ class TextIndex:
         data: bytes,
         base: int,
     ) -> None:
-        loads = orjson.loads
-        pos, end = 0, len(data)
-        while pos < end:
-            nl = data.find(b"\n", pos)
-            if nl < 0:  # a file's last line served without its newline (LineBlocks)
-                nl = end
-            raw = data[pos:nl]
-            start = pos
-            pos = nl + 1
-            row.line += 1
-            if not raw.strip():
-                continue
-            try:
-                entry = loads(raw)
-            except orjson.JSONDecodeError:
-                try:
-                    entry = loads_line(raw)  # a lone surrogate escaped: still a line
-                except orjson.JSONDecodeError:
-                    # a damaged line: the whole records on it, as the parser serves them
-                    for r_start, r_len, record in recover_records(raw)[0]:
-                        self._add_entry(writer, row, names, record, base + start + r_start, r_len)
-                    continue
-            self._add_entry(writer, row, names, entry, base + start, len(raw))
+        line0 = row.line
+        for line, offset, length, entry in decode_lines(data, base):
+            row.line = line0 + line
+            if entry is not None:  # a damaged line: its whole records, as the parser serves them
+                self._add_entry(writer, row, names, entry, offset, length)
+        row.line = line0 + lines_in(data)
 
     def _add_entry(
         self,
@@ -1061,7 +1044,7 @@ class TextIndex:
                     if fh is not None:
                         fh.close()
                     current = fid
-                    fh = open_regular(paths[position[fid]])
+                    fh = open_source(paths[position[fid]])
                 fh.seek(off)
                 try:
                     entry = loads_line(fh.read(length))

@@ -10,25 +10,24 @@ parsing what was appended, never the whole file again.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import hashlib
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from json import JSONDecodeError, JSONDecoder
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from .bytesource import open_source, stat_source
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
+from .ingest import decode_lines, is_whole_record, lines_in, loads_line
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
-from .safefs import inside, open_regular, read_bounded, regular_stat
+from .safefs import inside, read_bounded, regular_stat
 from .tokencounts import USAGE_KEYS, usage_counts
 
 PREVIEW_CHARS = 200
@@ -249,6 +248,8 @@ def check_project(roots: list[Path], project: str) -> None:
             names.extend(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
         except OSError:
             continue
+    import difflib  # only for the error message of an unknown project
+
     close = difflib.get_close_matches(project, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise SessionNotFound(f"no project {project} under {', '.join(map(str, roots))}{hint}")
@@ -320,7 +321,7 @@ def nested_agent_files(main: Path, session_id: str) -> list[Path]:
 def first_session_id(path: Path) -> str | None:
     """The sessionId named by the first lines of a flat agent file (at most 20 lines of 1 MB)."""
     try:
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             for _ in range(20):
                 line = fh.readline(1 << 20)
                 if not line:
@@ -641,112 +642,6 @@ def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     )
 
 
-# Only objects with one of these keys are taken from a damaged line: a nested object that happens
-# to parse (a message, a content block) is never mistaken for a transcript entry.
-_ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
-# Whole entries that carry none of those keys (FORMAT.md §3): known by their type and messageId.
-_KEYLESS_TYPES = frozenset({"file-history-snapshot", "file-history-delta"})
-_DECODER = JSONDecoder()
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads_line(raw: bytes) -> Any:
-    """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
-    JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
-    output), and that orjson refuses. The standard library reads such a line, and each lone
-    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). The same for a number
-    beyond a double's range. Anything else orjson refuses is refused (raises
-    ``orjson.JSONDecodeError``)."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        # also a number too large for a double (``1e400``): valid JSON, read as infinity and
-        # left to the checks of the field it is in (a token count refuses it)
-        if b"\\u" not in raw and "infinity" not in str(exc):
-            raise
-        try:
-            obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-        except (ValueError, RecursionError):
-            raise orjson.JSONDecodeError("not a JSON line", "", 0) from None
-        return _scrub(obj)
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        if _SURROGATE.search(value) is None:
-            return value
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], bool]:
-    """Every complete JSON object on a damaged line (FORMAT.md §9.4: records joined without a
-    newline, NUL runs before a record, a record cut mid-string with the next one on the same
-    line), as (byte start, byte length, object), and whether bytes were left that no record
-    explains (those, and only those, count as malformed)."""
-    text = raw.decode("utf-8", errors="surrogateescape")
-    found: list[tuple[int, int, dict[str, Any]]] = []
-    pos = 0
-    covered = 0
-    leftover = False
-    n = len(text)
-    while pos < n:
-        start = text.find("{", pos)
-        if start < 0:
-            break
-        try:
-            obj, end = _DECODER.raw_decode(text, start)
-        except (JSONDecodeError, RecursionError):
-            pos = start + 1
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and (
-            any(k in obj for k in _ENTRY_KEYS)
-            or (obj["type"] in _KEYLESS_TYPES and "messageId" in obj)
-        ):
-            b_start = len(text[:start].encode("utf-8", "surrogateescape"))
-            b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
-            try:
-                # the bytes themselves must be a record (valid UTF-8 included), not only the text
-                obj = loads_line(raw[b_start : b_start + b_len])
-            except orjson.JSONDecodeError:
-                pos = start + 1
-                continue
-            if text[covered:start].strip(" \t\r\n"):
-                leftover = True
-            found.append((b_start, b_len, obj))
-            covered = end
-            pos = end
-        else:
-            pos = start + 1
-    if text[covered:].strip(" \t\r\n"):
-        leftover = True
-    return found, leftover
-
-
-def is_whole_record(raw: bytes) -> bool:
-    """Whether a last line without its newline is a finished record (FORMAT.md §11): it parses
-    as one JSON object, or as records joined on one line with nothing left over. A JSON object
-    that parses is closed, so no later write can extend it; a half-written line never parses."""
-    text = raw.strip(b" \t\r")
-    if not text.startswith(b"{") or not text.endswith(b"}"):
-        return False
-    try:
-        return isinstance(loads_line(text), dict)
-    except orjson.JSONDecodeError:
-        records, leftover = recover_records(text)
-        return bool(records) and not leftover
-
-
 class LineBlocks:
     """A file's complete lines from an offset on, in blocks of about ``READ_CHUNK`` bytes.
 
@@ -840,7 +735,7 @@ class Parser:
         called between chunks so that rows leave Python memory as the parse goes."""
         self._undated = []
         first = state.offset
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             blocks = LineBlocks(fh, first)
             for start, block in blocks:
                 if blocks.continues_line:
@@ -870,7 +765,7 @@ class Parser:
         """Rows of a file without a single valid timestamp: dated by the file's mtime so that
         they sort and page, and marked guessed so no first/last time or duration uses them."""
         try:
-            mtime = path.stat().st_mtime
+            mtime = stat_source(path).st_mtime
         except OSError:
             mtime = 0.0
         guess = datetime.fromtimestamp(max(mtime, 946684800.0), UTC)
@@ -888,46 +783,15 @@ class Parser:
         out: RowBuffer | None,
         agent_id: str | None,
     ) -> None:
-        pos = 0
-        end = len(data)
-        loads = orjson.loads
-        while pos < end:
-            nl = data.find(b"\n", pos)
-            if nl < 0:
-                nl = end
-            raw = data[pos:nl]
-            start = pos
-            pos = nl + 1
-            state.line += 1
-            if not raw.strip():
-                continue
-            try:
-                entry = loads(raw)
-            except orjson.JSONDecodeError:
-                try:
-                    entry = loads_line(raw)
-                except orjson.JSONDecodeError:
-                    self._recover(raw, base + start, file_id, state, out, agent_id)
-                    continue
-            if not isinstance(entry, dict):
+        line0 = state.line
+        for line, offset, length, entry in decode_lines(data, base):
+            if entry is None:
+                state.line = line0 + line
                 state.malformed += 1
                 continue
-            self._entry(entry, base + start, len(raw), file_id, state, out, agent_id)
-
-    def _recover(
-        self,
-        raw: bytes,
-        offset: int,
-        file_id: int,
-        state: FileState,
-        out: RowBuffer | None,
-        agent_id: str | None,
-    ) -> None:
-        records, leftover = recover_records(raw)
-        if leftover or not records:
-            state.malformed += 1
-        for start, length, entry in records:
-            self._entry(entry, offset + start, length, file_id, state, out, agent_id)
+            state.line = line0 + line
+            self._entry(entry, offset, length, file_id, state, out, agent_id)
+        state.line = line0 + lines_in(data)
 
     def _is_replay(self, uuid: str) -> bool:
         if uuid in self.seen:
@@ -1229,7 +1093,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
     if not probe:
         return offset == 0
     try:
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             fh.seek(offset - len(probe))
             return fh.read(len(probe)) == probe
     except OSError:
@@ -1238,7 +1102,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
 
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
-    with open_regular(path) as fh:
+    with open_source(path) as fh:
         fh.seek(offset)
         raw = fh.read(length)
     obj = loads_line(raw)

@@ -71,6 +71,10 @@ export interface SessionsListParams {
     limit?: number;
     cursor?: string | null;
     includeDeleted?: boolean;
+    /** Sessions last active at or after this time (ISO 8601). */
+    since?: string | null;
+    /** Sessions started at or before this time (ISO 8601). */
+    until?: string | null;
 }
 
 /** models.py `MessagesPageParams`. */
@@ -482,6 +486,8 @@ export interface SearchGroup {
     sessionId: string;
     project: string;
     cwd: string | null;
+    /** The session's title, as listed. */
+    title: string | null;
     deleted: boolean;
     hits: SearchHit[];
 }
