@@ -34,12 +34,15 @@ import logging
 import os
 import re
 import shutil
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import zstandard
+
+from .safefs import describe_mode, note_skipped, open_regular
 
 log = logging.getLogger(__name__)
 
@@ -139,20 +142,21 @@ class Archive:
 
     @staticmethod
     def _read_segment(start: int, stop: int, path: Path) -> bytes | None:
+        # compressed, a segment is never much larger than its bytes (zstd's worst case is a few
+        # bytes per 128 KB block): a FIFO, /dev/zero or a huge file planted under its name is
+        # refused before it is read
+        raw = _read_file(path, (stop - start) + (stop - start) // 64 + 4096)
+        if raw is None:
+            return None
         try:
-            data = zstandard.ZstdDecompressor().decompress(
-                path.read_bytes(), max_output_size=stop - start
-            )
-        except (OSError, zstandard.ZstdError):
+            data = zstandard.ZstdDecompressor().decompress(raw, max_output_size=stop - start)
+        except zstandard.ZstdError:
             return None
         return data if len(data) == stop - start else None
 
     @staticmethod
     def _head(gen_dir: Path) -> bytes:
-        try:
-            return (gen_dir / "head").read_bytes()
-        except OSError:
-            return b""
+        return _read_file(gen_dir / "head", _HEAD) or b""
 
     # -- writing -----------------------------------------------------------------------------------
     def append(self, root: Path, path: Path, upto: int) -> int:
@@ -314,9 +318,8 @@ class Archive:
     def _index(gen_dir: Path) -> list[tuple[int, int, str]] | None:
         """The recorded chain of a generation, or None when it has no index (written before
         there was one) or the index cannot be read (then reads fall back to the names)."""
-        try:
-            raw = (gen_dir / INDEX).read_bytes()
-        except OSError:
+        raw = _read_file(gen_dir / INDEX, _INDEX_MAX)
+        if raw is None:
             return None
         try:
             entries = json.loads(raw)["segments"]
@@ -482,8 +485,8 @@ class Archive:
         """A copy restored earlier at ``target``, if it is still what the archive holds (same
         generation, same recorded chain); None when it must be restored again."""
         try:
-            saved = json.loads(self._source_file(target).read_bytes())
-        except (OSError, ValueError):
+            saved = json.loads(_read_file(self._source_file(target), _INDEX_MAX) or b"")
+        except ValueError:
             return None
         if not isinstance(saved, dict) or not target.is_file():
             return None
@@ -579,6 +582,30 @@ class Archive:
                         pass
         st.sessions = len(sessions)
         return st
+
+
+# An index lists a file's segments: even a 10 GB transcript in 1 MB segments stays below this.
+_INDEX_MAX = 16 * 1024 * 1024
+
+
+def _read_file(path: Path, limit: int) -> bytes | None:
+    """A small file of the archive, read only if it is a regular file of at most ``limit``
+    bytes (the archive folder is as open to other programs as the projects folder)."""
+    try:
+        st = os.stat(path)  # follows a link; never blocks
+        if not stat.S_ISREG(st.st_mode):
+            note_skipped(path, describe_mode(st.st_mode))
+            return None
+        if st.st_size > limit:
+            note_skipped(path, f"it is larger than a file of the archive can be ({st.st_size} B)")
+            return None
+        with open_regular(path) as fh:
+            return fh.read(limit + 1)[:limit]
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.debug("cannot read %s: %s", path, exc)
+        return None
 
 
 def _source_record(got: ArchivedFile) -> dict[str, object]:

@@ -477,6 +477,9 @@ def _since(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+INDEX_WAIT_SECONDS = 600.0
+
+
 def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
     from .export import export_parquet
     from .sqlquery import check_read_only, run_sql
@@ -542,7 +545,8 @@ def cmd_search(args: argparse.Namespace, tracer: Tracer) -> None:
     )
     bar = ProgressBar("indexing messages")
     try:
-        page = tracer.search(params, bar)
+        # another process (an editor window) may be building the index: wait for it, bounded
+        page = tracer.search(params, bar, wait=INDEX_WAIT_SECONDS)
     finally:
         bar.close()
     _emit(args, page, lambda: render_search(page, workspace))

@@ -288,9 +288,23 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
 
 
+# A link whose destination runs script or smuggles content: javascript:, vbscript:, data:, file:
+_BAD_SCHEME = r"\s*<?\s*(?i:javascript|vbscript|data|file)\s*:"
+_BAD_INLINE_LINK = re.compile(r"\]\((?=" + _BAD_SCHEME + ")")
+_BAD_REFERENCE = re.compile(r"^( {0,3})\[(?=[^\]]*\]:" + _BAD_SCHEME + ")")
+
+
+def _inert_prose(piece: str) -> str:
+    piece = piece.replace("<", "\\<")
+    # ``[x](javascript:…)`` and ``[x]: javascript:…`` stay text: the link syntax is escaped
+    piece = _BAD_INLINE_LINK.sub("]\\\\(", piece)
+    return _BAD_REFERENCE.sub(r"\1\\[", piece)
+
+
 def _inert_markdown(text: str) -> str:
     """Prose as the author wrote it, but a ``<`` outside code is written ``\\<``: a Markdown
-    viewer that renders raw HTML shows the tag as text instead of building it."""
+    viewer that renders raw HTML shows the tag as text instead of building it; and a link to a
+    ``javascript:`` (``vbscript:``, ``data:``, ``file:``) destination is not a link."""
     lines, fence = [], ""
     for line in text.split("\n"):
         m = _FENCE.match(line)
@@ -302,10 +316,10 @@ def _inert_markdown(text: str) -> str:
         else:
             pieces, at = [], 0
             for span in _CODE_SPAN.finditer(line):
-                pieces.append(line[at : span.start()].replace("<", "\\<"))
+                pieces.append(_inert_prose(line[at : span.start()]))
                 pieces.append(span.group(0))
                 at = span.end()
-            pieces.append(line[at:].replace("<", "\\<"))
+            pieces.append(_inert_prose(line[at:]))
             lines.append("".join(pieces))
     return "\n".join(lines)
 
