@@ -28,6 +28,7 @@ read as before, by their segments' names and lengths.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -39,9 +40,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import zstandard
 
+from .bytesource import open_source
 from .safefs import describe_mode, note_skipped, open_regular
 
 log = logging.getLogger(__name__)
@@ -180,6 +183,34 @@ class Archive:
                 )
                 return 0
 
+    def appender(self, root: Path, path: Path, start: int) -> Appender | None:
+        """A sink for the bytes of ``path`` a reader reads from ``start`` on (``accept`` each
+        block, then ``close(upto)``), so they are archived without a second read of the file.
+        Only when the archive continues exactly where the reader starts: a new file (both at 0)
+        or an append the reader has verified (its tail probe) after what the archive ends with.
+        None otherwise (a rewrite, an archive behind or ahead): ``append`` reads and checks the
+        file itself then (and skips ``skip_roots`` alike)."""
+        if self.disabled_reason is not None or root in self.skip_roots:
+            return None
+        file_dir = self._file_dir(root, path)
+        if file_dir is None:
+            return None
+        with self._lock:
+            gens = self._generations(file_dir)
+            gen = gens[-1] if gens else 0
+            gen_dir = file_dir / f"g{gen}"
+            chain = self._segments(gen_dir) if gens else []
+            end = chain[-1][1] if chain else 0
+            if end != start:
+                return None
+            previous: bytes | None = None
+            if chain:
+                last_start, last_stop, last_path = chain[-1]
+                previous = self._read_segment(last_start, last_stop, last_path)
+                if previous is None:
+                    return None  # damaged: append() archives its bytes again from the file
+            return Appender(self, gen_dir, chain, previous, end)
+
     def _append(self, file_dir: Path, path: Path, upto: int) -> int:
         gens = self._generations(file_dir)
         gen = gens[-1] if gens else 0
@@ -195,7 +226,7 @@ class Archive:
             log.warning("archive segment %s is damaged; archiving its bytes again", last_path)
             chain.pop()
         end = chain[-1][1] if chain else 0
-        with path.open("rb") as fh:
+        with open_source(path) as fh:
             if end and previous is not None:
                 head = self._head(gen_dir)
                 current = fh.read(min(len(head), upto))
@@ -226,6 +257,21 @@ class Archive:
             gen_dir / f"{start:016d}-{stop:016d}.zst",
             zstandard.ZstdCompressor(level=_LEVEL, write_checksum=True).compress(merged),
         )
+        self._record(gen_dir, chain, start, stop, hashlib.sha256(merged).hexdigest())
+        if old is not None:
+            old.unlink(missing_ok=True)  # superseded: the chain already prefers the longer one
+        self.written_bytes += len(data)
+        return len(data)
+
+    def _record(
+        self,
+        gen_dir: Path,
+        chain: list[tuple[int, int, Path]],
+        start: int,
+        stop: int,
+        digest: str,
+    ) -> None:
+        """Write the generation's index with the new segment ``start..stop`` (its SHA-256)."""
         recorded = self._index(gen_dir) if chain else []
         if recorded is None:
             # a generation written before there was an index: record its chain once
@@ -238,12 +284,30 @@ class Archive:
                     break
                 recorded.append((a, b, hashlib.sha256(seg).hexdigest()))
         recorded = [e for e in recorded if e[1] <= start]
-        recorded.append((start, stop, hashlib.sha256(merged).hexdigest()))
+        recorded.append((start, stop, digest))
         self._write(gen_dir / INDEX, json.dumps({"segments": recorded}).encode())
+
+    def _commit(
+        self,
+        gen_dir: Path,
+        chain: list[tuple[int, int, Path]],
+        start: int,
+        stop: int,
+        digest: str,
+        tmp: Path,
+        old: Path | None,
+    ) -> None:
+        """A segment written by an ``Appender`` takes its name and its place in the index (as
+        ``_append`` does: the segment by rename, then the index)."""
+        target = gen_dir / f"{start:016d}-{stop:016d}.zst"
+        os.replace(tmp, target)
+        try:
+            self._record(gen_dir, chain, start, stop, digest)
+        except OSError:
+            target.unlink(missing_ok=True)  # not recorded: as if never written
+            raise
         if old is not None:
-            old.unlink(missing_ok=True)  # superseded: the chain already prefers the longer one
-        self.written_bytes += len(data)
-        return len(data)
+            old.unlink(missing_ok=True)
 
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
@@ -606,6 +670,113 @@ def _read_file(path: Path, limit: int) -> bytes | None:
     except OSError as exc:
         log.debug("cannot read %s: %s", path, exc)
         return None
+
+
+class Appender:
+    """The archive as a sink of a reader's pass: the blocks read are compressed into the next
+    segment as they come (merged into the last one when it is small, as ``append`` does) and the
+    segment takes its name at ``close``. Nothing is read from the transcript."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        gen_dir: Path,
+        chain: list[tuple[int, int, Path]],
+        previous: bytes | None,
+        end: int,
+    ) -> None:
+        self.archive = archive
+        self.gen_dir = gen_dir
+        self.chain = chain
+        self._sha = hashlib.sha256()
+        self.end = end  # where the archived bytes stop: the next block must start here
+        self.start, self.old = end, None
+        self.head: bytes | None = None if end else b""  # a new generation's first bytes
+        self.written = 0
+        self.failed = False
+        self._tmp: Path | None = None
+        self._out: Any = None
+        self._z: Any = None
+        self._pending = b""
+        if chain and previous is not None and len(previous) < _MERGE_BELOW:
+            self.start, self.old = chain[-1][0], chain[-1][2]
+            self._pending = previous
+
+    def _open(self) -> None:
+        self.gen_dir.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.gen_dir / f".append.{os.getpid()}.{threading.get_ident()}.tmp"
+        self._out = self._tmp.open("wb")
+        self._z = zstandard.ZstdCompressor(level=_LEVEL, write_checksum=True).compressobj()
+        if self._pending:
+            self._sha.update(self._pending)
+            self._out.write(self._z.compress(self._pending))
+            self._pending = b""
+
+    def accept(self, offset: int, block: bytes) -> None:
+        if self.failed or offset + len(block) <= self.end:
+            return
+        if offset > self.end:  # a gap: never archive bytes out of order
+            self.failed = True
+            return
+        data = block[self.end - offset :]
+        try:
+            if self._out is None:
+                self._open()
+            if self.head is not None and len(self.head) < _HEAD:
+                self.head += data[: _HEAD - len(self.head)]
+            self._sha.update(data)
+            self._out.write(self._z.compress(data))
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self.end += len(data)
+        self.written += len(data)
+
+    def _fail(self, exc: OSError) -> None:
+        """Stop archiving (a full disk, a read-only folder): said once, as ``append`` does."""
+        self.failed = True
+        if self.archive.disabled_reason is not None:
+            return
+        self.archive.disabled_reason = f"{exc.strerror or exc}"
+        log.warning(
+            "transcripts are not being archived (%s in %s); nothing archived is lost",
+            self.archive.disabled_reason,
+            self.archive.directory,
+        )
+
+    def close(self) -> int:
+        """Name the segment; returns the bytes archived (0 when nothing was, or on failure)."""
+        out, tmp = self._out, self._tmp
+        if out is None or tmp is None:
+            return 0
+        if self.failed:
+            with contextlib.suppress(OSError):
+                out.close()
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            return 0
+        try:
+            out.write(self._z.flush())
+            out.close()
+            with self.archive._lock:
+                if self.head is not None:
+                    self.archive._write(self.gen_dir / "head", self.head)
+                self.archive._commit(
+                    self.gen_dir,
+                    self.chain,
+                    self.start,
+                    self.end,
+                    self._sha.hexdigest(),
+                    tmp,
+                    self.old,
+                )
+        except OSError as exc:
+            self._fail(exc)
+            return 0
+        finally:
+            tmp.unlink(missing_ok=True)
+        self.archive.written_bytes += self.written
+        return self.written
 
 
 def _source_record(got: ArchivedFile) -> dict[str, object]:

@@ -13,11 +13,12 @@ files only, never blocking).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import io
 import os
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -130,8 +131,85 @@ class SegmentReader(io.RawIOBase):
         return n
 
 
+class ReadCount:
+    """Bytes read from transcripts while counting (``counting``): by path and in total. The
+    test and the benchmark that check a refresh reads each appended byte once use it."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_path: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, path: str, n: int) -> None:
+        with self._lock:
+            self.total += n
+            self.by_path[path] = self.by_path.get(path, 0) + n
+
+
+_count: ReadCount | None = None
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[ReadCount]:
+    """Count every byte read through ``open_source`` until the block ends (process-wide)."""
+    global _count
+    count = ReadCount()
+    _count = count
+    try:
+        yield count
+    finally:
+        _count = None
+
+
+class _Counted(io.BufferedIOBase):
+    """A file whose reads are counted into a ``ReadCount``."""
+
+    def __init__(self, inner: BinaryIO, path: str, count: ReadCount) -> None:
+        super().__init__()
+        self._inner = inner
+        self._path = path
+        self._count = count
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._inner.read(-1 if size is None else size)
+        self._count.add(self._path, len(data))
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        data = self._inner.readline(-1 if size is None else size)
+        self._count.add(self._path, len(data))
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._inner.fileno()
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
 def open_source(path: str | os.PathLike[str]) -> BinaryIO:
     """A transcript's bytes for reading: an archived file's segments, or the regular file."""
+    fh = _open(path)
+    count = _count
+    if count is not None:
+        return _Counted(fh, os.fspath(path), count)  # type: ignore[return-value]
+    return fh
+
+
+def _open(path: str | os.PathLike[str]) -> BinaryIO:
     found = archived(path)
     if found is None:
         return open_regular(path)

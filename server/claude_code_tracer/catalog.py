@@ -37,6 +37,7 @@ import orjson
 
 from .archive import Archive
 from .cursor import fingerprint
+from .ingest import Chunk, Record, Sink
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import describe_mode, regular_stat
 from .sessionnames import friendly_names
@@ -372,6 +373,8 @@ class Catalog:
         self.path: Path | None = None
         # every byte a refresh reads is also kept here (see archive.py), when there is one
         self.archive = archive
+        # more consumers of the bytes a refresh reads (ingest.Sink): each gets every chunk
+        self.sinks: list[Sink] = []
         self._lock = threading.Lock()
         # Why the catalog is in memory although a file was asked for (None: it is not, or it
         # was not asked for): what the log said, for a status line or a test.
@@ -519,14 +522,31 @@ class Catalog:
 
     # -- refresh -----------------------------------------------------------------------------------
     def refresh(self, roots: list[Path], progress: Progress | None = None) -> RefreshReport:
+        """The one refresh loop: stat every transcript, read what changed once, and hand it
+        to the catalog's metadata, the archive and every sink (``add_sink``)."""
         with self._lock:
             try:
-                return self._refresh(roots, progress)
-            except (duckdb.Error, OSError) as exc:
-                if self.path is None:
-                    raise
-                self._recover(exc)
+                return self._refresh_once(roots, progress)
+            finally:
+                for consumer in self.sinks:
+                    try:
+                        consumer.finish()
+                    except Exception:
+                        log.exception("sink %s failed to finish", consumer.name)
+
+    def _refresh_once(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
+        try:
             return self._refresh(roots, progress)
+        except (duckdb.Error, OSError) as exc:
+            if self.path is None:
+                raise
+            self._recover(exc)
+        return self._refresh(roots, progress)
+
+    def add_sink(self, sink: Sink) -> None:
+        """One more consumer of the bytes every refresh reads (``ingest.Sink``)."""
+        with self._lock:
+            self.sinks.append(sink)
 
     def _refresh(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
         report = RefreshReport()
@@ -763,16 +783,18 @@ class Catalog:
                     parser.prior_seen = set(prior_hashes)
         try:
             own_agent = agent_id_from_name(path.name) if parent else None
-            parser.parse_file(path, 0, state, None, own_agent)
+            self._read_file(
+                parser, root, path, 0, state, own_agent, project, parent or path.name[:-6]
+            )
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
-        if self.archive is not None:
-            self.archive.append(root, path, state.offset)
         session_id = path.name[: -len(".jsonl")]
         agents = [] if parent else self._agent_files(path, session_id, flat_agents)
         agent_saved = saved.get("agents", {}) if incremental and saved else {}
-        agent_result = self._agent_touches(root, agents, agent_saved, parser.meta.cwd)
+        agent_result = self._agent_touches(
+            root, agents, agent_saved, parser.meta.cwd, project, session_id
+        )
         if agent_result is None:  # an agent file was rewritten: index the session anew
             return self._parse(root, project, path, st, None, report, flat_agents, parent)
         agent_touches, agent_states, sub = agent_result
@@ -860,6 +882,65 @@ class Catalog:
         }
         return record, found, incremental, m.summaries
 
+    def _read_file(
+        self,
+        parser: Parser,
+        root: Path,
+        path: Path,
+        file_id: int,
+        state: FileState,
+        agent_id: str | None,
+        project: str,
+        session_id: str,
+    ) -> None:
+        """One read of the file's new bytes for the metadata, the archive and every ``Sink``
+        alike: the blocks the parser reads, and the records it decoded from them, are handed
+        to the archive's appender and to each sink (no second read, no second decode). When the
+        archive cannot continue where this read starts (a rewrite, an archive behind), it
+        reads and checks the file itself (``Archive.append``)."""
+        sink = self.archive.appender(root, path, state.offset) if self.archive else None
+        sinks = list(self.sinks)
+
+        def each(offset: int, block: bytes, records: list[Record]) -> None:
+            if sink is not None:
+                sink.accept(offset, block)
+            if not sinks:
+                return
+            chunk = Chunk(
+                root=root, project=project, session_id=session_id, path=path,
+                agent_id=agent_id, start=offset, end=offset + len(block), data=block,
+                records=records, restart=offset == 0,
+            )  # fmt: skip
+            for consumer in sinks:
+                try:
+                    consumer.accept(chunk)
+                except Exception:  # one sink's failure never starves the others
+                    log.exception("sink %s failed on %s", consumer.name, path)
+
+        try:
+            parser.parse_file(
+                path,
+                file_id,
+                state,
+                None,
+                agent_id,
+                blocks=each if sink is not None or sinks else None,
+                records=bool(sinks),
+            )
+        except BaseException:
+            if sink is not None:
+                sink.failed = True
+                sink.close()
+            raise
+        if self.archive is None:
+            return
+        if sink is not None:
+            failed = sink.failed
+            sink.close()
+            if not failed:
+                return
+        self.archive.append(root, path, state.offset)
+
     @staticmethod
     def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:
         return tail_matches(
@@ -895,6 +976,8 @@ class Catalog:
         agents: list[Path],
         saved: dict[str, Any],
         cwd: str | None,
+        project: str = "",
+        session_id: str = "",
     ) -> tuple[list[tuple[Any, ...]], dict[str, Any], _Usage] | None:
         """Files the subagents named and what they add to the session's tokens and tool calls,
         parsed from where the last refresh stopped in each agent file. None when an agent file
@@ -920,12 +1003,13 @@ class Catalog:
             parser.meta.cwd = cwd
             parser.meta.last_prompt = prev.get("prompt") if prev else None
             try:
-                parser.parse_file(agent, 1, state, None, agent_id_from_name(agent.name))
+                self._read_file(
+                    parser, root, agent, 1, state, agent_id_from_name(agent.name), project,
+                    session_id,
+                )  # fmt: skip
             except OSError as exc:
                 log.warning("cannot read %s: %s", agent, exc)
                 continue
-            if self.archive is not None:
-                self.archive.append(root, agent, state.offset)
             touches.extend(parser.meta.touches)
             usage = base.plus(parser.meta)
             total.add(usage)

@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     # ``text_index``): a command that only lists sessions does not pay for them.
     import duckdb
 
+    from .ingest import Sink
     from .pageorder import Order
     from .pricing import Response
     from .store import Database, SessionStore, SessionView
@@ -299,6 +300,11 @@ class Tracer:
 
         self.store.warm_up()
         build_models()
+
+    def add_sink(self, sink: Sink) -> None:
+        """One more consumer of the transcript bytes each refresh reads, once, with the records
+        decoded from them (``ingest.Sink``: an exporter, a team push)."""
+        self.catalog.add_sink(sink)
 
     def archive_status(self) -> ArchiveStatus:
         if self.archive is None:

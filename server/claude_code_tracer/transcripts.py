@@ -25,7 +25,7 @@ import orjson
 from .bytesource import open_source, stat_source
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
-from .ingest import decode_lines, is_whole_record, lines_in, loads_line
+from .ingest import Record, decode_lines, is_whole_record, lines_in, loads_line
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, read_bounded, regular_stat
 from .tokencounts import USAGE_KEYS, usage_counts
@@ -728,20 +728,29 @@ class Parser:
         agent_id: str | None = None,
         progress: Any = None,
         flush: Any = None,
+        blocks: Callable[[int, bytes, list[Record]], None] | None = None,
+        records: bool = False,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
-        called between chunks so that rows leave Python memory as the parse goes."""
+        called between chunks so that rows leave Python memory as the parse goes. ``blocks``
+        is handed each block of complete lines read, ``(offset, bytes, records)``, after it is
+        parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
+        them from this one read; ``records`` (with ``records=True``, else empty) are the
+        records the one decoder made of the block."""
         self._undated = []
         first = state.offset
         with open_source(path) as fh:
-            blocks = LineBlocks(fh, first)
-            for start, block in blocks:
-                if blocks.continues_line:
-                    blocks.continues_line = False
+            reader = LineBlocks(fh, first)
+            for start, block in reader:
+                if reader.continues_line:
+                    reader.continues_line = False
                     state.line -= 1
-                self._parse_block(block, start, file_id, state, out, agent_id)
+                found: list[Record] | None = [] if records else None
+                self._parse_block(block, start, file_id, state, out, agent_id, found)
+                if blocks is not None:
+                    blocks(start, block, found or [])
                 if (
                     flush is not None
                     and out is not None
@@ -750,10 +759,10 @@ class Parser:
                 ):
                     flush(out)
                 if progress is not None:
-                    progress(blocks.end - first)
-            state.offset = blocks.end
+                    progress(reader.end - first)
+            state.offset = reader.end
             # NUL padding is damage, not a line still being written: only whitespace is clean
-            state.torn_tail = bool(blocks.rest.strip(b" \t\r\n"))
+            state.torn_tail = bool(reader.rest.strip(b" \t\r\n"))
             if state.offset:
                 fh.seek(max(0, state.offset - 64))
                 state.tail_probe = fh.read(min(64, state.offset))
@@ -782,6 +791,7 @@ class Parser:
         state: FileState,
         out: RowBuffer | None,
         agent_id: str | None,
+        found: list[Record] | None = None,
     ) -> None:
         line0 = state.line
         for line, offset, length, entry in decode_lines(data, base):
@@ -790,6 +800,8 @@ class Parser:
                 state.malformed += 1
                 continue
             state.line = line0 + line
+            if found is not None:
+                found.append(Record(offset, length, entry))
             self._entry(entry, offset, length, file_id, state, out, agent_id)
         state.line = line0 + lines_in(data)
 

@@ -7,13 +7,14 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..catalog import default_cache_dir
 from ..termsafe import clean, json_text
 from .db import TeamUnavailable, connect, display_url, init_schema, resolve_url, role_sql
-from .pull import TeamCache, pull
-from .push import default_author, push_sessions
+
+if TYPE_CHECKING:
+    # push and pull (the catalog, the models) are imported by the action that runs
+    from .pull import TeamCache
 
 log = logging.getLogger("claude_code_tracer.team")
 
@@ -23,6 +24,11 @@ def _out(text: str) -> None:
 
 
 def cmd_team(args: argparse.Namespace, tracer: Any) -> None:
+    from .pull import TeamCache, pull
+    from .push import CHUNK_BYTES, default_author, push_sessions
+
+    if args.chunk_bytes is None:
+        args.chunk_bytes = CHUNK_BYTES
     url = resolve_url(args.url)
     if args.action == "init":
         version, applied = init_schema(url)
@@ -71,6 +77,8 @@ def cmd_team(args: argparse.Namespace, tracer: Any) -> None:
 
 
 def _cache_dir(args: argparse.Namespace) -> Path:
+    from ..catalog import default_cache_dir
+
     return Path(args.cache_dir) if getattr(args, "cache_dir", None) else default_cache_dir()
 
 
@@ -78,6 +86,9 @@ def open_team(args: argparse.Namespace) -> TeamCache:
     """``--team URL`` of a reading command: bring the local copy up to date (everyone's sessions
     but this machine's own author's) and return it. A database that cannot be reached costs one
     warning: the sessions pulled before are still read."""
+    from .pull import TeamCache, pull
+    from .push import default_author
+
     url = args.team
     cache = TeamCache.for_url(_cache_dir(args), url)
     try:

@@ -1,0 +1,140 @@
+"""A refresh reads each appended byte once, whatever consumers take it (#19 item 1).
+
+The catalog's pass reads a transcript's new bytes for its metadata and hands the same blocks to
+the archive (``Archive.appender``): N appended bytes cost one read of N bytes (plus the 64-byte
+tail probes that tell an append from a rewrite), where the archive used to read them again."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from claude_code_tracer import bytesource
+from claude_code_tracer.archive import Archive
+from claude_code_tracer.ingest import Chunk, Sink
+from claude_code_tracer.models import SessionsListParams
+from claude_code_tracer.tracer import Tracer
+
+from .test_real_transcripts import copy_projects
+
+PROBES = 4 * 64  # tail probes of a refresh: before the read and after it
+
+
+def appended_lines(path: Path, count: int) -> bytes:
+    """``count`` new lines made from the file's own (fresh uuids, so none is a replay)."""
+    lines = [json.loads(x) for x in path.read_bytes().splitlines() if x.strip()]
+    out = []
+    for entry in [e for e in lines if "uuid" in e][-count:]:
+        entry = {**entry, "uuid": str(uuid.uuid4())}
+        out.append(json.dumps(entry).encode() + b"\n")
+    return b"".join(out)
+
+
+def test_a_refresh_reads_the_appended_bytes_once_for_catalog_and_archive(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    tracer = make_tracer(root)
+    assert tracer.archive is not None
+    with bytesource.counting() as first:
+        tracer.list_sessions(SessionsListParams())
+    size = main.stat().st_size
+    # the first build read the file once (not once for the catalog and once for the archive)
+    assert size <= first.by_path[str(main)] <= size + PROBES
+    extra = appended_lines(main, 40)
+    with main.open("ab") as fh:
+        fh.write(extra)
+    tracer._catalog_fresh_until = 0.0
+    with bytesource.counting() as count:
+        page = tracer.list_sessions(SessionsListParams())
+    n = len(extra)
+    assert n > 10_000
+    assert n <= count.by_path[str(main)] <= n + PROBES
+    # the session's unchanged subagent files: their tail probes, none of their content
+    others = {p: n for p, n in count.by_path.items() if p != str(main)}
+    assert others and all(n <= 3 * 64 for n in others.values())
+    before = next(s for s in page.sessions if s.session_id == main.stem).message_count
+    assert before > 0
+    # one generation, whose head is the file's (a later check tells an append by it), and the
+    # archive holds every byte, the appended ones included, read back through its chain
+    file_dir = tracer.archive.directory / main.relative_to(root).parent / (main.name + ".d")
+    assert sorted(p.name for p in file_dir.iterdir()) == ["g0"]
+    assert (file_dir / "g0" / "head").read_bytes() == main.read_bytes()[:4096]
+    restored = tmp_path / "restored.jsonl"
+    assert Archive(tracer.archive.directory).restore(main.relative_to(root), restored)
+    assert restored.read_bytes() == main.read_bytes()
+
+
+class Recorder:
+    """A sink that keeps what it is given."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.chunks: list[Chunk] = []
+        self.finished = 0
+
+    def accept(self, chunk: Chunk) -> None:
+        self.chunks.append(chunk)
+
+    def finish(self) -> None:
+        self.finished += 1
+
+
+class Broken:
+    name = "broken"
+
+    def accept(self, chunk: Chunk) -> None:
+        raise RuntimeError("a sink that fails")
+
+    def finish(self) -> None:
+        raise RuntimeError("and fails again")
+
+
+def test_a_sink_gets_every_chunk_read_with_its_records_once(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    files = sorted(root.rglob("*.jsonl"))
+    tracer = make_tracer(root)
+    recorder = Recorder()
+    assert isinstance(recorder, Sink)
+    tracer.add_sink(Broken())  # fails on every call: the others still get everything
+    tracer.add_sink(recorder)
+    tracer.list_sessions(SessionsListParams())
+    assert recorder.finished == 1
+    by_file: dict[Path, list[Chunk]] = {}
+    for chunk in recorder.chunks:
+        by_file.setdefault(chunk.path, []).append(chunk)
+    assert sorted(by_file) == files
+    for path, chunks in by_file.items():
+        raw = path.read_bytes()
+        assert b"".join(c.data for c in chunks) == raw  # each byte once, in order
+        assert chunks[0].start == 0 and chunks[0].restart
+        entries = [json.loads(x) for x in raw.splitlines() if x.strip()]
+        records = [r for c in chunks for r in c.records]
+        assert [r.entry for r in records] == entries
+        for r in records:  # each record's bytes are where it says
+            assert json.loads(raw[r.offset : r.offset + r.length]) == r.entry
+        assert {c.session_id for c in chunks} == {main.stem}
+        assert {c.agent_id for c in chunks} == (
+            {None} if path == main else {path.stem[len("agent-") :]}
+        )
+    size = main.stat().st_size
+    extra = appended_lines(main, 5)
+    with main.open("ab") as fh:
+        fh.write(extra)
+    recorder.chunks.clear()
+    tracer._catalog_fresh_until = 0.0
+    tracer.list_sessions(SessionsListParams())
+    assert recorder.finished == 2
+    assert [(c.path, c.start, c.end, c.data, c.restart) for c in recorder.chunks] == [
+        (main, size, size + len(extra), extra, False)
+    ]
+    assert [r.entry["uuid"] for r in recorder.chunks[0].records] == [
+        json.loads(x)["uuid"] for x in extra.splitlines()
+    ]
