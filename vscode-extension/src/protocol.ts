@@ -71,6 +71,10 @@ export interface SessionsListParams {
     limit?: number;
     cursor?: string | null;
     includeDeleted?: boolean;
+    /** Sessions last active at or after this time (ISO 8601). */
+    since?: string | null;
+    /** Sessions started at or before this time (ISO 8601). */
+    until?: string | null;
 }
 
 /** models.py `MessagesPageParams`. */
@@ -170,6 +174,8 @@ export interface MessageSummary {
     timestamp: IsoDateTime | null;
     preview: string;
     model: string | null;
+    /** The reasoning effort of an assistant message (filled with expand and messages/get). */
+    effort: string | null;
     toolNames: string[];
     toolUseIds: string[];
     isError: boolean;
@@ -216,6 +222,8 @@ export interface SessionInfo {
     cwd: string | null;
     gitBranch: string | null;
     title: string | null;
+    /** The Agent SDK's tag_session (the last `tag` line of the transcript). */
+    tag: string | null;
     firstPrompt: string | null;
     firstTimestamp: IsoDateTime | null;
     lastTimestamp: IsoDateTime | null;
@@ -332,6 +340,8 @@ export interface SessionCost {
     sessionId: string;
     /** Dollars of the priced models (all of them when `complete`). */
     costUsd: number;
+    /** Of `costUsd`: the subagents' transcripts' share (the session's own is the rest). */
+    subagentCostUsd: number;
     complete: boolean;
     unpricedModels: string[];
     byModel: ModelCost[];
@@ -476,6 +486,8 @@ export interface SearchGroup {
     sessionId: string;
     project: string;
     cwd: string | null;
+    /** The session's title, as listed. */
+    title: string | null;
     deleted: boolean;
     hits: SearchHit[];
 }

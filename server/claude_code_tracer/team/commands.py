@@ -1,5 +1,6 @@
 """The CLI's ``team`` commands and its ``--team URL`` option: glue between argparse and the
-team modules (schema, push, pull), so cli.py keeps one hook for each."""
+team modules (schema, push, pull), so cli.py keeps one hook for each. Imports what a command
+needs when it runs: building the parser (every CLI start, ``--help``) stays light."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..catalog import default_cache_dir
 from ..termsafe import clean, json_text
 from .db import TeamUnavailable, connect, display_url, init_schema, resolve_url, role_sql
-from .pull import TeamCache, pull
-from .push import CHUNK_BYTES, default_author, push_sessions
+
+if TYPE_CHECKING:
+    from .pull import TeamCache
+
+# source bytes per stored chunk (push.CHUNK_BYTES, not imported here: see the docstring)
+_CHUNK_BYTES = 4 << 20
 
 log = logging.getLogger("claude_code_tracer.team")
 
@@ -43,7 +47,7 @@ def add_team_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--chunk-bytes",
         type=int,
-        default=CHUNK_BYTES,
+        default=_CHUNK_BYTES,
         help="source bytes per stored chunk, each its own transaction (default 4 MiB)",
     )
     p.add_argument("--pusher", default="alice", help="init: the pusher role of the printed SQL")
@@ -56,6 +60,9 @@ def _out(text: str) -> None:
 
 
 def cmd_team(args: argparse.Namespace, tracer: Any) -> None:
+    from .pull import TeamCache, pull
+    from .push import default_author, push_sessions
+
     url = resolve_url(args.url)
     if args.action == "init":
         version, applied = init_schema(url)
@@ -104,6 +111,8 @@ def cmd_team(args: argparse.Namespace, tracer: Any) -> None:
 
 
 def _cache_dir(args: argparse.Namespace) -> Path:
+    from ..catalog import default_cache_dir
+
     return Path(args.cache_dir) if getattr(args, "cache_dir", None) else default_cache_dir()
 
 
@@ -111,6 +120,9 @@ def open_team(args: argparse.Namespace) -> TeamCache:
     """``--team URL`` of a reading command: bring the local copy up to date (everyone's sessions
     but this machine's own author's) and return it. A database that cannot be reached costs one
     warning: the sessions pulled before are still read."""
+    from .pull import TeamCache, pull
+    from .push import default_author
+
     url = args.team
     cache = TeamCache.for_url(_cache_dir(args), url)
     try:
