@@ -274,9 +274,7 @@ class _Usage:
     models: set[str] = field(default_factory=set)
 
     @classmethod
-    def restore(
-        cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]
-    ) -> _Usage:
+    def restore(cls, saved: dict[str, Any], usage: dict[str, tuple[int, int, int, int]]) -> _Usage:
         """The totals without the last message, whose usage goes back into ``usage``."""
         totals = [int(v) for v in saved.get("tokens") or (0, 0, 0, 0)]
         last_mid = saved.get("last_mid")
@@ -954,8 +952,8 @@ class Catalog:
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
-                "contains(lower(coalesce(s.first_prompt, '')), ?) OR s.session_id = ? OR "
-                "contains(lower(coalesce(s.tag, '')), ?))"
+                "contains(lower(coalesce(s.first_prompt, '')), ?) OR "
+                "starts_with(s.session_id, ?) OR contains(lower(coalesce(s.tag, '')), ?))"
             )
             q = params.query.lower()
             args.extend([q, q, params.query, q])

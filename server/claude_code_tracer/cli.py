@@ -426,6 +426,7 @@ def cmd_export(args: argparse.Namespace, tracer: Tracer) -> None:
             "project": args.project,
             "format": args.format,
             "redact": args.redact,
+            "includeProgress": args.include_progress,
         }
     )
     result = export_session(tracer, params)
@@ -687,6 +688,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project")
     p.add_argument("--format", choices=("md", "html"), default="md")
     p.add_argument("--redact", action="store_true", help="mask API keys, tokens and passwords")
+    p.add_argument(
+        "--include-progress",
+        action="store_true",
+        help="keep hook and progress lines (left out by default: they are harness noise)",
+    )
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
     p.set_defaults(run=cmd_export)
 

@@ -589,7 +589,9 @@ class SearchGroup(Model):
     session_id: str
     project: str
     cwd: str | None = None
-    title: str | None = Field(default=None, description="the session's title, as listed")
+    title: str | None = Field(
+        default=None, description="the session's title as sessions/list gives it (catalog)"
+    )
     deleted: bool = False
     hits: list[SearchHit]
 
@@ -735,6 +737,9 @@ class UsageReport(Model):
 class SessionExportParams(SessionRef):
     format: Literal["md", "html"] = "md"
     redact: bool = False
+    include_progress: bool = Field(
+        default=False, description="keep hook and progress lines (left out by default)"
+    )
 
 
 class SessionExport(Model):

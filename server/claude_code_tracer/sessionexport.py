@@ -4,8 +4,12 @@ Both formats are rendered from the same list of ``Entry``/``Part`` values so tha
 same text: a reader of the HTML sees what a reader of the Markdown sees. The HTML is meant to be
 mailed or attached to a ticket and opened anywhere, so it holds no script at all (no ``<script>``,
 no event attributes, no ``javascript:`` URL), only inline CSS, and every piece of transcript text
-goes through ``html.escape``. Text is kept as text (``white-space: pre-wrap``) instead of rendered
-as markdown: no parser stands between untrusted text and the page.
+goes through ``html.escape``. Prompts and answers are rendered as markdown by markdown-it-py with
+the webview's rules: raw HTML off (a ``<script>`` in a prompt stays text), images off (nothing is
+loaded from the network), and links kept only when they are http(s) or mailto (``javascript:``,
+``data:``, ``file:`` and the rest stay text). Tool calls keep their per-tool rendering (``$ cmd``,
+a diff, the file written), thinking is folded, and hook and progress lines are left out unless
+``include_progress`` asks for them: they are harness noise to a reader of the conversation.
 
 Transcript text may hold terminal escapes and bidi controls; both formats write them as visible
 escapes (``termsafe.clean``) so neither a terminal showing the Markdown nor a browser showing the
@@ -25,12 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from markdown_it import MarkdownIt
+
 from .models import (
     Kind,
     MessageSummary,
     SessionExport,
     SessionExportParams,
     SessionRef,
+    SessionsListParams,
 )
 from .redaction import redact
 from .termsafe import clean
@@ -219,10 +226,33 @@ def _messages(tracer: Tracer, params: SessionExportParams) -> Iterator[MessageSu
     return tracer.all_messages(ref, expand=True)
 
 
+def is_progress_noise(msg: MessageSummary) -> bool:
+    """Hook and progress lines: what the harness logged around the conversation (hook runs,
+    streaming progress of tools and subagents), not what was said or done."""
+    if msg.kind == Kind.PROGRESS:
+        return True
+    return msg.kind in (Kind.SYSTEM, Kind.ATTACHMENT) and "hook" in (msg.subtype or "").lower()
+
+
+def _session_facts(tracer: Tracer, params: SessionExportParams) -> tuple[str | None, str | None]:
+    """The session's title (as the sessions tree shows it) and its folder, from the catalog."""
+    page = tracer.list_sessions(
+        SessionsListParams(query=params.session_id, project=params.project, limit=5)
+    )
+    for info in page.sessions:
+        if info.session_id == params.session_id:
+            return info.title or info.first_prompt, info.cwd
+    return None, None
+
+
 def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redactor) -> Document:
     b = _Builder(redactor)
     entries: list[Entry] = []
+    left_out = 0
     for msg in _messages(tracer, params):
+        if not params.include_progress and is_progress_noise(msg):
+            left_out += 1
+            continue
         when = msg.timestamp.strftime("%Y-%m-%d %H:%M:%S UTC") if msg.timestamp else "no time"
         heading = f"{_HEADINGS[msg.kind]} · {when}"
         if msg.model and msg.kind == Kind.ASSISTANT:
@@ -235,11 +265,22 @@ def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redact
                 heading, sub, msg.is_error, msg.kind.value, b.parts(msg) or [Part("note", "empty")]
             )
         )
-    facts = [f"Session: {params.session_id}"]
+    title, cwd = _session_facts(tracer, params)
+    # The title repeats the first prompt: masked like it, but its secrets are counted once.
+    quiet = _Builder(Redactor(redactor.enabled))
+    facts = []
+    if cwd:
+        facts.append(f"Folder: {quiet.s(cwd)}")
+    facts.append(f"Session: {params.session_id}")
     if params.project:
         facts.append(f"Project: {params.project}")
     facts.append(f"Messages: {len(entries)}")
-    return Document(f"Claude Code session {params.session_id}", facts, entries)
+    if left_out:
+        facts.append(f"Hook and progress lines left out: {left_out}")
+    flat = " ".join(quiet.s(title).split()) if title else ""
+    heading = flat[:117] + "…" if len(flat) > 120 else flat
+    heading = heading or f"Claude Code session {params.session_id}"
+    return Document(heading, facts, entries)
 
 
 # --- Markdown -------------------------------------------------------------------------------------
@@ -323,7 +364,31 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0;font-size:12px}
 .add{color:#1a7f37}.del{color:#cf222e}.hunk{color:#8250df}
 .note{font-style:italic;color:#656d76}details{margin:.5rem 0;color:#656d76}
 img{max-width:100%}figcaption{font-size:.8rem;color:#656d76}
+.md{overflow-wrap:anywhere;margin:.5rem 0}
+.md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
+.md pre{background:#f6f8fa;padding:.5rem;border-radius:6px}.md code{font-size:12px}
+.md table{border-collapse:collapse}.md th,.md td{border:1px solid #d0d7de;padding:.2rem .5rem}
+.md blockquote{margin:.5rem 0;padding-left:.75rem;border-left:3px solid #d0d7de;color:#656d76}
 """
+
+# The webview's rules (src/webview/render/markdown.ts): CommonMark with tables and strikethrough,
+# raw HTML off, images off; links vetted by ``_safe_link``. The renderer escapes every text node.
+_MD = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).disable("image")
+_SAFE_LINK = re.compile(r"^(?:https?:|mailto:|#)", re.IGNORECASE)
+
+
+def _safe_link(url: str) -> bool:
+    """Only links a reader can follow without running anything: http(s), mailto, anchors.
+    ``javascript:``, ``data:``, ``file:``, ``vscode:`` and relative paths stay text."""
+    return bool(_SAFE_LINK.match(url.strip()))
+
+
+_MD.validateLink = _safe_link  # type: ignore[method-assign]
+
+
+def render_markdown(text: str) -> str:
+    """Transcript prose as HTML: markdown rendered, raw HTML shown as text, unsafe links dropped."""
+    return _MD.render(text)
 
 
 def _e(text: str) -> str:
@@ -371,11 +436,11 @@ def to_html(doc: Document, redactions: dict[str, int]) -> str:
             out.append(f'<p class="sub">subagent: {_e(e.subagent)}</p>')
         for p in e.parts:
             if p.kind == "text":
-                out.append(f'<div class="text">{_e(p.text)}</div>')
+                out.append(f'<div class="md">{render_markdown(p.text)}</div>')
             elif p.kind == "thinking":
                 out.append(
-                    f'<details><summary>Thinking</summary><div class="text">{_e(p.text)}</div>'
-                    "</details>"
+                    f'<details><summary>Thinking</summary><div class="md">'
+                    f"{render_markdown(p.text)}</div></details>"
                 )
             elif p.kind == "note":
                 out.append(f'<p class="note">{_e(p.text)}</p>')
@@ -412,4 +477,12 @@ def export_session(tracer: Tracer, params: SessionExportParams) -> SessionExport
     return SessionExport(content=render(doc, redactions), redactions=redactions)
 
 
-__all__ = ["Redactor", "export_session", "redact", "to_html", "to_markdown"]
+__all__ = [
+    "Redactor",
+    "export_session",
+    "is_progress_noise",
+    "redact",
+    "render_markdown",
+    "to_html",
+    "to_markdown",
+]

@@ -196,18 +196,6 @@ class Tracer:
     def roots(self) -> list[Path]:
         return list(self._roots)
 
-    def add_copied_roots(self, roots: list[Path]) -> None:
-        """Read these projects folders too, as copies kept elsewhere (a teammate's sessions
-        pulled after this tracer opened): never archived as this machine's own."""
-        new = [Path(r) for r in roots if Path(r) not in self._roots]
-        if not new:
-            return
-        if self.archive is not None:
-            self.archive.skip_roots = self.archive.skip_roots | frozenset(new)
-        self._roots = [*self._roots, *new]  # one assignment: readers see the old or the new list
-        self._catalog_fresh_until = 0.0
-        self._index_fresh_until = 0.0
-
     @property
     def store(self) -> SessionStore:
         """The loaded sessions' tables, made on first use: a process that only lists sessions
@@ -231,6 +219,18 @@ class Tracer:
     @property
     def db(self) -> Database:
         return self.store.db
+
+    def add_copied_roots(self, roots: list[Path]) -> None:
+        """Read these projects folders too, as copies kept elsewhere (a teammate's sessions
+        pulled after this tracer opened): never archived as this machine's own."""
+        new = [Path(r) for r in roots if Path(r) not in self._roots]
+        if not new:
+            return
+        if self.archive is not None:
+            self.archive.skip_roots = self.archive.skip_roots | frozenset(new)
+        self._roots = [*self._roots, *new]  # one assignment: readers see the old or the new list
+        self._catalog_fresh_until = 0.0
+        self._index_fresh_until = 0.0
 
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(

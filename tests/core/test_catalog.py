@@ -178,3 +178,20 @@ def test_claude_config_dir_may_list_several_roots(tmp_path: Path, monkeypatch: o
     finally:
         del os.environ["CLAUDE_CONFIG_DIR"]
     assert json.dumps(str(default_roots()[0])).endswith('.claude/projects"')
+
+
+def test_a_short_id_finds_its_session_as_the_full_id_does(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The 8-character ids shown everywhere (tabs, search groups) find their session."""
+    tracer = make_tracer(samples_root)
+    files = [p for p in samples_root.rglob("*.jsonl") if "subagents" not in p.parts]
+    ids = sorted({p.stem for p in files if len(p.stem) == 36})
+    sid = "4d5611e5-241a-462a-8d15-5122611a9569"
+    assert sid in ids and sum(i.startswith(sid[:8]) for i in ids) == 1
+    full = tracer.list_sessions(SessionsListParams(query=sid)).sessions
+    short = tracer.list_sessions(SessionsListParams(query=sid[:8])).sessions
+    assert [s.session_id for s in full] == [sid]
+    assert [s.session_id for s in short] == [sid]
+    # a piece from the middle of an id is not an id
+    assert tracer.list_sessions(SessionsListParams(query=sid[9:13] + "-xyz")).sessions == []

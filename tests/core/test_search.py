@@ -228,3 +228,33 @@ def test_hits_in_subagents_and_inline_sidechains_say_so(
     assert got == expected
     inline = [k for k, side in expected.items() if side and k[2] == "session"]
     assert inline, "the 1.0.x sample has sidechains inside its trunk file"
+
+
+def test_each_group_is_titled_as_the_sessions_list_titles_its_session(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """A search result names a session by the title the sessions tree shows, so the session
+    reads the same from the tree and from search (the title of a session without a title line
+    is its first prompt, read here from the file)."""
+    import json
+
+    tracer = make_tracer(samples_root)
+    sid = "4d5611e5-241a-462a-8d15-5122611a9569"
+    path = next(samples_root.rglob(f"{sid}.jsonl"))
+    prompt = next(
+        d["message"]["content"]
+        for d in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        if d.get("type") == "user" and isinstance(d["message"].get("content"), str)
+    )
+    # The tree lists sessions first (search titles come from the catalog as it stands: a search
+    # never builds the whole catalog of a big archive).
+    from claude_code_tracer.models import SessionsListParams
+
+    listed = tracer.list_sessions(SessionsListParams(query=sid, limit=5)).sessions
+    page = tracer.search(SearchParams(query="spotter-dov", limit=100))
+    group = next(g for g in page.groups if g.session_id == sid)
+    assert group.title is not None
+    assert " ".join(prompt.split()).startswith(" ".join(group.title.split())[:60])
+    # The same title sessions/list gives (the tree's).
+    assert [s.title for s in listed if s.session_id == sid] == [group.title]
+    assert all(g.title for g in page.groups)

@@ -72,6 +72,8 @@ export class TracerClient implements vscode.Disposable {
     private current: ClientState = 'stopped';
     private failure: string | undefined;
     private ready: Promise<void> | undefined;
+    /** Set while the extension looks for a Python to start the server with (before `start`). */
+    private pending: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
     readonly onDidChangeSessions = this.changeEmitter.event;
     readonly onDidChangeState = this.stateEmitter.event;
@@ -101,11 +103,39 @@ export class TracerClient implements vscode.Disposable {
         this.stateEmitter.fire(state);
     }
 
-    /** Resolves once the server answers, rejects if it could not start. */
+    /**
+     * Resolves once the server answers, rejects if it could not start. While the extension is
+     * still finding a Python (`expectStart`), requests wait rather than fail.
+     */
     whenReady(): Promise<void> {
         if (this.current === 'running') return Promise.resolve();
         if (this.ready) return this.ready;
+        if (this.pending) return this.pending.promise;
         return Promise.reject(new ServerError(this.failure ?? 'The Claude Code Tracer server is not running.'));
+    }
+
+    /** The server is about to be started (Python is being looked for): callers wait for it. */
+    expectStart(): void {
+        if (this.current === 'running') return;
+        if (!this.pending) {
+            let resolve!: () => void;
+            let reject!: (e: Error) => void;
+            const promise = new Promise<void>((a, b) => {
+                resolve = a;
+                reject = b;
+            });
+            promise.catch(() => {}); // nobody may be waiting
+            this.pending = { promise, resolve, reject };
+        }
+        if (this.current !== 'starting') this.setState('starting');
+    }
+
+    /** The server will not be started (no Python, install declined): the waiters get `message`. */
+    giveUp(message: string): void {
+        const pending = this.pending;
+        this.pending = undefined;
+        this.setState('failed', message);
+        pending?.reject(new ServerError(message));
     }
 
     async start(python: string, options: ServerOptions): Promise<void> {
@@ -149,6 +179,12 @@ export class TracerClient implements vscode.Disposable {
                 throw new ServerError(this.failure ?? message);
             }
         })();
+        const pending = this.pending;
+        this.pending = undefined;
+        this.ready.then(
+            () => pending?.resolve(),
+            (err: unknown) => pending?.reject(toServerError(err)),
+        );
         return this.ready;
     }
 
@@ -157,6 +193,15 @@ export class TracerClient implements vscode.Disposable {
         this.client = undefined;
         this.ready = undefined;
         if (!client) return;
+        if (this.pending) {
+            // A restart: stopped only to start again, waiters keep waiting.
+            try {
+                if (client.isRunning()) await client.stop(5000);
+            } catch (err) {
+                this.log.warn(`stopping the server: ${toServerError(err).message}`);
+            }
+            return;
+        }
         try {
             if (client.isRunning()) await client.stop(5000);
         } catch (err) {

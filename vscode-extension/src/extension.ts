@@ -2,19 +2,23 @@
  * Claude Code Tracer: a thin client. It finds a Python that runs the server (or installs one),
  * starts it with vscode-languageclient, and shows sessions in a tree and a webview per session.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { OPEN_TRACE_COMMAND, toServerError, TracerClient } from './client';
 import { DIFF_SCHEME, DiffContentProvider } from './diff';
 import { parseTraceArgs, type TraceArgs } from './edits';
 import { EDITS_VIEW, EditsProvider } from './editsView';
-import type { PriceOverride, ServerOptions } from './protocol';
+import type { PriceOverride, ServerOptions, SessionInfo } from './protocol';
+import { resumeCommand } from './sessionActions';
 import { InstallError, installServer, resolvePython, versionOk, type Resolution } from './python';
 import { searchSessions } from './search';
 import { EXPORT_CHOICES, exportFileName, exportMessage, exportParams, exportTarget } from './sessionExport';
 import { SEARCH_VIEW, SearchViewProvider } from './searchViewProvider';
 import { SessionPanels } from './sessionPanel';
 import { SessionsTreeProvider, type OpenSessionArgs } from './sessionsTree';
+import { displayTitle } from './names';
+import type { SessionView } from './shared/ipc';
 
 const SECTION = 'claudeCodeTracer';
 const RESTART_DELAY_MS = 1000;
@@ -60,6 +64,8 @@ class Controller implements vscode.Disposable {
     async start(offerInstall = true): Promise<void> {
         if (this.restarting) return;
         this.restarting = true;
+        // Until the server answers, the views say "Starting…" and requests wait for it.
+        this.client.expectStart();
         try {
             const found = await resolvePython(this.context, this.log);
             let python = found.ready?.path;
@@ -67,6 +73,7 @@ class Controller implements vscode.Disposable {
                 python = offerInstall ? await this.offerInstall(found) : undefined;
                 if (!python) {
                     await this.client.stop();
+                    this.client.giveUp('No Python here can run the Claude Code Tracer server.');
                     return;
                 }
             }
@@ -75,6 +82,7 @@ class Controller implements vscode.Disposable {
         } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
             this.log.error(message);
+            if (this.client.state !== 'failed') this.client.giveUp(message);
             void this.actionableError(message);
         } finally {
             this.restarting = false;
@@ -156,15 +164,49 @@ class Controller implements vscode.Disposable {
     }
 }
 
-/** The session's title for the panel (from the catalog; the id when it cannot be read). */
-async function sessionTitle(client: TracerClient, args: TraceArgs): Promise<string> {
+/** The session's title as the sessions tree shows it (from the catalog; undefined when it cannot be read). */
+async function catalogTitle(client: TracerClient, args: Pick<TraceArgs, 'sessionId' | 'project'>): Promise<string | undefined> {
     try {
         const page = await client.request('sessions/list', { query: args.sessionId, project: args.project, limit: 5 });
         const hit = page.sessions.find((s) => s.sessionId === args.sessionId);
-        return hit?.title ?? args.sessionId;
+        return hit ? displayTitle(hit) : undefined;
     } catch {
-        return args.sessionId;
+        return undefined;
     }
+}
+
+/** A session given by the tree's context menu (its node), or by the open-session args. */
+function treeSession(arg: unknown): SessionInfo | OpenSessionArgs | undefined {
+    if (typeof arg !== 'object' || arg === null) return undefined;
+    const rec = arg as { info?: unknown; sessionId?: unknown; project?: unknown };
+    const src = (typeof rec.info === 'object' && rec.info !== null ? rec.info : rec) as { sessionId?: unknown; project?: unknown };
+    return typeof src.sessionId === 'string' && typeof src.project === 'string' ? (src as SessionInfo | OpenSessionArgs) : undefined;
+}
+
+/** `claude --resume <id>` in a terminal opened in the session's folder (when it is on this machine). */
+function resumeInTerminal(info: SessionInfo): void {
+    const command = resumeCommand(info.sessionId);
+    if (!command) {
+        void vscode.window.showWarningMessage('This session id cannot be passed to claude --resume.');
+        return;
+    }
+    let cwd: string | undefined;
+    try {
+        cwd = info.cwd && path.isAbsolute(info.cwd) && fs.statSync(info.cwd).isDirectory() ? info.cwd : undefined;
+    } catch {
+        cwd = undefined;
+    }
+    // The title is transcript text: no control characters in the terminal's name.
+    // eslint-disable-next-line no-control-regex
+    const name = `Claude: ${displayTitle(info).replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`.slice(0, 80);
+    const terminal = vscode.window.createTerminal({ name, iconPath: new vscode.ThemeIcon('history'), ...(cwd ? { cwd } : {}) });
+    terminal.show();
+    terminal.sendText(command, true);
+    if (!cwd) void vscode.window.showInformationMessage("The session's folder is not on this machine: the terminal opened in the default folder.");
+}
+
+function sessionView(): SessionView {
+    return config().get<string>('sessionView', 'conversation') === 'detail' ? 'detail' : 'conversation';
 }
 
 /** Export Session…: a session from the tree (or asked by id), a format, a file; the server renders. */
@@ -197,7 +239,14 @@ async function exportSession(client: TracerClient, arg: unknown): Promise<void> 
         () => client.request('session/export', params),
     );
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(result.content));
-    void vscode.window.showInformationMessage(exportMessage(path.basename(uri.fsPath), result, choice.redact));
+    const action = await vscode.window.showInformationMessage(exportMessage(path.basename(uri.fsPath), result, choice.redact), 'Open', 'Reveal');
+    if (action === 'Open') {
+        // HTML opens in the browser (it is made to be read there); Markdown in an editor.
+        if (choice.format === 'html') await vscode.env.openExternal(uri);
+        else await vscode.window.showTextDocument(uri);
+    } else if (action === 'Reveal') {
+        await vscode.commands.executeCommand('revealFileInOS', uri);
+    }
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -206,8 +255,23 @@ export function activate(context: vscode.ExtensionContext): void {
     const controller = new Controller(context, client, log);
     const tree = new SessionsTreeProvider(client);
     const diffs = new DiffContentProvider();
-    const panels = new SessionPanels({ extensionUri: context.extensionUri, client, diffs, log, pageSize });
+    const panels = new SessionPanels({
+        extensionUri: context.extensionUri,
+        client,
+        diffs,
+        log,
+        pageSize,
+        sessionView,
+        setSessionView: (view) => void config().update('sessionView', view, vscode.ConfigurationTarget.Global),
+        titleOf: (args) => catalogTitle(client, args),
+    });
     const view = vscode.window.createTreeView('claudeCodeTracer.sessions', { treeDataProvider: tree, showCollapseAll: true });
+    // The first seconds: the server is being started, not missing (the tree waits for it).
+    const startingMessage = (): void => {
+        view.message = client.state === 'starting' ? 'Starting the Claude Code Tracer server…' : undefined;
+    };
+    startingMessage();
+    context.subscriptions.push(client.onDidChangeState(startingMessage));
     const edits = new EditsProvider(client, diffs);
     const editsView = vscode.window.createTreeView(EDITS_VIEW, { treeDataProvider: edits });
     edits.view = editsView;
@@ -233,7 +297,7 @@ export function activate(context: vscode.ExtensionContext): void {
                 return;
             }
             try {
-                const title = await sessionTitle(client, args);
+                const title = (await catalogTitle(client, args)) ?? args.sessionId;
                 panels.open({ sessionId: args.sessionId, project: args.project, title }, args.toolUseId ? { uuid: args.uuid, toolUseId: args.toolUseId } : { uuid: args.uuid });
             } catch (err) {
                 void vscode.window.showErrorMessage(`Could not open the trace: ${toServerError(err).message}`);
@@ -243,20 +307,44 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.commands.registerCommand('claudeCodeTracer.loadMoreEdits', () => edits.loadMore()),
         vscode.commands.registerCommand('claudeCodeTracer.refreshEdits', () => edits.reload()),
         vscode.commands.registerCommand('claudeCodeTracer.refresh', () => tree.refresh()),
-        vscode.commands.registerCommand('claudeCodeTracer.openSession', (args: OpenSessionArgs) => {
-            if (args && typeof args.sessionId === 'string' && typeof args.project === 'string') panels.open(args);
+        vscode.commands.registerCommand('claudeCodeTracer.openSession', (arg: unknown) => {
+            const s = treeSession(arg);
+            if (!s) return;
+            // From the tree item's click: its args; from its context menu: the node's SessionInfo.
+            const title = 'firstPrompt' in s ? displayTitle(s) : typeof s.title === 'string' ? s.title : s.sessionId;
+            panels.open({ sessionId: s.sessionId, project: s.project, title });
+        }),
+        // The session's context menu in the tree: copy its id, resume it, show its file.
+        vscode.commands.registerCommand('claudeCodeTracer.copySessionId', async (arg: unknown) => {
+            const s = treeSession(arg);
+            if (!s) return;
+            await vscode.env.clipboard.writeText(s.sessionId);
+            vscode.window.setStatusBarMessage(`Copied session id ${s.sessionId}`, 3000);
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.resumeSession', (arg: unknown) => {
+            const s = treeSession(arg);
+            if (s && 'cwd' in s) resumeInTerminal(s);
+        }),
+        vscode.commands.registerCommand('claudeCodeTracer.revealSessionFile', async (arg: unknown) => {
+            const s = treeSession(arg);
+            if (s && 'path' in s && typeof s.path === 'string') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(s.path));
         }),
         vscode.commands.registerCommand('claudeCodeTracer.openSessionById', async () => {
-            const id = await vscode.window.showInputBox({ prompt: 'Session id', placeHolder: 'e.g. 4d5611e5-241a-462a-8d15-5122611a9569' });
+            const id = await vscode.window.showInputBox({ prompt: 'Session id (the whole id, or its first 8 characters)', placeHolder: 'e.g. 4d5611e5-241a-462a-8d15-5122611a9569 or 4d5611e5' });
             if (!id?.trim()) return;
             try {
-                const page = await client.request('sessions/list', { query: id.trim(), limit: 5 });
-                const hit = page.sessions.find((s) => s.sessionId === id.trim()) ?? page.sessions[0];
+                const want = id.trim();
+                const page = await client.request('sessions/list', { query: want, limit: 5 });
+                // The whole id, or the short one shown in tabs and lists (its first characters).
+                const starts = page.sessions.filter((s) => s.sessionId.startsWith(want));
+                const hit = page.sessions.find((s) => s.sessionId === want) ?? (starts.length === 1 ? starts[0] : undefined);
                 if (!hit) {
-                    void vscode.window.showWarningMessage(`No session ${id.trim()} was found.`);
+                    void vscode.window.showWarningMessage(
+                        starts.length > 1 ? `${starts.length} sessions have ids starting with ${want}: give more of it.` : `No session ${want} was found.`,
+                    );
                     return;
                 }
-                panels.open({ sessionId: hit.sessionId, project: hit.project, title: hit.title ?? hit.sessionId });
+                panels.open({ sessionId: hit.sessionId, project: hit.project, title: displayTitle(hit) });
             } catch (err) {
                 void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
             }
@@ -273,6 +361,7 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.commands.registerCommand('claudeCodeTracer.installServer', () => controller.install()),
         vscode.commands.registerCommand('claudeCodeTracer.showLog', () => log.show()),
         vscode.workspace.onDidChangeConfiguration((e) => {
+            if (e.affectsConfiguration(`${SECTION}.sessionView`)) panels.viewChanged(sessionView());
             if (e.affectsConfiguration(`${SECTION}.pythonPath`)) {
                 controller.restartSoon();
             } else if (

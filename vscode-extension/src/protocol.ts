@@ -61,6 +61,8 @@ export interface SessionExportParams extends SessionRef {
     format?: 'md' | 'html';
     /** Mask API keys, tokens and passwords; the result counts them by kind. */
     redact?: boolean;
+    /** Keep hook and progress lines (left out by default). */
+    includeProgress?: boolean;
 }
 
 /** models.py `SessionsListParams`. */
@@ -486,8 +488,8 @@ export interface SearchGroup {
     sessionId: string;
     project: string;
     cwd: string | null;
-    /** The session's title, as listed. */
-    title: string | null;
+    /** The session's title as sessions/list gives it (null: the catalog does not know it yet). */
+    title?: string | null;
     deleted: boolean;
     hits: SearchHit[];
 }

@@ -50,7 +50,10 @@ export function searchSessions(client: TracerClient, open: Open): void {
             const items = searchItems(page);
             pick.items = items;
             const more = page.hasMore ? `, the first ${LIMIT} shown` : '';
-            pick.title = `${page.total} matching messages${more}${page.indexing ? ' (still indexing)' : ''}`;
+            const scope = everywhere ? 'every project' : 'this workspace’s sessions';
+            pick.title = page.total
+                ? `${page.total} matching messages in ${scope}${more}${page.indexing ? ' (still indexing)' : ''}`
+                : `No message matches in ${scope}${page.indexing ? ' (still indexing)' : ''}${everywhere ? '' : ': the folder button searches every project'}`;
         } catch (err) {
             if (source.token.isCancellationRequested) return;
             pick.items = [];

@@ -3,6 +3,7 @@
  * then one row per matching message. Pure (no `vscode` import) so the unit tests run it.
  */
 import type { SearchHit, SearchPage, TextRange } from './protocol';
+import { groupTitle, groupWhere } from './names';
 
 /** vscode.QuickPickItemKind.Separator, without importing vscode. */
 export const SEPARATOR = -1;
@@ -51,17 +52,19 @@ function describeHit(hit: SearchHit): string {
 export function searchItems(page: SearchPage): HitItem[] {
     const items: HitItem[] = [];
     for (const group of page.groups) {
-        const where = group.cwd ?? group.project;
-        const title = `${where} · ${group.sessionId.slice(0, 8)}`;
-        items.push({ label: title + (group.deleted ? ' (deleted)' : ''), kind: SEPARATOR, alwaysShow: true });
+        const title = groupTitle(group);
+        const where = groupWhere(group);
+        items.push({ label: `${where}${group.deleted ? ' (deleted)' : ''}`, kind: SEPARATOR, alwaysShow: true });
         for (const hit of group.hits) {
+            // Rows are told apart by their session and what matched, not by a snippet alone.
             const item: HitItem = {
-                label: marked(hit.snippet, hit.highlights) || `(${hit.kind})`,
+                label: title,
                 description: describeHit(hit),
+                detail: marked(hit.snippet, hit.highlights) || `(${hit.kind})`,
                 alwaysShow: true,
             };
             if (hit.uuid && !group.deleted) {
-                item.target = { sessionId: group.sessionId, project: group.project, uuid: hit.uuid, title: `${where} ${group.sessionId.slice(0, 8)}`, kind: hit.kind };
+                item.target = { sessionId: group.sessionId, project: group.project, uuid: hit.uuid, title, kind: hit.kind };
                 if (hit.isSidechain && hit.agentId) item.target.agentId = hit.agentId;
             }
             items.push(item);

@@ -14,7 +14,8 @@ import { makeNonce, webviewHtml } from './csp';
 import { diffSides, type DiffContentProvider } from './diff';
 import { cwdOf, messageAsText, resumeCommand } from './sessionActions';
 import type { Kind, MessagesPage, RequestMethod, SessionChange } from './protocol';
-import { checkParams, parseWebviewMessage, type HostToWebview, type WebviewToHost } from './shared/ipc';
+import { checkParams, parseWebviewMessage, type HostToWebview, type SessionView, type WebviewToHost } from './shared/ipc';
+import { tabTitle } from './names';
 import type { OpenSessionArgs } from './sessionsTree';
 
 export const VIEW_TYPE = 'claudeCodeTracer.session';
@@ -44,6 +45,11 @@ export interface PanelDeps {
     diffs: DiffContentProvider;
     log: vscode.LogOutputChannel;
     pageSize: () => number;
+    /** The view sessions open in (the `sessionView` setting), and the user's new choice. */
+    sessionView?: () => SessionView;
+    setSessionView?: (view: SessionView) => void;
+    /** The session's title as the sessions tree shows it, whatever opened the panel. */
+    titleOf?: (args: OpenSessionArgs) => Promise<string | undefined>;
 }
 
 function revealMessage(target: RevealTarget): HostToWebview {
@@ -117,6 +123,11 @@ export class SessionPanels implements vscode.Disposable {
         }
     }
 
+    /** The view setting changed: every open session switches. */
+    viewChanged(view: SessionView): void {
+        for (const p of this.panels.values()) p.post({ type: 'view', view });
+    }
+
     /** The prices setting changed (the server has them): every open session asks its cost again. */
     pricesChanged(): void {
         for (const p of this.panels.values()) p.post({ type: 'pricesChanged' });
@@ -146,14 +157,19 @@ export class SessionPanel {
         };
     }
 
+    private readonly args: OpenSessionArgs;
+
     constructor(
         readonly panel: vscode.WebviewPanel,
-        private readonly args: OpenSessionArgs,
+        args: OpenSessionArgs,
         private readonly deps: PanelDeps,
     ) {
+        this.args = { ...args };
         this.media = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'media');
         panel.webview.options = SessionPanel.options(deps.extensionUri);
-        panel.title = args.title;
+        // The tab holds ~40 characters; the header shows the whole title.
+        panel.title = tabTitle(args.title);
+        void this.resolveTitle();
         panel.webview.html = this.html();
         this.disposables.push(
             panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
@@ -162,6 +178,15 @@ export class SessionPanel {
                 if (!panel.visible) this.live = false; // retainContextWhenHidden is off: it reloads when shown
             }),
         );
+    }
+
+    /** One title wherever the panel was opened from (tree, search, Open by Id, a code lens). */
+    private async resolveTitle(): Promise<void> {
+        const title = await this.deps.titleOf?.(this.args).catch(() => undefined);
+        if (!title || title === this.args.title) return;
+        this.args.title = title;
+        this.panel.title = tabTitle(title);
+        this.post({ type: 'title', title });
     }
 
     /** Show a message: now if the page is up, else right after its next `ready`. */
@@ -206,6 +231,7 @@ export class SessionPanel {
                     project: this.args.project,
                     title: this.args.title,
                     pageSize: this.deps.pageSize(),
+                    view: this.deps.sessionView?.() ?? 'conversation',
                 });
                 this.live = true;
                 if (this.pendingReveal) {
@@ -233,6 +259,9 @@ export class SessionPanel {
                 return;
             case 'resume':
                 void this.resume();
+                return;
+            case 'setView':
+                this.deps.setSessionView?.(msg.view);
                 return;
             case 'export':
                 // The command asks for the format and the file; the session is this panel's own.

@@ -6,11 +6,13 @@
  * session list has each session's tokens but not per model and cache lifetime, so a cost needs
  * the session read, which is too much work for every row of the list.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TracerClient } from './client';
 import { totalTokens, type SessionCost, type SessionInfo, type SessionsPage } from './protocol';
 import { costLine } from './webview/render/cost';
+import { displayTitle, distinctLabels, sessionTitle } from './names';
+
+export { sessionTitle } from './names';
 
 /** How long a hover waits for a session's cost before it shows the tooltip without one. */
 const COST_WAIT_MS = 3000;
@@ -28,7 +30,7 @@ const ALL_PAGES = 5;
 type Node =
     | { type: 'workspace'; folder: vscode.WorkspaceFolder }
     | { type: 'all' }
-    | { type: 'project'; project: string; label: string; sessions: SessionInfo[] }
+    | { type: 'project'; project: string; label: string; cwd: string | undefined; sessions: SessionInfo[] }
     | { type: 'session'; group: string; info: SessionInfo }
     | { type: 'message'; id: string; label: string; icon: string; command?: vscode.Command; tooltip?: string };
 
@@ -59,16 +61,12 @@ export function compactNumber(n: number): string {
     return `${(n / 1_000_000_000).toFixed(1)}B`;
 }
 
-export function sessionTitle(info: SessionInfo): string {
-    const raw = info.title || info.firstPrompt || info.sessionId;
-    const flat = raw.replace(/\s+/g, ' ').trim();
-    return flat.length > 90 ? `${flat.slice(0, 89)}…` : flat || info.sessionId;
-}
-
 export function sessionDescription(info: SessionInfo, now = Date.now()): string {
     const parts = [relativeTime(info.lastTimestamp, now), `${compactNumber(info.messageCount)} msgs`];
     const tokens = totalTokens(info.tokens);
     if (tokens) parts.push(`${compactNumber(tokens)} tok`);
+    // The warning colour of the icon says there were failures; this says how many.
+    if (info.errorCount) parts.push(`${compactNumber(info.errorCount)} error${info.errorCount === 1 ? '' : 's'}`);
     // Claude Code deleted its files; the tracer reads it from its archive.
     if (info.archived) parts.push('archived');
     else if (info.deleted) parts.push('deleted');
@@ -129,7 +127,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
                 const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
                 item.id = `project:${node.project}`;
                 item.description = `${node.sessions.length} session${node.sessions.length === 1 ? '' : 's'}`;
-                item.tooltip = node.project;
+                // The full folder (the label is only the part that tells it apart from the others).
+                item.tooltip = node.cwd ? `${node.cwd}\n\n${node.project}` : node.project;
                 item.iconPath = new vscode.ThemeIcon('folder');
                 item.contextValue = 'project';
                 return item;
@@ -141,12 +140,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
                 item.description = sessionDescription(info);
                 // left undefined: resolveTreeItem fills it in on hover, with the cost
                 item.iconPath = new vscode.ThemeIcon(
-                    info.errorCount ? 'comment-discussion' : 'comment-discussion',
+                    'comment-discussion',
                     info.errorCount ? new vscode.ThemeColor('list.warningForeground') : undefined,
                 );
                 item.contextValue = 'session';
                 // An archived session says so in its panel's title and header: its files are gone.
-                const title = info.archived ? `${sessionTitle(info)} (archived)` : sessionTitle(info);
+                const title = displayTitle(info);
                 const args: OpenSessionArgs = { sessionId: info.sessionId, project: info.project, title };
                 item.command = { command: 'claudeCodeTracer.openSession', title: 'Open Session', arguments: [args] };
                 item.accessibilityInformation = { label: `${sessionTitle(info)}, ${sessionDescription(info)}` };
@@ -297,10 +296,10 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
             list.push(s);
             byProject.set(s.project, list);
         }
-        const nodes: Node[] = [...byProject.entries()].map(([project, list]) => {
-            const cwd = list.find((s) => s.cwd)?.cwd;
-            return { type: 'project', project, label: cwd ? path.basename(cwd) || cwd : project, sessions: list };
-        });
+        const groups = [...byProject.entries()].map(([project, list]) => ({ project, list, cwd: list.find((s) => s.cwd)?.cwd ?? undefined }));
+        // Projects with the same folder name are told apart by as much of their path as it takes.
+        const labels = distinctLabels(groups.map((g) => g.cwd ?? g.project));
+        const nodes: Node[] = groups.map(({ project, list, cwd }, i) => ({ type: 'project', project, label: labels[i]!, cwd, sessions: list }));
         // Sessions come newest first, so projects are in order of their latest session already.
         if (!nodes.length) nodes.push({ type: 'message', id: 'none:all', label: 'No Claude Code sessions found.', icon: 'info' });
         if (hasMore) {

@@ -18,6 +18,7 @@ export class SearchBox {
     private readonly status: HTMLDivElement;
     private readonly results: HTMLDivElement;
     readonly more: HTMLButtonElement;
+    readonly wider: HTMLButtonElement;
 
     constructor(
         private readonly doc: Document,
@@ -53,6 +54,15 @@ export class SearchBox {
             this.runNow();
         });
         this.more.addEventListener('click', () => this.loadMore());
+        this.wider = doc.createElement('button');
+        this.wider.className = 'wider';
+        this.wider.textContent = 'Search every project';
+        this.wider.hidden = true;
+        this.wider.addEventListener('click', () => {
+            this.state = { ...this.state, everywhere: true };
+            this.runNow();
+        });
+        this.status.after(this.wider);
         this.render();
     }
 
@@ -135,6 +145,8 @@ export class SearchBox {
         this.status.classList.toggle('error', this.state.error !== null);
         this.results.replaceChildren(buildResults(this.doc, this.state, (t) => this.open(t)));
         this.more.hidden = !(this.state.hasMore && this.state.nextCursor);
+        // Nothing in this workspace: offer the wider scope in one click.
+        this.wider.hidden = !(this.workspace && !everywhere && !this.state.loading && !this.state.error && this.state.query.trim() && this.state.total === 0);
         this.more.disabled = this.state.loading;
     }
 }

@@ -28,9 +28,8 @@ export function highlightedSnippet(doc: Document, snippet: string, highlights: r
     return frag;
 }
 
-export function groupTitle(group: ViewGroup): string {
-    return `${group.cwd ?? group.project} · ${group.sessionId.slice(0, 8)}`;
-}
+export { groupTitle, groupWhere } from '../names';
+import { groupTitle, groupWhere } from '../names';
 
 function hitMeta(hit: ViewHit): string {
     const parts = [hit.kind + (hit.isError ? ' (error)' : ''), hit.toolNames.filter((t) => t).join(', ')];
@@ -70,6 +69,9 @@ export function statusText(state: SearchState): string {
     if (!state.query.trim()) return '';
     const n = hitCount(state);
     if (state.loading && n === 0) return 'Searching…';
+    if (!state.loading && n === 0) {
+        return `No message matches “${state.query.trim()}” in ${state.everywhere ? 'any project' : 'this workspace’s sessions'}${state.indexing ? ' (still indexing)' : ''}.`;
+    }
     const shown = state.total > n ? `${n} of ${state.total} matching messages` : `${n} matching message${n === 1 ? '' : 's'}`;
     const sessions = `in ${state.groups.length} session${state.groups.length === 1 ? '' : 's'}`;
     return `${shown} ${sessions}${state.indexing ? ' (still indexing)' : ''}${state.loading ? '…' : ''}`;
@@ -81,8 +83,9 @@ export function buildResults(doc: Document, state: SearchState, onOpen: (t: Open
     list.setAttribute('role', 'list');
     for (const group of state.groups) {
         const section = el(doc, 'section', 'group');
-        const head = el(doc, 'div', 'group-title', groupTitle(group) + (group.deleted ? ' (deleted)' : ''));
-        head.title = group.cwd ?? group.project;
+        const head = el(doc, 'div', 'group-title');
+        head.append(el(doc, 'span', 'name', groupTitle(group) + (group.deleted ? ' (deleted)' : '')), el(doc, 'span', 'where', groupWhere(group)));
+        head.title = `${groupTitle(group)}\n${group.cwd ?? group.project}`;
         section.append(head);
         for (const hit of group.hits) {
             const target = openTarget(group, hit);

@@ -25,6 +25,10 @@ export const FilterSchema = z.strictObject({
     agentId: agentId.nullable().optional(),
 });
 
+/** How a session reads: as the conversation (the default) or as the tree of every line. */
+export const SessionViewSchema = z.enum(['conversation', 'detail']);
+export type SessionView = z.infer<typeof SessionViewSchema>;
+
 export const PageParamsSchema = z.strictObject({
     cursor,
     limit: z.number().int().min(1).max(LIMITS.pageMax).optional(),
@@ -81,6 +85,8 @@ export const WebviewToHostSchema = z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('resume') }),
     /** Export this session (the host asks for the format and the file: the webview names neither). */
     z.strictObject({ type: z.literal('export') }),
+    /** Conversation or detail: the user's choice, kept for every session (a setting). */
+    z.strictObject({ type: z.literal('setView'), view: SessionViewSchema }),
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHostSchema>;
 
@@ -102,7 +108,12 @@ export const HostToWebviewSchema = z.discriminatedUnion('type', [
         project: z.string().nullable(),
         title: z.string(),
         pageSize: z.number().int().min(1).max(LIMITS.pageMax),
+        view: SessionViewSchema.optional(),
     }),
+    /** The session's title as the sessions tree has it (the panel may have been opened by id). */
+    z.strictObject({ type: z.literal('title'), title: z.string().max(500) }),
+    /** The view setting changed (in this panel or another). */
+    z.strictObject({ type: z.literal('view'), view: SessionViewSchema }),
     z.strictObject({ type: z.literal('response'), id: requestId, result: z.unknown() }),
     z.strictObject({
         type: z.literal('error'),

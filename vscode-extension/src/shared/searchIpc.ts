@@ -60,6 +60,7 @@ export const SearchGroupSchema = z.object({
     sessionId: z.string(),
     project: z.string(),
     cwd: z.string().nullable(),
+    title: z.string().nullable().optional(),
     deleted: z.boolean(),
     hits: z.array(SearchHitSchema),
 });

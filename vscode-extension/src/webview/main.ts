@@ -1,5 +1,9 @@
 /**
- * The session webview: a virtualized tree (@tanstack/virtual-core) over SessionState.
+ * The session webview's composition root: the header (header.ts) and filter bar (filterBar.ts),
+ * the virtualized list (@tanstack/virtual-core, variable row heights) over SessionState (paging,
+ * the detail tree) and ConversationState (the conversation view's open parts), the keys, the
+ * reveal of a message (Open trace, a search hit) and the state kept across reloads. Rows are
+ * drawn by render/* (detail) and conversation/* (conversation).
  *
  * Security: every string that comes from a transcript is put in the DOM with textContent (or as
  * an attribute value through the DOM API). The one exception is HTML made by markdown-it and
@@ -15,26 +19,19 @@ import {
     observeElementRect,
     type VirtualItem,
 } from '@tanstack/virtual-core';
-import {
-    totalTokens,
-    type FilterOptions,
-    type Kind,
-    type MessageSummary,
-    type SessionContext,
-    type SessionCost,
-    type SessionMetrics,
-} from '../protocol';
-import { costLabel } from './render/cost';
-import { ContextChart } from './chart/contextChart';
-import { shapeContext } from './chart/contextData';
+import type { Kind, MessageSummary } from '../protocol';
 import { el, icon } from './dom';
-import { compact, duration, parseTime } from './format';
 import { imageOverlay } from './render/image';
 import { SearchHighlight } from './matchMarks';
 import { KIND_LABELS } from './render/kinds';
 import { setRowCost } from './render/message';
 import { buildRow, signature } from './render/row';
-import { parseHostMessage, type HostToWebview, type WebviewToHost } from '../shared/ipc';
+import { parseHostMessage, type HostToWebview, type SessionView, type WebviewToHost } from '../shared/ipc';
+import { estimateHeight } from './conversation/model';
+import { conversationRow } from './conversation/render';
+import { ConversationState } from './conversation/state';
+import { FilterBar } from './filterBar';
+import { SessionHeader } from './header';
 import { RequestTracker } from './state/requests';
 import { defaultFilter, SessionState, type FilterState, type Row, type SavedView } from './state/session';
 import { validateBatch, validateResult } from './validate';
@@ -59,6 +56,23 @@ interface PersistedState {
 
 const vscode = acquireVsCodeApi();
 
+/**
+ * How long the page's own work takes (ms): each render of the list and each message from the
+ * host, the last 2,000 of each. Read by the end-to-end test beside the frame times, which on a
+ * loaded machine also hold other processes' time.
+ */
+const perf = { render: [] as number[], message: [] as number[] };
+(window as unknown as { __cctPerf: typeof perf }).__cctPerf = perf;
+function timed<T>(into: number[], f: () => T): T {
+    const t0 = performance.now();
+    try {
+        return f();
+    } finally {
+        if (into.length >= 2000) into.shift();
+        into.push(performance.now() - t0);
+    }
+}
+
 type RevealTarget = Omit<Extract<HostToWebview, { type: 'reveal' }>, 'type' | 'highlight'>;
 
 /** The kinds the list must show to reach a search hit: its own, and a subagent's starting tool result. */
@@ -78,36 +92,27 @@ class App {
     private readonly progressBar = el('div', 'progress');
     private readonly banner = el('div', 'banner');
     private readonly status = el('div', 'status');
-    private readonly countLabel = el('span', 'count');
-    private readonly metricsLabel = el('span', 'metrics');
-    private readonly costBadge = el('span', 'cost');
-    /** A click on a point opens that turn, as Open trace does. */
-    private readonly contextChart = new ContextChart(
-        (uuid) => {
-            this.pendingReveal = { uuid };
-            this.startReveal();
-        },
-        () => this.showDates,
-    );
-    private readonly search = el('input', 'search');
-    private readonly toolSelect = el('select', 'tools');
-    private readonly errorsToggle = el('button', 'toggle');
-    private readonly kindButtons = new Map<Kind, HTMLButtonElement>();
+    private header!: SessionHeader;
+    private filterBar!: FilterBar;
     private readonly rowEls = new Map<string, { el: HTMLDivElement; sig: string }>();
     /** Rows whose long output was expanded with "Show all". */
     private readonly shownAll = new Set<string>();
     private overlay: HTMLDivElement | undefined;
     private readonly tracker: RequestTracker;
     private state!: SessionState;
+    /** Conversation (the default) or detail: how rows are drawn and what pages carry. */
+    private view: SessionView = 'conversation';
+    private conv!: ConversationState;
+    /** Conversation rows' estimated heights (with a head, without), by message. */
+    private readonly estimates = new WeakMap<MessageSummary, [number | undefined, number | undefined]>();
+    /** Bumped when costs arrive: conversation rows carry them in their actions. */
+    private costVersion = 0;
     private virtualizer!: Virtualizer<HTMLDivElement, HTMLDivElement>;
     private session: PersistedState | undefined;
     private selectedKey: string | undefined;
     private renderQueued = false;
     private saveTimer: ReturnType<typeof setTimeout> | undefined;
-    private searchTimer: ReturnType<typeof setTimeout> | undefined;
     private noticeTimer: ReturnType<typeof setTimeout> | undefined;
-    private contextTimer: ReturnType<typeof setTimeout> | undefined;
-    private contextAsked = 0;
     private restoreRow: { row: number; within: number } | undefined;
     /** The session spans several days: rows show the date too. */
     private showDates = false;
@@ -139,7 +144,7 @@ class App {
             sendRequest: (id, method, params) => vscode.postMessage({ type: 'request', id, method: method as never, params }),
             sendCancel: (id) => vscode.postMessage({ type: 'cancel', id }),
         });
-        window.addEventListener('message', (ev: MessageEvent) => this.onHostMessage(ev.data));
+        window.addEventListener('message', (ev: MessageEvent) => timed(perf.message, () => this.onHostMessage(ev.data)));
         vscode.postMessage({ type: 'ready' });
     }
 
@@ -174,15 +179,23 @@ class App {
                 this.tracker.progress(msg.id, p);
                 return;
             }
+            case 'title':
+                this.setTitle(msg.title);
+                return;
+            case 'view':
+                if (this.state) this.applyView(msg.view, false);
+                return;
             case 'sessionChanged':
+                if (msg.kind === 'changed') this.conv?.reset();
                 this.state?.sessionChanged(msg.kind);
-                if (this.state && msg.kind !== 'deleted') this.loadContextSoon();
+                if (this.state && msg.kind === 'appended') this.conv.loadFailures();
+                if (this.state && msg.kind !== 'deleted') this.header.loadContextSoon();
                 return;
             case 'notice':
                 this.showNotice(msg.message);
                 return;
             case 'pricesChanged':
-                if (this.state) this.loadCost();
+                if (this.state) this.header.loadCost();
                 return;
             case 'reveal': {
                 const { type: _type, highlight, ...target } = msg;
@@ -202,6 +215,10 @@ class App {
     private startReveal(): void {
         const target = this.pendingReveal;
         if (!target || !this.state) return;
+        // A subagent's line or a tool result is a row of the detail view only.
+        if (this.view === 'conversation' && (target.agentId || (target.kind && !['user', 'assistant', 'system'].includes(target.kind)))) {
+            this.applyView('detail', false);
+        }
         const kinds = revealKinds(target, this.state.filter.kinds);
         if (!this.state.canShowToolCalls() || kinds.length !== this.state.filter.kinds.length) {
             this.applyFilter({ ...defaultFilter(), kinds });
@@ -240,7 +257,9 @@ class App {
                 const row = this.state.rows.rowOf(r.index);
                 const msgRow = this.state.rowAt(row);
                 this.select(msgRow.key);
-                if (msgRow.kind === 'message') {
+                if (msgRow.kind === 'message' && this.view === 'conversation') {
+                    if (target.toolUseId) this.conv.toggle(msgRow.key, msgRow.message.uuid, `tool:${target.toolUseId}`, true);
+                } else if (msgRow.kind === 'message') {
                     this.state.toggle(msgRow, true);
                     if (target.toolUseId) this.revealTool = { index: r.index, toolUseId: target.toolUseId };
                     if (agentId) this.revealAgent = { index: r.index, agentId, uuid: target.uuid };
@@ -310,40 +329,63 @@ class App {
             this.version++;
             this.queueRender();
         });
+        this.view = init.view ?? 'conversation';
+        this.state.expandContent = this.view === 'conversation';
+        this.conv = new ConversationState(this.tracker, () => this.queueRender());
         this.build(init.title);
         if (saved && saved.sessionId === init.sessionId && saved.view) {
             const row = this.state.restore(saved.view);
             this.restoreRow = { row, within: saved.within ?? 0 };
             this.selectedKey = saved.view.selectedKey;
             if (saved.highlight && !this.highlight.active) this.highlight.set(saved.highlight);
-            this.syncFilterControls();
+            this.filterBar.sync();
         } else {
             this.state.reset();
         }
         this.persist();
-        this.loadFilterOptions();
-        this.loadMetrics();
-        this.loadCost();
-        this.loadContext();
+        this.filterBar.loadOptions();
+        this.conv.loadFailures();
+        this.header.loadMetrics();
+        this.header.loadCost();
+        this.header.loadContext();
         if (this.pendingReveal) this.startReveal();
     }
 
-    /** Resume in terminal and Copy session id: the host does both (it knows the session, the cwd). */
-    private sessionActions(): HTMLButtonElement[] {
-        const make = (codicon: string, label: string, title: string, message: WebviewToHost): HTMLButtonElement => {
-            const b = el('button', 'action header-action');
-            b.type = 'button';
-            b.title = title;
-            b.dataset.host = message.type;
-            b.append(icon(codicon), el('span', '', label));
-            b.addEventListener('click', () => vscode.postMessage(message));
-            return b;
-        };
-        return [
-            make('terminal', 'Resume', 'Resume in terminal: claude --resume in the session\'s folder', { type: 'resume' }),
-            make('copy', 'Copy id', 'Copy session id', { type: 'copySessionId' }),
-            make('export', 'Export…', 'Export this session to Markdown or one self-contained HTML file', { type: 'export' }),
-        ];
+    /** Switch between the conversation and the detail view; `save` keeps the choice (a setting). */
+    private applyView(view: SessionView, save: boolean): void {
+        if (save) vscode.postMessage({ type: 'setView', view });
+        if (view === this.view) return;
+        this.view = view;
+        this.state.expandContent = view === 'conversation';
+        this.conv.reset();
+        this.conv.loadFailures();
+        this.syncViewButtons();
+        this.applyFilter(this.state.filter);
+    }
+
+    private syncViewButtons(): void {
+        this.header.syncView(this.view);
+        document.body.dataset.view = this.view;
+    }
+
+    private setTitle(title: string): void {
+        this.header.setTitle(title);
+        this.scroller.setAttribute('aria-label', `Messages of ${title}`);
+        if (this.session) {
+            this.session.title = title;
+            this.persistSoon();
+        }
+    }
+
+    /** Costs came (or changed): the rows drawn get theirs in place, so the list does not move. */
+    private costsChanged(costs: Map<string, number>): void {
+        this.responseCosts = costs;
+        for (const { el: row } of this.rowEls.values()) {
+            const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
+            if (uuid && !row.dataset.blank) setRowCost(row, this.responseCosts.get(uuid));
+        }
+        this.costVersion++; // conversation rows: redrawn with theirs
+        this.queueRender();
     }
 
     /** A click on an inline image: the image full size over the page; a click or Escape closes it. */
@@ -370,136 +412,40 @@ class App {
         this.scroller.focus({ preventScroll: true });
     }
 
-    /** Dollars from the server's price table; unknown models are named, never priced. */
-    private loadCost(): void {
-        this.costBadge.hidden = true;
-        this.tracker.start<SessionCost>('session/cost', {}, 'cost').promise.then(
-            (c) => {
-                this.responseCosts = new Map(Object.entries(c.responseCosts ?? {}));
-                // The rows drawn already get theirs in place (no rebuild: the list must not move).
-                for (const { el: row } of this.rowEls.values()) {
-                    const uuid = row.classList.contains('kind-assistant') ? row.querySelector<HTMLElement>(':scope > .row-action.copy')?.dataset.uuid : undefined;
-                    if (uuid) setRowCost(row, this.responseCosts.get(uuid));
-                }
-                const label = costLabel(c);
-                if (!label) return;
-                this.costBadge.textContent = label.text;
-                this.costBadge.title = label.title;
-                this.costBadge.hidden = false;
+    // --- layout ----------------------------------------------------------------------------
+
+    private build(title: string): void {
+        this.filterBar = new FilterBar(
+            {
+                tracker: this.tracker,
+                filter: () => this.state.filter,
+                apply: (f) => this.applyFilter(f),
+                focusList: () => this.scroller.focus(),
             },
-            () => {
-                /* an older server has no session/cost: no price shown */
-            },
+            this.highlight.chip,
         );
-    }
-
-    /** The context chart: one small point per API call, computed by the server. */
-    private loadContext(): void {
-        const asked = ++this.contextAsked;
-        this.tracker.start<SessionContext>('session/context', {}, 'context').promise.then(
-            (c) => {
-                if (asked === this.contextAsked) this.contextChart.show(shapeContext(c)); // else a newer one is coming
-            },
-            () => {
-                /* an older server has no session/context: no chart */
-            },
-        );
-    }
-
-    /** A live session grew: the chart again, at most once a second however fast it writes. */
-    private loadContextSoon(): void {
-        if (this.contextTimer) return;
-        this.contextTimer = setTimeout(() => {
-            this.contextTimer = undefined;
-            this.loadContext();
-        }, 1000);
-    }
-
-    private loadMetrics(): void {
-        this.tracker.start<SessionMetrics>('session/metrics', {}, 'metrics').promise.then(
-            (m) => {
-                const parts = [
-                    `${compact(m.toolCalls)} tool calls`,
-                    m.errors ? `${compact(m.errors)} errors` : '',
-                    `${compact(totalTokens(m.tokens))} tokens`,
-                    m.durationSeconds ? duration(m.durationSeconds) : '',
-                    m.subagentMessageCount ? `${compact(m.subagentMessageCount)} subagent messages` : '',
-                ];
-                this.metricsLabel.textContent = parts.filter(Boolean).join(' · ');
-                this.metricsLabel.title = m.models.join(', ');
-                const first = parseTime(m.firstTimestamp);
-                const last = parseTime(m.lastTimestamp);
-                if (first && last && first.toDateString() !== last.toDateString()) {
+        this.header = new SessionHeader(
+            {
+                tracker: this.tracker,
+                post: (m) => vscode.postMessage(m),
+                showDates: () => this.showDates,
+                // A click on a point opens that turn, as Open trace does.
+                openTurn: (uuid) => {
+                    this.pendingReveal = { uuid };
+                    this.startReveal();
+                },
+                chooseView: (view) => this.applyView(view, true),
+                costsChanged: (costs) => this.costsChanged(costs),
+                spansDays: () => {
                     this.showDates = true;
                     this.rowEls.clear();
                     this.spacer.replaceChildren();
                     this.queueRender();
-                }
+                },
             },
-            () => {
-                /* optional */
-            },
+            title,
+            this.filterBar.element,
         );
-    }
-
-    // --- layout ----------------------------------------------------------------------------
-
-    private build(title: string): void {
-        const header = el('header', 'toolbar');
-        const titleRow = el('div', 'title-row');
-        titleRow.append(icon('comment-discussion'), el('span', 'title', title), this.countLabel, this.metricsLabel, this.costBadge, ...this.sessionActions());
-        const filters = el('div', 'filters');
-        filters.setAttribute('role', 'toolbar');
-        filters.setAttribute('aria-label', 'Filters');
-        for (const [kind, label, name] of KIND_LABELS) {
-            const b = el('button', 'toggle kind');
-            b.type = 'button';
-            b.title = `Show ${label.toLowerCase()}`;
-            b.dataset.kind = kind;
-            b.append(icon(name), el('span', '', label));
-            b.addEventListener('click', () => this.toggleKind(kind));
-            this.kindButtons.set(kind, b);
-            filters.append(b);
-        }
-        this.errorsToggle.type = 'button';
-        this.errorsToggle.title = 'Only tool calls that failed';
-        this.errorsToggle.append(icon('error'), el('span', '', 'Errors only'));
-        this.errorsToggle.addEventListener('click', () => {
-            this.applyFilter({ ...this.state.filter, errorsOnly: !this.state.filter.errorsOnly });
-        });
-        this.toolSelect.title = 'Only calls of this tool';
-        this.toolSelect.setAttribute('aria-label', 'Tool');
-        this.toolSelect.append(new Option('All tools', ''));
-        this.toolSelect.addEventListener('change', () => {
-            const v = this.toolSelect.value;
-            this.applyFilter({ ...this.state.filter, tools: v ? [v] : [] });
-        });
-        const searchBox = el('label', 'search-box');
-        searchBox.append(icon('search'));
-        this.search.type = 'search';
-        this.search.placeholder = 'Search messages (/)';
-        this.search.setAttribute('aria-label', 'Search messages');
-        this.search.spellcheck = false;
-        this.search.addEventListener('input', () => {
-            if (this.searchTimer) clearTimeout(this.searchTimer);
-            this.searchTimer = setTimeout(() => this.applyFilter({ ...this.state.filter, text: this.search.value }), 250);
-        });
-        this.search.addEventListener('keydown', (e) => {
-            if (e.key === 'Escape') {
-                if (this.search.value) {
-                    this.search.value = '';
-                    this.applyFilter({ ...this.state.filter, text: '' });
-                }
-                this.scroller.focus();
-                e.preventDefault();
-            } else if (e.key === 'Enter' || e.key === 'ArrowDown') {
-                this.scroller.focus();
-                e.preventDefault();
-            }
-        });
-        searchBox.append(this.search);
-        filters.append(this.errorsToggle, this.toolSelect, searchBox, this.highlight.chip);
-        header.append(titleRow, this.contextChart.element, filters);
 
         this.progressBar.append(el('div', 'bar'));
         this.progressBar.setAttribute('role', 'progressbar');
@@ -516,24 +462,26 @@ class App {
         this.scroller.addEventListener('click', (e) => this.onClick(e));
         this.scroller.addEventListener('scroll', () => this.persistSoon(), { passive: true });
         document.addEventListener('keydown', (e) => {
-            if (e.key === '/' && document.activeElement !== this.search && !(e.target instanceof HTMLInputElement)) {
+            const search = this.filterBar.search;
+            if (e.key === '/' && document.activeElement !== search && !(e.target instanceof HTMLInputElement)) {
                 e.preventDefault();
-                this.search.focus();
-                this.search.select();
-            } else if (e.key === 'Escape' && this.highlight.active && e.target !== this.search && !this.overlay) {
+                search.focus();
+                search.select();
+            } else if (e.key === 'Escape' && this.highlight.active && e.target !== search && !this.overlay) {
                 this.highlight.clear();
             }
         });
 
-        this.root.append(header, this.progressBar, this.banner, this.scroller, this.status);
-        this.syncFilterControls();
+        this.root.append(this.header.element, this.progressBar, this.banner, this.scroller, this.status);
+        this.filterBar.sync();
+        this.syncViewButtons();
 
         this.virtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({
             count: this.state.rowCount(),
             getScrollElement: () => this.scroller,
             estimateSize: (i) => this.estimate(i),
             getItemKey: this.keyFn(),
-            overscan: 10,
+            overscan: 6,
             observeElementRect,
             observeElementOffset,
             scrollToFn: elementScroll,
@@ -557,6 +505,15 @@ class App {
 
     private estimate(i: number): number {
         const row = this.state.rowAt(i);
+        if (this.view === 'conversation' && row.kind === 'message') {
+            // Asked again for every unmeasured row whenever the list changes: computed once per message.
+            const head = !this.continued(row.index, row.message);
+            const known = this.estimates.get(row.message);
+            const h = known?.[head ? 0 : 1] ?? estimateHeight(row.message, head);
+            if (!known) this.estimates.set(row.message, head ? [h, undefined] : [undefined, h]);
+            else known[head ? 0 : 1] = h;
+            return h;
+        }
         if (row.kind === 'node' && row.node.image) return 260;
         if (row.kind !== 'node' || row.node.body === undefined) return 24;
         const lines = Math.min(24, row.node.body.split('\n', 25).length);
@@ -565,48 +522,13 @@ class App {
 
     // --- filter ------------------------------------------------------------------------------
 
-    private toggleKind(kind: Kind): void {
-        const kinds = new Set(this.state.filter.kinds);
-        if (kinds.has(kind)) kinds.delete(kind);
-        else kinds.add(kind);
-        this.applyFilter({ ...this.state.filter, kinds: KIND_LABELS.map(([k]) => k).filter((k) => kinds.has(k)) });
-    }
-
     private applyFilter(filter: FilterState): void {
         this.state.setFilter(filter);
         this.rowEls.clear();
         this.spacer.replaceChildren();
         this.virtualizer.scrollToOffset(0);
-        this.syncFilterControls();
+        this.filterBar.sync();
         this.persist();
-    }
-
-    private syncFilterControls(): void {
-        const f = this.state.filter;
-        for (const [kind, b] of this.kindButtons) b.setAttribute('aria-pressed', String(f.kinds.includes(kind)));
-        this.errorsToggle.setAttribute('aria-pressed', String(f.errorsOnly));
-        if (this.search.value !== f.text && document.activeElement !== this.search) this.search.value = f.text;
-        const tool = f.tools[0] ?? '';
-        if (tool && ![...this.toolSelect.options].some((o) => o.value === tool)) this.toolSelect.append(new Option(tool, tool));
-        this.toolSelect.value = tool;
-    }
-
-    private loadFilterOptions(): void {
-        this.tracker.start<FilterOptions>('messages/filters', {}, 'filters').promise.then(
-            (options) => {
-                for (const { kind, count } of options.kinds) {
-                    const b = this.kindButtons.get(kind);
-                    if (b) b.title = `${b.title.replace(/ \(\d+\)$/, '')} (${count})`;
-                }
-                const current = this.toolSelect.value;
-                this.toolSelect.replaceChildren(new Option('All tools', ''));
-                for (const t of options.tools) this.toolSelect.append(new Option(`${t.name} (${t.count})`, t.name));
-                this.toolSelect.value = current;
-            },
-            () => {
-                /* the list still works without the counts */
-            },
-        );
     }
 
     // --- rendering ---------------------------------------------------------------------------
@@ -616,7 +538,7 @@ class App {
         this.renderQueued = true;
         requestAnimationFrame(() => {
             this.renderQueued = false;
-            this.render();
+            timed(perf.render, () => this.render());
         });
     }
 
@@ -637,13 +559,15 @@ class App {
         const items = this.virtualizer.getVirtualItems();
         this.spacer.style.height = `${this.virtualizer.getTotalSize()}px`;
         const seen = new Set<string>();
+        const drawn: HTMLDivElement[] = [];
+        // All the DOM writes first, then the measuring reads: one layout per frame, not one per row.
         for (const item of items) {
             if (item.index >= count) continue;
             const row = state.rowAt(item.index);
             seen.add(row.key);
             const el = this.rowElement(row, item);
             if (el.parentElement !== this.spacer) this.spacer.append(el);
-            this.virtualizer.measureElement(el);
+            drawn.push(el);
             if (row.kind === 'node' && row.node.kind === 'more' && !row.node.loading) state.loadMore(row);
         }
         for (const [key, entry] of this.rowEls) {
@@ -652,6 +576,7 @@ class App {
                 this.rowEls.delete(key);
             }
         }
+        for (const el of drawn) this.virtualizer.measureElement(el);
         this.renderChrome();
         if (this.pendingReveal) this.startReveal();
         if (this.revealTool) this.finishRevealTool();
@@ -668,7 +593,7 @@ class App {
         this.scroller.dataset.rows = String(s.rowCount());
         this.scroller.dataset.total = total === undefined ? '' : String(total);
         this.scroller.dataset.resident = String(s.list.residentPages().length);
-        this.countLabel.textContent =
+        this.header.count.textContent =
             total === undefined ? 'loading…' : `${total.toLocaleString()} message${total === 1 ? '' : 's'}${s.filter.text || s.filter.errorsOnly || s.filter.tools.length ? ' match' : ''}`;
         const busy = s.progress.active || s.isStreaming || this.revealStatus !== undefined;
         this.progressBar.classList.toggle('active', busy);
@@ -717,16 +642,51 @@ class App {
         }, 6000);
     }
 
+    /** The message before is the same speaker (Claude's lines of one turn): no second head. */
+    private continued(index: number, m: MessageSummary): boolean {
+        if (m.kind !== 'assistant' || index === 0) return false;
+        const prev = this.state.list.itemAt(index - 1);
+        return prev?.kind === 'assistant' && prev.isSidechain === m.isSidechain;
+    }
+
+    private rowSignature(row: Row): string {
+        if (this.view !== 'conversation' || row.kind !== 'message') return signature(row, this.selectedKey, this.shownAll);
+        const shown = [...this.shownAll].filter((k) => k.startsWith(`${row.key}#`)).join(',');
+        return `${this.conv.signature(row.key)}.${this.costVersion}${this.continued(row.index, row.message) ? 'c' : ''}${row.key === this.selectedKey ? 's' : ''}${shown}`;
+    }
+
+    private buildConversationRow(row: Extract<Row, { kind: 'message' }>): HTMLDivElement {
+        const e = el('div', 'row');
+        e.setAttribute('role', 'treeitem');
+        e.setAttribute('aria-level', '1');
+        e.dataset.key = row.key;
+        if (row.key === this.selectedKey) {
+            e.classList.add('selected');
+            e.setAttribute('aria-selected', 'true');
+        }
+        conversationRow(e, row.key, row.message, {
+            state: this.conv,
+            showDates: this.showDates,
+            continued: this.continued(row.index, row.message),
+            costOf: (uuid) => this.responseCosts.get(uuid),
+            shownAll: this.shownAll,
+        });
+        return e;
+    }
+
     private rowElement(row: Row, item: VirtualItem): HTMLDivElement {
-        const sig = signature(row, this.selectedKey, this.shownAll);
+        const sig = this.rowSignature(row);
         let entry = this.rowEls.get(row.key);
         if (!entry || entry.sig !== sig) {
-            const fresh = buildRow(row, {
-                selectedKey: this.selectedKey,
-                showDates: this.showDates,
-                shownAll: this.shownAll,
-                costOf: (uuid) => this.responseCosts.get(uuid),
-            });
+            const fresh =
+                this.view === 'conversation' && row.kind === 'message'
+                    ? this.buildConversationRow(row)
+                    : buildRow(row, {
+                          selectedKey: this.selectedKey,
+                          showDates: this.showDates,
+                          shownAll: this.shownAll,
+                          costOf: (uuid) => this.responseCosts.get(uuid),
+                      });
             this.highlight.apply(fresh);
             if (entry) entry.el.replaceWith(fresh);
             entry = { el: fresh, sig };
@@ -765,9 +725,15 @@ class App {
             return;
         }
         if (action === 'show-all') {
-            if (this.shownAll.has(hit.row.key)) this.shownAll.delete(hit.row.key);
-            else this.shownAll.add(hit.row.key);
+            const key = actionEl?.dataset.key ?? hit.row.key;
+            if (this.shownAll.has(key)) this.shownAll.delete(key);
+            else this.shownAll.add(key);
             this.queueRender();
+            return;
+        }
+        if ((action === 'part' || action === 'raw') && actionEl?.dataset.uuid) {
+            // Conversation rows: a tool call, a thought or the raw line opens in place.
+            this.conv.toggle(hit.row.key, actionEl.dataset.uuid, action === 'raw' ? 'raw' : (actionEl.dataset.part ?? ''));
             return;
         }
         if (action === 'image' && actionEl instanceof HTMLImageElement) {
@@ -784,6 +750,7 @@ class App {
         }
         // A click on a text body selects (lets the user copy); elsewhere it toggles.
         if (target?.closest('.body-box') && action !== 'toggle') return;
+        if (this.view === 'conversation' && hit.row.kind === 'message') return; // its parts open, not the row
         if (this.state.isExpandable(hit.row)) this.state.toggle(hit.row);
         this.scroller.focus({ preventScroll: true });
     }
@@ -814,6 +781,12 @@ class App {
         const row = this.currentRow();
         const page = Math.max(1, Math.floor(this.scroller.clientHeight / 24) - 1);
         const current = this.state.rowAt(row);
+        if (this.view === 'conversation' && current.kind === 'message' && ['Enter', ' ', 'ArrowRight', 'ArrowLeft'].includes(e.key)) {
+            // A conversation row does not unfold into the detail tree: its parts open with a click.
+            if (e.key === 'ArrowRight') this.selectRow(row + 1);
+            e.preventDefault();
+            return;
+        }
         switch (e.key) {
             case 'ArrowDown':
                 this.selectRow(this.selectedKey === undefined ? row : row + 1);

@@ -343,6 +343,54 @@ export function gallerySessionLines(cwd) {
     ].map(line);
 }
 
+/** Two projects whose folders share their name (…/alpha/app and …/beta/app): told apart in the tree. */
+export const TWIN_SESSIONS = ['55555555-6666-4777-8888-999999999999', '66666666-7777-4888-8999-aaaaaaaaaaaa'];
+export const TWIN_TITLE = 'Summarise the release notes and run the checks';
+/** Lines of the long answer (a markdown list): the conversation view shows every one. */
+export const LONG_ANSWER_ITEMS = 120;
+export const BASH_OUTPUT = 'checks: 42 passed in 3.1s';
+export const FAILED_EDIT_ERROR = 'String to replace not found in file.';
+
+/**
+ * The conversation fixture: a prompt, a long markdown answer, a Bash call with its output and an
+ * Edit whose result is an error. `twin` 1 is a one-prompt session in the other "app" folder.
+ */
+export function twinSessionLines(cwd, twin) {
+    const sessionId = TWIN_SESSIONS[twin];
+    const base = { isSidechain: false, userType: 'external', cwd, sessionId, version: '2.1.39', gitBranch: 'main' };
+    const u = Array.from({ length: 8 }, () => randomUUID());
+    const t = (s) => `2026-03-03T10:00:${String(s).padStart(2, '0')}.000Z`;
+    const usage = { input_tokens: 900, output_tokens: 80, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    const user = { ...base, parentUuid: null, type: 'user', message: { role: 'user', content: TWIN_TITLE }, uuid: u[0], timestamp: t(0) };
+    if (twin === 1) return [line({ ...user, message: { role: 'user', content: 'Look at the other app' } })];
+    const assistant = (i, id, content) => ({
+        ...base,
+        parentUuid: u[i - 1],
+        type: 'assistant',
+        message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content, stop_reason: 'end_turn', usage },
+        uuid: u[i],
+        timestamp: t(i * 2),
+    });
+    const result = (i, toolUseId, content, isError) => ({
+        ...base,
+        parentUuid: u[i - 1],
+        type: 'user',
+        message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content, is_error: isError }] },
+        uuid: u[i],
+        timestamp: t(i * 2 + 1),
+    });
+    const items = Array.from({ length: LONG_ANSWER_ITEMS }, (_, i) => `- **Change ${i + 1}**: the parser keeps heredoc token ${i + 1}`).join('\n');
+    return [
+        user,
+        assistant(1, 'msg_t1', [{ type: 'text', text: `## Release notes\n\n${items}\n\nThat is the whole list.` }]),
+        assistant(2, 'msg_t2', [{ type: 'tool_use', id: 'toolu_twin_bash', name: 'Bash', input: { command: 'make check', description: 'Run the checks' } }]),
+        result(3, 'toolu_twin_bash', BASH_OUTPUT, false),
+        assistant(4, 'msg_t3', [{ type: 'tool_use', id: 'toolu_twin_edit', name: 'Edit', input: { file_path: `${cwd}/NOTES.md`, old_string: 'v1', new_string: 'v2' } }]),
+        result(5, 'toolu_twin_edit', `<tool_use_error>${FAILED_EDIT_ERROR}</tool_use_error>`, true),
+        assistant(6, 'msg_t4', [{ type: 'text', text: 'The checks pass; the notes **could not** be edited.' }]),
+    ].map(line);
+}
+
 /**
  * Lay out everything under `root`: root/workspace (the folder VS Code opens) and root/projects
  * (the transcripts). Returns the paths the test needs.
@@ -373,7 +421,15 @@ export function makeFixtures(root, { python, samples, messages = 20000 }) {
     const gallery = join(projects, encodeCwd(galleryCwd));
     mkdirSync(gallery, { recursive: true });
     writeFileSync(join(gallery, `${GALLERY_SESSION}.jsonl`), gallerySessionLines(galleryCwd).join(''));
-    return { workspace, projects, project, smallFile, big };
+    const twins = ['alpha', 'beta'].map((name, i) => {
+        const cwd = join(root, 'twins', name, 'app');
+        mkdirSync(cwd, { recursive: true });
+        const dir = join(projects, encodeCwd(cwd));
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${TWIN_SESSIONS[i]}.jsonl`), twinSessionLines(cwd, i).join(''));
+        return cwd;
+    });
+    return { workspace, projects, project, smallFile, big, twins };
 }
 
 /** Words no generated text has: the search step finds them deep in the big session and in a subagent. */

@@ -58,6 +58,23 @@ describe('message rows', () => {
         expect(e.querySelector('.meta.cost')).toBeNull();
     });
 
+    it('is less noisy: no tool name twice, tokens once per response beside its cost, nothing on a blank line', () => {
+        const bash = messageEl({ kind: 'assistant', toolNames: ['Bash'], preview: 'Bash: ls -la' });
+        expect(bash.querySelector('.badge.tool')?.textContent).toBe('Bash');
+        expect(bash.querySelector('.label')?.textContent).toBe('ls -la');
+        expect(messageEl({ kind: 'assistant', toolNames: ['Bash'], preview: 'Bashful reply' }).querySelector('.label')?.textContent).toBe('Bashful reply');
+        const tokens = { input: 20_000, output: 6_000, cacheRead: 0, cacheCreation: 0 };
+        const first = summary(1, { kind: 'assistant', preview: 'the answer', tokens });
+        const later = summary(2, { kind: 'assistant', preview: 'more of it', tokens });
+        const blank = summary(3, { kind: 'assistant', preview: '[blank text]', tokens });
+        const costs = new Map([[first.uuid, 0.5], [blank.uuid, 0.25]]);
+        const row = (m: MessageSummary): HTMLDivElement =>
+            buildRow({ kind: 'message', key: m.uuid, depth: 0, message: m, expanded: false, index: 0 } as never, { ...ctx, costOf: (u: string) => costs.get(u) });
+        expect(row(first).querySelector('.meta.cost')?.textContent).toBe('$0.50 · 26K tok');
+        expect(row(later).querySelectorAll('.meta')).toHaveLength(0);
+        expect(row(blank).querySelectorAll('.meta')).toHaveLength(0);
+    });
+
     it('offers Copy message with the message uuid, and keeps a hostile preview as text', () => {
         const e = messageEl({ kind: 'user', preview: '<img src=x onerror=alert(1)>' });
         const copy = e.querySelector<HTMLButtonElement>('button[data-action="copy"]');

@@ -37,10 +37,10 @@ describe('search quick pick rows', () => {
         expect(out.length).toBeLessThanOrEqual(60 + 4);
     });
 
-    it('puts a separator before each session and opens hits at their message', () => {
+    it('labels each row by its session title, the snippet as detail, a separator per session folder', () => {
         const page: SearchPage = {
             groups: [
-                { sessionId: 'aaaaaaaa-1', project: 'p1', cwd: '/w/one', deleted: false, hits: [hit(), hit({ uuid: 'u-2', kind: 'tool_result', toolNames: ['Bash'], isError: true })] },
+                { sessionId: 'aaaaaaaa-1', project: 'p1', cwd: '/w/one', title: 'Fix the  token\nrefresh', deleted: false, hits: [hit(), hit({ uuid: 'u-2', kind: 'tool_result', toolNames: ['Bash'], isError: true })] },
                 { sessionId: 'bbbbbbbb-2', project: 'p2', cwd: null, deleted: true, hits: [hit({ uuid: 'u-3' })] },
             ],
             total: 3,
@@ -50,11 +50,15 @@ describe('search quick pick rows', () => {
         };
         const items = searchItems(page);
         expect(items.map((i) => i.kind === SEPARATOR)).toEqual([true, false, false, true, false]);
-        expect(items[0]!.label).toBe('/w/one · aaaaaaaa');
-        expect(items[1]!.target).toEqual({ sessionId: 'aaaaaaaa-1', project: 'p1', uuid: 'u-1', title: '/w/one aaaaaaaa', kind: 'user' });
+        expect(items[0]!.label).toBe('w/one');
+        expect(items[1]!.label).toBe('Fix the token refresh');
+        expect(items[1]!.detail).toBe('fix the ‹token› ‹refresh› in auth.py');
+        expect(items[1]!.target).toEqual({ sessionId: 'aaaaaaaa-1', project: 'p1', uuid: 'u-1', title: 'Fix the token refresh', kind: 'user' });
         expect(items[2]!.target?.kind).toBe('tool_result');
         expect(items[2]!.description).toBe('tool_result (error) · Bash · 2026-02-12 15:57');
-        expect(items[3]!.label).toBe('p2 · bbbbbbbb (deleted)');
+        // No title known (the catalog has not seen it): its folder and short id.
+        expect(items[3]!.label).toBe('p2 (deleted)');
+        expect(items[4]!.label).toBe('p2 · bbbbbbbb');
         expect(items[4]!.target).toBeUndefined(); // a deleted session's file cannot be opened
         expect(items.every((i) => i.alwaysShow)).toBe(true);
     });

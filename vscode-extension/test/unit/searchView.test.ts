@@ -130,20 +130,30 @@ describe('search state', () => {
         s = finish(s, 1, { total: 5, nextCursor: 'c', hasMore: true, indexing: true });
         expect(statusText(s)).toBe('2 of 5 matching messages in 1 session (still indexing)');
     });
+
+    it('says what was searched, and where, when nothing matches', () => {
+        let s = startQuery(initialState(true), 1, ' frobnicate ');
+        s = finish(s, 1, { total: 0, nextCursor: null, hasMore: false, indexing: false });
+        expect(statusText(s)).toBe('No message matches “frobnicate” in this workspace’s sessions.');
+        s = startQuery({ ...s, everywhere: true }, 2, 'frobnicate');
+        s = finish(s, 2, { total: 0, nextCursor: null, hasMore: false, indexing: false });
+        expect(statusText(s)).toBe('No message matches “frobnicate” in any project.');
+    });
 });
 
 describe('result list', () => {
     it('groups hits under a session heading and opens a hit at its message', () => {
         const opened: unknown[] = [];
         let s = startQuery(initialState(true), 1, 'token');
-        s = addGroups(s, 1, [group('aaaaaaaa-1111', [hit(1), hit(2)]), group('bbbbbbbb-2222', [hit(3)])]);
+        s = addGroups(s, 1, [group('aaaaaaaa-1111', [hit(1), hit(2)]), group('bbbbbbbb-2222', [hit(3)], { title: 'Fix the parser' })]);
         const list = buildResults(document, s, (t) => opened.push(t));
-        expect(Array.from(list.querySelectorAll('.group-title')).map((e) => e.textContent)).toEqual(['/work/app · aaaaaaaa', '/work/app · bbbbbbbb']);
+        expect(Array.from(list.querySelectorAll('.group-title .name')).map((e) => e.textContent)).toEqual(['/work/app · aaaaaaaa', 'Fix the parser']);
+        expect(Array.from(list.querySelectorAll('.group-title .where')).map((e) => e.textContent)).toEqual(['work/app', 'work/app']);
         const rows = list.querySelectorAll<HTMLButtonElement>('.hit');
         expect(rows).toHaveLength(3);
         expect(marked(rows[2]!.querySelector('.snippet')!)).toBe('fix the [token] refresh 3');
         rows[2]!.click();
-        expect(opened).toEqual([{ sessionId: 'bbbbbbbb-2222', project: '-work-app', uuid: 'u3', title: '/work/app · bbbbbbbb', kind: 'user' }]);
+        expect(opened).toEqual([{ sessionId: 'bbbbbbbb-2222', project: '-work-app', uuid: 'u3', title: 'Fix the parser', kind: 'user' }]);
     });
 
     it('does not offer to open a hit without a uuid or in a deleted session', () => {

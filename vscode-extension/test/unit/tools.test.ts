@@ -206,13 +206,29 @@ describe('MCP tools and tools without a renderer', () => {
         expect(mcpName('Bash')).toBeUndefined();
     });
 
-    it('leaves Task, MCP and unknown tools to the JSON view', () => {
+    it('leaves MCP and unknown tools (and a Task without a prompt) to the JSON view', () => {
         for (const name of ['Task', 'Agent', 'mcp__x__y', 'SomethingNew', 'constructor', '__proto__']) {
             expect(renderToolInput({ name, input: { a: 1 } })).toBeUndefined();
         }
         expect(Object.keys(TOOL_RENDERERS).sort()).toEqual(
-            ['AskUserQuestion', 'Bash', 'Edit', 'Glob', 'Grep', 'MultiEdit', 'Read', 'TodoWrite', 'WebFetch', 'WebSearch', 'Write'],
+            ['Agent', 'AskUserQuestion', 'Bash', 'Edit', 'Glob', 'Grep', 'MultiEdit', 'Read', 'Task', 'TodoWrite', 'WebFetch', 'WebSearch', 'Write'],
         );
+    });
+
+    it("renders a Task's prompt as markdown (not JSON with literal \\n) and its answer as markdown", () => {
+        const input = { description: 'Find the parser', subagent_type: 'Explore', prompt: '## Goal\n\nFind **the parser**.\n\n- one\n- two' };
+        const r = renderToolInput({ name: 'Task', input });
+        expect(r).toBeDefined();
+        const node = r!.node;
+        expect(node.querySelector('h2')?.textContent).toBe('Goal');
+        expect(node.querySelector('strong')?.textContent).toBe('the parser');
+        expect(node.querySelectorAll('li')).toHaveLength(2);
+        expect(node.textContent).toContain('Explore · Find the parser');
+        expect(node.textContent).not.toContain('\\n');
+        const answer = '# Found\n\n`src/parser.py` holds it.';
+        const res = renderToolResult({ name: 'Agent', input, content: [{ type: 'text', text: answer }] }, answer);
+        expect(res!.node.querySelector('h1')?.textContent).toBe('Found');
+        expect(res!.node.querySelector('code')?.textContent).toBe('src/parser.py');
     });
 
     it('falls back instead of throwing on a malformed input', () => {

@@ -1,7 +1,7 @@
 /**
  * A content block row: text as markdown, a tool's input and result by the tool's renderer (or
  * today's JSON / plain-text view), an image inline. Long tool output is collapsed to a few lines
- * with "Show all"; every box keeps its own scroll, so a row never outgrows the screen.
+ * with "Show all"; prose (markdown, text) is shown whole, never cut inside an inner scroller.
  */
 import { el, icon } from '../dom';
 import type { TreeNode } from '../state/tree';
@@ -45,12 +45,20 @@ function content(n: TreeNode): { r: Rendered; collapsible: boolean } {
 
 export function blockRow(e: HTMLDivElement, n: TreeNode, ctx: BlockContext): void {
     e.classList.add('block');
+    e.append(blockBox(n, ctx));
+}
+
+/**
+ * A block's label and rendered content in a `div.body-box`: a long tool output is collapsed to a
+ * few lines with "Show all" (`data-action="show-all"`, `data-key` when given); markdown and text
+ * are shown whole.
+ */
+export function blockBox(n: TreeNode, ctx: BlockContext & { showAllKey?: string }): HTMLDivElement {
     const box = el('div', 'body-box');
     if (n.kind === 'image') {
         box.append(el('div', 'block-label', n.label));
         if (n.image) box.append(imageThumb(n.image, n.label));
-        e.append(box);
-        return;
+        return box;
     }
     if (n.label) box.append(el('div', 'block-label', n.label));
     const { r, collapsible } = content(n);
@@ -62,8 +70,9 @@ export function blockRow(e: HTMLDivElement, n: TreeNode, ctx: BlockContext): voi
         const b = el('button', 'action show-all');
         b.type = 'button';
         b.dataset.action = 'show-all';
+        if (ctx.showAllKey) b.dataset.key = ctx.showAllKey;
         b.append(icon(ctx.shownAll ? 'fold' : 'unfold'), el('span', '', ctx.shownAll ? 'Show less' : `Show all ${r.lines.toLocaleString()} lines`));
         box.append(b);
     }
-    e.append(box);
+    return box;
 }

@@ -17,6 +17,19 @@ const COMPACTION = new Set(['compact_boundary', 'microcompact_boundary']);
 const SUMMARY_START = 'This session is being continued from a previous conversation';
 const CONDENSED_KINDS = new Set(['system', 'progress', 'attachment']);
 
+/** What the server's preview says for Claude Code's "\n\n" text blocks. */
+const BLANK = '[blank text]';
+
+/** The preview without the tool's name when the badge shows it already ("Bash Bash ls" read twice). */
+export function previewText(m: Pick<MessageSummary, 'preview' | 'toolNames'>): string {
+    const text = stripAnsi(m.preview);
+    const [only] = m.toolNames;
+    if (m.toolNames.length === 1 && only && text.startsWith(only) && /^[\s:(]/.test(text.slice(only.length, only.length + 1) || ' ')) {
+        return text.slice(only.length).replace(/^[\s:]+/, '') || text;
+    }
+    return text;
+}
+
 export function isCompaction(m: Pick<MessageSummary, 'kind' | 'subtype'>): boolean {
     return m.kind === 'system' && COMPACTION.has(m.subtype ?? '');
 }
@@ -54,14 +67,18 @@ export function messageRow(e: HTMLDivElement, m: MessageSummary, expanded: boole
     } else {
         if (isCompactionSummary(m)) e.append(el('span', 'badge summary', 'compaction summary'));
         if (m.toolNames.length) e.append(el('span', 'badge tool', m.toolNames.join(', ')));
-        const preview = el('span', 'label', stripAnsi(m.preview) || (m.subtype ? m.subtype : m.kind));
+        const preview = el('span', 'label', previewText(m) || (m.subtype ? m.subtype : m.kind));
         e.append(preview);
     }
     if (m.spawnedAgentId) e.append(el('span', 'badge agent', `agent ${m.spawnedAgentId}`));
+    // A response's tokens and cost go on the line that starts it (setRowCost), not on each of its
+    // lines (they all repeat its usage); a blank text line carries neither.
     const tokens = totalTokens(m.tokens);
-    if (tokens) e.append(el('span', 'meta', `${compact(tokens)} tok`));
+    if (tokens && m.kind !== 'assistant') e.append(el('span', 'meta', `${compact(tokens)} tok`));
+    if (tokens) e.dataset.tokens = compact(tokens);
+    if (m.preview === BLANK) e.dataset.blank = '1';
     e.append(copyButton(m));
-    if (m.kind === 'assistant') setRowCost(e, ctx.costOf?.(m.uuid));
+    if (m.kind === 'assistant' && m.preview !== BLANK) setRowCost(e, ctx.costOf?.(m.uuid));
     e.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}${m.model ? ` · ${m.model}` : ''}`;
 }
 
@@ -76,7 +93,7 @@ export function setRowCost(e: HTMLElement, cost: number | undefined): void {
         return;
     }
     const c = old ?? el('span', 'meta cost');
-    c.textContent = dollars(cost);
+    c.textContent = e.dataset.tokens ? `${dollars(cost)} · ${e.dataset.tokens} tok` : dollars(cost);
     if (!old) {
         (c as HTMLElement).title = 'What this API response cost (its tokens once, at the session\'s prices)';
         e.insertBefore(c, e.querySelector(':scope > .row-action.copy'));

@@ -68,6 +68,8 @@ export interface SessionStateOptions {
 
 export class SessionState {
     filter: FilterState = defaultFilter();
+    /** Pages carry each message's content blocks (the conversation view renders them). */
+    expandContent = false;
     list: PagedList<MessageSummary>;
     readonly rows = new RowIndex();
     /** Expanded top-level messages: index -> subtree root (the message node itself). */
@@ -195,7 +197,7 @@ export class SessionState {
         this.streaming = true;
         const started = this.rpc.start<MessagesPage>(
             'messages/stream',
-            { cursor: f.cursor, limit: f.limit, filter: toServerFilter(this.filter), batchSize: this.batchSize },
+            { cursor: f.cursor, limit: f.limit, filter: toServerFilter(this.filter), batchSize: this.batchSize, ...this.expandParam() },
             this.tag,
             {
                 onPartial: (messages) => {
@@ -240,7 +242,7 @@ export class SessionState {
         list.startFetch(f);
         const started = this.rpc.start<MessagesPage>(
             'messages/page',
-            { cursor: f.cursor, limit: f.limit, filter: toServerFilter(this.filter) },
+            { cursor: f.cursor, limit: f.limit, filter: toServerFilter(this.filter), ...this.expandParam() },
             this.tag,
         );
         started.promise.then(
@@ -257,6 +259,10 @@ export class SessionState {
                 this.onChange();
             },
         );
+    }
+
+    private expandParam(): { expand?: true } {
+        return this.expandContent ? { expand: true } : {};
     }
 
     private fail(err: unknown): void {
@@ -503,7 +509,7 @@ export class SessionState {
             const next = list.cursorOf(page + 1);
             const local = list.completePage(page);
             if (local && next !== undefined) return { items: [...local], nextCursor: next, hasMore: true };
-            const started = this.rpc.start<MessagesPage>('messages/page', { cursor, limit: this.pageSize, filter }, this.tag);
+            const started = this.rpc.start<MessagesPage>('messages/page', { cursor, limit: this.pageSize, filter, ...this.expandParam() }, this.tag);
             const p = await started.promise;
             return { items: p.messages, nextCursor: p.nextCursor, hasMore: p.hasMore, total: p.total ?? null };
         };

@@ -9,6 +9,7 @@ import { BASH } from './bash';
 import { EDIT, MULTI_EDIT } from './edit';
 import { READ, WRITE } from './files';
 import { GLOB, GREP } from './search';
+import { TASK } from './task';
 import { TODO_WRITE } from './todo';
 import type { Rendered, ToolRenderer } from './types';
 import { WEB_FETCH, WEB_SEARCH } from './web';
@@ -27,6 +28,8 @@ export const TOOL_RENDERERS: Readonly<Record<string, ToolRenderer>> = {
     WebFetch: WEB_FETCH,
     WebSearch: WEB_SEARCH,
     AskUserQuestion: ASK_USER_QUESTION,
+    Task: TASK,
+    Agent: TASK,
 };
 
 /** `mcp__github__create_issue` → { server: 'github', tool: 'create_issue' }. */
