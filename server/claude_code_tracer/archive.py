@@ -583,44 +583,37 @@ class Archive:
         return target.with_name(f".{target.name}.source")
 
     def latest(self, rel: Path) -> tuple[int, int] | None:
-        """(generation, archived bytes) of the newest generation of a file (relative to the
-        archive, as ``session_files`` names it); None when it has none."""
+        """(generation, verified bytes) of the newest generation of a file (relative to the
+        archive, as ``session_files`` names it), following its index like ``chain``; None when
+        it has none."""
         file_dir = self.directory / rel.parent / (rel.name + ".d")
         gens = self._generations(file_dir)
-        if not gens:
+        chain = self.chain(rel) if gens else None
+        if chain is None:
             return None
-        chain = self._segments(file_dir / f"g{gens[-1]}")
         return gens[-1], (chain[-1][1] if chain else 0)
 
     def iter_bytes(
         self, rel: Path, generation: int, start: int, block: int = 1 << 22
     ) -> Iterator[bytes]:
-        """The archived bytes of one generation of a file from ``start`` to its end, in blocks
-        of about ``block`` bytes, decompressed as a stream (a 1 GB segment is never held whole).
-        Stops early, without error, at a damaged segment."""
-        gen_dir = self.directory / rel.parent / (rel.name + ".d") / f"g{generation}"
-        for seg_start, seg_stop, p in self._segments(gen_dir):
+        """The archived bytes of a file's newest generation (``generation``, as ``latest``
+        said) from ``start`` to the end of its verified chain, in blocks of about ``block``
+        bytes; each segment checked against its index (``read_segment``). Stops early, without
+        error, at a segment that does not check out (recorded in ``problems_for``), or when the
+        file has a newer generation since."""
+        latest = self.latest(rel)
+        if latest is None or latest[0] != generation:
+            return
+        for seg_start, seg_stop, path, digest in self.chain(rel) or []:
             if seg_stop <= start:
                 continue
-            try:
-                with p.open("rb") as fh:
-                    reader = zstandard.ZstdDecompressor().stream_reader(fh)
-                    skip, at = max(0, start - seg_start), seg_start
-                    while skip:
-                        got = reader.read(min(skip, block))
-                        if not got:
-                            return
-                        skip -= len(got)
-                        at += len(got)
-                    while at < seg_stop:
-                        got = reader.read(min(block, seg_stop - at))
-                        if not got:
-                            return  # shorter than its name says: damaged
-                        at += len(got)
-                        yield got
-            except (OSError, zstandard.ZstdError):
-                log.warning("archive segment %s is damaged; reading stops there", p)
+            data = self.read_segment(rel, seg_start, seg_stop, path, digest)
+            if data is None:
                 return
+            at = max(0, start - seg_start)
+            while at < len(data):
+                yield data[at : at + block]
+                at += block
             start = seg_stop
 
     def status(self) -> ArchiveStatus:

@@ -1,5 +1,6 @@
 """The CLI's ``team`` commands and its ``--team URL`` option: glue between argparse and the
-team modules (schema, push, pull), so cli.py keeps one hook for each."""
+team modules (schema, push, pull), so cli.py keeps one hook for each. Imports what a command
+needs when it runs: building the parser (every CLI start, ``--help``) stays light."""
 
 from __future__ import annotations
 

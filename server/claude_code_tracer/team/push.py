@@ -218,7 +218,7 @@ class TeamPush:
     def _text(self, value: str | None) -> str | None:
         if value is None or not self.redact:
             return value
-        from ..sessionexport import redact
+        from ..redaction import redact
 
         text, counts = redact(value)
         for kind, n in counts.items():
