@@ -41,7 +41,7 @@ from bench.common import (  # noqa: E402
 )
 from bench.data import DataSet, data_dir  # noqa: E402
 
-SIDES = ("floor", "naive", "core", "lsp", "upstream", "search", "archive")
+SIDES = ("floor", "naive", "core", "lsp", "upstream", "search", "archive", "mcp")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

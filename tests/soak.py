@@ -4,7 +4,11 @@
 
 A writer thread appends to several sessions at once: one JSON line per event, sometimes in two
 writes (so a reader can see a line without its newline), user / assistant / tool_result in turn,
-timestamps increasing. Meanwhile two real server processes are read as the extension reads them:
+timestamps increasing. With ``--unterminated P`` a share P of the records is written whole but
+without its newline, as files copied by other tools end (FORMAT.md §11): the next write brings the
+newline first, or (one time in three) none at all, so the next record is joined to it on one line;
+a session may end on such a record, which must be served too. Meanwhile two real server
+processes are read as the extension reads them:
 
 - a pager follows every session with ``messages/page`` and the cursor of its last page (the
   cursor goes on after the last row seen, even once the session grows);
@@ -42,7 +46,7 @@ PROJECT = "-soak-proj"
 
 @dataclass
 class Written:
-    """What the writer has finished writing, per session (complete lines only)."""
+    """What the writer has finished writing, per session (whole records only)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     uuids: dict[str, list[str]] = field(default_factory=dict)
@@ -95,18 +99,33 @@ def line_for(sid: str, n: int, start: datetime) -> dict[str, Any]:
 
 
 def writer(
-    root: Path, sids: list[str], written: Written, stop_at: float, rate: float, seed: int
+    root: Path,
+    sids: list[str],
+    written: Written,
+    stop_at: float,
+    rate: float,
+    seed: int,
+    unterminated: float = 0.0,
 ) -> None:
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     counts = dict.fromkeys(sids, 0)
     handles = {sid: (root / PROJECT / f"{sid}.jsonl").open("ab") for sid in sids}
+    # sessions whose last record was written without its newline
+    open_line = dict.fromkeys(sids, False)
     try:
         while time.monotonic() < stop_at:
             sid = rng.choice(sids)
             n = counts[sid]
             data = (json.dumps(line_for(sid, n, start)) + "\n").encode()
             fh = handles[sid]
+            if open_line[sid]:
+                open_line[sid] = False
+                if rng.random() < 2 / 3:
+                    data = b"\n" + data  # the newline comes late, else the next is joined
+            if rng.random() < unterminated:
+                data = data[:-1]  # a whole record without its newline
+                open_line[sid] = True
             if rng.random() < 0.3:  # a torn write: the line shows without its end for a moment
                 cut = rng.randrange(1, len(data))
                 fh.write(data[:cut])
@@ -257,7 +276,14 @@ def check(clients: list[Client], written: Written) -> list[str]:
     return problems
 
 
-def run(seconds: float, sessions: int, rate: float, seed: int, rereads: bool = True) -> int:
+def run(
+    seconds: float,
+    sessions: int,
+    rate: float,
+    seed: int,
+    rereads: bool = True,
+    unterminated: float = 0.0,
+) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="cct-soak-"))
     root = workdir / "projects"
     (root / PROJECT).mkdir(parents=True)
@@ -280,7 +306,10 @@ def run(seconds: float, sessions: int, rate: float, seed: int, rereads: bool = T
             )
         stop_at = time.monotonic() + seconds
         threads = [
-            threading.Thread(target=writer, args=(root, sids, written, stop_at, rate, seed)),
+            threading.Thread(
+                target=writer,
+                args=(root, sids, written, stop_at, rate, seed, unterminated),
+            ),
             *(
                 threading.Thread(target=client_loop, args=(c, sids, i == 1, stop_at, rereads))
                 for i, c in enumerate(clients)
@@ -309,7 +338,10 @@ def run(seconds: float, sessions: int, rate: float, seed: int, rereads: bool = T
         exits = [srv.close() for srv in servers]
         shutil.rmtree(workdir, ignore_errors=True)
     total = sum(len(u) for u in written.uuids.values())
-    print(f"soak: {seconds:.0f} s, {sessions} sessions, {total} lines written")
+    print(
+        f"soak: {seconds:.0f} s, {sessions} sessions, {total} lines written"
+        + (f", {unterminated:.0%} without their newline" if unterminated else "")
+    )
     for client in clients:
         print(
             f"  {client.name}: {client.requests} requests, "
@@ -343,8 +375,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="no whole-session streams racing a refresh (only follow the sessions' ends)",
     )
+    parser.add_argument(
+        "--unterminated",
+        type=float,
+        default=0.0,
+        help="share of records written whole but without their newline",
+    )
     args = parser.parse_args(argv)
-    return run(args.seconds, args.sessions, args.rate, args.seed, not args.no_rereads)
+    return run(
+        args.seconds, args.sessions, args.rate, args.seed, not args.no_rereads, args.unterminated
+    )
 
 
 if __name__ == "__main__":

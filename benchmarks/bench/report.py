@@ -523,10 +523,11 @@ def markdown(meta_: dict[str, Any], ds: DataSet, runs: list[dict[str, Any]],
         for r in errors:
             L.append(f"- {r['side']} {r['scenario']} {r['params']}: {r['note']}")
         L.append("")
-    from . import archive, search  # the sides' own sections (issues #12, #14)
+    from . import archive, mcp, search  # the sides' own sections (issues #12, #14, #20)
 
     L += search.section(ix)
     L += archive.section(ix)
+    L += mcp.section(ix)
     L.append("## How each side is measured")
     L.append("")
     L.append("- **floor**: `read()` of the whole file, and `orjson.loads` of every line; the "

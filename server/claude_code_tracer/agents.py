@@ -19,6 +19,7 @@ files around the session.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import threading
@@ -131,7 +132,7 @@ class SessionLocator:
         """Find a session's files from a client-supplied id, never leaving the projects roots."""
         if not _SAFE.match(session_id) or (project is not None and not _SAFE.match(project)):
             raise OutsideRoot(
-                "session ids and project names may hold only letters, digits, '.', '_', '-'"
+                "a session id or project name is one path segment: no '/', not '.' or '..'"
             )
         if is_agent_file(f"{session_id}.jsonl"):
             # a subagent transcript listed on its own (an orphan): found where it lies
@@ -159,7 +160,7 @@ class SessionLocator:
             known = self._mains.get(key)
         if known is not None and known.is_file():
             return known
-        for path in sorted(root.glob(f"*/{session_id}.jsonl")):
+        for path in sorted(root.glob(f"*/{glob.escape(session_id)}.jsonl")):
             if path.is_file():
                 with self._lock:
                     self._mains[key] = path

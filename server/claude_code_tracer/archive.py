@@ -14,16 +14,28 @@ a full disk leaves at worst a stray temporary file; a segment that does not deco
 named length (torn, damaged) is ignored with everything after it, and the next refresh archives
 those bytes again. The live transcript stays the source of truth while it exists, and is only
 ever read.
+
+Reads are verified. Each generation keeps an ``index`` (written with its segments, by rename):
+the chain of segments, each with its length and the SHA-256 of its bytes, and the zstd frames
+carry their own checksum. Restoring a file follows the index, not the folder listing: a segment
+that is missing, truncated, damaged or replaced (a forged longer one named for a longer range, or
+other bytes under its name) is reported, and what was verified before it is served marked
+incomplete, never silently as a shorter file (``ArchivedFile``, ``verify``). A copy restored into
+the cache remembers which chain it was made from and is made again when the archive moved on (a
+newer generation, a longer chain). Archives written before the index (no ``index`` file) are
+read as before, by their segments' names and lengths.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
 import shutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import zstandard
@@ -37,6 +49,25 @@ _HEAD = 4096
 _LEVEL = 3  # ~500 MB/s and ~10x on JSONL; level 6 packs ~1% more at a third of the speed
 # Segments smaller than this (uncompressed) take the next append into themselves.
 _MERGE_BELOW = 1 << 20
+
+
+INDEX = "index"
+
+
+@dataclass
+class ArchivedFile:
+    """An archived file read back: its verified bytes, and whether they are the whole file."""
+
+    data: bytes = b""
+    found: bool = False
+    complete: bool = True
+    problems: list[str] = field(default_factory=list)
+    # which chain the bytes come from (generation and recorded segments): a restored copy made
+    # from another chain is stale
+    source: str = ""
+
+    def __bool__(self) -> bool:
+        return self.found
 
 
 @dataclass
@@ -56,6 +87,9 @@ class Archive:
         self._lock = threading.Lock()
         self.disabled_reason: str | None = None
         self.written_bytes = 0
+        # what reads of archived files found wrong, by file (latest generation only)
+        self._problems: dict[Path, tuple[Path, list[str]]] = {}
+        self._problems_lock = threading.Lock()
 
     # -- where -------------------------------------------------------------------------------------
     def _file_dir(self, root: Path, path: Path) -> Path | None:
@@ -182,8 +216,22 @@ class Archive:
         stop = start + len(merged)
         self._write(
             gen_dir / f"{start:016d}-{stop:016d}.zst",
-            zstandard.ZstdCompressor(level=_LEVEL).compress(merged),
+            zstandard.ZstdCompressor(level=_LEVEL, write_checksum=True).compress(merged),
         )
+        recorded = self._index(gen_dir) if chain else []
+        if recorded is None:
+            # a generation written before there was an index: record its chain once
+            recorded = []
+            for a, b, p in chain:
+                if a >= start:
+                    break
+                seg = self._read_segment(a, b, p)
+                if seg is None:
+                    break
+                recorded.append((a, b, hashlib.sha256(seg).hexdigest()))
+        recorded = [e for e in recorded if e[1] <= start]
+        recorded.append((start, stop, hashlib.sha256(merged).hexdigest()))
+        self._write(gen_dir / INDEX, json.dumps({"segments": recorded}).encode())
         if old is not None:
             old.unlink(missing_ok=True)  # superseded: the chain already prefers the longer one
         self.written_bytes += len(data)
@@ -235,25 +283,210 @@ class Archive:
             return []
         return [p for p in names if self.has(p, session_id)]
 
-    def restore(self, rel: Path, target: Path) -> bool:
-        """Write the latest generation of an archived file to ``target``; False if none."""
+    @staticmethod
+    def _index(gen_dir: Path) -> list[tuple[int, int, str]] | None:
+        """The recorded chain of a generation, or None when it has no index (written before
+        there was one) or the index cannot be read (then reads fall back to the names)."""
+        try:
+            raw = (gen_dir / INDEX).read_bytes()
+        except OSError:
+            return None
+        try:
+            entries = json.loads(raw)["segments"]
+            out = [(int(a), int(b), str(h)) for a, b, h in entries]
+        except (ValueError, KeyError, TypeError):
+            log.warning("archive index %s is damaged; reading the segments by name", gen_dir)
+            return None
+        return out
+
+    def read(self, rel: Path) -> ArchivedFile:
+        """The latest generation of an archived file, every segment checked against the length
+        and SHA-256 its index recorded. Bytes after the first problem are not served."""
         file_dir = self.directory / rel.parent / (rel.name + ".d")
         gens = self._generations(file_dir)
         if not gens:
-            return False
+            return ArchivedFile()
+        gen_dir = file_dir / f"g{gens[-1]}"
+        out = ArchivedFile(found=True)
+        parts: list[bytes] = []
+        recorded = self._index(gen_dir)
+        if recorded is None:
+            chain = self._segments(gen_dir)
+            out.source = f"g{gens[-1]}:" + ",".join(f"{a}-{b}" for a, b, _ in chain)
+            for start, stop, p in chain:
+                data = self._read_segment(start, stop, p)
+                if data is None:
+                    out.problems.append(f"{p.name} is damaged or truncated")
+                    break
+                parts.append(data)
+        else:
+            out.source = f"g{gens[-1]}:" + ",".join(f"{a}-{b}:{h[:16]}" for a, b, h in recorded)
+            end = 0
+            for start, stop, digest in recorded:
+                name = f"{start:016d}-{stop:016d}.zst"
+                if start != end:
+                    out.problems.append(f"the index of {gen_dir} has a gap before {name}")
+                    break
+                data = self._read_segment(start, stop, gen_dir / name)
+                if data is None:
+                    why = "missing" if not (gen_dir / name).exists() else "damaged or truncated"
+                    out.problems.append(f"segment {name} is {why}")
+                    break
+                if hashlib.sha256(data).hexdigest() != digest:
+                    out.problems.append(f"segment {name} does not match its checksum")
+                    break
+                parts.append(data)
+                end = stop
+            longer = [s for s in self._segments(gen_dir) if s[1] > end and not out.problems]
+            if longer:
+                # planted (a forged longer copy) or left by a crash before its index: not served
+                log.warning(
+                    "%s holds segments its index does not record (%s): ignored",
+                    gen_dir,
+                    longer[-1][2].name,
+                )
+        data = b"".join(parts)
+        if out.problems:
+            out.complete = False
+            # serve whole lines only: a segment boundary is a line end, but be sure
+            cut = data.rfind(b"\n") + 1
+            data = data[:cut]
+            log.warning(
+                "archived %s is incomplete: %s; serving the %d verified bytes before it",
+                rel,
+                "; ".join(out.problems),
+                len(data),
+            )
+        out.data = data
+        return out
+
+    def chain(self, rel: Path) -> list[tuple[int, int, Path, str | None]] | None:
+        """The segments to serve of an archived file's latest generation, from byte 0 (``rel``
+        is its path under the projects root), each with the SHA-256 its index recorded (None in
+        an archive written before the index); None when it was never archived. The chain follows
+        the index, not the folder listing: it stops before a gap or a missing segment (recorded
+        in ``problems_for``), and segments the index does not record (a forged longer one) are
+        not served. Read each with ``read_segment`` (``bytesource`` serves a deleted session's
+        files so, one segment at a time)."""
+        file_dir = self.directory / rel.parent / (rel.name + ".d")
+        gens = self._generations(file_dir)
+        if not gens:
+            return None
+        gen_dir = file_dir / f"g{gens[-1]}"
+        self._forget_older(rel, gen_dir)
+        recorded = self._index(gen_dir)
+        if recorded is None:
+            return [(a, b, p, None) for a, b, p in self._segments(gen_dir)]
+        out: list[tuple[int, int, Path, str | None]] = []
+        end = 0
+        for start, stop, digest in recorded:
+            name = f"{start:016d}-{stop:016d}.zst"
+            if start != end:
+                self._problem(rel, gen_dir, f"the index of {gen_dir} has a gap before {name}")
+                break
+            path = gen_dir / name
+            if not path.exists():
+                self._problem(rel, gen_dir, f"segment {name} is missing")
+                break
+            out.append((start, stop, path, digest))
+            end = stop
+        return out
+
+    def read_segment(
+        self, rel: Path, start: int, stop: int, path: Path, digest: str | None
+    ) -> bytes | None:
+        """One segment's bytes, checked against its length and recorded SHA-256; None (and the
+        problem recorded for ``problems_for``) when it cannot be read whole or does not match."""
+        data = self._read_segment(start, stop, path)
+        if data is None:
+            self._problem(rel, path.parent, f"segment {path.name} is damaged or truncated")
+            return None
+        if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+            self._problem(rel, path.parent, f"segment {path.name} does not match its checksum")
+            return None
+        return data
+
+    def _problem(self, rel: Path, gen_dir: Path, what: str) -> None:
+        with self._problems_lock:
+            got = self._problems.setdefault(rel, (gen_dir, []))
+            if got[0] != gen_dir:
+                got = self._problems[rel] = (gen_dir, [])
+            if what not in got[1]:
+                got[1].append(what)
+                log.warning("archived %s is incomplete: %s", rel, what)
+
+    def _forget_older(self, rel: Path, gen_dir: Path) -> None:
+        with self._problems_lock:
+            got = self._problems.get(rel)
+            if got is not None and got[0] != gen_dir:
+                del self._problems[rel]
+
+    def problems_for(self, project: str | None, session_id: str) -> list[str]:
+        """What reads found wrong with a session's archived files (its own file and the
+        subagent files in its folder), in its latest generation: the page says so."""
+        out: list[str] = []
+        with self._problems_lock:
+            items = list(self._problems.items())
+        for rel, (_gen, problems) in items:
+            parts = rel.parts
+            if not parts or (project is not None and parts[0] != project):
+                continue
+            if rel.name == f"{session_id}.jsonl" or (len(parts) > 2 and parts[1] == session_id):
+                out.extend(problems)
+        return out
+
+    def restore(self, rel: Path, target: Path) -> ArchivedFile:
+        """Write the latest generation of an archived file to ``target`` (what ``read`` verified)
+        and remember its source beside it; falsy when the archive has no such file."""
+        got = self.read(rel)
+        if not got.found:
+            return got
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            with tmp.open("wb") as out:
-                for start, stop, p in self._segments(file_dir / f"g{gens[-1]}"):
-                    data = self._read_segment(start, stop, p)
-                    if data is None:
-                        break
-                    out.write(data)
+            tmp.write_bytes(got.data)
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        return True
+        self._write(self._source_file(target), json.dumps(_source_record(got)).encode())
+        return got
+
+    def restored(self, rel: Path, target: Path) -> ArchivedFile | None:
+        """A copy restored earlier at ``target``, if it is still what the archive holds (same
+        generation, same recorded chain); None when it must be restored again."""
+        try:
+            saved = json.loads(self._source_file(target).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(saved, dict) or not target.is_file():
+            return None
+        file_dir = self.directory / rel.parent / (rel.name + ".d")
+        gens = self._generations(file_dir)
+        if not gens:
+            return None
+        gen_dir = file_dir / f"g{gens[-1]}"
+        recorded = self._index(gen_dir)
+        if recorded is None:
+            now = f"g{gens[-1]}:" + ",".join(f"{a}-{b}" for a, b, _ in self._segments(gen_dir))
+        else:
+            now = f"g{gens[-1]}:" + ",".join(f"{a}-{b}:{h[:16]}" for a, b, h in recorded)
+        if saved.get("source") != now:
+            return None
+        return ArchivedFile(
+            found=True,
+            complete=bool(saved.get("complete", True)),
+            problems=[str(p) for p in saved.get("problems") or []],
+            source=now,
+        )
+
+    def ensure_restored(self, rel: Path, target: Path) -> ArchivedFile:
+        """``target`` holding the archive's current copy of ``rel``: restored again when the
+        archive moved on since (a new generation after a rewrite, a longer chain)."""
+        return self.restored(rel, target) or self.restore(rel, target)
+
+    @staticmethod
+    def _source_file(target: Path) -> Path:
+        return target.with_name(f".{target.name}.source")
 
     def status(self) -> ArchiveStatus:
         st = ArchiveStatus()
@@ -278,6 +511,10 @@ class Archive:
                         pass
         st.sessions = len(sessions)
         return st
+
+
+def _source_record(got: ArchivedFile) -> dict[str, object]:
+    return {"source": got.source, "complete": got.complete, "problems": got.problems}
 
 
 def clear_restored(directory: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import itertools
 import logging
 import mmap
@@ -32,12 +33,12 @@ from typing import Any, TypeVar
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from .archive import Archive
 from .cursor import fingerprint
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import regular_stat
+from .sessionnames import friendly_names
 from .transcripts import (
     FileState,
     Parser,
@@ -53,52 +54,54 @@ from .transcripts import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 CATALOG_FILE = "catalog.duckdb"
 
-_COLUMNS: tuple[tuple[str, str, Any], ...] = (
-    ("path", "VARCHAR PRIMARY KEY", pa.string()),
-    ("root", "VARCHAR", pa.string()),
-    ("project", "VARCHAR", pa.string()),
-    ("session_id", "VARCHAR", pa.string()),
-    ("size", "BIGINT", pa.int64()),
-    ("mtime_ns", "BIGINT", pa.int64()),
-    ("ino", "BIGINT", pa.int64()),
-    ("parse_state", "VARCHAR", pa.string()),
-    ("cwd", "VARCHAR", pa.string()),
-    ("git_branch", "VARCHAR", pa.string()),
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("path", "VARCHAR PRIMARY KEY", "string"),
+    ("root", "VARCHAR", "string"),
+    ("project", "VARCHAR", "string"),
+    ("session_id", "VARCHAR", "string"),
+    ("size", "BIGINT", "int64"),
+    ("mtime_ns", "BIGINT", "int64"),
+    ("ino", "BIGINT", "int64"),
+    ("parse_state", "VARCHAR", "string"),
+    ("cwd", "VARCHAR", "string"),
+    ("git_branch", "VARCHAR", "string"),
     # the user's /rename or Claude's ai-title, else the first prompt or slash command; a summary
     # that names this session (from any file of its project) beats the latter (see _TITLE)
-    ("title", "VARCHAR", pa.string()),
-    ("own_title", "BOOLEAN", pa.bool_()),
-    ("first_prompt", "VARCHAR", pa.string()),
-    ("first_ts", "TIMESTAMP", pa.string()),
-    ("last_ts", "TIMESTAMP", pa.string()),
-    ("message_count", "BIGINT", pa.int64()),
-    ("tool_calls", "BIGINT", pa.int64()),
-    ("errors", "BIGINT", pa.int64()),
-    ("malformed", "BIGINT", pa.int64()),
-    ("input_tokens", "BIGINT", pa.int64()),
-    ("output_tokens", "BIGINT", pa.int64()),
-    ("cache_read_tokens", "BIGINT", pa.int64()),
-    ("cache_creation_tokens", "BIGINT", pa.int64()),
-    ("models", "VARCHAR[]", pa.list_(pa.string())),
-    ("subagent_count", "BIGINT", pa.int64()),
-    ("deleted", "BOOLEAN", pa.bool_()),
-    ("sub_input_tokens", "BIGINT", pa.int64()),
-    ("sub_output_tokens", "BIGINT", pa.int64()),
-    ("sub_cache_read_tokens", "BIGINT", pa.int64()),
-    ("sub_cache_creation_tokens", "BIGINT", pa.int64()),
-    ("sub_tool_calls", "BIGINT", pa.int64()),
-    ("replayed", "BIGINT", pa.int64()),
-    ("orphan", "BOOLEAN", pa.bool_()),
-    ("parent_session_id", "VARCHAR", pa.string()),
+    ("title", "VARCHAR", "string"),
+    ("own_title", "BOOLEAN", "bool_"),
+    # the Agent SDK's tag (the last ``tag`` line)
+    ("tag", "VARCHAR", "string"),
+    ("first_prompt", "VARCHAR", "string"),
+    ("first_ts", "TIMESTAMP", "string"),
+    ("last_ts", "TIMESTAMP", "string"),
+    ("message_count", "BIGINT", "int64"),
+    ("tool_calls", "BIGINT", "int64"),
+    ("errors", "BIGINT", "int64"),
+    ("malformed", "BIGINT", "int64"),
+    ("input_tokens", "BIGINT", "int64"),
+    ("output_tokens", "BIGINT", "int64"),
+    ("cache_read_tokens", "BIGINT", "int64"),
+    ("cache_creation_tokens", "BIGINT", "int64"),
+    ("models", "VARCHAR[]", "list_string"),
+    ("subagent_count", "BIGINT", "int64"),
+    ("deleted", "BOOLEAN", "bool_"),
+    ("sub_input_tokens", "BIGINT", "int64"),
+    ("sub_output_tokens", "BIGINT", "int64"),
+    ("sub_cache_read_tokens", "BIGINT", "int64"),
+    ("sub_cache_creation_tokens", "BIGINT", "int64"),
+    ("sub_tool_calls", "BIGINT", "int64"),
+    ("replayed", "BIGINT", "int64"),
+    ("orphan", "BOOLEAN", "bool_"),
+    ("parent_session_id", "VARCHAR", "string"),
     # deleted, but its bytes are in the archive: still listed and readable
-    ("archived", "BOOLEAN", pa.bool_()),
+    ("archived", "BOOLEAN", "bool_"),
     # 64-bit hashes of the uuids already counted: a replay in appended bytes is counted once
-    ("uuid_hashes", "BLOB", pa.binary()),
+    ("uuid_hashes", "BLOB", "binary"),
     # with size and mtime, the file's identity: a same-size rewrite can restore the mtime, not this
-    ("ctime_ns", "BIGINT", pa.int64()),
+    ("ctime_ns", "BIGINT", "int64"),
 )
 _NAMES = [c[0] for c in _COLUMNS]
 _POS = {n: i for i, n in enumerate(_NAMES)}
@@ -119,6 +122,7 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
     ("cwd", "s.cwd"),
     ("git_branch", "s.git_branch"),
     ("title", _TITLE),
+    ("tag", "s.tag"),
     ("first_prompt", "s.first_prompt"),
     ("first_timestamp", "s.first_ts"),
     ("last_timestamp", "s.last_ts"),
@@ -150,42 +154,42 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
 _LIST_NAMES = tuple(name for name, _ in _LIST_FIELDS)
 _LIST_SELECT = ", ".join(sql for _, sql in _LIST_FIELDS)
 _LIST_FROM = f"sessions s LEFT JOIN {_SUMMARY_TITLES} x ON x.target_path = s.path"
-_SUMMARY_COLUMNS: tuple[tuple[str, str, Any], ...] = (
-    ("source_path", "VARCHAR", pa.string()),
-    ("root", "VARCHAR", pa.string()),
-    ("project", "VARCHAR", pa.string()),
-    ("leaf_uuid", "VARCHAR", pa.string()),
-    ("summary", "VARCHAR", pa.string()),
-    ("source_ts", "TIMESTAMP", pa.string()),
-    ("target_path", "VARCHAR", pa.string()),
+_SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("source_path", "VARCHAR", "string"),
+    ("root", "VARCHAR", "string"),
+    ("project", "VARCHAR", "string"),
+    ("leaf_uuid", "VARCHAR", "string"),
+    ("summary", "VARCHAR", "string"),
+    ("source_ts", "TIMESTAMP", "string"),
+    ("target_path", "VARCHAR", "string"),
 )
 _SUMMARY_NAMES = [c[0] for c in _SUMMARY_COLUMNS]
-_SUMMARY_SCHEMA = pa.schema([(c[0], c[2]) for c in _SUMMARY_COLUMNS])
+_SUMMARY_SCHEMA = _SUMMARY_COLUMNS
 _SUMMARY_INSERT = ", ".join(
     "TRY_CAST(source_ts AS TIMESTAMP)" if n == "source_ts" else n for n in _SUMMARY_NAMES
 )
 _UUID_KEY = re.compile(rb'"uuid"\s*:\s*"$')
 # Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
-_TOUCH_COLUMNS: tuple[tuple[str, str, Any], ...] = (
-    ("session_path", "VARCHAR", pa.string()),
-    ("session_id", "VARCHAR", pa.string()),
-    ("project", "VARCHAR", pa.string()),
-    ("path", "VARCHAR", pa.string()),
-    ("tool", "VARCHAR", pa.string()),
-    ("kind", "VARCHAR", pa.string()),
-    ("written", "VARCHAR", pa.string()),
-    ("uuid", "VARCHAR", pa.string()),
-    ("tool_use_id", "VARCHAR", pa.string()),
-    ("ts", "TIMESTAMP", pa.string()),
-    ("prompt", "VARCHAR", pa.string()),
+_TOUCH_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("session_path", "VARCHAR", "string"),
+    ("session_id", "VARCHAR", "string"),
+    ("project", "VARCHAR", "string"),
+    ("path", "VARCHAR", "string"),
+    ("tool", "VARCHAR", "string"),
+    ("kind", "VARCHAR", "string"),
+    ("written", "VARCHAR", "string"),
+    ("uuid", "VARCHAR", "string"),
+    ("tool_use_id", "VARCHAR", "string"),
+    ("ts", "TIMESTAMP", "string"),
+    ("prompt", "VARCHAR", "string"),
 )
 _TOUCH_NAMES = [c[0] for c in _TOUCH_COLUMNS]
-_TOUCH_SCHEMA = pa.schema([(c[0], c[2]) for c in _TOUCH_COLUMNS])
+_TOUCH_SCHEMA = _TOUCH_COLUMNS
 _TOUCH_INSERT = ", ".join(
     "COALESCE(TRY_CAST(ts AS TIMESTAMP), TIMESTAMP '1970-01-01')" if n == "ts" else n
     for n in _TOUCH_NAMES
 )
-_SCHEMA = pa.schema([(c[0], c[2]) for c in _COLUMNS])
+_SCHEMA = _COLUMNS
 _INSERT_COLS = ", ".join(
     f"TRY_CAST({n} AS TIMESTAMP)" if n in ("first_ts", "last_ts") else n for n in _NAMES
 )
@@ -199,15 +203,33 @@ _DUCKDB_HEADER_BYTES = 3 * 4096
 _GENERATIONS = itertools.count(1)
 
 
+@functools.cache
+def _arrow_schema(columns: tuple[tuple[str, str, str], ...]) -> Any:
+    """The Arrow schema of a table's columns, made when first written: pyarrow is imported
+    only by a refresh that writes, not by a listing of a warm catalog (the CLI's start)."""
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "int64": pa.int64(),
+        "bool_": pa.bool_(),
+        "binary": pa.binary(),
+        "list_string": pa.list_(pa.string()),
+    }
+    return pa.schema([(name, types[kind]) for name, _, kind in columns])
+
+
 def _insert(
     cur: duckdb.DuckDBPyConnection,
     into: str,
     columns: str,
     data: dict[str, list[Any]],
-    schema: pa.Schema,
+    schema: tuple[tuple[str, str, str], ...],
 ) -> None:
     """Insert column lists in one statement through an Arrow table (no row-by-row inserts)."""
-    cur.register("catalog_batch", pa.Table.from_pydict(data, schema=schema))
+    import pyarrow as pa
+
+    cur.register("catalog_batch", pa.Table.from_pydict(data, schema=_arrow_schema(schema)))
     try:
         cur.execute(f"{into} SELECT {columns} FROM catalog_batch").fetchall()
     finally:
@@ -710,6 +732,7 @@ class Catalog:
                 m.last_prompt = saved.get("last_prompt")
                 m.custom_title = saved.get("custom_title")
                 m.ai_title = saved.get("ai_title")
+                m.tag = saved.get("tag")
                 m.first_ts = saved.get("first_ts")
                 m.last_ts = saved.get("last_ts_meta")
                 m.message_count = row[_POS["message_count"]]
@@ -756,6 +779,7 @@ class Catalog:
             "last_prompt": m.last_prompt,
             "custom_title": m.custom_title,
             "ai_title": m.ai_title,
+            "tag": m.tag,
             "first_ts": m.first_ts,
             "last_ts_meta": m.last_ts,
             "main": main.saved(m.usage),
@@ -790,6 +814,7 @@ class Catalog:
             "git_branch": m.git_branch,
             "title": m.title,
             "own_title": m.own_title is not None,
+            "tag": m.tag,
             "first_prompt": m.first_prompt or m.first_command,
             "first_ts": m.first_ts,
             "last_ts": m.last_ts,
@@ -918,13 +943,20 @@ class Catalog:
             ws = params.workspace.rstrip("/\\") or params.workspace
             conds.append("(s.cwd = ? OR starts_with(s.cwd, ?) OR starts_with(s.cwd, ?))")
             args.extend([ws, ws + "/", ws + "\\"])
+        if params.since is not None:
+            conds.append("s.last_ts >= ?")
+            args.append(params.since)
+        if params.until is not None:
+            conds.append("s.first_ts <= ?")
+            args.append(params.until)
         if params.query:
             conds.append(
                 f"(contains(lower(coalesce({_TITLE}, '')), ?) OR "
-                "contains(lower(coalesce(s.first_prompt, '')), ?) OR starts_with(s.session_id, ?))"
+                "contains(lower(coalesce(s.first_prompt, '')), ?) OR "
+                "starts_with(s.session_id, ?) OR contains(lower(coalesce(s.tag, '')), ?))"
             )
             q = params.query.lower()
-            args.extend([q, q, params.query])
+            args.extend([q, q, params.query, q])
         return conds, args
 
     def query(
@@ -945,13 +977,30 @@ class Catalog:
         )
         args.append(params.limit + 1)
         rows = self._read(roots, sql, args)
-        return [self._info(r) for r in rows]
+        infos = [self._info(r) for r in rows]
+        names = friendly_names(roots)
+        if names:
+            for info in infos:
+                name = names.get(info.session_id)
+                if name is not None:
+                    info.title = name  # the /rename of a live process (sessionnames.py)
+        return infos
 
     @staticmethod
     def _info(r: tuple[Any, ...]) -> SessionInfo:
         # pydantic-core validates a plain dict in ~6 µs; building the models field by field in
         # Python cost 25-50 µs a row (50 ms of a 2,000-session listing).
         return SessionInfo.model_validate(dict(zip(_LIST_NAMES, r, strict=True)))
+
+    def tags(self, roots: list[Path]) -> dict[tuple[str, str], str]:
+        """(project, session id) -> tag of every tagged session under the roots."""
+        rows = self._read(
+            roots,
+            "SELECT project, session_id, tag FROM sessions "
+            "WHERE list_contains(?, root) AND tag IS NOT NULL",
+            [[str(r) for r in roots]],
+        )
+        return {(r[0], r[1]): r[2] for r in rows}
 
     @staticmethod
     def list_fingerprint(params: SessionsListParams) -> str:
@@ -977,18 +1026,6 @@ class Catalog:
             prompt=r[8],
             session_title=r[9],
         )
-
-    def titles(self, roots: list[Path], session_ids: list[str]) -> dict[tuple[str, str], str]:
-        """(project, session id) -> the title ``sessions/list`` gives that session, so a search
-        result or an export names a session as the sessions tree does."""
-        if not session_ids:
-            return {}
-        sql = (
-            f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
-            "WHERE list_contains(?, s.session_id) AND list_contains(?, s.root)"
-        )
-        rows = self._read(roots, sql, [sorted(set(session_ids)), [str(r) for r in roots]])
-        return {(r[0], r[1]): r[2] for r in rows if r[2]}
 
     def file_sessions(self, roots: list[Path], path: str) -> list[FileSessionInfo]:
         """Sessions whose tool calls named ``path``, newest first, with counts by tool."""
@@ -1029,6 +1066,18 @@ class Catalog:
         )
         rows = self._read(roots, sql, [*args, limit + 1])
         return [self._touch(r) for r in rows]
+
+    def titles(self, roots: list[Path], keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The listed title of each (project, session id), in one query (search results)."""
+        if not keys:
+            return {}
+        sql = (
+            f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
+            "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
+        )
+        wanted = [f"{p}/{sid}" for p, sid in keys]
+        rows = self._read(roots, sql, [[str(r) for r in roots], wanted])
+        return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:
         """Every file a session's tool calls named (its subagents' included), in time order."""

@@ -19,32 +19,18 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from .catalog import default_cache_dir
 from .errors import InvalidRequest, SourceUnavailable, TracerError
-from .export import export_parquet
-from .models import (
-    MessageDetail,
-    MessageGetParams,
-    MessagesPageParams,
-    Model,
-    PriceOverride,
-    SearchPage,
-    SearchParams,
-    SessionCost,
-    SessionExportParams,
-    SessionRef,
-    SessionsListParams,
-)
-from .pricing import load_overrides
-from .sessionexport import export_session
-from .sqlquery import check_read_only, run_sql
+from .sqllimits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from .termsafe import CleanFormatter, clean, json_text
-from .tracer import Tracer, TracerOptions
-from .transcripts import default_roots, iter_session_files
+
+if TYPE_CHECKING:
+    # The core is imported by the command that needs it, never at start: ``--help`` and an
+    # argument error cost the interpreter and argparse, not DuckDB, pyarrow, tantivy or pydantic
+    # (the whole stack took 1.5-2.6 s to import on a loaded 2-core machine).
+    from .models import MessageDetail, Model, PriceOverride, SearchPage, SessionCost
+    from .tracer import Tracer
 
 SAMPLES = Path(__file__).parent / "samples" / "projects"
 
@@ -129,10 +115,16 @@ def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
     """The user's own prices: ``--prices FILE.json``, else the file ``$CLAUDE_CODE_TRACER_PRICES``
     names. A bad file stops the command (InvalidRequest) rather than print a wrong cost."""
     path = getattr(args, "prices", None) or os.environ.get(PRICES_ENV)
-    return load_overrides(Path(path).expanduser()) if path else {}
+    if not path:
+        return {}
+    from .pricing import load_overrides
+
+    return load_overrides(Path(path).expanduser())
 
 
 def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = None) -> Tracer:
+    from .tracer import Tracer, TracerOptions
+
     roots = [Path(args.root)] if args.root else []
     return Tracer(
         TracerOptions(
@@ -165,6 +157,8 @@ def _filter(args: argparse.Namespace) -> dict[str, Any]:
 
 # --- commands -------------------------------------------------------------------------------------
 def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import SessionRef, SessionsListParams
+
     params = SessionsListParams.model_validate(
         {
             "limit": args.limit,
@@ -240,6 +234,8 @@ def _dollars(cost: SessionCost | None) -> str:
 
 
 def cmd_messages(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import MessagesPageParams
+
     params = MessagesPageParams.model_validate(
         {
             "sessionId": args.session,
@@ -312,6 +308,8 @@ def _render_detail(d: MessageDetail, indent: str = "") -> str:
 
 
 def cmd_show(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import MessageGetParams
+
     params = MessageGetParams.model_validate(
         {"sessionId": args.session, "project": args.project, "uuid": args.uuid}
     )
@@ -320,6 +318,8 @@ def cmd_show(args: argparse.Namespace, tracer: Tracer) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import SessionRef
+
     ref = SessionRef.model_validate({"sessionId": args.session, "project": args.project})
     metrics = tracer.metrics(ref)
     tools = tracer.tools(ref)
@@ -362,6 +362,8 @@ def _cost_line(cost: SessionCost) -> str:
 
 
 def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import SessionsListParams
+
     out(f"projects root: {', '.join(map(str, tracer.roots))}\n\n")
     args.limit, args.cursor, args.query, args.project, args.workspace, args.deleted = (
         10,
@@ -392,10 +394,15 @@ def cmd_demo(args: argparse.Namespace, tracer: Tracer) -> None:
 def _export_dir(args: argparse.Namespace, tracer: Tracer) -> Path:
     if getattr(args, "export_dir", None):
         return Path(args.export_dir)
+    from .catalog import default_cache_dir
+
     return (tracer.options.cache_dir or default_cache_dir()) / "parquet"
 
 
 def cmd_export(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import SessionExportParams
+    from .sessionexport import export_session
+
     params = SessionExportParams.model_validate(
         {
             "sessionId": args.session,
@@ -426,6 +433,8 @@ def cmd_export(args: argparse.Namespace, tracer: Tracer) -> None:
 
 
 def cmd_export_parquet(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .export import export_parquet
+
     since = _since(args.since)
     bar = ProgressBar("exporting sessions")
     try:
@@ -452,6 +461,9 @@ def _since(value: str | None) -> datetime | None:
 
 
 def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .export import export_parquet
+    from .sqlquery import check_read_only, run_sql
+
     check_read_only(args.query)  # refuse before any work
     where = _export_dir(args, tracer)
     if not args.no_refresh:
@@ -460,7 +472,9 @@ def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
             export_parquet(tracer, where, None, bar)
         finally:
             bar.close()
-    result = run_sql(where, args.query)
+    result = run_sql(where, args.query, timeout=args.timeout, memory_limit=args.memory_limit)
+    for warning in result.warnings:
+        err(f"claude-code-tracer: warning: {clean(warning)}\n")
     if args.json:
         records = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
         sys.stdout.write(json_text(records, default=str) + "\n")
@@ -475,6 +489,8 @@ def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
 
 
 def cmd_archive(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import SessionsListParams
+
     tracer.list_sessions(SessionsListParams(limit=1), ProgressBar("indexing sessions"))
     st = tracer.archive_status()
     ratio = st.stored_bytes / st.archived_bytes if st.archived_bytes else 0.0
@@ -491,6 +507,8 @@ def cmd_archive(args: argparse.Namespace, tracer: Tracer) -> None:
 
 
 def cmd_search(args: argparse.Namespace, tracer: Tracer) -> None:
+    from .models import SearchParams
+
     workspace = None
     if not args.all_projects and not args.project:
         workspace = args.workspace or os.getcwd()
@@ -553,6 +571,8 @@ def render_search(page: SearchPage, workspace: str | None) -> str:
 
 
 def _has_sessions(roots: list[Path]) -> bool:
+    from .transcripts import iter_session_files
+
     return any(next(iter_session_files(r), None) is not None for r in roots)
 
 
@@ -671,6 +691,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-refresh", action="store_true", help="query the export as it is, without updating"
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"stop a query that runs longer than this many seconds (default {DEFAULT_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--memory-limit",
+        default=DEFAULT_MEMORY_LIMIT,
+        help=f"the query's memory bound, e.g. 500MB or 4GB (default {DEFAULT_MEMORY_LIMIT})",
+    )
     p.set_defaults(run=cmd_sql)
 
     p = sub.add_parser(
@@ -701,6 +732,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_search)
 
     sub.add_parser("serve", help="run the language server on stdio")
+
+    p = sub.add_parser(
+        "mcp",
+        parents=[common],
+        help="run the MCP server on stdio (read-only tools for agents)",
+        description="An MCP server on stdin/stdout: search, list_sessions, read_session, "
+        "get_message, blame, session_summary, usage. Add it to Claude Code with: "
+        "claude mcp add claude-code-tracer -- claude-code-tracer mcp",
+    )
+    p.add_argument(
+        "--workspace",
+        help="the folder blame's relative paths are read against and must stay inside "
+        "(default: the current folder)",
+    )
     return parser
 
 
@@ -733,7 +778,39 @@ def _log_to_stderr() -> None:
     logging.getLogger("claude_code_tracer").addHandler(handler)
 
 
+def _serve_mcp(args: argparse.Namespace) -> int:
+    from .mcpserver import McpOptions, run_stdio
+
+    try:
+        prices = _prices(args)
+    except TracerError as exc:
+        err(f"claude-code-tracer: {exc}\n")
+        return 2
+    run_stdio(
+        McpOptions(
+            projects_roots=[Path(args.root).expanduser()] if args.root else [],
+            cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
+            archive=not args.no_archive,
+            archive_dir=Path(args.archive_dir).expanduser() if args.archive_dir else None,
+            prices=prices,
+            workspace=os.path.abspath(args.workspace) if args.workspace else None,
+        )
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C (anywhere: a query, the first indexing, closing): one line and the shell's
+        # code for SIGINT, never a traceback
+        with contextlib.suppress(Exception):
+            err("claude-code-tracer: interrupted\n")
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
@@ -741,6 +818,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_stdio()
         return 0
+    if args.command == "mcp":
+        return _serve_mcp(args)
+    from pydantic import ValidationError
+
+    from .transcripts import default_roots
+
     _log_to_stderr()
     if args.command == "demo" and not args.root and not _has_sessions(default_roots()):
         out("no transcripts on this machine: using the bundled samples\n")

@@ -3,26 +3,39 @@
 Five tables (``sessions``, ``messages``, ``tool_calls``, ``file_touches``, ``usage``), each
 hive-partitioned as ``<table>/project=<folder>/month=<YYYY-MM>/<sessionId>.parquet``: DuckDB,
 Spark or Trino read them where they lie (a local folder, an object store) with no server of ours.
+A folder or session name is percent-encoded in its path segment (Hive's own escaping, which
+pyarrow and Spark decode), so a space, ``=``, ``/``, a newline or a leading ``..`` in a project
+folder's name is a value of the ``project`` column, never a path.
+
 A file per session and table keeps the export incremental: a manifest remembers which version of
 each session's files was written, and a later run writes only the sessions that changed, removing
-the files their earlier version left behind.
+the files their earlier version left behind. The manifest sits in the export folder where anything
+may rewrite it, so it is not trusted: every path it names must have the shape the exporter writes
+(``<table>/project=…/month=…/….parquet``) and lie inside the export once symlinks are resolved;
+any other entry is refused and reported, and never read or deleted (``manifest_files``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import InvalidRequest
 from .models import MessageSummary, SessionInfo, SessionRef, SessionsListParams
+from .safefs import inside, regular_stat
 from .tracer import Tracer
+
+log = logging.getLogger(__name__)
 
 TABLES = ("sessions", "messages", "tool_calls", "file_touches", "usage")
 MANIFEST = "_export.json"
@@ -129,6 +142,9 @@ class ExportReport:
     unchanged: int = 0
     files: int = 0
     rows: int = 0
+    refused: list[str] = field(default_factory=list)
+    """Manifest entries refused (a path outside the export or of a shape the exporter never
+    writes): neither read nor deleted."""
 
 
 def _month(ts: datetime | None) -> str:
@@ -260,25 +276,112 @@ def session_rows(tracer: Tracer, info: SessionInfo) -> dict[str, list[dict[str, 
     return rows
 
 
+def segment(value: str) -> str:
+    """A name as one path segment: percent-encoded like Hive escapes partition values, so pyarrow
+    (``segment_encoding="uri"``) and Spark read the original name back, and no name is a path."""
+    return quote(value, safe="")
+
+
 def _write(out_dir: Path, table: str, project: str, month: str, sid: str, rows: list[Any]) -> str:
-    rel = Path(table) / f"project={project}" / f"month={month}" / f"{sid}.parquet"
+    rel = (
+        PurePosixPath(table)
+        / f"project={segment(project)}"
+        / f"month={segment(month)}"
+        / f"{segment(sid)}.parquet"
+    )
     target = out_dir / rel
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not inside(out_dir, target.parent):
+        # a folder of the export replaced by a link that leads out of it: never write through it
+        raise InvalidRequest(f"{target.parent} leads out of the export folder {out_dir}")
     tmp = target.with_name(target.name + ".tmp")
     pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[table]), tmp, compression="zstd")
     os.replace(tmp, target)  # a reader never sees half a file
     return str(rel)
 
 
-def _load_manifest(out_dir: Path) -> dict[str, Any]:
+def export_file(out_dir: Path, rel: object) -> Path | None:
+    """``rel`` as a file of the export, or None when it is not one the exporter could have
+    written: a relative path ``<table>/project=…/month=…/….parquet`` with no ``.``/``..`` segment
+    that lies inside ``out_dir`` with symlinks resolved."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if len(parts) != 4 or any(p in ("", ".", "..") for p in parts):
+        return None
+    table, project, month, name = parts
+    if (
+        table not in TABLES
+        or not project.startswith("project=")
+        or not month.startswith("month=")
+        or not name.endswith(".parquet")
+    ):
+        return None
+    path = out_dir / rel
+    return path if inside(out_dir, path) else None
+
+
+@dataclass
+class Manifest:
+    """The manifest's entries with only validated paths, and what was refused."""
+
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+
+
+def load_manifest(out_dir: Path) -> Manifest:
+    """The export's manifest, every path in it checked with ``export_file``.
+
+    A missing, unreadable or foreign manifest is an empty one (the next export rewrites every
+    session); a path that fails the check is dropped from its entry and listed in ``refused``."""
+    result = Manifest()
+    st = regular_stat(out_dir / MANIFEST)
+    if st is None or st.st_size > 256 * 1024 * 1024:
+        return result
     try:
         data = orjson.loads((out_dir / MANIFEST).read_bytes())
     except (OSError, orjson.JSONDecodeError):
-        return {}
+        return result
     if not isinstance(data, dict) or data.get("version") != EXPORT_VERSION:
-        return {}
+        return result
     sessions = data.get("sessions")
-    return sessions if isinstance(sessions, dict) else {}
+    if not isinstance(sessions, dict):
+        return result
+    for key, entry in sessions.items():
+        if not isinstance(entry, dict):
+            continue
+        files: list[str] = []
+        raw = entry.get("files")
+        for rel in raw if isinstance(raw, list) else []:
+            if export_file(out_dir, rel) is None:
+                result.refused.append(repr(rel) if not isinstance(rel, str) else rel)
+            else:
+                files.append(rel)
+        result.sessions[key] = {"version": entry.get("version"), "files": files}
+    if result.refused:
+        log.warning(
+            "%s names %d path(s) outside the export or of a shape it never writes; "
+            "refused (neither read nor deleted): %s",
+            out_dir / MANIFEST,
+            len(result.refused),
+            ", ".join(result.refused[:5]),
+        )
+    return result
+
+
+def manifest_files(out_dir: Path) -> tuple[dict[str, list[Path]], list[str]]:
+    """Each table's Parquet files as the manifest lists them (validated, present, regular), and
+    the entries refused. A file the manifest does not list is no part of the export: a Parquet
+    file planted in the folder is never read."""
+    manifest = load_manifest(out_dir)
+    tables: dict[str, list[Path]] = {t: [] for t in TABLES}
+    for entry in manifest.sessions.values():
+        for rel in entry["files"]:
+            path = out_dir / rel
+            if regular_stat(path, out_dir) is None:
+                continue  # gone (or replaced by something that is not a file): nothing to read
+            tables[rel.split("/", 1)[0]].append(path)
+    return tables, manifest.refused
 
 
 def export_parquet(
@@ -289,8 +392,9 @@ def export_parquet(
 ) -> ExportReport:
     """Write (or bring up to date) the Parquet export of every session in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = _load_manifest(out_dir)
-    report = ExportReport()
+    loaded = load_manifest(out_dir)
+    manifest = loaded.sessions
+    report = ExportReport(refused=loaded.refused)
     sessions = [
         s
         for s in _all_sessions(tracer)
@@ -317,7 +421,8 @@ def export_parquet(
                 files.append(_write(out_dir, table, info.project, month, info.session_id, part))
                 report.rows += len(part)
         for old in (prev or {}).get("files", []):
-            if old not in files:
+            # only paths load_manifest validated: inside the export, of the exporter's own shape
+            if old not in files and export_file(out_dir, old) is not None:
                 (out_dir / old).unlink(missing_ok=True)
         manifest[key] = {"version": version, "files": files}
         report.written += 1

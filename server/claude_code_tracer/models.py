@@ -22,10 +22,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-# A session id or project folder name as it may appear on disk. The pattern keeps separators and
-# ".." out, so such a value can never name a file outside the projects root (checked again on the
-# resolved path, see transcripts.resolve_session_file).
-SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+# A session id or project folder name as it may appear on disk: any one path segment (a space,
+# "=", "%2F", a newline, unicode, a leading ".." are all names Claude Code or a user can give a
+# folder, and a listed session must open with the list's own id). The pattern keeps "/", NUL and
+# the segments "." and ".." out, so such a value can never name a file outside the projects root
+# (checked again on the resolved path, see transcripts.resolve_session); globbing escapes it.
+# (No look-ahead: pydantic's regex engine has none.)
+SAFE_NAME = r"^(?:[^/\x00.][^/\x00]{0,254}|\.[^/\x00.][^/\x00]{0,253}|\.\.[^/\x00]{1,253})$"
 # The longest message id a request may name. The parser serves longer transcript uuids under a
 # bounded stand-in (transcripts.bounded_uuid), so every id a page serves can be asked for.
 UUID_MAX_CHARS = 256
@@ -47,7 +50,12 @@ UtcTime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_us
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=False)
+    # defer_build: a model's validator and serializer are built when it is first used, not at
+    # import (building all of them took most of this module's ~60 ms import; a CLI command
+    # uses two or three).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=False, defer_build=True
+    )
 
     def dump(self) -> dict[str, Any]:
         """The wire form: camelCase keys, JSON-native values."""
@@ -56,7 +64,11 @@ class Model(BaseModel):
 
 class Params(Model):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_max_length=4096
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_max_length=4096,
+        defer_build=True,
     )
 
 
@@ -115,6 +127,15 @@ class SessionsListParams(Params):
     limit: int = Field(default=100, ge=1, le=1000)
     cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
     include_deleted: bool = False
+    since: datetime | None = Field(default=None, description="last active at or after")
+    until: datetime | None = Field(default=None, description="started at or before")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _as_naive_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
 
 
 class MessagesPageParams(SessionRef):
@@ -131,10 +152,15 @@ class MessagesPageParams(SessionRef):
     )
 
 
+JSON_SAFE_INT = (1 << 53) - 1
+
+
 class MessagesStreamParams(MessagesPageParams):
     limit: int | None = Field(  # type: ignore[assignment]
         default=None,
         ge=1,
+        # the largest integer a JavaScript client sends exactly; 2^63 overflowed DuckDB (-32603)
+        le=JSON_SAFE_INT,
         description="at most this many messages; missing: every message to the end of the "
         "session as it is when the stream begins",
     )
@@ -176,6 +202,10 @@ class MessageSummary(Model):
     timestamp: UtcTime | None = None
     preview: str = ""
     model: str | None = None
+    effort: str | None = Field(
+        default=None,
+        description="the reasoning effort of an assistant message (read with expand and get)",
+    )
     tool_names: list[str] = Field(default_factory=list)
     tool_use_ids: list[str] = Field(default_factory=list)
     is_error: bool = False
@@ -197,7 +227,11 @@ class MessagesPage(Model):
     complete: bool = Field(
         default=True,
         description="False while a big session is still being parsed: this page comes from its "
-        "head, and later pages and the total grow as the parse goes on",
+        "head, and later pages and the total grow as the parse goes on; also False for a "
+        "deleted session whose archived copy is damaged (see warning)",
+    )
+    warning: str | None = Field(
+        default=None, description="what is wrong with the archived copy this page comes from"
     )
 
 
@@ -213,6 +247,7 @@ class SessionInfo(Model):
     cwd: str | None = None
     git_branch: str | None = None
     title: str | None = None
+    tag: str | None = Field(default=None, description="the Agent SDK's tag_session (last wins)")
     first_prompt: str | None = None
     first_timestamp: UtcTime | None = None
     last_timestamp: UtcTime | None = None
@@ -270,6 +305,10 @@ class SessionMetrics(Model):
     invalid_timestamps: int = Field(
         default=0, description="lines whose timestamp is not a time: dated by a neighbour"
     )
+    invalid_numbers: int = Field(
+        default=0,
+        description="lines whose usage holds a number that is no token count: served untokened",
+    )
     state_lines: dict[str, int] = Field(
         default_factory=dict, description="session-state lines by type (metadata, not rows)"
     )
@@ -316,6 +355,10 @@ class ModelCost(Model):
 class SessionCost(Model):
     session_id: str
     cost_usd: float = Field(description="dollars of the priced models (all of them if complete)")
+    subagent_cost_usd: float = Field(
+        default=0.0,
+        description="of cost_usd: the subagents' transcripts' share (the session's own: the rest)",
+    )
     complete: bool = Field(description="every model that used tokens has a price")
     unpriced_models: list[str]
     by_model: list[ModelCost]
@@ -460,7 +503,11 @@ class ServerOptions(Params):
     """initializationOptions and workspace/didChangeConfiguration settings."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_max_length=4096
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        str_max_length=4096,
+        defer_build=True,
     )
     projects_root: str | None = None
     cache_dir: str | None = None
@@ -504,7 +551,7 @@ class TextRange(Model):
 class SearchHit(Model):
     uuid: str | None = Field(description="the message, for messages/page startAt")
     kind: Kind
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     tool_names: list[str] = Field(default_factory=list)
     model: str | None = None
     is_error: bool = False
@@ -521,9 +568,7 @@ class SearchGroup(Model):
     session_id: str
     project: str
     cwd: str | None = None
-    title: str | None = Field(
-        default=None, description="the session's title as sessions/list gives it (catalog)"
-    )
+    title: str | None = Field(default=None, description="the session's title, as listed")
     deleted: bool = False
     hits: list[SearchHit]
 
@@ -536,6 +581,133 @@ class SearchPage(Model):
     indexing: bool = Field(
         default=False, description="a first build is still running: results cover part"
     )
+
+
+# --- what agents ask (the MCP face): windows, blame, summaries, usage -----------------------------
+class MessagesWindowParams(SessionRef):
+    """A window of a session in page order: from its start, from a cursor (either direction), or
+    ``around`` a message (``before`` messages before it, ``limit`` from it on)."""
+
+    around: str | None = Field(default=None, min_length=1, max_length=UUID_MAX_CHARS)
+    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
+    before: int = Field(default=5, ge=0, le=500)
+    limit: int = Field(default=20, ge=1, le=500)
+    filter: MessageFilter = Field(default_factory=MessageFilter)
+    expand: bool = True
+
+
+class MessagesWindow(Model):
+    messages: list[MessageSummary]
+    prev_cursor: str | None = Field(default=None, description="the messages just before these")
+    next_cursor: str | None = Field(default=None, description="the messages just after these")
+    has_before: bool = False
+    has_more: bool = False
+    total: int | None = None
+    anchor_found: bool | None = Field(
+        default=None, description="with around: whether that message itself passes the filter"
+    )
+    complete: bool = True
+
+
+class BlameParams(Params):
+    path: str = Field(min_length=1, description="absolute, or relative to workspace")
+    workspace: str | None = Field(
+        default=None, description="the folder the path must stay inside (its root for blame)"
+    )
+    start_line: int | None = Field(default=None, ge=1, description="1-based, inclusive")
+    end_line: int | None = Field(default=None, ge=1, description="1-based, inclusive")
+
+
+class BlameRun(Model):
+    """Lines (1-based, inclusive) whose current text one tool call wrote (the newest write that
+    covers them), with the prompt that led to it."""
+
+    start_line: int
+    end_line: int
+    touch: FileTouch
+
+
+class Blame(Model):
+    path: str
+    line_count: int
+    start_line: int
+    end_line: int
+    runs: list[BlameRun]
+    attributed_lines: int = Field(description="lines of [startLine, endLine] some run covers")
+    sessions: list[FileSessionInfo] = Field(
+        description="every session whose tool calls read, searched or wrote the file"
+    )
+
+
+class FileCount(Model):
+    path: str
+    count: int
+
+
+class SessionSummary(Model):
+    session_id: str
+    project: str
+    title: str | None = None
+    cwd: str | None = None
+    git_branch: str | None = None
+    first_timestamp: UtcTime | None = None
+    last_timestamp: UtcTime | None = None
+    duration_seconds: float | None = None
+    message_count: int = 0
+    tool_calls: int = 0
+    errors: int = 0
+    tokens: Tokens = Field(default_factory=Tokens)
+    subagent_tokens: Tokens = Field(
+        default_factory=Tokens, description="of tokens: the subagents' transcripts"
+    )
+    cost_usd: float = 0.0
+    subagent_cost_usd: float = Field(default=0.0, description="of cost_usd: the subagents'")
+    cost_complete: bool = True
+    unpriced_models: list[str] = Field(default_factory=list)
+    models: list[str] = Field(default_factory=list)
+    tools: list[ToolStat] = Field(default_factory=list)
+    files_written: list[FileCount] = Field(default_factory=list)
+    files_read: list[FileCount] = Field(default_factory=list)
+    subagents: list[SubagentInfo] = Field(default_factory=list)
+    resume_command: str
+    deleted: bool = False
+    archived: bool = False
+
+
+class UsageParams(Params):
+    group_by: Literal["day", "model", "project"] = "day"
+    since: datetime | None = None
+    until: datetime | None = None
+    project: str | None = Field(default=None, pattern=SAFE_NAME)
+    workspace: str | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _as_naive_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+
+class UsageRow(Model):
+    key: str = Field(description="the day (YYYY-MM-DD, UTC), the model or the project")
+    api_calls: int = 0
+    tokens: Tokens = Field(default_factory=Tokens)
+    cost_usd: float = Field(default=0.0, description="dollars of the priced calls")
+    unpriced_calls: int = 0
+    sessions: int = 0
+
+
+class UsageReport(Model):
+    group_by: Literal["day", "model", "project"]
+    since: UtcTime | None = None
+    until: UtcTime | None = None
+    rows: list[UsageRow]
+    total: UsageRow
+    sessions: int = Field(description="sessions with calls in the period")
+    skipped_sessions: int = Field(default=0, description="sessions that could not be read")
+    unpriced_models: list[str] = Field(default_factory=list)
+    prices_as_of: str
 
 
 # --- methods: the one table the extension's protocol.ts mirrors -----------------------------------
@@ -552,6 +724,21 @@ class SessionExport(Model):
     redactions: dict[str, int] = Field(
         default_factory=dict, description="secrets masked, by kind (only with redact)"
     )
+
+
+def build_models() -> int:
+    """Build every model's validator and serializer now; returns how many were built. They are
+    deferred (``defer_build``) so that the CLI imports this module cheaply; the language server
+    builds them all when it starts (``lsp.server.prepare_process``)."""
+    built = 0
+    todo: list[type[BaseModel]] = [Model]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__pydantic_complete__:
+            cls.model_rebuild(force=True)
+            built += 1
+    return built
 
 
 class Method:

@@ -22,7 +22,7 @@ import functools
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,8 +31,19 @@ from .cursor import PageKey
 from .models import MessageFilter
 from .queries import TOOL_KINDS
 
-if TYPE_CHECKING:
-    from .store import SessionView
+
+class SessionView(Protocol):
+    """What an order is built from: a view's summary chunks (``store.SessionView`` is one). A
+    protocol, so this module does not import the store that imports it."""
+
+    @property
+    def chunks(self) -> tuple[pa.Table, ...]: ...
+
+    @property
+    def starts(self) -> tuple[int, ...]: ...
+
+    @property
+    def bound(self) -> int: ...
 
 _EPOCH = datetime(1970, 1, 1)
 _US_PER_S = 1_000_000

@@ -14,8 +14,24 @@ Sources, per million tokens: base input, output, cache reads (0.1x input), cache
   each model's id and release date: claude-opus-4-6 (released 2026-02-05), claude-sonnet-4-6
   (2026-02-17), claude-opus-4-7 (2026-04-16), claude-opus-4-8 (2026-05-28) and claude-opus-5
   (2026-07-24). The same read found every older row above unchanged. These models serve their
-  1M-token window at the base rates (no long-context tier); Sonnet 4.6 requests over 200K
-  tokens made in its beta weeks (before 2026-03-13) may have been billed higher than shown.
+  1M-token window at the base rates since 2026-03-13.
+- Long-context tiers of Claude Opus 4.6 and Sonnet 4.6 (read 2026-12-07): from their release to
+  2026-03-13 their 1M-token window was a beta, and a request whose prompt exceeded 200K tokens
+  was billed wholly at $10 / $37.50 (Opus 4.6) and $6 / $22.50 (Sonnet 4.6) per million input /
+  output tokens (Anthropic's pricing page as quoted on 2026-02-18 by apidog.com/blog/claude-
+  sonnet-4-6-pricing and by a guide verified against it the same day); on 2026-03-13 Anthropic
+  made the window generally available at the base rates ("a 900K-token request is billed at the
+  same per-token rate as a 9K one", the GA announcement as reported by agentmastered.com/blog/
+  1m-context-ga and others). Cache rates in the tier are the page's multipliers of its input
+  rate (reads 0.1x, 5-minute writes 1.25x, 1-hour writes 2x). A request is priced by the time
+  of its response line: before 2026-03-13 in the tier, from then on at the base rates.
+- Amazon Bedrock, "Global cross-Region inference" (docs.aws.amazon.com/bedrock/latest/
+  userguide/global-cross-Region-inference.html, read 2026-12-07): the global profile
+  (``global.anthropic.…``) costs "approximately 10%" less than a geographic one (``us.``,
+  ``eu.``, ``apac.``, ``jp.``, ``au.``, ``ca.``, ``us-gov.``) for Claude Sonnet 4.5 and the
+  models after it; the global price is the list price. A geographic profile id of those models
+  is priced at the list price x 1.10 (every rate, the long-context tier too); older models'
+  geographic profiles, the global profile and in-Region ids are priced at the list price.
 
 A model that is not in the table gets no price: its tokens are counted and shown, its cost is
 None, and a session that used it says its total leaves those tokens out. A wrong price would be
@@ -26,15 +42,19 @@ rate, or on a model newer than the table, give their own prices (``parse_overrid
 Fast mode (``usage.speed == "fast"``) is priced higher than the table says and is not told apart.
 
 Tokens are counted once per API response (`message.id`): Claude Code writes one transcript line
-per content block of a response, each with the same usage.
+per content block of a response, each with the same usage. A line's own ``costUSD`` (written by
+1.0.x versions only) is not used: every response is priced from its tokens by this table, so a
+session costs the same whichever version wrote it and a corrected table corrects old sessions.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +63,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidRequest
 from .models import Kind, ModelCost, PriceOverride, PriceOverrides, SessionCost, Tokens
+from .tokencounts import USAGE_KEYS, token_count, usage_counts
 from .transcripts import read_entry
 
 if TYPE_CHECKING:
@@ -68,28 +89,59 @@ class Price:
     cache_write_1h: Decimal
     #: Rates for a request whose prompt (input + cache read + cache writes) exceeds 200K tokens.
     long_context: Price | None = None
+    #: The tier ended then (naive UTC): requests from this time on pay the base rates.
+    long_context_until: datetime | None = None
+
+    def scaled(self, factor: Decimal) -> Price:
+        """Every rate times ``factor`` (the long-context tier too)."""
+        long = self.long_context.scaled(factor) if self.long_context is not None else None
+        return replace(
+            self,
+            input=self.input * factor,
+            output=self.output * factor,
+            cache_read=self.cache_read * factor,
+            cache_write_5m=self.cache_write_5m * factor,
+            cache_write_1h=self.cache_write_1h * factor,
+            long_context=long,
+        )
 
 
-def _price(inp: str, out: str, read: str, w5: str, w1: str, long: Price | None = None) -> Price:
-    return Price(Decimal(inp), Decimal(out), Decimal(read), Decimal(w5), Decimal(w1), long)
+def _price(
+    inp: str,
+    out: str,
+    read: str,
+    w5: str,
+    w1: str,
+    long: Price | None = None,
+    until: datetime | None = None,
+) -> Price:
+    return Price(Decimal(inp), Decimal(out), Decimal(read), Decimal(w5), Decimal(w1), long, until)
 
+
+#: The 1M-token window of Opus 4.6 and Sonnet 4.6 left its beta (and its tier) on this day.
+LONG_CONTEXT_GA_4_6 = datetime(2026, 3, 13)
 
 _OPUS_4 = _price("15", "75", "1.50", "18.75", "30")
 _SONNET_LONG = _price("6", "22.50", "0.60", "7.50", "12")
 _SONNET = _price("3", "15", "0.30", "3.75", "6")
 _OPUS_4_5 = _price("5", "25", "0.50", "6.25", "10")
+_OPUS_LONG = _price("10", "37.50", "1", "12.50", "20")
 
 #: Model family (the id without its date) -> price.
 PRICES: Mapping[str, Price] = {
     "claude-opus-5": _OPUS_4_5,
     "claude-opus-4-8": _OPUS_4_5,
     "claude-opus-4-7": _OPUS_4_5,
-    "claude-opus-4-6": _OPUS_4_5,
+    "claude-opus-4-6": _price(
+        "5", "25", "0.50", "6.25", "10", _OPUS_LONG, LONG_CONTEXT_GA_4_6
+    ),
     "claude-opus-4-5": _OPUS_4_5,
     "claude-opus-4-1": _OPUS_4,
     "claude-opus-4": _OPUS_4,
     "claude-3-opus": _OPUS_4,
-    "claude-sonnet-4-6": _SONNET,
+    "claude-sonnet-4-6": _price(
+        "3", "15", "0.30", "3.75", "6", _SONNET_LONG, LONG_CONTEXT_GA_4_6
+    ),
     "claude-sonnet-4-5": _price("3", "15", "0.30", "3.75", "6", _SONNET_LONG),
     "claude-sonnet-4": _price("3", "15", "0.30", "3.75", "6", _SONNET_LONG),
     "claude-3-7-sonnet": _SONNET,
@@ -99,11 +151,36 @@ PRICES: Mapping[str, Price] = {
     "claude-3-haiku": _price("0.25", "1.25", "0.03", "0.30", "0.50"),
 }
 
-_OVERRIDES: TypeAdapter[dict[str, PriceOverride]] = TypeAdapter(PriceOverrides)
+@functools.cache
+def _overrides() -> TypeAdapter[dict[str, PriceOverride]]:
+    """Built when a price file is first read, not at import (a schema build: the CLI's start)."""
+    return TypeAdapter(PriceOverrides)
+
 
 # Bedrock ("us.anthropic.claude-…-v1:0") and Vertex ("claude-…@20250514") spell ids their own way.
-_PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?anthropic\.")
+_PREFIX = re.compile(r"^(?:(?P<geo>[a-z]{2,4}|us-gov|global)\.)?anthropic\.")
 _SUFFIX = re.compile(r"(?:-v\d+(?::\d+)?|@\d{8}|-\d{8}|-latest)$")
+#: Bedrock's geographic inference profiles cost about 10% over the global one (= list price)
+#: for Sonnet 4.5 and every model after it (module docstring).
+GEO_PREMIUM = Decimal("1.10")
+_GEO_PREMIUM_FAMILIES = frozenset(
+    {
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "claude-opus-4-5",
+        "claude-opus-4-6",
+        "claude-sonnet-4-6",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-5",
+    }
+)
+
+
+def geographic_profile(model: str) -> bool:
+    """Whether a model id names a Bedrock geographic inference profile (``us.anthropic.…``)."""
+    m = _PREFIX.match(model.strip().lower())
+    return m is not None and m.group("geo") not in (None, "global")
 
 
 def family(model: str) -> str:
@@ -130,7 +207,7 @@ def parse_overrides(raw: Any, where: str) -> dict[str, PriceOverride]:
     """A price override table from JSON-shaped data, or an ``InvalidRequest`` that names the
     first bad entry: a bad table is refused whole, never applied in part."""
     try:
-        return _OVERRIDES.validate_python(raw)
+        return _overrides().validate_python(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         at = ".".join(str(p) for p in first.get("loc", ()))
@@ -155,10 +232,21 @@ def load_overrides(path: Path) -> dict[str, PriceOverride]:
 
 
 def price_of(model: str | None, table: Mapping[str, Price] = PRICES) -> Price | None:
-    """The model's price, or None for a model the table does not name (never a near match)."""
+    """The model's price, or None for a model the table does not name (never a near match).
+    A Bedrock geographic profile of a model AWS prices higher there pays ``GEO_PREMIUM`` over
+    the shipped price (a user's own price for the family is taken as it is)."""
     if not model:
         return None
-    return table.get(family(model))
+    name = family(model)
+    price = table.get(name)
+    if (
+        price is not None
+        and name in _GEO_PREMIUM_FAMILIES
+        and price is PRICES.get(name)
+        and geographic_profile(model)
+    ):
+        return price.scaled(GEO_PREMIUM)
+    return price
 
 
 @dataclass
@@ -184,7 +272,9 @@ class Usage:
 
 
 def _int(v: Any) -> int:
-    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) and v > 0 else 0
+    """A token count, or 0 for anything that is not one (``tokencounts``: 2^63 or 1e308 would
+    overflow every total downstream)."""
+    return token_count(v) or 0
 
 
 def usage_of(usage: Any) -> Usage:
@@ -192,6 +282,8 @@ def usage_of(usage: Any) -> Usage:
     the 1-hour cache existed) every cache write is a 5-minute one: the only kind there was."""
     if not isinstance(usage, dict):
         return Usage()
+    if not usage_counts(usage, USAGE_KEYS)[1]:
+        return Usage()  # a damaged usage is dropped whole, as the parser drops it
     written = _int(usage.get("cache_creation_input_tokens"))
     split = usage.get("cache_creation")
     w5, w1 = written, 0
@@ -211,9 +303,12 @@ def usage_of(usage: Any) -> Usage:
     )
 
 
-def cost_of(usage: Usage, price: Price) -> Decimal:
-    """US dollars for one response (long-context rates when its prompt is over 200K tokens)."""
+def cost_of(usage: Usage, price: Price, at: datetime | None = None) -> Decimal:
+    """US dollars for one response (long-context rates when its prompt is over 200K tokens and
+    the tier held at ``at``, the response's time, naive UTC; no time: the tier's rates)."""
     long = price.long_context is not None and usage.prompt > LONG_CONTEXT_THRESHOLD
+    if long and price.long_context_until is not None and at is not None:
+        long = at.replace(tzinfo=None) < price.long_context_until
     p = price.long_context if long and price.long_context else price
     micro = (
         usage.input * p.input
@@ -247,11 +342,16 @@ class CostTotal:
 
 
 def total_cost(
-    responses: Iterable[tuple[str | None, Usage]], table: Mapping[str, Price] = PRICES
+    responses: Iterable[tuple[str | None, Usage]],
+    table: Mapping[str, Price] = PRICES,
+    times: Iterable[datetime | None] | None = None,
 ) -> CostTotal:
-    """Cost per model of responses already deduplicated per `message.id`."""
+    """Cost per model of responses already deduplicated per `message.id` (``times``: each
+    response's time, for the tiers that ended)."""
     out = CostTotal()
+    stamps = iter(times) if times is not None else None
     for model, usage in responses:
+        at = next(stamps, None) if stamps is not None else None
         name = model or "unknown"
         m = out.by_model.get(name)
         if m is None:
@@ -261,38 +361,44 @@ def total_cost(
         m.usage.add(usage)
         price = price_of(model, table)
         if price is not None and m.cost is not None:
-            m.cost += cost_of(usage, price)
+            m.cost += cost_of(usage, price, at)
     return out
 
 
 # -- a session's cost (the store's rows, the transcript's usage) ----------------------------------
 
 
-def session_cost(
-    cur: duckdb.DuckDBPyConnection,
-    sess: SessionView,
-    overrides: Mapping[str, PriceOverride] | None = None,
-) -> SessionCost:
-    """Dollars per model of one session, subagents included (as `session/metrics` counts tokens).
+@dataclass
+class Response:
+    """One API response of a session (its ``message.id``): the line with the most tokens."""
 
-    One row per response (`message.id`), the line with the most tokens. The store keeps cache
-    writes as one number; the 5-minute / 1-hour split is read again from the transcript line, and
-    only for responses that wrote to the cache."""
+    first_uuid: str | None  # the uuid of its first line: the row that shows it
+    model: str | None
+    file_id: int  # 0: the session's own file; else a subagent's transcript
+    timestamp: datetime | None
+    usage: Usage
+
+
+def responses(cur: duckdb.DuckDBPyConnection, sess: SessionView) -> list[Response]:
+    """Every response of a session, subagents' included, deduplicated per ``message.id``.
+
+    The store keeps cache writes as one number; the 5-minute / 1-hour split is read again from
+    the transcript line, and only for responses that wrote to the cache."""
     t = sess.tables
     rows = cur.execute(
         "SELECT arg_min(uuid, seq), arg_max(model, tot), arg_max(file_id, tot),"
         " arg_max(byte_offset, tot),"
         " arg_max(byte_len, tot), arg_max(input_tokens, tot), arg_max(output_tokens, tot),"
-        " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot)"
+        " arg_max(cache_read_tokens, tot), arg_max(cache_creation_tokens, tot),"
+        " min(ts) FILTER (WHERE NOT ts_guessed)"
         " FROM (SELECT *, input_tokens + output_tokens + cache_read_tokens"
         f" + cache_creation_tokens AS tot FROM {t[Kind.ASSISTANT]}"
         " WHERE coalesce(model, '') <> '<synthetic>')"
         " GROUP BY coalesce(message_id, uuid)"
     ).fetchall()
-    responses: list[tuple[str | None, Usage]] = []
-    firsts: list[str | None] = []
-    for first, model, file_id, offset, length, inp, out, read, written in rows:
-        usage = Usage(inp or 0, out or 0, read or 0, written or 0, 0)
+    out: list[Response] = []
+    for first, model, file_id, offset, length, inp, outp, read, written, ts in rows:
+        usage = Usage(inp or 0, outp or 0, read or 0, written or 0, 0)
         if written:
             try:
                 entry = read_entry(sess.paths[file_id], offset, length)
@@ -303,15 +409,32 @@ def session_cost(
             if from_line.cache_write_5m + from_line.cache_write_1h == written:
                 usage.cache_write_5m = from_line.cache_write_5m
                 usage.cache_write_1h = from_line.cache_write_1h
-        responses.append((model, usage))
-        firsts.append(first)
+        out.append(Response(first, model, file_id or 0, ts, usage))
+    return out
+
+
+def session_cost(
+    cur: duckdb.DuckDBPyConnection,
+    sess: SessionView,
+    overrides: Mapping[str, PriceOverride] | None = None,
+) -> SessionCost:
+    """Dollars per model of one session, subagents included (as `session/metrics` counts tokens),
+    and the subagents' share apart (their own transcripts, as metrics counts their tokens)."""
+    each_response = responses(cur, sess)
+    responses_ = [(r.model, r.usage) for r in each_response]
     table = with_overrides(overrides) if overrides else PRICES
-    total = total_cost(responses, table)
+    total = total_cost(responses_, table, [r.timestamp for r in each_response])
     each: dict[str, float] = {}
-    for first, (model, usage) in zip(firsts, responses, strict=True):
-        price = price_of(model, table)
-        if first is not None and price is not None:
-            each[first] = float(cost_of(usage, price))
+    subagents = Decimal(0)
+    for r in each_response:
+        price = price_of(r.model, table)
+        if price is None:
+            continue
+        dollars = cost_of(r.usage, price, r.timestamp)
+        if r.first_uuid is not None:
+            each[r.first_uuid] = float(dollars)
+        if r.file_id > 0:
+            subagents += dollars
     mine = {family(m) for m in overrides or {}}
     by_model = [
         ModelCost(
@@ -338,4 +461,5 @@ def session_cost(
         prices_source=PRICES_SOURCE,
         overridden_models=sorted(m for m in total.by_model if family(m) in mine),
         response_costs=each,
+        subagent_cost_usd=float(subagents),
     )

@@ -1,10 +1,11 @@
 """SQL for pages, counts and per-session statistics.
 
-Each message kind lives in its own table, so a page query is a UNION ALL of one CTE per requested
-kind, ordered by (timestamp, seq): seq is the order of the lines in the files, so lines written in
-the same millisecond (the parts of one split assistant message) keep their file order. Every
-filter, the keyset condition and the LIMIT go inside each CTE, before the union: kinds that were
-not asked for are never scanned and each branch hands the union at most ``limit + 1`` rows.
+A session's rows live in one table, their kind a column. A view of it hands each kind's rows as a
+bounded subquery (``store.bounded``: ``seq`` below the view's count, ``kind = ...``); a page or a
+count is one filtered scan of the table with the kinds asked for, ordered by (timestamp, seq):
+seq is the order of the lines in the files, so lines written in the same millisecond (the parts
+of one split assistant message) keep their file order. Warm pages of filters without text never
+get here (``pageorder``); what remains is the text filter and a big session still being parsed.
 Values are always bound parameters; the only identifiers spliced into SQL are table names that
 the store made itself (checked against ``TABLE_NAME``).
 """
@@ -19,9 +20,12 @@ from .cursor import PageKey
 from .models import ALL_KINDS, Kind, MessageFilter, MessageSummary, Tokens
 from .transcripts import COLUMNS
 
-TABLE_NAME = re.compile(r"^s_[0-9a-f]{16}_g\d+_[a-z_]+$")
-# A view's rows of a table (``store.bounded``): the seqs parsed before the view was made.
-BOUNDED_TABLE = re.compile(r"^\(SELECT \* FROM (s_[0-9a-f]{16}_g\d+_[a-z_]+) WHERE seq < (\d+)\)$")
+TABLE_NAME = re.compile(r"^s_[0-9a-f]{16}_g\d+$")
+# A view's rows of a table (``store.bounded``): the seqs parsed before the view was made, of
+# one kind or of all.
+BOUNDED_TABLE = re.compile(
+    r"^\(SELECT \* FROM (s_[0-9a-f]{16}_g\d+) WHERE seq < (\d+)(?: AND kind = '([a-z_]+)')?\)$"
+)
 
 # What a page shows: every row column but the lower-cased search text.
 SUMMARY_COLUMNS = tuple(c for c in COLUMNS if c != "search")
@@ -37,14 +41,33 @@ def _table(tables: dict[Kind, str], kind: Kind) -> str:
     return name
 
 
-def _scan(tables: dict[Kind, str], kind: Kind) -> tuple[str, list[str], list[Any]]:
-    """The table a hot query scans for a kind, and the condition (bound as a parameter) that
-    keeps it to a view's rows: DuckDB plans ``FROM t WHERE seq < ? AND ...`` as one filtered
-    scan, twice as fast on a page as the same rows through the bounded subquery."""
-    m = BOUNDED_TABLE.match(tables[kind])
-    if m:
-        return m.group(1), ["seq < ?"], [int(m.group(2))]
-    return _table(tables, kind), [], []
+def _one_table(tables: dict[Kind, str], kinds: list[Kind]) -> tuple[str, int, bool] | None:
+    """(table, bound, every?) when these kinds' rows are one view's rows of one table; ``every``
+    when they are all the kinds ``tables`` holds (a view's ``present`` holds only kinds with
+    rows, so no kind condition is needed then)."""
+    found = [BOUNDED_TABLE.match(tables[k]) for k in kinds]
+    if not found or not all(found):
+        return None
+    bases = {m.group(1) for m in found if m}
+    bounds = {int(m.group(2)) for m in found if m}
+    if len(bases) != 1 or len(bounds) != 1:
+        return None
+    return bases.pop(), bounds.pop(), set(kinds) >= set(tables)
+
+
+def _scan(tables: dict[Kind, str], kinds: list[Kind]) -> tuple[str, list[str], list[Any]]:
+    """The table a query scans for these kinds, and the conditions (bound as parameters) that
+    keep it to a view's rows of those kinds: DuckDB plans ``FROM t WHERE seq < ? AND ...`` as
+    one filtered scan, twice as fast on a page as the same rows through the bounded subquery.
+    Tables that are not one view's (a test's own) are unioned."""
+    one = _one_table(tables, kinds)
+    if one is None:
+        union = " UNION ALL ".join(f"SELECT * FROM {_table(tables, k)}" for k in kinds)
+        return f"({union})", [], []
+    table, bound, every = one
+    if every:
+        return table, ["seq < ?"], [bound]
+    return table, ["seq < ?", "list_contains(?, kind)"], [bound, [k.value for k in kinds]]
 
 
 def kinds_to_scan(flt: MessageFilter, present: dict[Kind, str]) -> list[Kind]:
@@ -100,10 +123,9 @@ def page_query(
 ) -> tuple[str, list[Any]] | None:
     """The (ts, seq) keys of a page: ``limit`` rows after ``after`` in (ts, seq) order.
 
-    Narrow on purpose: the per-kind CTEs carry two fixed-width columns through their top-N and
-    the union; the page's summaries are then taken by seq (``SessionStore.summaries``), which
-    costs the same at any depth. ``tables`` holds the session's non-empty kind tables; None means
-    that nothing can match."""
+    Narrow on purpose: the scan carries two fixed-width columns through its top-N; the page's
+    summaries are then taken by seq (``SessionView.take``), which costs the same at any depth.
+    ``tables`` holds the view's kinds that have rows; None means that nothing can match."""
     kinds = kinds_to_scan(flt, tables)
     conds, fparams = filter_conditions(flt, text_keys)
     if after is not None:
@@ -114,20 +136,11 @@ def page_query(
     where = " AND ".join(conds) if conds else "TRUE"
     if not kinds:
         return None
-    ctes: list[str] = []
-    params: list[Any] = []
-    # No limit (a whole-session stream): one sort of the (ts, seq) keys, read in batches.
-    top = " ORDER BY ts, seq LIMIT ?" if limit is not None else ""
-    for kind in kinds:
-        table, bound, bparams = _scan(tables, kind)
-        cond = " AND ".join([*bound, where])
-        ctes.append(f"k_{kind.value} AS (SELECT ts, seq FROM {table} WHERE {cond}{top})")
-        params.extend(bparams)
-        params.extend(fparams)
-        if limit is not None:
-            params.append(limit)
-    union = " UNION ALL ".join(f"SELECT * FROM k_{k.value}" for k in kinds)
-    sql = f"WITH {', '.join(ctes)} SELECT seq FROM ({union}) ORDER BY ts, seq"
+    table, bound, params = _scan(tables, kinds)
+    cond = " AND ".join([*bound, where])
+    sql = f"SELECT seq FROM {table} WHERE {cond} ORDER BY ts, seq"
+    params = [*params, *fparams]
+    # No limit: a whole-session stream, one sort of the (ts, seq) keys read in batches.
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
@@ -167,14 +180,11 @@ def count_query(
         return "SELECT 0", []
     conds, fparams = filter_conditions(flt, text_keys)
     where = " AND ".join(conds) if conds else "TRUE"
-    parts: list[str] = []
-    params: list[Any] = []
-    for kind in kinds:
-        table, bound, bparams = _scan(tables, kind)
-        parts.append(f"(SELECT count(*) FROM {table} WHERE {' AND '.join([*bound, where])})")
-        params.extend(bparams)
-        params.extend(fparams)
-    return "SELECT " + " + ".join(parts), params
+    table, bound, params = _scan(tables, kinds)
+    return f"SELECT count(*) FROM {table} WHERE {' AND '.join([*bound, where])}", [
+        *params,
+        *fparams,
+    ]
 
 
 def all_rows_union(
@@ -183,10 +193,21 @@ def all_rows_union(
     columns: str,
     kinds: tuple[Kind, ...] = ALL_KINDS,
 ) -> str:
-    """Rows of several kinds under one fixed condition (used by lookups and statistics)."""
-    return " UNION ALL ".join(
-        f"SELECT {columns} FROM {_table(tables, k)} WHERE {where}" for k in kinds if k in tables
-    )
+    """Rows of several kinds under one fixed condition (used by lookups and statistics): one
+    scan of the view's table. Its bounds are literals the store wrote (checked), not input."""
+    present = [k for k in kinds if k in tables]
+    if not present:
+        return f"SELECT {columns} FROM (SELECT NULL) WHERE FALSE"
+    one = _one_table(tables, present)
+    if one is None:
+        return " UNION ALL ".join(
+            f"SELECT {columns} FROM {_table(tables, k)} WHERE {where}" for k in present
+        )
+    table, bound, every = one
+    conds = [f"seq < {int(bound)}"]
+    if not every:  # kind names from the Kind enum, never from input
+        conds.append("kind IN (" + ", ".join(f"'{k.value}'" for k in present) + ")")
+    return f"SELECT {columns} FROM {table} WHERE {' AND '.join([*conds, where])}"
 
 
 def row_to_summary(row: dict[str, Any], file_names: list[str]) -> MessageSummary:

@@ -4,7 +4,8 @@ parser: ``'`` or ``AND`` or ``field:`` typed by a person are searched for as tex
 Syntax: words (all must match), ``"exact phrases"``, ``-excluded`` words or phrases, ``prefix*``
 (also ``"a phrase endi"*``),
 and filters ``tool:Bash``, ``kind:user``, ``project:NAME``, ``session:ID``, ``model:NAME``,
-``after:2026-01-01``, ``before:2026-02-01`` and the bare word ``errors``. A ``name:value`` whose
+``tag:NAME`` (the Agent SDK's session tag), ``after:2026-01-01``, ``before:2026-02-01`` and
+the bare word ``errors``. A ``name:value`` whose
 name is not a filter is plain text, and a quoted ``"errors"`` is the word. A ``-`` before a filter
 (but ``after:``/``before:``) or before ``errors`` excludes what it names.
 """
@@ -19,8 +20,8 @@ from .models import Kind
 
 # Progress lines are not indexed (2.1.x repeats whole subagent messages in them).
 SEARCHED_KINDS = tuple(k.value for k in Kind if k not in (Kind.PROGRESS, Kind.UNKNOWN))
-FILTERS = frozenset({"tool", "kind", "project", "session", "model", "after", "before"})
-NEGATABLE = frozenset({"tool", "kind", "project", "session", "model"})
+FILTERS = frozenset({"tool", "kind", "project", "session", "model", "tag", "after", "before"})
+NEGATABLE = frozenset({"tool", "kind", "project", "session", "model", "tag"})
 
 
 class InvalidQuery(InvalidRequest):
@@ -45,6 +46,7 @@ class ParsedQuery:
     projects: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     after_ms: int | None = None
     before_ms: int | None = None
     errors: bool = False
@@ -54,6 +56,7 @@ class ParsedQuery:
     not_projects: list[str] = field(default_factory=list)
     not_sessions: list[str] = field(default_factory=list)
     not_models: list[str] = field(default_factory=list)
+    not_tags: list[str] = field(default_factory=list)
     not_errors: bool = False
 
     @property
@@ -65,12 +68,14 @@ class ParsedQuery:
             or self.projects
             or self.sessions
             or self.models
+            or self.tags
             or self.errors
             or self.not_tools
             or self.not_kinds
             or self.not_projects
             or self.not_sessions
             or self.not_models
+            or self.not_tags
             or self.not_errors
             or self.after_ms is not None
             or self.before_ms is not None
@@ -173,6 +178,8 @@ def _filter(q: ParsedQuery, name: str, value: str, negated: bool = False) -> Non
         (q.not_sessions if negated else q.sessions).append(value)
     elif name == "model":
         (q.not_models if negated else q.models).append(value.lower())
+    elif name == "tag":
+        (q.not_tags if negated else q.tags).append(value.lower())
     elif name == "after":
         q.after_ms = _date_ms(name, value)
     elif name == "before":

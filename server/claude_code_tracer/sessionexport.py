@@ -13,8 +13,7 @@ a diff, the file written), thinking is folded, and hook and progress lines are l
 
 Transcript text may hold terminal escapes and bidi controls; both formats write them as visible
 escapes (``termsafe.clean``) so neither a terminal showing the Markdown nor a browser showing the
-HTML acts on them. ``redact`` masks secrets after that, with one pattern list (``SECRET_PATTERNS``)
-and a count per kind.
+HTML acts on them. ``redact`` (``redaction.py``) masks secrets after that, with a count per kind.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 
@@ -40,78 +39,16 @@ from .models import (
     SessionRef,
     SessionsListParams,
 )
+from .redaction import redact
 from .termsafe import clean
 from .tracer import Tracer
 
 
 # --- secrets --------------------------------------------------------------------------------------
-class SecretPattern(NamedTuple):
-    kind: str
-    # lower-case strings one of which the text must hold for the pattern to be tried: a substring
-    # test is far cheaper than a regex scan, and most text holds none of them
-    hints: tuple[str, ...]
-    regex: re.Pattern[str]
-
-
-# The named group ``secret`` is what is masked; text around it (``Bearer ``, ``password=``) stays
-# so a reader knows what was there. Most specific first: an Anthropic key is masked as one before
-# the generic ``sk-`` pattern could see it, a JWT before ``Bearer``.
-SECRET_PATTERNS: tuple[SecretPattern, ...] = (
-    SecretPattern(
-        "private_key",
-        ("private key-----",),
-        re.compile(
-            r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"
-            r"[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)"
-        ),
-    ),
-    SecretPattern(
-        "anthropic_key", ("sk-ant-",), re.compile(r"(?P<secret>\bsk-ant-[A-Za-z0-9_-]{20,})")
-    ),
-    SecretPattern(
-        "openai_key", ("sk-",), re.compile(r"(?P<secret>\bsk-(?:proj-)?[A-Za-z0-9_-]{20,})")
-    ),
-    SecretPattern(
-        "aws_access_key",
-        ("akia", "asia"),
-        re.compile(r"(?P<secret>\b(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
-    ),
-    SecretPattern(
-        "github_token",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        re.compile(r"(?P<secret>\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))"),
-    ),
-    SecretPattern(
-        "slack_token", ("xox",), re.compile(r"(?P<secret>\bxox[abposr]-[A-Za-z0-9-]{10,})")
-    ),
-    SecretPattern(
-        "jwt",
-        ("eyj",),
-        re.compile(r"(?P<secret>\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
-    ),
-    SecretPattern(
-        "bearer_token",
-        ("bearer",),
-        re.compile(r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"),
-    ),
-    SecretPattern(
-        "password",
-        ("password", "passwd", "pwd", "secret"),
-        re.compile(
-            r"(?i)\b(?:password|passwd|pwd|secret)[\"']?\s*[=:]\s*[\"']?"
-            r"(?!\[REDACTED)(?P<secret>[^\s\"',;&]{1,200})"
-        ),
-    ),
-)
-
-
-def _marker(kind: str) -> str:
-    return f"[REDACTED:{kind}]"
-
-
 @dataclass
 class Redactor:
-    """Masks secrets in every string handed to it (when enabled) and counts them by kind."""
+    """Masks secrets in every string handed to it (when enabled) and counts them by kind; the
+    rules are ``redaction.py``'s, shared with every other face."""
 
     enabled: bool
     counts: Counter[str] = field(default_factory=Counter)
@@ -119,22 +56,9 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if not self.enabled or not text:
             return text
-        low = text.lower()
-        for kind, hints, regex in SECRET_PATTERNS:
-            if any(h in low for h in hints):
-                text = regex.sub(lambda m, k=kind: self._mask(m, k), text)  # type: ignore[misc]
-        return text
-
-    def _mask(self, match: re.Match[str], kind: str) -> str:
-        self.counts[kind] += 1
-        whole, start, end = match.group(0), match.start("secret"), match.end("secret")
-        return whole[: start - match.start()] + _marker(kind) + whole[end - match.start() :]
-
-
-def redact(text: str) -> tuple[str, dict[str, int]]:
-    """``text`` with every secret masked, and how many of each kind were."""
-    r = Redactor(True)
-    return r(text), dict(r.counts)
+        masked, counts = redact(text)
+        self.counts.update(counts)
+        return masked
 
 
 # --- the format-neutral document ------------------------------------------------------------------
@@ -214,6 +138,12 @@ class _Builder:
             yield from self.tool_result(block)
         elif btype == "image":
             yield self.image(block)
+        elif btype == "saved_output":  # a tool output Claude Code saved outside the transcript
+            label = f"saved output {self.s(block.get('file', ''))}"
+            if block.get("missing"):
+                yield Part("note", self.s(block.get("text", "")))
+            else:
+                yield Part("code", self.s(block.get("text", "")), label=label, lang="")
         else:
             label = self.s(str(btype or "entry"))
             yield Part("code", self.s(block), label=label, lang="json")
@@ -327,6 +257,8 @@ def build_document(tracer: Tracer, params: SessionExportParams, redactor: Redact
         heading = f"{_HEADINGS[msg.kind]} · {when}"
         if msg.model and msg.kind == Kind.ASSISTANT:
             heading += f" · {b.s(msg.model)}"
+            if msg.effort:
+                heading += f" (effort {b.s(msg.effort)})"
         sub = b.s(msg.agent_id) if msg.agent_id else ("sidechain" if msg.is_sidechain else None)
         entries.append(
             Entry(
@@ -546,7 +478,6 @@ def export_session(tracer: Tracer, params: SessionExportParams) -> SessionExport
 
 
 __all__ = [
-    "SECRET_PATTERNS",
     "Redactor",
     "export_session",
     "is_progress_noise",

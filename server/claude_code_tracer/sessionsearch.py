@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from . import cursor as cursors
+from .bytesource import open_source
 from .models import Kind, SearchGroup, SearchHit, SearchPage, SearchParams, TextRange
-from .safefs import open_regular
+from .persisted import persisted_name, saved_output_text
 from .searchquery import InvalidQuery, ParsedQuery, parse
 from .textindex import FileRow, Hit, TextIndex, line_doc
 from .transcripts import loads_line
 
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _under(cwd: str | None, workspace: str) -> bool:
@@ -34,12 +36,26 @@ def _under(cwd: str | None, workspace: str) -> bool:
 
 
 def scope_files(
-    rows: dict[int, FileRow], parsed: ParsedQuery, params: SearchParams
+    rows: dict[int, FileRow],
+    parsed: ParsedQuery,
+    params: SearchParams,
+    tags: Callable[[], dict[tuple[str, str], str]] | None = None,
 ) -> list[int] | None:
-    """The file numbers a search may look at; None when that is every file of the index."""
+    """The file numbers a search may look at; None when that is every file of the index.
+    ``tags()``: the tag of each tagged session, (project, session id) -> tag, asked only when
+    the query filters by tag (the catalog knows them, the index does not)."""
     trunk_cwd = {(r.project, r.session): r.cwd for r in rows.values() if r.agent is None}
+    tagged: dict[tuple[str, str], str] = {}
+    if (parsed.tags or parsed.not_tags) and tags is not None:
+        tagged = {k: v.lower() for k, v in tags().items()}
     keep: list[int] = []
     for fid, r in rows.items():
+        if parsed.tags or parsed.not_tags:
+            tag = tagged.get((r.project, r.session))
+            if parsed.tags and tag not in parsed.tags:
+                continue
+            if tag is not None and tag in parsed.not_tags:
+                continue
         if r.deleted and not params.include_deleted:
             continue
         if params.project is not None and r.project != params.project:
@@ -103,7 +119,8 @@ def _hit(
         return values[0]
 
     ts = one("ts")
-    when = datetime.fromtimestamp(int(ts) / 1000, tz=UTC) if isinstance(ts, int) else None
+    # whole milliseconds, as pages carry them (a float division could land a microsecond short)
+    when = _EPOCH_UTC + timedelta(milliseconds=int(ts)) if isinstance(ts, int) else None
     snippet: str = ""
     ranges: list[tuple[int, int]] = []
     off, length = int(one("off") or 0), int(one("len") or 0)
@@ -113,12 +130,16 @@ def _hit(
     try:
         if path is None:
             raise FileNotFoundError(row.path)
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             fh.seek(off)
             entry = loads_line(fh.read(length))
         doc = line_doc(entry) if isinstance(entry, dict) else None
         if doc is not None:
-            snippet, ranges = index.snippet(doc.text, *terms)
+            text = doc.text
+            if doc.kind == "tool_result" and persisted_name(entry) is not None:
+                saved = saved_output_text(Path(row.root) / row.project, entry)
+                text = f"{text}\n{saved}" if saved else text
+            snippet, ranges = index.snippet(text, *terms)
     except (OSError, orjson.JSONDecodeError):
         pass
     uuid = one("uuid")
@@ -151,6 +172,7 @@ def run(
     params: SearchParams,
     indexing: bool,
     fallback: Fallback | None = None,
+    tags: Callable[[], dict[tuple[str, str], str]] | None = None,
 ) -> SearchPage:
     parsed = parse(params.query)
     if parsed.empty:
@@ -160,7 +182,7 @@ def run(
     if params.cursor:
         offset = cursors.decode(params.cursor, "search", fp).seq
     rows = index.files(roots)
-    fids = scope_files(rows, parsed, params)
+    fids = scope_files(rows, parsed, params, tags)
     if not fids:
         return SearchPage(groups=[], total=0, indexing=indexing)
     everything = len(fids) == index.file_count()

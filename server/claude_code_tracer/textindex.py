@@ -34,6 +34,9 @@ from typing import Any
 import orjson
 import tantivy
 
+from .bytesource import open_source
+from .ingest import decode_lines, lines_in, loads_line
+from .persisted import persisted_name, saved_output_text
 from .safefs import open_regular, regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
 from .transcripts import (
@@ -41,8 +44,6 @@ from .transcripts import (
     agent_id_from_name,
     first_session_id,
     is_agent_file,
-    loads_line,
-    recover_records,
     tail_matches,
 )
 
@@ -466,19 +467,27 @@ class TextIndex:
                     elif entry.is_dir(follow_symlinks=False):
                         dirs.append(name)
                 for sid in dirs:
-                    if sid not in trunks:
-                        continue
-                    yield from self._nested(root, project, sid, os.path.join(folder, sid))
+                    if sid in trunks:
+                        yield from self._nested(root, project, sid, os.path.join(folder, sid))
+                    else:
+                        # an orphan (its session file is gone): each agent file is a session
+                        # of its own, listed and opened by its file name, so searched so too
+                        for f in self._nested(root, project, sid, os.path.join(folder, sid)):
+                            yield Found(f.root, project, Path(f.path).stem, None, f.path, f.st)
                 for entry in flat:
                     ast = _regular(entry, root)
                     if ast is None:
                         continue
                     prev = known.get(entry.path)
                     sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
+                    if sid2 is not None and prev is not None and prev.agent is None:
+                        sid2 = None  # indexed as an orphan: its owner may have come back
                     sid2 = sid2 or first_session_id(Path(entry.path))
-                    if sid2 and sid2 in trunks:  # orphans cannot be opened
+                    if sid2 and sid2 in trunks:
                         aid = agent_id_from_name(entry.name)
                         yield Found(root, project, sid2, aid, entry.path, ast)
+                    elif sid2:  # an orphan: a session of its own, named by its file
+                        yield Found(root, project, Path(entry.path).stem, None, entry.path, ast)
 
     @staticmethod
     def _nested(root: Path, project: str, sid: str, folder: str) -> Iterator[Found]:
@@ -540,9 +549,14 @@ class TextIndex:
             known = {r.path: r for r in self._rows(f"path IN ({marks})", [f.path for f in only])}
         seen: set[str] = set()
         work: list[tuple[Found, FileRow | None]] = []
+        to_save: list[FileRow] = []
         for f in only if only is not None else self.discover(roots, known):
             seen.add(f.path)
             prev = known.get(f.path)
+            if prev is not None and (prev.session, prev.agent) != (f.session, f.agent):
+                # an orphan whose session came back, or the reverse: same lines, new owner
+                prev.session, prev.agent = f.session, f.agent
+                to_save.append(prev)
             if (
                 prev is not None
                 and prev.size == f.st.st_size
@@ -551,13 +565,12 @@ class TextIndex:
             ):
                 continue
             work.append((f, prev))
-        gone: list[FileRow] = []
         if only is None:
             for prev in known.values():
                 if prev.path not in seen and not prev.deleted:
                     prev.deleted = True
-                    gone.append(prev)
-        self._save(gone)
+                    to_save.append(prev)
+        self._save(to_save)
         if not work:
             return
 
@@ -622,7 +635,11 @@ class TextIndex:
         names: dict[str, str] = orjson.loads(row.tool_names or "{}")
         try:
             with open_regular(f.path) as fh:
-                for start, block in LineBlocks(fh, row.offset):
+                blocks = LineBlocks(fh, row.offset)
+                for start, block in blocks:
+                    if blocks.continues_line:
+                        blocks.continues_line = False
+                        row.line -= 1
                     self._add_block(writer, row, names, block, start)
                     row.offset = start + len(block)
                     row.probe = _probe(fh, row.offset)
@@ -643,27 +660,12 @@ class TextIndex:
         data: bytes,
         base: int,
     ) -> None:
-        loads = orjson.loads
-        pos, end = 0, len(data)
-        while pos < end:
-            nl = data.find(b"\n", pos)
-            raw = data[pos:nl]
-            start = pos
-            pos = nl + 1
-            row.line += 1
-            if not raw.strip():
-                continue
-            try:
-                entry = loads(raw)
-            except orjson.JSONDecodeError:
-                try:
-                    entry = loads_line(raw)  # a lone surrogate escaped: still a line
-                except orjson.JSONDecodeError:
-                    # a damaged line: the whole records on it, as the parser serves them
-                    for r_start, r_len, record in recover_records(raw)[0]:
-                        self._add_entry(writer, row, names, record, base + start + r_start, r_len)
-                    continue
-            self._add_entry(writer, row, names, entry, base + start, len(raw))
+        line0 = row.line
+        for line, offset, length, entry in decode_lines(data, base):
+            row.line = line0 + line
+            if entry is not None:  # a damaged line: its whole records, as the parser serves them
+                self._add_entry(writer, row, names, entry, offset, length)
+        row.line = line0 + lines_in(data)
 
     def _add_entry(
         self,
@@ -692,8 +694,13 @@ class TextIndex:
         elif doc.kind == "tool_result":
             tools = [names.get(bid, "") for bid in doc.tool_use_ids]
         ms = ts_ms(doc.ts or row.last_ts)
+        text = doc.text
+        if doc.kind == "tool_result" and persisted_name(entry) is not None:
+            saved = saved_output_text(Path(row.root) / row.project, entry)
+            if saved:
+                text = f"{text}\n{saved}"
         fields: dict[str, Any] = {
-            "text": doc.text,
+            "text": text,
             "fid": row.fid,
             "off": offset,
             "len": length,
@@ -913,7 +920,7 @@ class TextIndex:
                     if fh is not None:
                         fh.close()
                     current = fid
-                    fh = open_regular(paths[position[fid]])
+                    fh = open_source(paths[position[fid]])
                 fh.seek(off)
                 try:
                     entry = loads_line(fh.read(length))

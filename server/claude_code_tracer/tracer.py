@@ -14,21 +14,22 @@ from collections.abc import Callable, Generator, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import duckdb
-
+from . import blame as blames
+from . import bytesource
 from . import cursor as cursors
-from . import pageorder, sessionsearch
+from . import summary as summaries
 from .agents import SessionLocator
 from .archive import Archive, ArchiveStatus
 from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
-from .contextsize import session_context
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
 from .models import (
     ALL_KINDS,
+    Blame,
+    BlameParams,
     FileHistory,
     FileSessions,
     FilesHistoryParams,
@@ -43,6 +44,8 @@ from .models import (
     MessagesPageParams,
     MessagesStreamParams,
     MessageSummary,
+    MessagesWindow,
+    MessagesWindowParams,
     NameCount,
     PriceOverride,
     SearchPage,
@@ -50,33 +53,44 @@ from .models import (
     SessionChange,
     SessionContext,
     SessionCost,
+    SessionInfo,
     SessionMetrics,
     SessionRef,
     SessionsListParams,
     SessionsPage,
     SessionSubagents,
+    SessionSummary,
     SessionTools,
     SubagentInfo,
     Tokens,
     ToolStat,
+    UsageParams,
+    UsageReport,
     WrittenSpan,
 )
-from .pageorder import Order
-from .pricing import session_cost
+from .persisted import effort_of, saved_output_block
 from .queries import all_rows_union, count_query, page_query, row_key, row_to_summary
-from .store import Database, SessionStore, SessionView
-from .textindex import TextIndex
 from .transcripts import (
     SEARCH_CHARS,
     SessionFiles,
     check_project,
     default_roots,
+    first_session_id,
     line_matches_row,
     read_agent_meta,
     read_entry,
-    resolve_session,
     session_for_path,
 )
+
+if TYPE_CHECKING:
+    # DuckDB's session tables, pyarrow and tantivy are imported on first use (``db``, ``store``,
+    # ``text_index``): a command that only lists sessions does not pay for them.
+    import duckdb
+
+    from .pageorder import Order
+    from .pricing import Response
+    from .store import Database, SessionStore, SessionView
+    from .textindex import TextIndex
 
 # progress(done, total): bytes parsed so far out of the bytes to parse.
 CATALOG_MAX_AGE_FOR_FILES = 3.0
@@ -147,18 +161,15 @@ class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
-        self.db = Database()
-        self.store = SessionStore(
-            self.db,
-            self.options.session_ttl_seconds,
-            self.options.max_loaded_bytes,
-            head_first_bytes=self.options.head_first_bytes,
-        )
+        self._db: Database | None = None
+        self._store: SessionStore | None = None
+        self._store_lock = threading.Lock()
         cache = self.options.cache_dir or default_cache_dir()
         self.archive: Archive | None = None
         if self.options.archive and self.options.persistent_catalog:
             self.archive = Archive(self.options.archive_dir or cache / "archive")
-        self._restored = cache / "restored"
+        if self.archive is not None:
+            bytesource.mount(self.archive)
         self.catalog = Catalog(
             self.options.cache_dir, self.options.persistent_catalog, self.archive
         )
@@ -172,6 +183,30 @@ class Tracer:
     @property
     def roots(self) -> list[Path]:
         return list(self._roots)
+
+    @property
+    def store(self) -> SessionStore:
+        """The loaded sessions' tables, made on first use: a process that only lists sessions
+        (the CLI's most common command) never imports pyarrow or opens the in-memory DuckDB."""
+        store = self._store
+        if store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from .store import Database, SessionStore
+
+                    self._db = Database()
+                    self._store = SessionStore(
+                        self._db,
+                        self.options.session_ttl_seconds,
+                        self.options.max_loaded_bytes,
+                        head_first_bytes=self.options.head_first_bytes,
+                    )
+                store = self._store
+        return store
+
+    @property
+    def db(self) -> Database:
+        return self.store.db
 
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
@@ -204,21 +239,37 @@ class Tracer:
             return restored
 
     def _from_archive(self, ref: SessionRef) -> SessionFiles | None:
-        """A session whose files are gone, served from its archived bytes: they are written back
-        once to a folder of the cache and read from there like any session."""
+        """A session whose files are gone, served from its archived bytes: its files are named
+        by their paths under the mounted archive (``bytesource``), and the parser reads them
+        from the compressed segments, one segment at a time; nothing is written back to disk."""
         if self.archive is None:
             return None
+        root = self.archive.directory
         projects = [ref.project] if ref.project else self.archive.projects_with(ref.session_id)
         for project in projects:
             rels = self.archive.session_files(project, ref.session_id)
-            if not rels:
+            if not rels or rels[0].name != f"{ref.session_id}.jsonl":
                 continue
-            for rel in rels:
-                target = self._restored / rel
-                if not target.is_file():
-                    self.archive.restore(rel, target)
-            return resolve_session([self._restored], ref.session_id, project)
+            main = root / rels[0]
+            agents: list[Path] = []
+            for rel in rels[1:]:
+                path = root / rel
+                # a flat 2.0.x agent file belongs to the session its first line names
+                if len(rel.parts) == 2 and first_session_id(path) != ref.session_id:
+                    continue
+                agents.append(path)
+            return SessionFiles(ref.session_id, project, root, main, tuple(agents))
         return None
+
+    def warm_up(self) -> None:
+        """Pay now what a fresh tracer's first page would: the in-memory database and the
+        first DuckDB statement over an Arrow batch, and every model not built yet (they are
+        built lazily for the CLI's sake). The language server calls this on a worker right
+        after ``initialized``; measured in benchmarks/firstrequest.py."""
+        from .models import build_models
+
+        self.store.warm_up()
+        build_models()
 
     def archive_status(self) -> ArchiveStatus:
         if self.archive is None:
@@ -250,7 +301,81 @@ class Tracer:
                 raise
         if page is None or (not page.complete and len(page.messages) < params.limit):
             page = self._with_view(params, lambda sess: self._page(sess, params, count=True))
+        problems = (
+            self.archive.problems_for(params.project, params.session_id)
+            if self.archive is not None
+            else None
+        )
+        if problems:
+            # served from a damaged archive: what was verified, said to be incomplete
+            page.complete = False
+            page.warning = "the archived copy is incomplete: " + "; ".join(problems)
         return page
+
+    def window(self, params: MessagesWindowParams) -> MessagesWindow:
+        """A window of a session in page order: from its start (a big session answers from its
+        head, as ``page`` does), after or before a cursor, or around a message (window.py)."""
+        if params.around is None and params.cursor is None:
+            page = self.page(
+                MessagesPageParams(
+                    session_id=params.session_id,
+                    project=params.project,
+                    limit=params.limit,
+                    filter=params.filter,
+                    expand=params.expand,
+                )
+            )
+            return MessagesWindow(
+                messages=page.messages,
+                next_cursor=page.next_cursor if page.has_more else None,
+                has_more=page.has_more,
+                total=page.total,
+                complete=page.complete,
+            )
+        result: MessagesWindow = self._with_view(params, lambda sess: self._window(sess, params))
+        return result
+
+    def _window(self, sess: SessionView, params: MessagesWindowParams) -> MessagesWindow:
+        from . import window as windows
+
+        scope = f"{sess.files.project}/{sess.files.session_id}"
+        fp = cursors.fingerprint(params.filter.model_dump(mode="json"))
+        order = self._order(sess, params.filter, fp)
+        if order is None:
+            raise InvalidRequest("a window cannot use a text filter; search, then read around")
+        anchor_found = None
+        if params.around is not None:
+            ts, seq = self._locate(sess, params.around)
+            anchor = cursors.PageKey(ts=ts, uuid="", seq=seq)
+            seqs, has_before, has_more = windows.around(order, anchor, params.before, params.limit)
+            anchor_found = windows.contains(order, anchor)
+        else:
+            assert params.cursor is not None
+            backward, key = windows.decode(params.cursor, scope, fp)
+            if backward:
+                seqs, has_before = windows.before(order, key, params.limit)
+                has_more = windows.position(order, key) < len(order)
+            else:
+                start = order.start(key)
+                seqs = order.seqs[start : start + params.limit].tolist()
+                has_before = start > 0
+                has_more = start + params.limit < len(order)
+        rows = sess.take(seqs)
+        prev_cursor = next_cursor = None
+        if rows and has_before:
+            prev_cursor = windows.encode_backward(scope, fp, row_key(rows[0]))
+        if rows and has_more:
+            next_cursor = cursors.encode(scope, fp, row_key(rows[-1]))
+        return MessagesWindow(
+            messages=self._summaries(sess, rows, params.expand),
+            prev_cursor=prev_cursor,
+            next_cursor=next_cursor,
+            has_before=has_before,
+            has_more=has_more,
+            total=len(order),
+            anchor_found=anchor_found,
+            complete=sess.complete,
+        )
 
     def stream_pages(
         self, params: MessagesPageParams | MessagesStreamParams, batch_size: int
@@ -395,6 +520,8 @@ class Tracer:
     def _order(sess: SessionView, flt: MessageFilter, fp: str) -> Order | None:
         """The view's rows in page order under the filter, sorted once per view; None when SQL
         must answer (a text filter, or a view whose rows are still being parsed)."""
+        from . import pageorder
+
         if not sess.complete or not pageorder.servable(flt):
             return None
         return sess.orders.get(sess, flt, fp)
@@ -430,16 +557,37 @@ class Tracer:
         messages = [row_to_summary(r, names) for r in rows]
         if expand and rows:
             for msg, entry in zip(messages, self._entries(sess, rows), strict=True):
-                msg.content = content_blocks(entry)
+                msg.content = self._blocks(sess, entry)
+                msg.effort = effort_of(entry) if msg.kind == Kind.ASSISTANT else None
         return messages
 
+    @staticmethod
+    def _blocks(sess: SessionView, entry: dict[str, Any]) -> list[Any]:
+        """The line's content blocks, and the tool output it saved outside the transcript."""
+        blocks = content_blocks(entry)
+        saved = saved_output_block(sess.files.root / sess.files.project, entry)
+        return [*blocks, saved] if saved is not None else blocks
+
     def _locate(self, sess: SessionView, uuid: str) -> tuple[datetime, int]:
-        """(ts, seq) of a message by uuid (the first, should a file repeat one)."""
+        """(ts, seq) of a message by uuid (the first, should a file repeat one).
+
+        A complete view finds it in its summary chunks (a vectorised compare, about 1 ms per
+        100K rows; the SQL union over every kind's table took 25 ms); else SQL."""
+        if sess.complete and sess.chunks:
+            import pyarrow.compute as pc
+
+            seqs: list[int] = []
+            for start, chunk in zip(sess.starts, sess.chunks, strict=True):
+                hits = pc.indices_nonzero(pc.fill_null(pc.equal(chunk["uuid"], uuid), False))
+                seqs += [start + i for i in hits.to_pylist() if start + i < sess.bound]
+            if seqs:
+                row = min(sess.take(seqs), key=lambda r: (r["ts"], r["seq"]))
+                return row["ts"], int(row["seq"])  # type: ignore[return-value,call-overload]
         present = sess.present
         rows: list[Any] = []
         if present:
-            sql = all_rows_union(present, "uuid = ?", "ts, seq") + " ORDER BY ts, seq LIMIT 1"
-            rows = self.db.cursor().execute(sql, [uuid] * len(present)).fetchall()
+            sql = f"SELECT ts, seq FROM {sess.table} WHERE uuid = ? ORDER BY ts, seq LIMIT 1"
+            rows = self.db.cursor().execute(sql, [uuid]).fetchall()
         if not rows:
             raise SessionNotFound(f"no message {uuid} in session {sess.files.session_id}")
         return rows[0][0], rows[0][1]
@@ -502,8 +650,12 @@ class Tracer:
     def _detail(self, sess: SessionView, row: dict[str, Any]) -> MessageDetail:
         summary = row_to_summary(row, sess.file_names)
         entry = self._entries(sess, [row])[0]
+        if summary.kind == Kind.ASSISTANT:
+            summary.effort = effort_of(entry)
         return MessageDetail(
-            **summary.model_dump(exclude={"content"}), content=content_blocks(entry), entry=entry
+            **summary.model_dump(exclude={"content"}),
+            content=self._blocks(sess, entry),
+            entry=entry,
         )
 
     # -- cached statistics -------------------------------------------------------------------------
@@ -522,18 +674,22 @@ class Tracer:
     def _metrics(self, sess: SessionView) -> SessionMetrics:
         cur = self.db.cursor()
         t = sess.tables
+        counts = {
+            Kind(kind): (n_trunk, n_side)
+            for kind, n_trunk, n_side in cur.execute(
+                "SELECT kind, count(*) FILTER (WHERE NOT is_sidechain), "
+                f"count(*) FILTER (WHERE is_sidechain) FROM {sess.table} GROUP BY kind"
+            ).fetchall()
+        }
         by_kind = []
         trunk = 0
         side_rows = 0
         for kind in ALL_KINDS:
-            row = cur.execute(
-                f"SELECT count(*) FILTER (WHERE NOT is_sidechain), "
-                f"count(*) FILTER (WHERE is_sidechain) FROM {t[kind]}"
-            ).fetchall()[0]
-            trunk += row[0]
-            side_rows += row[1]
-            if row[0]:
-                by_kind.append(KindCount(kind=kind, count=row[0]))
+            n_trunk, n_side = counts.get(kind, (0, 0))
+            trunk += n_trunk
+            side_rows += n_side
+            if n_trunk:
+                by_kind.append(KindCount(kind=kind, count=n_trunk))
         usage = cur.execute(
             "SELECT coalesce(sum(i), 0), coalesce(sum(o), 0), coalesce(sum(r), 0), "
             "coalesce(sum(c), 0), count(*) FROM ("
@@ -593,6 +749,7 @@ class Tracer:
             subagent_tool_calls=side[4],
             replayed_lines=sess.replayed,
             invalid_timestamps=sess.invalid_timestamps,
+            invalid_numbers=sess.invalid_numbers,
             state_lines=dict(sess.state_lines),
         )
 
@@ -603,7 +760,85 @@ class Tracer:
         key = "cost:" + cursors.fingerprint(
             {m: p.model_dump(mode="json") for m, p in prices.items()}
         )
+        from .pricing import session_cost
+
         return self._cached(key, ref, lambda sess: session_cost(self.db.cursor(), sess, prices))
+
+    def responses(self, ref: SessionRef) -> list[Response]:
+        """The session's API responses (pricing.responses), cached per file identity."""
+        from .pricing import responses
+
+        result: list[Response] = self._cached(
+            "responses", ref, lambda sess: responses(self.db.cursor(), sess)
+        )
+        return result
+
+    def session_summary(
+        self, ref: SessionRef, progress: ProgressFn | None = None
+    ) -> SessionSummary:
+        """The session in one answer (summary.py), from the answers already cached."""
+        info = self._session_info(ref, progress)
+        exact = SessionRef(session_id=info.session_id, project=info.project)
+        return summaries.build(
+            info,
+            self.metrics(exact),
+            self.cost(exact),
+            self.tools(exact),
+            self.subagents(exact),
+            self.catalog.session_touches(info.path),
+        )
+
+    def _session_info(self, ref: SessionRef, progress: ProgressFn | None = None) -> SessionInfo:
+        self._files(ref)  # an unknown session is refused as every request refuses it
+        page = self.list_sessions(
+            SessionsListParams(
+                query=ref.session_id, project=ref.project, include_deleted=True, limit=1000
+            ),
+            progress,
+        )
+        found = [s for s in page.sessions if s.session_id == ref.session_id and not s.orphan]
+        if not found:
+            raise SessionNotFound(f"session {ref.session_id} is not in the catalog yet")
+        return found[0]
+
+    def usage(self, params: UsageParams, progress: ProgressFn | None = None) -> UsageReport:
+        from . import usage as usages
+        from .pricing import PRICES, with_overrides
+
+        """Tokens and dollars over a period by day, model or project (usage.py). Reads every
+        session active in the period (each one's responses cached per file identity)."""
+        wanted: list[SessionInfo] = []
+        cursor: str | None = None
+        while True:
+            page = self.list_sessions(
+                SessionsListParams(
+                    project=params.project, workspace=params.workspace, limit=1000, cursor=cursor
+                )
+            )
+            wanted += [
+                s
+                for s in page.sessions
+                if not s.orphan and usages.overlaps(s.first_timestamp, s.last_timestamp, params)
+            ]
+            if not page.has_more:
+                break
+            cursor = page.next_cursor
+        prices = self.options.prices
+        table = with_overrides(prices) if prices else PRICES
+        done: list[tuple[str, str, list[Response]]] = []
+        skipped = 0
+        total_bytes = sum(s.size_bytes for s in wanted) or 1
+        read = 0
+        for info in wanted:
+            try:
+                ref = SessionRef(session_id=info.session_id, project=info.project)
+                done.append((info.project, info.session_id, self.responses(ref)))
+            except (InvalidRequest, SourceUnavailable, OSError):
+                skipped += 1
+            read += info.size_bytes
+            if progress is not None:
+                progress(read, total_bytes)
+        return usages.rollup(params, done, table, skipped)
 
     def set_prices(self, prices: Mapping[str, PriceOverride]) -> None:
         """New price overrides, for the next cost asked (no reload: tokens do not change)."""
@@ -611,6 +846,8 @@ class Tracer:
 
     def context(self, ref: SessionRef) -> SessionContext:
         """The context size of each main-conversation API call, and the compactions (the chart)."""
+        from .contextsize import session_context
+
         return self._cached("context", ref, lambda sess: session_context(self.db.cursor(), sess))
 
     def tools(self, ref: SessionRef) -> SessionTools:
@@ -764,6 +1001,38 @@ class Tracer:
                 spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
         return spans
 
+    def blame(self, params: BlameParams) -> Blame:
+        """Which tool call wrote each line of a file as it stands on disk (blame.py), with the
+        prompt behind it: the hover's spans, runs of lines by the newest write covering them;
+        writes of sessions whose transcript is gone are left out, as the hover leaves them."""
+        path = blames.resolve_path(params.path, params.workspace)
+        text = blames.read_text(path)
+        count = blames.line_count(text)
+        first = params.start_line or 1
+        last = min(params.end_line or count, count)
+        if params.end_line is not None and params.start_line is not None:
+            if params.end_line < params.start_line:
+                raise InvalidRequest("endLine is before startLine")
+        if count and first > count:
+            raise InvalidRequest(f"startLine {first} is past the file's {count} lines")
+        sessions = self.file_sessions(FilesSessionsParams(path=path)).sessions
+        gone = {(s.session_id, s.project) for s in sessions if s.deleted}
+        spans = [
+            w
+            for w in self.written_spans(path, text)
+            if (w.touch.session_id, w.touch.project) not in gone
+        ]
+        runs = blames.runs(spans, first, last)
+        return Blame(
+            path=path,
+            line_count=count,
+            start_line=first,
+            end_line=last,
+            runs=runs,
+            attributed_lines=sum(r.end_line - r.start_line + 1 for r in runs),
+            sessions=sessions,
+        )
+
     # -- search across sessions ------------------------------------------------------------------
     @property
     def text_index(self) -> TextIndex:
@@ -772,6 +1041,8 @@ class Tracer:
             if self._text_index is None:
                 cache = self.options.cache_dir or default_cache_dir()
                 persistent = self.options.persistent_catalog
+                from .textindex import TextIndex
+
                 self._text_index = TextIndex(cache if persistent else None)
             return self._text_index
 
@@ -787,37 +1058,42 @@ class Tracer:
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True
-        page = sessionsearch.run(index, self._roots, params, indexing, self._archived_copy)
-        self._name_groups(page)
+        from . import sessionsearch
+
+        page = sessionsearch.run(
+            index, self._roots, params, indexing, self._archived_copy, self._session_tags
+        )
+        if page.groups:
+            # the catalog as it stands (a refresh here would make the first search of a big
+            # archive build the whole catalog): titles of sessions it has not seen yet are None
+            titles = self.catalog.titles(
+                self._roots, [(g.project, g.session_id) for g in page.groups]
+            )
+            for group in page.groups:
+                group.title = titles.get((group.project, group.session_id))
         return page
 
-    def _name_groups(self, page: SearchPage) -> None:
-        """Each group titled as the sessions tree titles its session (the catalog's title), so a
-        session reads the same wherever it is opened from. The catalog is refreshed when stale, as
-        ``sessions/list`` does; a session it cannot read keeps no title (the face shows its cwd)."""
-        if not page.groups:
-            return
-        try:
-            ids = [g.session_id for g in page.groups]
-            titles = self._catalog_for_files().titles(self._roots, ids)
-        except (duckdb.Error, OSError):
-            return  # a title is a nicety: the hits still go out, named by their cwd
-        for g in page.groups:
-            g.title = titles.get((g.project, g.session_id))
+    def _session_tags(self) -> dict[tuple[str, str], str]:
+        """Tags for search's ``tag:`` filter (asked only by a query that has one), from a
+        fresh catalog."""
+        if time.monotonic() >= self._catalog_fresh_until:
+            self.catalog.refresh(self._roots)
+            self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+        return self.catalog.tags(self._roots)
 
     def _archived_copy(self, root: str, path: str) -> str | None:
-        """A readable copy of a transcript file Claude Code deleted, from the archive (written
-        back once into the cache), so search snippets of archived sessions still show."""
+        """Where a transcript file Claude Code deleted is read from the archive (its path under
+        the mounted archive, see ``bytesource``), so search snippets of archived sessions
+        still show."""
         if self.archive is None:
             return None
         try:
             rel = Path(path).relative_to(root)
         except ValueError:
             return None
-        target = self._restored / rel
-        if target.is_file() or self.archive.restore(rel, target):
-            return str(target)
-        return None
+        if ".." in rel.parts or not self.archive.chain(rel):
+            return None
+        return str(self.archive.directory / rel)
 
     # -- change tracking ---------------------------------------------------------------------------
     def changes_for(self, paths: dict[Path, str]) -> list[SessionChange]:
@@ -829,7 +1105,8 @@ class Tracer:
             if path.suffix != ".jsonl":
                 continue
             self.locator.forget(path)
-            self.store.changed(path)
+            if self._store is not None:
+                self._store.changed(path)
             key = session_for_path(self._roots, path)
             if key is None:
                 continue
@@ -837,7 +1114,8 @@ class Tracer:
             is_main = path.name == f"{sid}.jsonl"
             if is_main and what == "deleted":
                 kind = "deleted"
-                self.store.drop(path)
+                if self._store is not None:
+                    self._store.drop(path)
             elif is_main and what == "added":
                 kind = "created"
             else:
@@ -857,14 +1135,18 @@ class Tracer:
 
     def sweep(self) -> int:
         """Drop session tables idle past the TTL; returns how many were dropped."""
-        return self.store.sweep()
+        return self._store.sweep() if self._store is not None else 0
 
     def close(self) -> None:
         if self._text_index is not None:
             self._text_index.close()
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
         self.catalog.close()
-        self.db.close()
+        if self.archive is not None:
+            bytesource.unmount(self.archive)
+        if self._db is not None:
+            self._db.close()
 
 
 __all__ = ["MessageSummary", "ProgressFn", "Tracer", "TracerOptions"]

@@ -1,106 +1,78 @@
 """Finding transcript files and turning their lines into rows.
 
 Parsing is lenient by design (FORMAT.md §9): a line that is not JSON is counted and skipped, an
-unknown entry type is kept as a row of kind ``unknown``, and a line without its newline is left for
-the next read because Claude Code may still be writing it. Reads are incremental: a parse starts at
-a byte offset and reports how far it got, so a live session is refreshed by parsing what was
-appended, never the whole file again.
+unknown entry type is kept as a row of kind ``unknown``, and a last line without its newline is
+left for the next read because Claude Code may still be writing it, unless it is a whole record (a
+copy made by another tool that dropped the final newline: ``LineBlocks``). Reads are incremental:
+a parse starts at a byte offset and reports how far it got, so a live session is refreshed by
+parsing what was appended, never the whole file again.
 """
 
 from __future__ import annotations
 
-import difflib
+import glob
 import hashlib
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from json import JSONDecodeError, JSONDecoder
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from .bytesource import open_source, stat_source
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
+from .ingest import decode_lines, is_whole_record, lines_in, loads_line
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
-from .safefs import inside, open_regular, read_bounded, regular_stat
+from .safefs import inside, read_bounded, regular_stat
+from .tokencounts import USAGE_KEYS, usage_counts
 
 PREVIEW_CHARS = 200
 # Text search looks at this many characters of each message's text. Bounded so that a session of
 # 100 MB of tool output does not hold a second copy of itself in memory.
 SEARCH_CHARS = 2000
+# How far into a user message injected context is looked past for the person's words.
+PROMPT_SCAN_CHARS = 20_000
 # Bytes read per step: bounds the transient memory of a parse of a very large file.
 READ_CHUNK = 4 * 1024 * 1024
 # Rows held in Python before they are handed to DuckDB: bounds the parse's peak memory.
 FLUSH_ROWS = 5_000
 
-# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3):
-# they feed SessionMeta (titles, summaries, counts) and are never rows. Several carry no timestamp.
+# Entry types that describe the session rather than take part in the conversation (FORMAT.md §3
+# and §11): they feed SessionMeta (titles, tags, summaries, counts) and are never rows. Several
+# carry no timestamp; file-history-snapshot/-delta carry neither uuid nor sessionId.
 METADATA_TYPES = frozenset(
     {
-        "summary",
-        "atis-latch",
-        "worktree-state",
-        "ai-title",
-        "custom-title",
+        "summary",  # leafUuid + text; usually names another session (§8)
+        "atis-latch",  # session state, no timestamp
+        "worktree-state",  # session state, no timestamp
+        "ai-title",  # last wins
+        "custom-title",  # the user's /rename
         "agent-name",
         "agent-setting",
         "permission-mode",
-        "mode",
+        "mode",  # 2.1.152+
         "last-prompt",
         "pr-link",
-        "bridge-session",
-        "file-history-snapshot",
-        "file-history-delta",
-        "queue-operation",
-        "tag",
+        "bridge-session",  # remote control, 2.1.156+
+        "file-history-snapshot",  # file state at a prompt (messageId)
+        "file-history-delta",  # its incremental form, late 2.1.x (§11)
+        "queue-operation",  # messages typed while Claude works
+        "tag",  # the Agent SDK's tag_session(): last wins (§11)
+        "cost-state",  # 2.1.251 session state (§11)
     }
 )
 # Built-in slash commands that tend the tool rather than ask for work.
 HOUSEKEEPING_COMMANDS = frozenset(
     {
-        "add-dir",
-        "agents",
-        "bug",
-        "clear",
-        "compact",
-        "config",
-        "context",
-        "continue",
-        "cost",
-        "doctor",
-        "effort",
-        "exit",
-        "export",
-        "fast",
-        "help",
-        "hooks",
-        "ide",
-        "login",
-        "logout",
-        "mcp",
-        "memory",
-        "model",
-        "output-style",
-        "permissions",
-        "plugin",
-        "privacy-settings",
-        "quit",
-        "release-notes",
-        "rename",
-        "resume",
-        "rewind",
-        "status",
-        "statusline",
-        "terminal-setup",
-        "theme",
-        "todos",
-        "upgrade",
-        "usage",
-        "vim",
+        "add-dir", "agents", "bug", "clear", "compact", "config", "context", "continue", "cost",
+        "doctor", "effort", "exit", "export", "fast", "help", "hooks", "ide", "login", "logout",
+        "mcp", "memory", "model", "output-style", "permissions", "plugin", "privacy-settings",
+        "quit", "release-notes", "rename", "resume", "rewind", "status", "statusline",
+        "terminal-setup", "theme", "todos", "upgrade", "usage", "vim",
     }
 )
 CONVERSATION_TYPES = frozenset({"user", "assistant", "system", "progress", "attachment"})
@@ -131,6 +103,17 @@ def normalize_ts(value: object) -> str | None:
     if value.endswith("Z") and 20 <= len(value) <= 30 and value[10] == "T" and value[4] == "-":
         return value
     return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def ts_before(a: str, b: str) -> bool:
+    """Whether normalized timestamp ``a`` is earlier than ``b``: compared as text when both
+    have the same shape (the usual case, cheap), as times when not (``…00Z`` vs ``…00.5Z``)."""
+    if len(a) == len(b):
+        return a < b
+    try:
+        return datetime.fromisoformat(a) < datetime.fromisoformat(b)
+    except ValueError:
+        return a < b
 
 
 def command_prompt(text: str) -> str | None:
@@ -265,6 +248,8 @@ def check_project(roots: list[Path], project: str) -> None:
             names.extend(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
         except OSError:
             continue
+    import difflib  # only for the error message of an unknown project
+
     close = difflib.get_close_matches(project, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise SessionNotFound(f"no project {project} under {', '.join(map(str, roots))}{hint}")
@@ -274,18 +259,19 @@ def resolve_session(roots: list[Path], session_id: str, project: str | None) -> 
     """Find a session's files from a client-supplied id, never leaving the projects roots."""
     if not _SAFE.match(session_id) or (project is not None and not _SAFE.match(project)):
         raise OutsideRoot(
-            "session ids and project names may hold only letters, digits, '.', '_', '-'"
+            "a session id or project name is one path segment: no '/', not '.' or '..'"
         )
     for root in roots:
         candidates: list[Path]
         if project is not None:
             candidates = [root / project / f"{session_id}.jsonl"]
         else:
-            candidates = sorted(root.glob(f"*/{session_id}.jsonl"))
+            candidates = sorted(root.glob(f"*/{glob.escape(session_id)}.jsonl"))
         if is_agent_file(f"{session_id}.jsonl"):
             # a subagent transcript opened on its own (an orphan, listed as a session)
-            where = project or "*"
-            candidates += sorted(root.glob(f"{where}/*/subagents/**/{session_id}.jsonl"))
+            where = glob.escape(project) if project else "*"
+            name = glob.escape(session_id)
+            candidates += sorted(root.glob(f"{where}/*/subagents/**/{name}.jsonl"))
             for path in candidates:
                 if inside(root, path) and regular_stat(path, root) is not None:
                     proj = path.relative_to(root).parts[0]
@@ -335,7 +321,7 @@ def nested_agent_files(main: Path, session_id: str) -> list[Path]:
 def first_session_id(path: Path) -> str | None:
     """The sessionId named by the first lines of a flat agent file (at most 20 lines of 1 MB)."""
     try:
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             for _ in range(20):
                 line = fh.readline(1 << 20)
                 if not line:
@@ -404,6 +390,7 @@ class FileState:
     tail_probe: bytes = b""
     # lines with a timestamp that is not one (unparseable, out of range): dated by a neighbour
     bad_timestamps: int = 0
+    bad_numbers: int = 0  # lines whose usage held a number that is no token count
 
 
 @dataclass
@@ -415,6 +402,8 @@ class SessionMeta:
     version: str | None = None
     custom_title: str | None = None
     ai_title: str | None = None
+    # the Agent SDK's tag_session(): the last ``tag`` line wins, an empty one clears it
+    tag: str | None = None
     # (leafUuid, text) of every summary line: in 1.0.x-2.0.x files they usually name *another*
     # session (the one holding leafUuid), so the catalog resolves them across the project
     summaries: list[tuple[str, str]] = field(default_factory=list)
@@ -598,21 +587,17 @@ def _one_line(text: str) -> str:
     return " ".join(text[: PREVIEW_CHARS * 2].split())[:PREVIEW_CHARS]
 
 
-def _usage(msg: dict[str, Any]) -> tuple[int, int, int, int] | None:
+def _usage(msg: dict[str, Any]) -> tuple[tuple[int, int, int, int] | None, bool]:
+    """The line's token counts, and whether they were valid. A usage with any count that is not
+    one (``tokencounts``) is dropped whole: the line is served without tokens and counted."""
     usage = msg.get("usage")
     if not isinstance(usage, dict):
-        return None
-
-    def num(key: str) -> int:
-        v = usage.get(key)
-        return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0
-
-    return (
-        num("input_tokens"),
-        num("output_tokens"),
-        num("cache_read_input_tokens"),
-        num("cache_creation_input_tokens"),
-    )
+        return None, True
+    counts, valid = usage_counts(usage, USAGE_KEYS)
+    if not valid:
+        return None, False
+    i, o, r, c = counts
+    return (i, o, r, c), True
 
 
 # What a row with no text says in a list: Claude Code writes "\n\n" text blocks, and a Bash call
@@ -624,125 +609,76 @@ _BLANK_PREVIEW = {
 }
 
 
+# Context that apps and hooks put before a person's words in the same message (FORMAT.md §11:
+# desktop apps send whitespace, then ``<system_instruction>…</system_instruction>``, then the
+# prompt; IDEs send ``<ide_opened_file>`` and kin as a block before it). Command tags are not here:
+# a command is not a prompt.
+_INJECTED = re.compile(
+    r"\s*<(system_instruction|system-instruction|system-reminder|user-memory-input|"
+    r"ide_opened_file|ide_selection|ide_diagnostics)\b[^>]*>.*?</\1\s*>",
+    re.S,
+)
+
+
+def prompt_words(text: str) -> str:
+    """The person's own words of a user message: leading whitespace and leading injected
+    context blocks removed (what is left may be empty: a message of markup only)."""
+    pos = 0
+    while True:
+        m = _INJECTED.match(text, pos)
+        if m is None:
+            return text[pos:].strip()
+        pos = m.end()
+
+
 def is_human_prompt(entry: dict[str, Any], content: Any) -> bool:
     if entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"):
         return False
-    text = _text_of(content, 400)
+    text = prompt_words(_text_of(content, PROMPT_SCAN_CHARS))
     return (
-        bool(text.strip())
+        bool(text)
         and not _COMMAND_TAG.match(text)
         and not text.startswith(("<", "[Request interrupted", "Caveat:"))
     )
 
 
-# Only objects with one of these keys are taken from a damaged line: a nested object that happens
-# to parse (a message, a content block) is never mistaken for a transcript entry.
-_ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
-_DECODER = JSONDecoder()
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads_line(raw: bytes) -> Any:
-    """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
-    JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
-    output), and that orjson refuses. The standard library reads such a line, and each lone
-    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). Anything else orjson
-    refuses is refused (raises ``orjson.JSONDecodeError``)."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        if b"\\u" not in raw:
-            raise
-        try:
-            obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-        except (ValueError, RecursionError):
-            raise orjson.JSONDecodeError("not a JSON line", "", 0) from None
-        return _scrub(obj)
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        if _SURROGATE.search(value) is None:
-            return value
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], bool]:
-    """Every complete JSON object on a damaged line (FORMAT.md §9.4: records joined without a
-    newline, NUL runs before a record, a record cut mid-string with the next one on the same
-    line), as (byte start, byte length, object), and whether bytes were left that no record
-    explains (those, and only those, count as malformed)."""
-    text = raw.decode("utf-8", errors="surrogateescape")
-    found: list[tuple[int, int, dict[str, Any]]] = []
-    pos = 0
-    covered = 0
-    leftover = False
-    n = len(text)
-    while pos < n:
-        start = text.find("{", pos)
-        if start < 0:
-            break
-        try:
-            obj, end = _DECODER.raw_decode(text, start)
-        except (JSONDecodeError, RecursionError):
-            pos = start + 1
-            continue
-        if (
-            isinstance(obj, dict)
-            and isinstance(obj.get("type"), str)
-            and any(k in obj for k in _ENTRY_KEYS)
-        ):
-            b_start = len(text[:start].encode("utf-8", "surrogateescape"))
-            b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
-            try:
-                # the bytes themselves must be a record (valid UTF-8 included), not only the text
-                obj = loads_line(raw[b_start : b_start + b_len])
-            except orjson.JSONDecodeError:
-                pos = start + 1
-                continue
-            if text[covered:start].strip(" \t\r\n"):
-                leftover = True
-            found.append((b_start, b_len, obj))
-            covered = end
-            pos = end
-        else:
-            pos = start + 1
-    if text[covered:].strip(" \t\r\n"):
-        leftover = True
-    return found, leftover
-
-
 class LineBlocks:
     """A file's complete lines from an offset on, in blocks of about ``READ_CHUNK`` bytes.
 
-    Iterating yields ``(offset, block)``: ``block`` ends in a newline and starts at byte
-    ``offset`` of the file. A last line without its newline is never yielded (Claude Code may
-    still be writing it): afterwards ``end`` is the offset just past the last complete line and
-    ``rest`` holds the bytes after it. Shared by the parser and the search index, so both stop
-    at the same byte of a growing file.
+    Iterating yields ``(offset, block)``: ``block`` starts at byte ``offset`` of the file and
+    ends in a newline, except the file's last line when it has none but is a whole record
+    (``is_whole_record``: files copied by other tools drop the final newline; Claude Code
+    always writes it). A last line that does not parse is never yielded (Claude Code may still
+    be writing it): afterwards ``end`` is the offset just past the last line served and
+    ``rest`` holds the bytes after it. A read that starts just after a line served without its
+    newline skips the newline an append then brings, so the line is neither counted twice nor
+    lost. Shared by the parser (and so the catalog and the archive, which archive up to where
+    the parser stopped) and the search index, so all stop at the same byte of a growing file.
     """
 
     def __init__(self, fh: BinaryIO, offset: int) -> None:
         self.fh = fh
         self.end = offset
         self.rest = b""
+        # set before the first block when it continues the physical line of a record served
+        # without its newline (another tool appended straight after it): its first line has
+        # the number of the line before, as a read of the whole file would give it
+        self.continues_line = False
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        self.fh.seek(self.end)
+        fh = self.fh
+        if self.end > 0:
+            fh.seek(self.end - 1)
+            if fh.read(1) != b"\n":
+                # the last read served a record without its newline
+                if fh.read(1) == b"\n":
+                    self.end += 1  # the newline arrived since: not a line of its own
+                else:
+                    self.continues_line = True
+        fh.seek(self.end)
         pending = b""
         while True:
-            chunk = self.fh.read(READ_CHUNK)
+            chunk = fh.read(READ_CHUNK)
             if not chunk:
                 break
             data = pending + chunk if pending else chunk
@@ -754,8 +690,13 @@ class LineBlocks:
             self.end += cut + 1
             pending = data[cut + 1 :]
             yield start, data[: cut + 1]
+        if pending.strip(b" \t\r") and is_whole_record(pending):
+            start, last = self.end, pending
+            self.end += len(last)
+            self.rest = b""
+            yield start, last
+            return
         self.rest = pending
-
 
 class Parser:
     """Turns lines of one session's files into rows and session metadata.
@@ -794,9 +735,12 @@ class Parser:
         called between chunks so that rows leave Python memory as the parse goes."""
         self._undated = []
         first = state.offset
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             blocks = LineBlocks(fh, first)
             for start, block in blocks:
+                if blocks.continues_line:
+                    blocks.continues_line = False
+                    state.line -= 1
                 self._parse_block(block, start, file_id, state, out, agent_id)
                 if (
                     flush is not None
@@ -821,7 +765,7 @@ class Parser:
         """Rows of a file without a single valid timestamp: dated by the file's mtime so that
         they sort and page, and marked guessed so no first/last time or duration uses them."""
         try:
-            mtime = path.stat().st_mtime
+            mtime = stat_source(path).st_mtime
         except OSError:
             mtime = 0.0
         guess = datetime.fromtimestamp(max(mtime, 946684800.0), UTC)
@@ -839,46 +783,15 @@ class Parser:
         out: RowBuffer | None,
         agent_id: str | None,
     ) -> None:
-        pos = 0
-        end = len(data)
-        loads = orjson.loads
-        while pos < end:
-            nl = data.find(b"\n", pos)
-            if nl < 0:
-                nl = end
-            raw = data[pos:nl]
-            start = pos
-            pos = nl + 1
-            state.line += 1
-            if not raw.strip():
-                continue
-            try:
-                entry = loads(raw)
-            except orjson.JSONDecodeError:
-                try:
-                    entry = loads_line(raw)
-                except orjson.JSONDecodeError:
-                    self._recover(raw, base + start, file_id, state, out, agent_id)
-                    continue
-            if not isinstance(entry, dict):
+        line0 = state.line
+        for line, offset, length, entry in decode_lines(data, base):
+            if entry is None:
+                state.line = line0 + line
                 state.malformed += 1
                 continue
-            self._entry(entry, base + start, len(raw), file_id, state, out, agent_id)
-
-    def _recover(
-        self,
-        raw: bytes,
-        offset: int,
-        file_id: int,
-        state: FileState,
-        out: RowBuffer | None,
-        agent_id: str | None,
-    ) -> None:
-        records, leftover = recover_records(raw)
-        if leftover or not records:
-            state.malformed += 1
-        for start, length, entry in records:
-            self._entry(entry, offset + start, length, file_id, state, out, agent_id)
+            state.line = line0 + line
+            self._entry(entry, offset, length, file_id, state, out, agent_id)
+        state.line = line0 + lines_in(data)
 
     def _is_replay(self, uuid: str) -> bool:
         if uuid in self.seen:
@@ -949,10 +862,13 @@ class Parser:
         elif trunk_agent:
             agent_id = file_agent
         if file_id == 0 and not is_side:
-            if real_ts:
-                if meta.first_ts is None:
+            if ts is not None and real_ts:
+                # the earliest and latest, not the first and last in file order: a hook's
+                # progress line can be written before the prompt it follows (as metrics count)
+                if meta.first_ts is None or ts_before(ts, meta.first_ts):
                     meta.first_ts = ts
-                meta.last_ts = ts
+                if meta.last_ts is None or ts_before(meta.last_ts, ts):
+                    meta.last_ts = ts
             cwd = entry.get("cwd")
             if isinstance(cwd, str) and cwd and meta.cwd is None:
                 meta.cwd = cwd
@@ -1003,7 +919,9 @@ class Parser:
             preview = search[: PREVIEW_CHARS * 2]
             if tool_names and not preview.strip():
                 preview = " ".join(tool_names)
-            usage = _usage(msg)
+            usage, valid_usage = _usage(msg)
+            if not valid_usage:
+                state.bad_numbers += 1
             if usage is not None:
                 tokens = usage
                 if model != "<synthetic>":
@@ -1040,7 +958,10 @@ class Parser:
                     if is_human_prompt(entry, content) or (
                         trunk_agent and meta.first_prompt is None
                     ):
-                        meta.last_prompt = _one_line(_text_of(content, PREVIEW_CHARS * 2))
+                        said = prompt_words(_text_of(content, PROMPT_SCAN_CHARS)) or _text_of(
+                            content, 400
+                        )
+                        meta.last_prompt = _one_line(said[: PREVIEW_CHARS * 2])
                         if meta.first_prompt is None:
                             meta.first_prompt = meta.last_prompt
                     elif not entry.get("isMeta"):
@@ -1158,6 +1079,8 @@ class Parser:
             meta.custom_title = entry["customTitle"]
         elif etype == "ai-title" and isinstance(entry.get("aiTitle"), str):
             meta.ai_title = entry["aiTitle"]
+        elif etype == "tag" and (isinstance(entry.get("tag"), str) or entry.get("tag") is None):
+            meta.tag = entry.get("tag") or None
         elif etype == "summary":
             text, leaf = entry.get("summary"), entry.get("leafUuid")
             if isinstance(text, str) and text and isinstance(leaf, str) and leaf:
@@ -1170,7 +1093,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
     if not probe:
         return offset == 0
     try:
-        with open_regular(path) as fh:
+        with open_source(path) as fh:
             fh.seek(offset - len(probe))
             return fh.read(len(probe)) == probe
     except OSError:
@@ -1179,7 +1102,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
 
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
-    with open_regular(path) as fh:
+    with open_source(path) as fh:
         fh.seek(offset)
         raw = fh.read(length)
     obj = loads_line(raw)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -92,33 +93,52 @@ def test_sonnet_4_prompts_over_200k_tokens_pay_the_long_context_rates() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "key"),
+    ("model", "key", "factor"),
     [
-        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
-        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
-        ("anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku"),
-        ("claude-opus-4-1@20250805", "claude-opus-4-1"),
-        ("claude-3-5-sonnet-latest", "claude-3-5-sonnet"),
-        ("Claude-Haiku-4-5", "claude-haiku-4-5"),
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "1"),
+        # Bedrock geographic profile of a model AWS prices ~10% over its global one (issue #21)
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "1.10"),
+        ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "1"),
+        ("eu.anthropic.claude-opus-4-6-v1", "claude-opus-4-6", "1.10"),
+        ("apac.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5", "1.10"),
+        ("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "1.10"),
+        ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", "claude-3-7-sonnet", "1"),
+        ("anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku", "1"),
+        ("claude-opus-4-1@20250805", "claude-opus-4-1", "1"),
+        ("claude-3-5-sonnet-latest", "claude-3-5-sonnet", "1"),
+        ("Claude-Haiku-4-5", "claude-haiku-4-5", "1"),
     ],
 )
-def test_model_ids_of_every_provider_find_their_family(model: str, key: str) -> None:
+def test_model_ids_of_every_provider_find_their_family(model: str, key: str, factor: str) -> None:
     assert family(model) == key
-    assert price_of(model) is PRICES[key]
+    price = price_of(model)
+    assert price is not None
+    f = Decimal(factor)
+    base = PRICES[key]
+    assert (price.input, price.output, price.cache_read) == (
+        base.input * f,
+        base.output * f,
+        base.cache_read * f,
+    )
+    assert (price.cache_write_5m, price.cache_write_1h) == (
+        base.cache_write_5m * f,
+        base.cache_write_1h * f,
+    )
 
 
 def test_newer_models_pay_their_base_rates_over_200k_tokens() -> None:
-    # The 4.6 models serve a 1M window at the base rates: a 210,000-token prompt to Sonnet 4.6
-    # costs 150,000 x $3 + 1,000 x $15 + 60,000 x $0.30 = 450000 + 15000 + 18000 millionths.
+    # Since 2026-03-13 the 4.6 models serve a 1M window at the base rates: a 210,000-token
+    # prompt to Sonnet 4.6 costs 150,000 x $3 + 1,000 x $15 + 60,000 x $0.30 = 450000 + 15000
+    # + 18000 millionths.
     long = Usage(input=150_000, output=1000, cache_read=60_000)
     sonnet = price_of("claude-sonnet-4-6")
-    assert sonnet is not None and sonnet.long_context is None
-    assert cost_of(long, sonnet) == Decimal("0.483")
+    assert sonnet is not None
+    assert cost_of(long, sonnet, datetime(2026, 3, 13)) == Decimal("0.483")
     # Opus 4.6 with only writes: 300,000 5-minute x $6.25 + 100,000 1-hour x $10.
     opus = price_of("claude-opus-4-6")
     assert opus is not None
     writes = Usage(cache_write_5m=300_000, cache_write_1h=100_000)
-    assert cost_of(writes, opus) == Decimal("2.875")  # 1875000 + 1000000 millionths
+    assert cost_of(writes, opus, datetime(2026, 3, 13)) == Decimal("2.875")  # 1875000 + 1000000
 
 
 @pytest.mark.parametrize(

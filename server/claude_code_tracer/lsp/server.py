@@ -278,8 +278,19 @@ def create_server() -> TracerServer:
     return server
 
 
+def prepare_process() -> None:
+    """What the core makes lazily for the CLI's start (the store's and the search's modules:
+    pyarrow, tantivy; every model's validator), made here at the server's start instead, before
+    the first message is read: no request of a long-lived server pays a first use of them."""
+    from .. import contextsize, pageorder, pricing, sessionsearch, store  # noqa: F401
+    from ..models import build_models
+
+    build_models()
+
+
 def run_stdio() -> None:
     """Serve LSP over stdin/stdout until the client sends exit (or closes the pipe)."""
     log_to_stderr()
+    prepare_process()
     # pygls' own stdin loop goes deaf or dies on a malformed frame (see framing.py).
     serve_stdio(create_server())

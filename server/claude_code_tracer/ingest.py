@@ -1,0 +1,248 @@
+"""The ingest pass: a transcript's new bytes, read once, handed to every consumer that needs them.
+
+A consumer of transcript bytes (the catalog's metadata, the store's rows for a loaded session, the
+text index's documents, the archive's segments, a team push) is a ``Sink``: it is given each
+``Chunk`` of complete lines a refresh read, with the raw bytes and the records decoded from them
+by the one line decoder (``decode_lines``), and never opens, stats or lists a transcript itself.
+Adding a consumer is adding a sink, not a reader.
+
+This module is deliberately small and free of heavy imports (no DuckDB, pyarrow or tantivy): the
+protocol is what other modules build against and should stay stable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from json import JSONDecodeError, JSONDecoder
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One transcript record decoded from a chunk: where its bytes are in the file, and the object.
+
+    ``offset`` is the byte offset in the file, ``length`` the record's byte length (a record
+    recovered from a damaged line is a slice of that line)."""
+
+    offset: int
+    length: int
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Complete lines ``[start, end)`` of one transcript file, read once, and what they decode to.
+
+    ``session_id`` is the session the file belongs to (for a subagent file, its parent session),
+    ``agent_id`` the subagent's id or None for the trunk transcript. ``restart`` is true when the
+    file was rewritten or truncated and is read again from byte 0: a sink drops what it held of
+    this file before taking the chunk. ``malformed`` counts lines no record explains."""
+
+    root: Path
+    project: str
+    session_id: str
+    path: Path
+    agent_id: str | None
+    start: int
+    end: int
+    data: bytes
+    records: Sequence[Record]
+    restart: bool = False
+    malformed: int = 0
+    lines: int = 0
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """A consumer of the ingest pass. ``accept`` is called with every chunk read, in file order
+    per file; ``finish`` once at the end of a refresh (commit, flush). A sink must not raise for
+    bad data: transcript text is untrusted, and one sink's failure must not starve the others
+    (the pass logs and goes on)."""
+
+    name: str
+
+    def accept(self, chunk: Chunk) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass
+class ReadStats:
+    """What a pass read: bytes per file, in total, for the test and the benchmark that check each
+    appended byte is read once whatever sinks are on."""
+
+    bytes_read: int = 0
+    files: dict[str, int] = field(default_factory=dict)
+
+    def add(self, path: Path, n: int) -> None:
+        self.bytes_read += n
+        key = str(path)
+        self.files[key] = self.files.get(key, 0) + n
+
+
+# --- the one line decoder -------------------------------------------------------------------------
+# Only objects with one of these keys are taken from a damaged line: a nested object that happens
+# to parse (a message, a content block) is never mistaken for a transcript entry.
+_ENTRY_KEYS = ("uuid", "sessionId", "leafUuid")
+# Whole entries that carry none of those keys (FORMAT.md §3): known by their type and messageId.
+_KEYLESS_TYPES = frozenset({"file-history-snapshot", "file-history-delta"})
+_DECODER = JSONDecoder()
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_line(raw: bytes) -> Any:
+    """A line's JSON, also when it escapes a lone surrogate (``\\ud83d``): valid JSON that
+    JavaScript's ``JSON.stringify`` writes for a string cut inside an emoji (a truncated tool
+    output), and that orjson refuses. The standard library reads such a line, and each lone
+    surrogate becomes U+FFFD (Arrow, tantivy and orjson cannot hold one). The same for a number
+    beyond a double's range. Anything else orjson refuses is refused (raises
+    ``orjson.JSONDecodeError``)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        # also a number too large for a double (``1e400``): valid JSON, read as infinity and
+        # left to the checks of the field it is in (a token count refuses it)
+        if b"\\u" not in raw and "infinity" not in str(exc):
+            raise
+        try:
+            obj = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+        except (ValueError, RecursionError):
+            raise orjson.JSONDecodeError("not a JSON line", "", 0) from None
+        return _scrub(obj)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def recover_records(raw: bytes) -> tuple[list[tuple[int, int, dict[str, Any]]], bool]:
+    """Every complete JSON object on a damaged line (FORMAT.md §9.4: records joined without a
+    newline, NUL runs before a record, a record cut mid-string with the next one on the same
+    line), as (byte start, byte length, object), and whether bytes were left that no record
+    explains (those, and only those, count as malformed)."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    found: list[tuple[int, int, dict[str, Any]]] = []
+    pos = 0
+    covered = 0
+    leftover = False
+    n = len(text)
+    while pos < n:
+        start = text.find("{", pos)
+        if start < 0:
+            break
+        try:
+            obj, end = _DECODER.raw_decode(text, start)
+        except (JSONDecodeError, RecursionError):
+            pos = start + 1
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str) and (
+            any(k in obj for k in _ENTRY_KEYS)
+            or (obj["type"] in _KEYLESS_TYPES and "messageId" in obj)
+        ):
+            b_start = len(text[:start].encode("utf-8", "surrogateescape"))
+            b_len = len(text[start:end].encode("utf-8", "surrogateescape"))
+            try:
+                # the bytes themselves must be a record (valid UTF-8 included), not only the text
+                obj = loads_line(raw[b_start : b_start + b_len])
+            except orjson.JSONDecodeError:
+                pos = start + 1
+                continue
+            if text[covered:start].strip(" \t\r\n"):
+                leftover = True
+            found.append((b_start, b_len, obj))
+            covered = end
+            pos = end
+        else:
+            pos = start + 1
+    if text[covered:].strip(" \t\r\n"):
+        leftover = True
+    return found, leftover
+
+
+def is_whole_record(raw: bytes) -> bool:
+    """Whether a last line without its newline is a finished record (FORMAT.md §11): it parses
+    as one JSON object, or as records joined on one line with nothing left over. A JSON object
+    that parses is closed, so no later write can extend it; a half-written line never parses."""
+    text = raw.strip(b" \t\r")
+    if not text.startswith(b"{") or not text.endswith(b"}"):
+        return False
+    try:
+        return isinstance(loads_line(text), dict)
+    except orjson.JSONDecodeError:
+        records, leftover = recover_records(text)
+        return bool(records) and not leftover
+
+
+def decode_lines(data: bytes, base: int) -> Iterator[tuple[int, int, int, Any]]:
+    """The one line decoder: each non-blank line of a block of complete lines, as
+    ``(line, offset, length, entry)``: ``line`` the 1-based number of the line in the block
+    (blank lines counted), ``offset`` and ``length`` the record's bytes in the file, ``entry`` a
+    dict, or None for a line that counts as malformed. A damaged line yields each record recovered
+    from it, after a malformed mark when bytes are left that no record explains; a line that is
+    valid JSON but not an object is malformed."""
+    pos = 0
+    end = len(data)
+    loads = orjson.loads
+    line = 0
+    while pos < end:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            nl = end
+        raw = data[pos:nl]
+        start = pos
+        pos = nl + 1
+        line += 1
+        if not raw.strip():
+            continue
+        try:
+            entry = loads(raw)
+        except orjson.JSONDecodeError:
+            try:
+                entry = loads_line(raw)
+            except orjson.JSONDecodeError:
+                records, leftover = recover_records(raw)
+                if leftover or not records:
+                    yield line, base + start, len(raw), None
+                for r_start, r_len, record in records:
+                    yield line, base + start + r_start, r_len, record
+                continue
+        if isinstance(entry, dict):
+            yield line, base + start, len(raw), entry
+        else:
+            yield line, base + start, len(raw), None
+
+
+def lines_in(data: bytes) -> int:
+    """How many lines a block of complete lines holds: its newlines, and one more when it is a
+    file's last line served without its newline (``LineBlocks``)."""
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def records_of(data: bytes, base: int) -> tuple[list[Record], int]:
+    """The records of a block of complete lines, and the count of malformed lines."""
+    out: list[Record] = []
+    malformed = 0
+    for _line, offset, length, entry in decode_lines(data, base):
+        if entry is None:
+            malformed += 1
+        else:
+            out.append(Record(offset, length, entry))
+    return out, malformed

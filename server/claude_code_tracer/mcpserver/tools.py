@@ -1,0 +1,753 @@
+"""The seven tools: each validates its arguments (params.py), calls one ``Tracer`` method, and
+returns its answer twice, as structured content (results.py) and as readable text, both cut to
+``maxChars`` and saying where to continue. Transcript strings go through ``render.Quoter``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..errors import InvalidRequest, TracerError
+from ..models import (
+    BlameParams,
+    MessageDetail,
+    MessageFilter,
+    MessageGetParams,
+    MessageSummary,
+    MessagesWindowParams,
+    Model,
+    SearchParams,
+    SessionRef,
+    SessionsListParams,
+    UsageParams,
+)
+from ..tracer import ProgressFn, Tracer
+from . import params as p
+from . import results as r
+from .render import Budget, Quoter
+
+# Caps on single strings: a title, a prompt shown by blame, a search snippet.
+TITLE_CHARS = 200
+PROMPT_CHARS = 1_500
+SNIPPET_CHARS = 600
+PATH_CHARS = 600
+# The least a message of a window is given, whatever maxChars / limit says.
+MESSAGE_MIN_CHARS = 600
+
+
+@dataclass
+class ToolContext:
+    """What a tool may use besides the tracer: the server's workspace and the progress hook."""
+
+    workspace: str | None = None
+    progress: ProgressFn | None = None
+    rendered: RenderedCache = field(default_factory=lambda: RenderedCache())
+
+
+class RenderedCache:
+    """get_message renders and masks a message once; its next slices (offset) reuse it."""
+
+    def __init__(self, entries: int = 8) -> None:
+        self._data: OrderedDict[tuple[Any, ...], tuple[str, dict[str, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._entries = entries
+
+    def get(self, key: tuple[Any, ...]) -> tuple[str, dict[str, int]] | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[Any, ...], value: tuple[str, dict[str, int]]) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._entries:
+                self._data.popitem(last=False)
+
+
+def _when(ts: datetime | None) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "unknown time"
+
+
+def _citation(session_id: str, uuid: str | None) -> str | None:
+    return f"{session_id}#{uuid}" if uuid else None
+
+
+def _finish(q: Quoter, lines: list[str], result: r.Bounded) -> tuple[r.Bounded, str]:
+    result.redactions = dict(q.counts)
+    if result.note:
+        lines.append("")
+        lines.append(result.note)
+    return result, "\n".join([q.header(), "", *lines])
+
+
+# --- search ---------------------------------------------------------------------------------------
+def search(tracer: Tracer, a: p.SearchArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
+    page = tracer.search(
+        SearchParams(
+            query=a.query,
+            limit=a.limit,
+            cursor=a.cursor,
+            sort=a.sort,
+            project=a.project,
+            workspace=a.workspace,
+            include_deleted=a.include_deleted,
+        ),
+        ctx.progress,
+    )
+    q = Quoter(a.redact)
+    budget = Budget(a.max_chars)
+    out = r.SearchResult(query=a.query, total=page.total, hits=[], indexing=page.indexing)
+    lines = [f"{page.total} matching message(s) for the query (showing up to {a.limit})."]
+    if page.indexing:
+        lines.append("The index is still being built: results cover part of the archive.")
+    shown = 0
+    all_hits = [(g, h) for g in page.groups for h in g.hits]
+    for group, hit in all_hits:
+        snippet, _ = q.s(hit.snippet, SNIPPET_CHARS)
+        item = r.Hit(
+            session_id=group.session_id,
+            project=group.project,
+            title=q.opt(group.title, TITLE_CHARS),
+            uuid=hit.uuid,
+            kind=hit.kind,
+            timestamp=hit.timestamp,
+            tool_names=hit.tool_names,
+            is_error=hit.is_error,
+            is_sidechain=hit.is_sidechain,
+            snippet=snippet,
+            # the ranges hold while masking left the snippet as it was
+            highlights=hit.highlights if snippet == hit.snippet else [],
+            citation=_citation(group.session_id, hit.uuid),
+        )
+        tools = f" · {', '.join(hit.tool_names)}" if hit.tool_names else ""
+        text = (
+            f"{shown + 1}. session {group.session_id} · {hit.kind.value}{tools} · "
+            f"{_when(hit.timestamp)} · citation {item.citation}\n"
+            + q.block(f"title: {item.title or '-'}\n{snippet}")
+        )
+        if not budget.take(text, item):
+            out.truncated = True
+            break
+        out.hits.append(item)
+        lines.append(text)
+        shown += 1
+    out.has_more = page.has_more or out.truncated
+    if out.truncated:
+        out.note = (
+            f"Cut to maxChars after {shown} of {len(all_hits)} hits on this page: ask again with "
+            f"a lower limit or a higher maxChars to see the rest."
+        )
+        out.next_cursor = page.next_cursor
+    elif page.has_more:
+        out.next_cursor = page.next_cursor
+        out.note = "More hits: call search again with this nextCursor: " + str(page.next_cursor)
+    return _finish(q, lines, out)
+
+
+# --- list_sessions --------------------------------------------------------------------------------
+def list_sessions(tracer: Tracer, a: p.ListSessionsArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
+    page = tracer.list_sessions(
+        SessionsListParams(
+            query=a.query,
+            project=a.project,
+            workspace=a.workspace,
+            since=a.since,
+            until=a.until,
+            limit=a.limit,
+            cursor=a.cursor,
+            include_deleted=a.include_deleted,
+        ),
+        ctx.progress,
+    )
+    q = Quoter(a.redact)
+    budget = Budget(a.max_chars)
+    out = r.SessionList(sessions=[], next_cursor=page.next_cursor, has_more=page.has_more)
+    lines = [f"{len(page.sessions)} session(s), newest first."]
+    for s in page.sessions:
+        cost: float | None = None
+        if a.with_cost and not (s.deleted and not s.archived):
+            try:
+                cost = tracer.cost(SessionRef(session_id=s.session_id, project=s.project)).cost_usd
+            except TracerError:
+                cost = None  # gone since the listing, and not archived
+        row = r.SessionRow(
+            session_id=s.session_id,
+            project=s.project,
+            title=q.opt(s.title, TITLE_CHARS),
+            first_prompt=q.opt(s.first_prompt, PROMPT_CHARS // 3),
+            cwd=q.opt(s.cwd, PATH_CHARS),
+            git_branch=q.opt(s.git_branch, TITLE_CHARS),
+            first_timestamp=s.first_timestamp,
+            last_timestamp=s.last_timestamp,
+            message_count=s.message_count,
+            tool_call_count=s.tool_call_count,
+            error_count=s.error_count,
+            tokens=s.tokens,
+            cost_usd=cost,
+            deleted=s.deleted,
+            archived=s.archived,
+        )
+        dollars = f" · ${cost:.2f}" if cost is not None else ""
+        gone = " · deleted" + (" (archived)" if s.archived else "") if s.deleted else ""
+        text = (
+            f"- {s.session_id} · project {s.project} · {_when(s.last_timestamp)} · "
+            f"{s.message_count} messages · {s.tokens.total:,} tokens{dollars}{gone}\n"
+            + q.block(
+                f"title: {row.title or '-'}\ncwd: {row.cwd or '-'}\n"
+                f"first prompt: {row.first_prompt or '-'}"
+            )
+        )
+        if not budget.take(text, row):
+            out.truncated = True
+            break
+        out.sessions.append(row)
+        lines.append(text)
+    if out.truncated:
+        out.has_more = True
+        out.next_cursor = None
+        out.note = (
+            f"Cut to maxChars after {len(out.sessions)} sessions: ask again with limit="
+            f"{max(1, len(out.sessions))} (then its nextCursor), or a higher maxChars."
+        )
+    elif page.has_more:
+        out.note = "More sessions: call list_sessions again with this nextCursor."
+    return _finish(q, lines, out)
+
+
+# --- read_session ---------------------------------------------------------------------------------
+def _block_text(block: Any) -> str:
+    """What a content block says, as text (tool calls are taken apart by the caller)."""
+    if isinstance(block, str):
+        return block
+    if not isinstance(block, dict):
+        return json.dumps(block, ensure_ascii=False, default=str)
+    kind = block.get("type")
+    if kind == "text" and isinstance(block.get("text"), str):
+        return str(block["text"])
+    if kind == "thinking" and isinstance(block.get("thinking"), str):
+        return "(thinking) " + str(block["thinking"])
+    if kind == "tool_result":
+        content = block.get("content")
+        if isinstance(content, list):
+            return "\n".join(_block_text(b) for b in content)
+        return content if isinstance(content, str) else json.dumps(content, default=str)
+    if kind == "image":
+        return "[image]"
+    return json.dumps(block, ensure_ascii=False, default=str)
+
+
+def message_parts(content: list[Any] | None) -> tuple[str, list[tuple[str | None, str, str]]]:
+    """(text, [(tool_use_id, name, input as JSON)]) of a message's content blocks."""
+    texts: list[str] = []
+    calls: list[tuple[str | None, str, str]] = []
+    for block in content or []:
+        if isinstance(block, dict) and block.get("type") == "tool_use":
+            inp = json.dumps(block.get("input"), ensure_ascii=False, default=str)
+            bid = block.get("id")
+            calls.append((bid if isinstance(bid, str) else None, str(block.get("name")), inp))
+        else:
+            texts.append(_block_text(block))
+    return "\n".join(t for t in texts if t), calls
+
+
+def _message(q: Quoter, sid: str, m: MessageSummary, cap: int) -> tuple[r.Message, str]:
+    text, calls = message_parts(m.content)
+    if m.content is None:
+        text = m.preview
+    share = cap // (1 + len(calls)) if calls else cap
+    shown, cut = q.s(text, share)
+    tool_calls = []
+    for bid, name, inp in calls:
+        shown_inp, inp_cut = q.s(inp, max(20, share))
+        cut = cut or inp_cut
+        tool_calls.append(
+            r.ToolCall(id=bid, name=q.s(name, 200)[0], input=shown_inp, input_chars=len(inp))
+        )
+    item = r.Message(
+        uuid=m.uuid,
+        kind=m.kind,
+        timestamp=m.timestamp,
+        model=m.model,
+        is_error=m.is_error,
+        is_sidechain=m.is_sidechain,
+        agent_id=m.agent_id,
+        tool_use_ids=m.tool_use_ids,
+        text=shown,
+        text_chars=len(text),
+        tool_calls=tool_calls,
+        cut=cut,
+        citation=f"{sid}#{m.uuid}",
+    )
+    head = f"[{m.kind.value}] {m.uuid} · {_when(m.timestamp)}"
+    if m.model:
+        head += f" · {m.model}"
+    if m.is_error:
+        head += " · error"
+    if m.agent_id:
+        head += f" · subagent {m.agent_id}"
+    body = [head]
+    if shown:
+        body.append(q.block(shown))
+    for call in tool_calls:
+        body.append(f"tool call {call.name} ({call.id}):")
+        body.append(q.block(call.input, "input"))
+    if cut:
+        body.append(
+            f"(cut: {len(text):,} characters of text"
+            + (f" and {len(calls)} tool input(s)" if calls else "")
+            + f" in all; get_message sessionId={sid} uuid={m.uuid} has it whole)"
+        )
+    return item, "\n".join(body)
+
+
+def read_session(tracer: Tracer, a: p.ReadSessionArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
+    sid, cited_uuid = a.cited()
+    session_id = a.session_id or sid
+    assert session_id is not None
+    around = a.around or cited_uuid
+    # Each message gets an equal share of the bound; fewer messages than asked when the bound
+    # cannot give each one a readable share.
+    limit = max(1, min(a.limit, a.max_chars // MESSAGE_MIN_CHARS))
+    before = min(a.before, max(0, a.max_chars // MESSAGE_MIN_CHARS - limit)) if around else 0
+    window = tracer.window(
+        MessagesWindowParams(
+            session_id=session_id,
+            project=a.project,
+            around=around,
+            cursor=a.cursor,
+            before=before,
+            limit=limit,
+            filter=MessageFilter(
+                kinds=a.kinds, include_sidechains=a.include_sidechains, agent_id=a.agent_id
+            ),
+            expand=True,
+        )
+    )
+    q = Quoter(a.redact)
+    budget = Budget(a.max_chars)
+    n = max(1, len(window.messages))
+    cap = max(100, (a.max_chars - 800) // n - 450)
+    out = r.SessionWindow(
+        session_id=session_id,
+        project=a.project,
+        messages=[],
+        prev_cursor=window.prev_cursor,
+        next_cursor=window.next_cursor,
+        has_before=window.has_before,
+        has_more=window.has_more,
+        total=window.total,
+        anchor_found=window.anchor_found,
+        complete=window.complete,
+    )
+    where = f"around {around}" if around else ("from the cursor" if a.cursor else "from the start")
+    lines = [
+        f"Session {session_id}: {len(window.messages)} message(s) {where}"
+        + (f" of {window.total}" if window.total is not None else "")
+        + ("" if window.complete else " (still being read: more will come)")
+        + "."
+    ]
+    if window.anchor_found is False:
+        lines.append(f"Message {around} does not pass the filter: the window is where it stands.")
+    for m in window.messages:
+        item, text = _message(q, session_id, m, cap)
+        # The first message always goes in, cut smaller until it fits (escapes in its JSON can
+        # outgrow the share): a window never comes back empty for want of room.
+        smaller = cap
+        while not out.messages and not budget.fits(text, item) and smaller > 20:
+            smaller //= 2
+            item, text = _message(q, session_id, m, smaller)
+        if not budget.take(text, item):
+            out.truncated = True
+            out.continue_around = m.uuid
+            out.next_cursor = None
+            out.has_more = True
+            break
+        out.messages.append(item)
+        lines.append(text)
+    notes = []
+    if out.truncated:
+        notes.append(
+            f"Cut to maxChars: read on with read_session around={out.continue_around} before=0."
+        )
+    elif out.next_cursor:
+        notes.append("Later messages: read_session with cursor=<nextCursor>.")
+    if out.prev_cursor:
+        notes.append("Earlier messages: read_session with cursor=<prevCursor>.")
+    if notes:
+        out.note = " ".join(notes)
+        if out.next_cursor:
+            lines.append(f"nextCursor: {out.next_cursor}")
+        if out.prev_cursor:
+            lines.append(f"prevCursor: {out.prev_cursor}")
+    return _finish(q, lines, out)
+
+
+# --- get_message ----------------------------------------------------------------------------------
+def fit_json(piece: str, room: int) -> str:
+    """``piece`` cut until its JSON string (quotes, backslashes, newlines escaped) fits."""
+    while True:
+        excess = len(json.dumps(piece, ensure_ascii=False)) - 2 - room
+        if excess <= 0:
+            return piece
+        piece = piece[: max(0, len(piece) - max(excess, 1))]
+
+
+def render_detail(d: MessageDetail) -> str:
+    """A message and its tool results as one text (sliced by get_message)."""
+    text, calls = message_parts(d.content)
+    parts = [text] if text else []
+    for bid, name, inp in calls:
+        parts.append(f"--- tool call {name} ({bid}) input:\n{inp}")
+    for res in d.tool_results:
+        body, _ = message_parts(res.content)
+        err = " (error)" if res.is_error else ""
+        parts.append(f"--- tool result{err} {res.uuid} for {', '.join(res.tool_use_ids)}:\n{body}")
+    return "\n".join(parts)
+
+
+def get_message(tracer: Tracer, a: p.GetMessageArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
+    sid, cited_uuid = a.cited()
+    session_id = a.session_id or sid
+    uuid = a.uuid or cited_uuid
+    assert session_id is not None and uuid is not None
+    detail = tracer.get_message(
+        MessageGetParams(session_id=session_id, project=a.project, uuid=uuid)
+    )
+    key = (session_id, a.project, uuid, a.redact, detail.file, detail.line)
+    cached = ctx.rendered.get(key)
+    if cached is None:
+        q0 = Quoter(a.redact)
+        raw = render_detail(detail)
+        whole, _ = q0.s(raw, len(raw))
+        cached = (whole, dict(q0.counts))
+        ctx.rendered.put(key, cached)
+    whole, counts = cached
+    if a.offset > len(whole):
+        raise InvalidRequest(f"offset {a.offset} is past the message's {len(whole)} characters")
+    q = Quoter(a.redact)
+    piece = fit_json(whole[a.offset : a.offset + a.max_chars - 600], a.max_chars - 600)
+    end = a.offset + len(piece)
+    out = r.MessageText(
+        session_id=session_id,
+        uuid=uuid,
+        kind=detail.kind,
+        timestamp=detail.timestamp,
+        model=detail.model,
+        tool_names=detail.tool_names,
+        text=piece,
+        offset=a.offset,
+        total_chars=len(whole),
+        next_offset=end if end < len(whole) else None,
+    )
+    q.counts.update(counts)
+    lines = [
+        f"[{detail.kind.value}] {uuid} of session {session_id} · {_when(detail.timestamp)}"
+        + (f" · {detail.model}" if detail.model else "")
+        + f" · characters {a.offset:,}-{end:,} of {len(whole):,}",
+        q.block(piece),
+    ]
+    if out.next_offset is not None:
+        out.truncated = True
+        out.note = f"More of this message: get_message with offset={out.next_offset}."
+    return _finish(q, lines, out)
+
+
+# --- blame ----------------------------------------------------------------------------------------
+def blame(tracer: Tracer, a: p.BlameArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
+    found = tracer.blame(
+        BlameParams(
+            path=a.path,
+            workspace=a.workspace or ctx.workspace,
+            start_line=a.start_line,
+            end_line=a.end_line,
+        )
+    )
+    q = Quoter(a.redact)
+    budget = Budget(a.max_chars)
+    out = r.BlameResult(
+        path=found.path,
+        line_count=found.line_count,
+        start_line=found.start_line,
+        end_line=found.end_line,
+        attributed_lines=found.attributed_lines,
+        runs=[],
+        sessions=[],
+    )
+    lines = [
+        f"{found.path}: lines {found.start_line}-{found.end_line} of {found.line_count}; "
+        f"{found.attributed_lines} written by a session as they stand now."
+    ]
+    for run in found.runs:
+        t = run.touch
+        item = r.BlameLines(
+            start_line=run.start_line,
+            end_line=run.end_line,
+            session_id=t.session_id,
+            project=t.project,
+            session_title=q.opt(t.session_title, TITLE_CHARS),
+            uuid=t.uuid,
+            tool_use_id=t.tool_use_id,
+            tool=t.tool,
+            timestamp=t.timestamp,
+            prompt=q.opt(t.prompt, PROMPT_CHARS),
+            citation=f"{t.session_id}#{t.uuid}",
+        )
+        text = (
+            f"lines {run.start_line}-{run.end_line}: {t.tool} in session {t.session_id} at "
+            f"{_when(t.timestamp)} · citation {item.citation}\n"
+            + q.block(f"title: {item.session_title or '-'}\nprompt: {item.prompt or '-'}")
+        )
+        if not budget.take(text, item):
+            out.truncated = True
+            out.next_start_line = run.start_line
+            break
+        out.runs.append(item)
+        lines.append(text)
+    if not found.runs:
+        lines.append("No line of this range stands as a session wrote it.")
+    lines.append("")
+    lines.append(f"{len(found.sessions)} session(s) read, searched or wrote this file:")
+    for s in found.sessions:
+        title = q.opt(s.title, TITLE_CHARS)
+        s_item = s.model_copy(update={"title": title})
+        tools = ", ".join(f"{k} {v}" for k, v in sorted(s.by_tool.items()))
+        text = (
+            f"- {s.session_id} · {_when(s.last_timestamp)} · {tools}"
+            + (" · deleted" if s.deleted else "")
+            + "\n"
+            + q.block(f"title: {title or '-'}")
+        )
+        if not budget.take(text, s_item):
+            out.truncated = True
+            break
+        out.sessions.append(s_item)
+        lines.append(text)
+    if out.truncated:
+        more = f" (blame again with startLine={out.next_start_line})" if out.next_start_line else ""
+        out.note = f"Cut to maxChars{more}; a narrower line range or a higher maxChars shows all."
+    return _finish(q, lines, out)
+
+
+# --- session_summary ------------------------------------------------------------------------------
+def session_summary(
+    tracer: Tracer, a: p.SessionSummaryArgs, ctx: ToolContext
+) -> tuple[r.Bounded, str]:
+    s = tracer.session_summary(SessionRef(session_id=a.session_id, project=a.project), ctx.progress)
+    q = Quoter(a.redact)
+    out = r.SummaryResult(
+        **s.model_dump(exclude={"files_written", "files_read", "subagents", "tools", "deleted",
+                                "archived", "title", "cwd", "git_branch", "resume_command"}),
+        title=q.opt(s.title, TITLE_CHARS),
+        cwd=q.opt(s.cwd, PATH_CHARS),
+        git_branch=q.opt(s.git_branch, TITLE_CHARS),
+        resume_command=q.s(s.resume_command, PATH_CHARS + 100)[0],
+    )  # fmt: skip
+    budget = Budget(a.max_chars, reserve=2000)
+    dur = f"{s.duration_seconds / 60:.1f} min" if s.duration_seconds is not None else "unknown"
+    lines = [
+        f"Session {s.session_id} (project {s.project})",
+        q.block(
+            f"title: {out.title or '-'}\ncwd: {out.cwd or '-'}\nbranch: {out.git_branch or '-'}"
+        ),
+        f"from {_when(s.first_timestamp)} to {_when(s.last_timestamp)} ({dur})",
+        f"{s.message_count} messages, {s.tool_calls} tool calls, {s.errors} errors",
+        f"tokens {s.tokens.total:,} (subagents {s.subagent_tokens.total:,}); "
+        f"cost ${s.cost_usd:.2f} (subagents ${s.subagent_cost_usd:.2f})"
+        + ("" if s.cost_complete else f"; unpriced: {', '.join(s.unpriced_models)}"),
+        f"models: {', '.join(s.models) or '-'}",
+        "resume: " + q.block(out.resume_command),
+    ]
+    if s.deleted:
+        lines.append(
+            "its transcript is deleted" + (" (read from the archive)" if s.archived else "")
+        )
+    for stat in s.tools:
+        text = f"tool {stat.name}: {stat.calls} calls, {stat.errors} errors"
+        if not budget.take(text, stat):
+            out.truncated = True
+            break
+        out.tools.append(stat)
+        lines.append(text)
+    for agent in s.subagents:
+        a_item = agent.model_copy(
+            update={"description": q.opt(agent.description, TITLE_CHARS),
+                    "agent_type": q.opt(agent.agent_type, TITLE_CHARS)}
+        )  # fmt: skip
+        text = f"subagent {agent.agent_id}: {agent.message_count} messages\n" + q.block(
+            f"{a_item.agent_type or '-'}: {a_item.description or '-'}"
+        )
+        if not budget.take(text, a_item):
+            out.truncated = True
+            break
+        out.subagents.append(a_item)
+        lines.append(text)
+    for label, files, target in (
+        ("written", s.files_written, out.files_written),
+        ("read", s.files_read, out.files_read),
+    ):
+        for f in files:
+            shown = f.model_copy(update={"path": q.s(f.path, PATH_CHARS)[0]})
+            text = f"{label} {f.count}x: " + q.block(shown.path)
+            if not budget.take(text, shown):
+                out.truncated = True
+                break
+            target.append(shown)
+            lines.append(text)
+    if out.truncated:
+        out.note = "Lists cut to maxChars (tools, subagents, files): a higher maxChars shows more."
+    return _finish(q, lines, out)
+
+
+# --- usage ----------------------------------------------------------------------------------------
+def usage(tracer: Tracer, a: p.UsageArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
+    report = tracer.usage(
+        UsageParams(
+            group_by=a.group_by,
+            since=a.since,
+            until=a.until,
+            project=a.project,
+            workspace=a.workspace,
+        ),
+        ctx.progress,
+    )
+    q = Quoter(a.redact)
+    budget = Budget(a.max_chars)
+    out = r.UsageResult(
+        group_by=report.group_by,
+        since=report.since,
+        until=report.until,
+        rows=[],
+        total=report.total,
+        sessions=report.sessions,
+        skipped_sessions=report.skipped_sessions,
+        unpriced_models=report.unpriced_models,
+        prices_as_of=report.prices_as_of,
+    )
+    period = f"{_when(report.since) if report.since else 'the start'} to " + (
+        _when(report.until) if report.until else "now"
+    )
+    lines = [
+        f"Usage by {report.group_by} from {period}: {report.total.api_calls:,} API calls in "
+        f"{report.sessions} session(s), {report.total.tokens.total:,} tokens, "
+        f"${report.total.cost_usd:.2f} (prices as of {report.prices_as_of})"
+    ]
+    if report.unpriced_models:
+        lines.append(f"unpriced models (no dollars): {', '.join(report.unpriced_models)}")
+    for row in report.rows:
+        shown = row.model_copy(update={"key": q.s(row.key, TITLE_CHARS)[0]})
+        text = (
+            f"{shown.key}: ${row.cost_usd:.2f} · {row.api_calls:,} calls · "
+            f"{row.tokens.total:,} tokens (in {row.tokens.input:,}, out {row.tokens.output:,}, "
+            f"cache read {row.tokens.cache_read:,}, cache write {row.tokens.cache_creation:,}) · "
+            f"{row.sessions} session(s)"
+        )
+        if not budget.take(text, shown):
+            out.truncated = True
+            break
+        out.rows.append(shown)
+        lines.append(text)
+    if out.truncated:
+        out.note = (
+            f"Cut to maxChars after {len(out.rows)} of {len(report.rows)} rows: a shorter period "
+            "or a higher maxChars shows the rest."
+        )
+    return _finish(q, lines, out)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    title: str
+    description: str
+    args: type[p.ToolParams]
+    result: type[Model]
+    run: Callable[[Tracer, Any, ToolContext], tuple[r.Bounded, str]]
+    # a first call may build the search index or read many sessions: progress is reported
+    long: bool = False
+
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "search",
+        "Search past sessions",
+        "Search every past Claude Code session's messages (prompts, replies, tool calls and "
+        "their output). Returns hits with a snippet and a citation '<sessionId>#<uuid>' to pass "
+        'to read_session (around it) or get_message. Query: words, "phrases", -excluded, '
+        "prefix*, tool:NAME kind:user|assistant|tool_result project: session: model: "
+        "after:YYYY-MM-DD before:YYYY-MM-DD errors.",
+        p.SearchArgs,
+        r.SearchResult,
+        search,
+        long=True,
+    ),
+    ToolSpec(
+        "list_sessions",
+        "List past sessions",
+        "List past Claude Code sessions, newest first, with title, first prompt, times, message "
+        "count, tokens and cost; filter by text in the title or first prompt, project, "
+        "workspace folder, since/until.",
+        p.ListSessionsArgs,
+        r.SessionList,
+        list_sessions,
+        long=True,
+    ),
+    ToolSpec(
+        "read_session",
+        "Read a session",
+        "Read a window of a past session in order: from its start, from a cursor (nextCursor or "
+        "prevCursor), or around a message uuid / citation (`before` messages before it). Long "
+        "texts and tool inputs are cut; each cut names the get_message call that has it whole.",
+        p.ReadSessionArgs,
+        r.SessionWindow,
+        read_session,
+    ),
+    ToolSpec(
+        "get_message",
+        "Get one message in full",
+        "One message of a past session in full: its text, tool calls and their results, in "
+        "slices of maxChars (offset = the previous nextOffset to continue).",
+        p.GetMessageArgs,
+        r.MessageText,
+        get_message,
+    ),
+    ToolSpec(
+        "blame",
+        "Which session wrote these lines",
+        "For a file as it stands now: each run of lines whose current text a past Claude Code "
+        "session wrote, with the session, the tool call, the time and the user's prompt that "
+        "led to it; and every session that read or edited the file. Use it to learn why code "
+        "is the way it is.",
+        p.BlameArgs,
+        r.BlameResult,
+        blame,
+    ),
+    ToolSpec(
+        "session_summary",
+        "Summarise a session",
+        "A past session in one answer: title, folder, branch, times, counts, tokens and cost "
+        "(the subagents' share apart), models, tools, files written and read, subagents, and "
+        "the command that resumes it.",
+        p.SessionSummaryArgs,
+        r.SummaryResult,
+        session_summary,
+        long=True,
+    ),
+    ToolSpec(
+        "usage",
+        "Tokens and cost over time",
+        "Tokens and dollars of past Claude Code sessions over a period (since/until), grouped "
+        "by day, model or project.",
+        p.UsageArgs,
+        r.UsageResult,
+        usage,
+        long=True,
+    ),
+)
+TOOLS_BY_NAME = {t.name: t for t in TOOLS}
