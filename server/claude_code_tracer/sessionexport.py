@@ -387,8 +387,14 @@ _MD.validateLink = _safe_link  # type: ignore[method-assign]
 
 
 def render_markdown(text: str) -> str:
-    """Transcript prose as HTML: markdown rendered, raw HTML shown as text, unsafe links dropped."""
-    return _MD.render(text)
+    """Transcript prose as HTML: markdown rendered, raw HTML shown as text, unsafe links dropped.
+    Its headings go three levels down (``#`` is an ``<h4>``): the page's ``<h1>`` is the session's
+    title and each message is under an ``<h3>``."""
+    tokens = _MD.parse(text)
+    for t in tokens:
+        if t.type in ("heading_open", "heading_close"):
+            t.tag = f"h{min(6, int(t.tag[1:]) + 3)}"
+    return _MD.renderer.render(tokens, _MD.options, {})
 
 
 def _e(text: str) -> str:

@@ -839,7 +839,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const reader = await browser.newPage();
         await reader.setViewportSize({ width: 1000, height: 900 });
         await reader.goto(`file://${target}`);
-        await reader.locator('h1').waitFor({ timeout: 15_000 });
+        await reader.locator('h1').first().waitFor({ timeout: 15_000 });
+        assert.equal(await reader.locator('h1').count(), 1, "one <h1>: the session's title");
         await reader.screenshot({ path: join(ARTIFACTS, 'export-html.png') });
         await reader.locator('.md h2, .md strong').first().scrollIntoViewIfNeeded();
         await reader.screenshot({ path: join(ARTIFACTS, 'export-html-answer.png') });
