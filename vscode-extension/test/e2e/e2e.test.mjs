@@ -913,7 +913,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await runCommand(page, 'View: Show Claude Code Search');
         const view = await searchViewFrame(page, 30_000);
         const sidebarBox = await page.locator('.part.sidebar').boundingBox();
-        const viewBox = await page.locator('.part.sidebar iframe.webview').first().boundingBox();
+        // (VS Code lays a webview view's iframe over its pane, outside the side bar's DOM; the
+        // editors are closed, so the one visible webview is the search view)
+        const viewBox = await page.locator('iframe.webview:visible').first().boundingBox();
         assert.ok(sidebarBox && viewBox, 'the search view is in the side bar');
         console.log(`search view: ${viewBox.height.toFixed(0)} of ${sidebarBox.height.toFixed(0)} px of the side bar`);
         assert.ok(viewBox.height >= sidebarBox.height / 2, `the search view has ${viewBox.height}px of ${sidebarBox.height}px`);
