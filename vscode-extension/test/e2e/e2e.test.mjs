@@ -46,6 +46,8 @@ const MAX_DOM_ROWS = 150;
 let root;
 let fx;
 let bigTitle = '';
+/** The small session's label in the sessions tree: the title it must have wherever it is opened. */
+let smallTreeTitle = '';
 let server;
 let browser;
 let page;
@@ -237,7 +239,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         bigTitle = ((await big.locator('.label-name').textContent()) ?? '').trim();
         assert.ok(bigTitle.length > 3, `a title for the big session (${bigTitle})`);
         // The hostile title is shown as text.
-        await treeRow(SMALL_TITLE);
+        smallTreeTitle = ((await (await treeRow(SMALL_TITLE)).locator('.label-name').textContent()) ?? '').trim();
         const all = await treeRow('All projects');
         await all.click();
         await treeRow('Demo');
@@ -935,7 +937,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.match((await hit.locator('.snippet').textContent()) ?? '', /greeting module\. Write /);
         // The group is titled by the session's title, as the tree titles it, and its folder.
         const group = view.locator('section.group', { has: hit });
-        assert.equal(await group.locator('.group-title .name').textContent(), SMALL_TITLE);
+        const groupName = (await group.locator('.group-title .name').textContent()) ?? '';
+        assert.ok(groupName.startsWith(SMALL_TITLE), `the group is titled by the session (${groupName})`);
+        assert.equal(groupName, smallTreeTitle, 'the search names the session as the tree does');
         assert.equal(await group.locator('.group-title .where').textContent(), 'cct-e2e-' + fx.workspace.split('cct-e2e-')[1]);
         await view.locator('.status', { hasText: /^1 matching message in 1 session( \(still indexing\))?$/ }).waitFor({ timeout: 30_000 });
         await shot('search-view.png');
@@ -943,7 +947,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const frame = await webviewFrame(page, 60_000);
         await frame.locator('.row.message.selected', { hasText: 'And a greeting module.' }).waitFor({ timeout: 30_000 });
         // One title wherever it is opened from: the header and the tab say what the tree says.
-        assert.equal(await frame.locator('.title').textContent(), SMALL_TITLE);
+        assert.equal(await frame.locator('.title').textContent(), groupName);
         await page.locator('.tabs-container .tab.active', { hasText: SMALL_TITLE.slice(0, 20) }).waitFor({ timeout: 15_000 });
         await shot('search-opened.png');
     });
