@@ -910,6 +910,10 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await runCommand(page, 'Preferences: Color Theme');
         await page.locator('.quick-input-widget input').fill('Dark Modern');
         await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Dark Modern/ }).first().click();
+        // Let the theme picker close and any hover go before the next command.
+        await page.mouse.move(5, 450);
+        await page.keyboard.press('Escape');
+        await sleep(500);
         await runCommand(page, 'View: Close All Editors');
         // Search has a side bar of its own: its results get the room.
         await runCommand(page, 'View: Show Claude Code Search');
