@@ -971,7 +971,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.deepEqual(await hit.locator('mark').allTextContents(), DEEP_NEEDLE.split(' '));
         const t0 = Date.now();
         await hit.click();
-        const frame = await webviewFrame(page, 60_000, BIG_SESSION.slice(0, 8));
+        const frame = await webviewFrame(page, 60_000, bigTitle);
         const row = frame.locator('.row.message.selected', { hasText: DEEP_NEEDLE });
         await row.waitFor({ timeout: 90_000 });
         const index = Number(await row.getAttribute('data-index'));
@@ -1023,7 +1023,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.match((await sub.locator('.meta').textContent()) ?? '', new RegExp(`subagent ${agent.agentId}`));
         const t1 = Date.now();
         await sub.click();
-        const frame2 = await webviewFrame(page, 60_000, BIG_SESSION.slice(0, 8));
+        const frame2 = await webviewFrame(page, 60_000, bigTitle);
         const subRow = frame2.locator('.row.message.sidechain.selected', { hasText: AGENT_NEEDLE });
         await subRow.waitFor({ timeout: 90_000 });
         console.log(`opened subagent ${agent.agentId} line ${agent.line} after ${Date.now() - t1} ms`);
