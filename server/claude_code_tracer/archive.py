@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,8 +83,11 @@ class ArchiveStatus:
 class Archive:
     """Compressed copies of transcript files under one folder, appended to, never rewritten."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, skip_roots: tuple[Path, ...] = ()) -> None:
         self.directory = directory
+        # roots whose files are copies kept elsewhere (a team's sessions pulled into the cache):
+        # never archived, so they are never taken for this machine's own
+        self.skip_roots = frozenset(skip_roots)
         self._lock = threading.Lock()
         self.disabled_reason: str | None = None
         self.written_bytes = 0
@@ -155,7 +159,7 @@ class Archive:
         """Archive ``path``'s bytes up to ``upto`` (the end of its last complete line) that are not
         archived yet; returns how many bytes were written. Never raises for I/O: a full disk or
         a read-only folder logs once and leaves the archive as it was."""
-        if self.disabled_reason is not None or upto <= 0:
+        if self.disabled_reason is not None or upto <= 0 or root in self.skip_roots:
             return 0
         file_dir = self._file_dir(root, path)
         if file_dir is None:
@@ -271,6 +275,29 @@ class Archive:
                 if self._generations(d):
                     rel = d.relative_to(self.directory)
                     out.append(rel.with_name(rel.name[: -len(".d")]))
+        return out
+
+    def project_files(self, project: str, session_ids: set[str]) -> list[tuple[str | None, Path]]:
+        """The archived files of these sessions of one project, each with its session id (None
+        for a flat 2.0.x agent file, which names its session only inside): one listing of the
+        project's folder for all of them, where ``session_files`` lists it per session."""
+        base = self.directory / project
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except OSError:
+            return []
+        out: list[tuple[str | None, Path]] = []
+        for e in entries:
+            if e.name.endswith(".jsonl.d"):
+                name = e.name[: -len(".d")]
+                if name.startswith("agent-"):
+                    out.append((None, Path(project) / name))
+                elif name[: -len(".jsonl")] in session_ids:
+                    out.append((name[: -len(".jsonl")], Path(project) / name))
+            elif e.name in session_ids and e.is_dir(follow_symlinks=False):
+                for d in sorted(Path(e.path).rglob("agent-*.jsonl.d")):
+                    rel = d.relative_to(self.directory)
+                    out.append((e.name, rel.with_name(rel.name[: -len(".d")])))
         return out
 
     def has(self, project: str, session_id: str) -> bool:
@@ -487,6 +514,47 @@ class Archive:
     @staticmethod
     def _source_file(target: Path) -> Path:
         return target.with_name(f".{target.name}.source")
+
+    def latest(self, rel: Path) -> tuple[int, int] | None:
+        """(generation, archived bytes) of the newest generation of a file (relative to the
+        archive, as ``session_files`` names it); None when it has none."""
+        file_dir = self.directory / rel.parent / (rel.name + ".d")
+        gens = self._generations(file_dir)
+        if not gens:
+            return None
+        chain = self._segments(file_dir / f"g{gens[-1]}")
+        return gens[-1], (chain[-1][1] if chain else 0)
+
+    def iter_bytes(
+        self, rel: Path, generation: int, start: int, block: int = 1 << 22
+    ) -> Iterator[bytes]:
+        """The archived bytes of one generation of a file from ``start`` to its end, in blocks
+        of about ``block`` bytes, decompressed as a stream (a 1 GB segment is never held whole).
+        Stops early, without error, at a damaged segment."""
+        gen_dir = self.directory / rel.parent / (rel.name + ".d") / f"g{generation}"
+        for seg_start, seg_stop, p in self._segments(gen_dir):
+            if seg_stop <= start:
+                continue
+            try:
+                with p.open("rb") as fh:
+                    reader = zstandard.ZstdDecompressor().stream_reader(fh)
+                    skip, at = max(0, start - seg_start), seg_start
+                    while skip:
+                        got = reader.read(min(skip, block))
+                        if not got:
+                            return
+                        skip -= len(got)
+                        at += len(got)
+                    while at < seg_stop:
+                        got = reader.read(min(block, seg_stop - at))
+                        if not got:
+                            return  # shorter than its name says: damaged
+                        at += len(got)
+                        yield got
+            except (OSError, zstandard.ZstdError):
+                log.warning("archive segment %s is damaged; reading stops there", p)
+                return
+            start = seg_stop
 
     def status(self) -> ArchiveStatus:
         st = ArchiveStatus()

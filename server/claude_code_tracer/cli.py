@@ -126,9 +126,23 @@ def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = 
     from .tracer import Tracer, TracerOptions
 
     roots = [Path(args.root)] if args.root else []
+    team_roots: list[Path] = []
+    annotate = aliases = None
+    if getattr(args, "team", None):
+        # the team's sessions, pulled into the cache, are read beside this machine's own
+        from .team.commands import open_team
+        from .transcripts import default_roots
+
+        args.team_cache = open_team(args)
+        team_roots = list(args.team_cache.roots())
+        roots = (roots or default_roots()) + team_roots
+        annotate, aliases = args.team_cache.annotate, args.team_cache.aliases
     return Tracer(
         TracerOptions(
             projects_roots=roots,
+            unarchived_roots=team_roots,
+            annotate=annotate,
+            path_aliases=aliases,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             persistent_catalog=not args.no_cache,
             archive=not args.no_archive,
@@ -174,6 +188,7 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
         page = tracer.list_sessions(params, bar)
     finally:
         bar.close()
+    team = getattr(args, "team_cache", None)
 
     # The catalog keeps a session's tokens, not its tokens per model and cache lifetime: a cost
     # reads each listed session (pricing.session_cost), so it is asked for, not a default.
@@ -207,13 +222,15 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
                 str(s.message_count),
                 f"{s.tokens.total:,}",
                 *([_dollars(costs[s.path])] if args.cost else []),
-                (s.cwd or s.project) + (" (deleted)" if s.deleted else ""),
+                *([s.author or "(this machine)"] if team is not None else []),
+                (s.remote if s.remote else (s.cwd or s.project))
+                + (" (deleted)" if s.deleted else ""),
                 s.title or "",
             ]
             for s in page.sessions
         ]
         headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS"]
-        headers += ["COST"] * args.cost + ["FOLDER", "TITLE"]
+        headers += ["COST"] * args.cost + ["AUTHOR"] * (team is not None) + ["FOLDER", "TITLE"]
         text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
         if page.next_cursor:
             text += f"\nmore: --cursor {page.next_cursor}"
@@ -601,9 +618,17 @@ def build_parser() -> argparse.ArgumentParser:
         '{"claude-opus-4-6": {"input": 5, "output": 25, "cacheRead": 0.5, '
         '"cacheWrite5m": 6.25, "cacheWrite1h": 10}} (default: $' + PRICES_ENV + ")",
     )
+    # reading commands may add a team's sessions (team/): its own parent, so `team push` cannot
+    # take teammates' sessions for this machine's
+    reading = argparse.ArgumentParser(add_help=False, parents=[common])
+    reading.add_argument(
+        "--team",
+        metavar="URL",
+        help="also read the sessions pushed to this team database (see `team`)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("sessions", parents=[common], help="list sessions, newest first")
+    p = sub.add_parser("sessions", parents=[reading], help="list sessions, newest first")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--cursor")
     p.add_argument("--query", help="text in the title or first prompt")
@@ -617,7 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_sessions)
 
-    p = sub.add_parser("messages", parents=[common], help="one page of a session's messages")
+    p = sub.add_parser("messages", parents=[reading], help="one page of a session's messages")
     p.add_argument("session")
     p.add_argument("--project")
     p.add_argument("--cursor")
@@ -635,13 +660,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expand", action="store_true", help="include full content (with --json)")
     p.set_defaults(run=cmd_messages)
 
-    p = sub.add_parser("show", parents=[common], help="one message in full")
+    p = sub.add_parser("show", parents=[reading], help="one message in full")
     p.add_argument("session")
     p.add_argument("uuid")
     p.add_argument("--project")
     p.set_defaults(run=cmd_show)
 
-    p = sub.add_parser("stats", parents=[common], help="a session's metrics and tool use")
+    p = sub.add_parser("stats", parents=[reading], help="a session's metrics and tool use")
     p.add_argument("session")
     p.add_argument("--project")
     p.set_defaults(run=cmd_stats)
@@ -656,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "export",
-        parents=[common],
+        parents=[reading],
         help="one session as Markdown or one self-contained HTML file (no script)",
     )
     p.add_argument("session")
@@ -714,7 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "search",
-        parents=[common],
+        parents=[reading],
         help="search every session's messages",
         description='QUERY: words (all must match), "exact phrases", -excluded, prefix*, '
         "filters tool:Bash kind:user project:NAME session:ID model:NAME after:2026-01-01 "
@@ -731,6 +756,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
     p.set_defaults(run=cmd_search)
 
+    from .team.commands import add_team_parser
+
+    add_team_parser(sub, common)
     sub.add_parser("serve", help="run the language server on stdio")
 
     p = sub.add_parser(
@@ -768,6 +796,7 @@ def _join_dash_values(argv: Sequence[str]) -> list[str]:
 
 # Options whose values may start with '-' (an encoded project folder, a path).
 _VALUE_OPTIONS = frozenset({"--project", "--root", "--workspace", "--cache-dir", "--prices"})
+
 
 
 def _log_to_stderr() -> None:
@@ -836,6 +865,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     try:
         tracer = _tracer(args, prices)
+    except TracerError as exc:  # a bad --team URL, say
+        err(f"claude-code-tracer: {exc}\n")
+        return 2
     except Exception as exc:
         err(f"claude-code-tracer: cannot open the archive: {exc}\n")
         return 2

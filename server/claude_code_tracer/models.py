@@ -272,6 +272,11 @@ class SessionInfo(Model):
     archived: bool = Field(
         default=False, description="its files are gone: it is read from the tracer's archive"
     )
+    # a teammate's session (pulled from the team database): who pushed it, and the normalized
+    # git remote and commit of its folder; None for this machine's own sessions
+    author: str | None = None
+    remote: str | None = None
+    git_commit: str | None = None
 
 
 class SessionsPage(Model):
@@ -431,6 +436,7 @@ class FileTouch(Model):
     timestamp: UtcTime | None = None
     prompt: str | None = Field(default=None, description="the human prompt that led to it")
     session_title: str | None = None
+    author: str | None = Field(default=None, description="a teammate's session: who pushed it")
 
 
 class FileSessionInfo(Model):
@@ -441,6 +447,7 @@ class FileSessionInfo(Model):
     touches: int
     by_tool: dict[str, int]
     deleted: bool = False
+    author: str | None = Field(default=None, description="a teammate's session: who pushed it")
 
 
 class FileSessions(Model):
@@ -499,6 +506,18 @@ PriceOverrides = Annotated[
 ]
 
 
+class TeamOptions(Params):
+    """The ``team`` option: read (and with ``push``, feed) a team database (team/)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_max_length=4096
+    )
+    url: str = Field(min_length=1, description="libpq URI or connection string; no password")
+    author: str | None = Field(default=None, max_length=200)
+    push: bool = False
+    interval_seconds: float = Field(default=30.0, ge=0.2, le=86400)
+
+
 class ServerOptions(Params):
     """initializationOptions and workspace/didChangeConfiguration settings."""
 
@@ -519,6 +538,8 @@ class ServerOptions(Params):
     archive_dir: str | None = None
     # model family -> the user's own prices, over the shipped table (pricing.py)
     prices: PriceOverrides = Field(default_factory=dict)
+    # a team database whose sessions are read beside this machine's (and pushed to, with push)
+    team: TeamOptions | None = None
 
 
 # --- search across sessions (textindex.py, searchquery.py) ---------------------------------------
@@ -568,7 +589,9 @@ class SearchGroup(Model):
     session_id: str
     project: str
     cwd: str | None = None
-    title: str | None = Field(default=None, description="the session's title, as listed")
+    title: str | None = Field(
+        default=None, description="the session's title as sessions/list gives it (catalog)"
+    )
     deleted: bool = False
     hits: list[SearchHit]
 

@@ -10,7 +10,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Hashable, Iterator, Mapping
+from collections.abc import Callable, Generator, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -108,6 +108,15 @@ class TracerOptions:
     # in the cache folder unless archive_dir says otherwise, only with a persistent catalog
     archive: bool = True
     archive_dir: Path | None = None
+    # roots among projects_roots whose files are copies kept elsewhere (a team's sessions pulled
+    # into the cache): read like the others, never archived as this machine's own
+    unarchived_roots: list[Path] = field(default_factory=list)
+    # fills in what the catalog does not know of listed sessions (a teammate's author and git
+    # remote, team/pull.py), after each listing
+    annotate: Callable[[Sequence[Any]], None] | None = None
+    # the same file elsewhere (a teammate's clone of its repository, team/pull.py): its
+    # sessions, history and written lines count with the file's own
+    path_aliases: Callable[[str], list[str]] | None = None
     # Sessions this big (bytes of the main file) are parsed in the background, head first.
     head_first_bytes: int = 64 * 1024 * 1024
     # the user's own prices over the shipped table (pricing.py), model family -> rates
@@ -167,7 +176,10 @@ class Tracer:
         cache = self.options.cache_dir or default_cache_dir()
         self.archive: Archive | None = None
         if self.options.archive and self.options.persistent_catalog:
-            self.archive = Archive(self.options.archive_dir or cache / "archive")
+            self.archive = Archive(
+                self.options.archive_dir or cache / "archive",
+                skip_roots=tuple(Path(r) for r in self.options.unarchived_roots),
+            )
         if self.archive is not None:
             bytesource.mount(self.archive)
         self.catalog = Catalog(
@@ -208,6 +220,18 @@ class Tracer:
     def db(self) -> Database:
         return self.store.db
 
+    def add_copied_roots(self, roots: list[Path]) -> None:
+        """Read these projects folders too, as copies kept elsewhere (a teammate's sessions
+        pulled after this tracer opened): never archived as this machine's own."""
+        new = [Path(r) for r in roots if Path(r) not in self._roots]
+        if not new:
+            return
+        if self.archive is not None:
+            self.archive.skip_roots = self.archive.skip_roots | frozenset(new)
+        self._roots = [*self._roots, *new]  # one assignment: readers see the old or the new list
+        self._catalog_fresh_until = 0.0
+        self._index_fresh_until = 0.0
+
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
         self, params: SessionsListParams, progress: ProgressFn | None = None
@@ -227,6 +251,8 @@ class Tracer:
         infos, next_cursor, has_more = _newest_first(
             rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)
         )
+        if self.options.annotate is not None:
+            self.options.annotate(infos)
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
 
     def _files(self, ref: SessionRef) -> SessionFiles:
@@ -968,10 +994,27 @@ class Tracer:
             raise InvalidRequest(f"a file path must be absolute: {raw[:200]!r}")
         return os.path.normpath(raw)
 
+    def _paths_of(self, path: str) -> list[str]:
+        """The file and its aliases (see TracerOptions.path_aliases)."""
+        if self.options.path_aliases is None:
+            return [path]
+        return [path, *(p for p in self.options.path_aliases(path) if p != path)]
+
+    def _annotated(self, rows: list[R]) -> list[R]:
+        if self.options.annotate is not None:
+            self.options.annotate(rows)
+        return rows
+
     def file_sessions(self, params: FilesSessionsParams) -> FileSessions:
         path = self._file_path(params.path)
-        sessions = self._catalog_for_files().file_sessions(self._roots, path)
-        return FileSessions(path=path, sessions=sessions)
+        catalog = self._catalog_for_files()
+        sessions = [s for p in self._paths_of(path) for s in catalog.file_sessions(self._roots, p)]
+        if len(sessions) > 1:
+            sessions.sort(
+                key=lambda s: (s.last_timestamp or datetime(1970, 1, 1), s.session_id),
+                reverse=True,
+            )
+        return FileSessions(path=path, sessions=self._annotated(sessions))
 
     def file_history(self, params: FilesHistoryParams) -> FileHistory:
         path = self._file_path(params.path)
@@ -980,11 +1023,19 @@ class Tracer:
         if params.cursor:
             key = cursors.decode(params.cursor, "files", fp)
             after = (key.ts, key.uuid)
-        rows = self._catalog_for_files().file_history(self._roots, path, after, params.limit)
+        catalog = self._catalog_for_files()
+        paths = self._paths_of(path)
+        rows = [t for p in paths for t in catalog.file_history(self._roots, p, after, params.limit)]
+        if len(paths) > 1:  # each path's rows come newest first: one order for all of them
+            rows.sort(
+                key=lambda t: (t.timestamp or datetime(1970, 1, 1), t.tool_use_id), reverse=True
+            )
         touches, next_cursor, has_more = _newest_first(
             rows, params.limit, "files", fp, lambda t: (t.timestamp, t.tool_use_id)
         )
-        return FileHistory(touches=touches, next_cursor=next_cursor, has_more=has_more)
+        return FileHistory(
+            touches=self._annotated(touches), next_cursor=next_cursor, has_more=has_more
+        )
 
     def files_generation(self) -> int:
         """A number that changes whenever the file index may have changed (checked at most every
@@ -996,9 +1047,15 @@ class Tracer:
         """The lines of a document whose *current* text a session wrote, newest write first."""
         norm = self._file_path(path)
         spans: list[WrittenSpan] = []
-        for touch, written in self._catalog_for_files().file_writes(self._roots, norm):
-            for span in locate(text, written):
-                spans.append(WrittenSpan(start_line=span.start, end_line=span.end, touch=touch))
+        catalog = self._catalog_for_files()
+        for p in self._paths_of(norm):
+            for touch, written in catalog.file_writes(self._roots, p):
+                for span in locate(text, written):
+                    spans.append(
+                        WrittenSpan(start_line=span.start, end_line=span.end, touch=touch)
+                    )
+        if self.options.annotate is not None:
+            self.options.annotate([s.touch for s in spans])
         return spans
 
     def blame(self, params: BlameParams) -> Blame:

@@ -246,9 +246,10 @@ def test_each_group_is_titled_as_the_sessions_list_titles_its_session(
         for d in map(json.loads, path.read_text(encoding="utf-8").splitlines())
         if d.get("type") == "user" and isinstance(d["message"].get("content"), str)
     )
+    # The tree lists sessions first (search titles come from the catalog as it stands: a search
+    # never builds the whole catalog of a big archive).
     from claude_code_tracer.models import SessionsListParams
 
-    # the catalog as the sessions tree leaves it (search does not build it: see Tracer.search)
     listed = tracer.list_sessions(SessionsListParams(query=sid, limit=5)).sessions
     page = tracer.search(SearchParams(query="spotter-dov", limit=100))
     group = next(g for g in page.groups if g.session_id == sid)

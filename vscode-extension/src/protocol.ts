@@ -134,6 +134,14 @@ export interface SearchParams {
     workDoneToken?: ProgressToken | null;
 }
 
+/** models.py `TeamOptions`. */
+export interface TeamOptions {
+    url: string;
+    author?: string | null;
+    push?: boolean;
+    intervalSeconds?: number;
+}
+
 /** models.py `ServerOptions`: initializationOptions and didChangeConfiguration settings. */
 export interface ServerOptions {
     projectsRoot?: string | null;
@@ -146,6 +154,8 @@ export interface ServerOptions {
     archiveDir?: string | null;
     /** Model family -> the user's own prices (dollars per million tokens) over the shipped table. */
     prices?: Record<string, PriceOverride>;
+    /** models.py `TeamOptions`: read (and with push, feed) a team database. */
+    team?: TeamOptions | null;
 }
 
 /** models.py `PriceOverride`: every rate required, dollars per million tokens. */
@@ -249,6 +259,10 @@ export interface SessionInfo {
     parentSessionId: string | null;
     /** Its files are gone: it is read from the tracer's archive. */
     archived: boolean;
+    /** A teammate's session (team archive): who pushed it, the repository remote and commit. */
+    author?: string | null;
+    remote?: string | null;
+    gitCommit?: string | null;
 }
 
 /** models.py `SessionsPage`. */
@@ -417,6 +431,8 @@ export interface FileTouch {
     /** The human prompt that led to it. */
     prompt: string | null;
     sessionTitle: string | null;
+    /** A teammate's session: who pushed it. */
+    author?: string | null;
 }
 
 /** models.py `FileSessionInfo`. */
@@ -428,6 +444,8 @@ export interface FileSessionInfo {
     touches: number;
     byTool: Record<string, number>;
     deleted: boolean;
+    /** A teammate's session: who pushed it. */
+    author?: string | null;
 }
 
 /** models.py `FileSessions`. */

@@ -93,14 +93,16 @@ def render_hover(touch: FileTouch, now: datetime, markdown: bool) -> str:
     else:
         when = "at an unknown time"
     prompt = _clip(touch.prompt or "", HOVER_PROMPT_CHARS, HOVER_PROMPT_LINES)
+    by = f" by {_BLANKS.sub(' ', touch.author)}" if touch.author else ""
     if not markdown:
-        out = [f"Claude Code wrote this ({touch.tool}) in: {_BLANKS.sub(' ', title)}", when]
+        out = [f"Claude Code wrote this ({touch.tool}) in: {_BLANKS.sub(' ', title)}{by}", when]
         if prompt:
             out += ["", "Prompt:", prompt]
         return "\n".join(out)
     link = command_uri(OPEN_TRACE_COMMAND, [trace_args(touch)])
     out = [
-        f"**Claude Code** wrote this ({md_text(touch.tool)}) in *{md_text(title)}*",
+        f"**Claude Code** wrote this ({md_text(touch.tool)}) in *{md_text(title)}*"
+        + (f" by {md_text(touch.author)}" if touch.author else ""),
         "",
         when,  # made here: digits, '-', ':', '(', ')' and words
     ]

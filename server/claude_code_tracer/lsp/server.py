@@ -24,13 +24,16 @@ from .. import __version__
 from ..errors import TracerError
 from ..framing import serve_stdio
 from ..models import METHOD_PARAMS, ServerOptions
+from ..team.background import TeamSync
+from ..team.lsp import start_team_sync, team_options
 from ..tracer import Tracer, TracerOptions
+from ..transcripts import default_roots
 from . import editor, lifecycle, sessions
 from .editor import EditorState
 from .logs import ClientLogHandler, log_to_stderr
 from .params import REQUEST_FAILED
 from .protocol import TracerProtocol
-from .watching import watch
+from .watching import publish_changes, watch
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +73,19 @@ class TracerServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self._log_handler: ClientLogHandler | None = None
         self.editor = EditorState(self)  # beside the code: open documents' spans and lenses
+        self.team_sync: TeamSync | None = None  # the `team` option's background pull and push
 
     # -- tracer lifetime -----------------------------------------------------------------------
     def tracer_options(self, options: ServerOptions) -> TracerOptions:
         roots = [Path(options.projects_root).expanduser()] if options.projects_root else []
+        team = team_options(options)  # the team's pulled sessions, read beside these
+        if team.roots:
+            roots = (roots or default_roots()) + team.roots
         return TracerOptions(
             projects_roots=roots,
+            unarchived_roots=team.roots,
+            annotate=team.annotate,
+            path_aliases=team.aliases,
             cache_dir=Path(options.cache_dir).expanduser() if options.cache_dir else None,
             session_ttl_seconds=options.session_ttl_seconds,
             max_loaded_bytes=options.max_loaded_bytes,
@@ -101,6 +111,25 @@ class TracerServer(LanguageServer):
         log.info("%s %s reading %s", SERVER_NAME, __version__, roots or "(no projects root)")
         if self._initialized:
             self.restart_background()
+
+    def restart_team(self) -> None:
+        """(Re)start the `team` option's background sync for the current tracer."""
+        if self.team_sync is not None:
+            self.team_sync.stop(timeout=0)
+            self.team_sync = None
+        if self._tracer is None or self._shut_down or self.options.team is None:
+            return
+        loop = self.loop
+
+        def pulled(paths: list[Path]) -> None:
+            # a teammate's new lines: announced like a local change (sessions/didChange)
+            if loop is not None and not loop.is_closed():
+                seen = {p: {"modified"} for p in paths}
+                loop.call_soon_threadsafe(
+                    lambda: self.spawn(publish_changes(self, seen), "team changes")
+                )
+
+        self.team_sync = start_team_sync(self._tracer, self.options, pulled)
 
     async def apply_options(self, options: ServerOptions) -> None:
         """Reopen for new options off the event loop; the old tracer serves until then."""
@@ -194,6 +223,7 @@ class TracerServer(LanguageServer):
         self.stop_background()
         if self._tracer is None or self._shut_down:
             return
+        self.restart_team()
         if self.options.watch:
             self._watch_stop = asyncio.Event()
             self._watch_task = self.spawn(watch(self, self._watch_stop), "watcher")
@@ -202,6 +232,9 @@ class TracerServer(LanguageServer):
         self._sweep_task = self.spawn(self._sweep_loop(), "sweeper")
 
     def stop_background(self) -> None:
+        if self.team_sync is not None:
+            self.team_sync.stop(timeout=0)
+            self.team_sync = None
         if self._watch_stop is not None:
             self._watch_stop.set()
         for task in (self._watch_task, self._sweep_task):

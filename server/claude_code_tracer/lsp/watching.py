@@ -137,13 +137,15 @@ async def _handle_batch(server: TracerServer, batch: Batch) -> None:
     if not seen:
         return
     try:
-        await _publish_changes(server, seen)
+        await publish_changes(server, seen)
     except Exception as exc:
         log.warning("could not map file changes to sessions: %s", exc)
 
 
-async def _publish_changes(server: TracerServer, seen: dict[Path, set[str]]) -> None:
+async def publish_changes(server: TracerServer, seen: dict[Path, set[str]]) -> None:
     paths = {path: _change_kind(path, kinds) for path, kinds in seen.items()}
+    if server.team_sync is not None:
+        server.team_sync.kick()  # one more consumer of the change: the team's copy
     changes = await server.call("watcher", lambda tracer: tracer.changes_for(paths))
     if changes and not server._shut_down:
         note = SessionsDidChange(changes=changes).dump()

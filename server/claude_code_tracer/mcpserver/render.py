@@ -4,7 +4,7 @@ Every string a transcript supplied (a prompt, a tool's output, a title, a path) 
 may hold instructions aimed at the agent reading it ("ignore previous instructions"), control
 bytes, or secrets. So each one goes through ``Quoter.s``, in this one place:
 
-- secrets are masked first (``sessionexport.redact``, the export's rule set), on a piece cut with
+- secrets are masked first (``redaction.redact``, the export's rule set), on a piece cut with
   a margin longer than any secret the rules match, so a secret across the cut is still masked;
 - control and bidi characters become visible escapes (``termsafe.clean``);
 - the delimiter's brackets (U+27E6/U+27E7) become ASCII brackets, so no text can close a block;
@@ -23,11 +23,12 @@ from collections import Counter
 from typing import Any
 
 from ..models import Model
-from ..sessionexport import redact
+from ..redaction import redact
 from ..termsafe import clean
 
-# Longer than any secret the redaction rules match (their secret part is at most 200 chars).
-REDACT_MARGIN = 512
+# Longer than any secret the redaction rules match with its key (values of at most 300 chars;
+# a private key's block, which can be longer, is handled by _OPEN_KEY).
+REDACT_MARGIN = 1024
 OPEN, CLOSE = "\u27e6", "\u27e7"
 _NEUTRAL = str.maketrans({OPEN: "[", CLOSE: "]"})
 # A private key's block can be longer than the margin: one cut before its END line is masked to

@@ -178,14 +178,16 @@ class TracerMcp:
         )
 
     def warm_up(self) -> None:
-        """Bring the session catalog up to date in the background (what search hits take their
-        titles from, and what every listing reads), so the first calls find it ready."""
+        """Pay the first-use costs and bring the session catalog up to date in the background
+        (search hits take their titles from it, every listing reads it), so the first calls
+        find both ready."""
         tracer = self.tracer
         if tracer is None:
             return
 
         def run() -> None:
             try:
+                tracer.warm_up()  # the first DuckDB statement and the lazily built models
                 tracer.list_sessions(SessionsListParams(limit=1))
             except Exception as exc:  # the calls that need it will say why
                 log.info("catalog warm-up: %s", exc)

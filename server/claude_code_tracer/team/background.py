@@ -1,0 +1,105 @@
+"""Keeping a long-running process (the language server) in step with the team database.
+
+``TeamSync`` runs on a thread of its own: it pulls the teammates' new bytes into the local copy
+(the tracer reads them like local files; new authors' folders are added to its roots) and, with
+``push`` on, pushes this machine's new bytes from the archive the refresh wrote. It runs at
+start, soon after ``kick`` (the watcher saw a transcript change) and every ``interval`` seconds.
+A database that is away costs one log line, then retries with backoff (1 s doubling to 60 s);
+no request ever waits for it, and nothing is lost: the next push sends what the database lacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .db import TeamUnavailable
+from .pull import TeamCache, pull
+from .push import default_author, push_sessions
+
+log = logging.getLogger(__name__)
+
+_BACKOFF_FIRST = 1.0
+_BACKOFF_MAX = 60.0
+# after a kick, wait this long for more changes before syncing (a burst of appends, one sync)
+_KICK_DELAY = 0.3
+
+
+class TeamSync:
+    def __init__(
+        self,
+        tracer: Any,
+        cache: TeamCache,
+        url: str,
+        author: str | None = None,
+        push: bool = False,
+        interval: float = 30.0,
+        on_pulled: Callable[[list[Path]], None] | None = None,
+    ) -> None:
+        self.tracer = tracer
+        self.cache = cache
+        self.url = url
+        self.author = author or default_author()
+        self.push = push
+        self.interval = interval
+        self.on_pulled = on_pulled
+        self._kicked = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.down: str | None = None  # why the last sync failed, while it does
+        self.syncs = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="team-sync", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        """Sync soon: a transcript changed."""
+        self._kicked.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._kicked.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        wait = 0.0
+        backoff = _BACKOFF_FIRST
+        while not self._stop.is_set():
+            if wait:
+                self._kicked.wait(wait)
+                if self._stop.is_set():
+                    return
+                if self._kicked.is_set() and self.down is None:
+                    self._stop.wait(_KICK_DELAY)
+            self._kicked.clear()
+            try:
+                self.sync_once()
+            except TeamUnavailable as exc:
+                if self.down is None:
+                    log.warning("team sync paused: %s (retrying with backoff)", exc)
+                self.down = str(exc)
+                wait, backoff = backoff, min(_BACKOFF_MAX, backoff * 2)
+                continue
+            except Exception as exc:  # never let the thread die silently
+                log.exception("team sync failed: %s", exc)
+                wait, backoff = backoff, min(_BACKOFF_MAX, backoff * 2)
+                continue
+            if self.down is not None:
+                log.info("team database back: synced")
+            self.down = None
+            wait, backoff = self.interval, _BACKOFF_FIRST
+
+    def sync_once(self) -> None:
+        """One pull (and push): what the database has that the local copy lacks, and back."""
+        report = pull(self.cache, self.url, exclude_author=self.author)
+        self.tracer.add_copied_roots(list(self.cache.roots()))
+        if report.changed and self.on_pulled is not None:
+            self.on_pulled(report.changed)
+        if self.push:
+            push_sessions(self.tracer, self.url, self.author)
+        self.syncs += 1
