@@ -35,6 +35,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from typing import Any
 import zstandard
 
 from .bytesource import open_source
+from .safefs import describe_mode, note_skipped, open_regular
 
 log = logging.getLogger(__name__)
 
@@ -143,20 +145,21 @@ class Archive:
 
     @staticmethod
     def _read_segment(start: int, stop: int, path: Path) -> bytes | None:
+        # compressed, a segment is never much larger than its bytes (zstd's worst case is a few
+        # bytes per 128 KB block): a FIFO, /dev/zero or a huge file planted under its name is
+        # refused before it is read
+        raw = _read_file(path, (stop - start) + (stop - start) // 64 + 4096)
+        if raw is None:
+            return None
         try:
-            data = zstandard.ZstdDecompressor().decompress(
-                path.read_bytes(), max_output_size=stop - start
-            )
-        except (OSError, zstandard.ZstdError):
+            data = zstandard.ZstdDecompressor().decompress(raw, max_output_size=stop - start)
+        except zstandard.ZstdError:
             return None
         return data if len(data) == stop - start else None
 
     @staticmethod
     def _head(gen_dir: Path) -> bytes:
-        try:
-            return (gen_dir / "head").read_bytes()
-        except OSError:
-            return b""
+        return _read_file(gen_dir / "head", _HEAD) or b""
 
     # -- writing -----------------------------------------------------------------------------------
     def append(self, root: Path, path: Path, upto: int) -> int:
@@ -379,9 +382,8 @@ class Archive:
     def _index(gen_dir: Path) -> list[tuple[int, int, str]] | None:
         """The recorded chain of a generation, or None when it has no index (written before
         there was one) or the index cannot be read (then reads fall back to the names)."""
-        try:
-            raw = (gen_dir / INDEX).read_bytes()
-        except OSError:
+        raw = _read_file(gen_dir / INDEX, _INDEX_MAX)
+        if raw is None:
             return None
         try:
             entries = json.loads(raw)["segments"]
@@ -547,8 +549,8 @@ class Archive:
         """A copy restored earlier at ``target``, if it is still what the archive holds (same
         generation, same recorded chain); None when it must be restored again."""
         try:
-            saved = json.loads(self._source_file(target).read_bytes())
-        except (OSError, ValueError):
+            saved = json.loads(_read_file(self._source_file(target), _INDEX_MAX) or b"")
+        except ValueError:
             return None
         if not isinstance(saved, dict) or not target.is_file():
             return None
@@ -581,44 +583,37 @@ class Archive:
         return target.with_name(f".{target.name}.source")
 
     def latest(self, rel: Path) -> tuple[int, int] | None:
-        """(generation, archived bytes) of the newest generation of a file (relative to the
-        archive, as ``session_files`` names it); None when it has none."""
+        """(generation, verified bytes) of the newest generation of a file (relative to the
+        archive, as ``session_files`` names it), following its index like ``chain``; None when
+        it has none."""
         file_dir = self.directory / rel.parent / (rel.name + ".d")
         gens = self._generations(file_dir)
-        if not gens:
+        chain = self.chain(rel) if gens else None
+        if chain is None:
             return None
-        chain = self._segments(file_dir / f"g{gens[-1]}")
         return gens[-1], (chain[-1][1] if chain else 0)
 
     def iter_bytes(
         self, rel: Path, generation: int, start: int, block: int = 1 << 22
     ) -> Iterator[bytes]:
-        """The archived bytes of one generation of a file from ``start`` to its end, in blocks
-        of about ``block`` bytes, decompressed as a stream (a 1 GB segment is never held whole).
-        Stops early, without error, at a damaged segment."""
-        gen_dir = self.directory / rel.parent / (rel.name + ".d") / f"g{generation}"
-        for seg_start, seg_stop, p in self._segments(gen_dir):
+        """The archived bytes of a file's newest generation (``generation``, as ``latest``
+        said) from ``start`` to the end of its verified chain, in blocks of about ``block``
+        bytes; each segment checked against its index (``read_segment``). Stops early, without
+        error, at a segment that does not check out (recorded in ``problems_for``), or when the
+        file has a newer generation since."""
+        latest = self.latest(rel)
+        if latest is None or latest[0] != generation:
+            return
+        for seg_start, seg_stop, path, digest in self.chain(rel) or []:
             if seg_stop <= start:
                 continue
-            try:
-                with p.open("rb") as fh:
-                    reader = zstandard.ZstdDecompressor().stream_reader(fh)
-                    skip, at = max(0, start - seg_start), seg_start
-                    while skip:
-                        got = reader.read(min(skip, block))
-                        if not got:
-                            return
-                        skip -= len(got)
-                        at += len(got)
-                    while at < seg_stop:
-                        got = reader.read(min(block, seg_stop - at))
-                        if not got:
-                            return  # shorter than its name says: damaged
-                        at += len(got)
-                        yield got
-            except (OSError, zstandard.ZstdError):
-                log.warning("archive segment %s is damaged; reading stops there", p)
+            data = self.read_segment(rel, seg_start, seg_stop, path, digest)
+            if data is None:
                 return
+            at = max(0, start - seg_start)
+            while at < len(data):
+                yield data[at : at + block]
+                at += block
             start = seg_stop
 
     def status(self) -> ArchiveStatus:
@@ -644,6 +639,30 @@ class Archive:
                         pass
         st.sessions = len(sessions)
         return st
+
+
+# An index lists a file's segments: even a 10 GB transcript in 1 MB segments stays below this.
+_INDEX_MAX = 16 * 1024 * 1024
+
+
+def _read_file(path: Path, limit: int) -> bytes | None:
+    """A small file of the archive, read only if it is a regular file of at most ``limit``
+    bytes (the archive folder is as open to other programs as the projects folder)."""
+    try:
+        st = os.stat(path)  # follows a link; never blocks
+        if not stat.S_ISREG(st.st_mode):
+            note_skipped(path, describe_mode(st.st_mode))
+            return None
+        if st.st_size > limit:
+            note_skipped(path, f"it is larger than a file of the archive can be ({st.st_size} B)")
+            return None
+        with open_regular(path) as fh:
+            return fh.read(limit + 1)[:limit]
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.debug("cannot read %s: %s", path, exc)
+        return None
 
 
 class Appender:

@@ -23,6 +23,7 @@ import logging
 import mmap
 import os
 import re
+import stat
 import threading
 from array import array
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from .archive import Archive
 from .cursor import fingerprint
 from .ingest import Chunk, Record, Sink
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
-from .safefs import regular_stat
+from .safefs import describe_mode, regular_stat
 from .sessionnames import friendly_names
 from .transcripts import (
     FileState,
@@ -200,6 +201,7 @@ T = TypeVar("T")
 # DuckDB's file starts with three 4 KiB headers, then ``total_blocks`` blocks: a shorter file was
 # truncated (its tables fail on the first read of a missing block, which may be much later).
 _DUCKDB_HEADER_BYTES = 3 * 4096
+CATALOG_MEMORY_LIMIT = "1GB"
 # Generations are unique across the catalogs of a process (a reopened tracer never repeats one).
 _GENERATIONS = itertools.count(1)
 
@@ -353,6 +355,17 @@ def _is_unwritable(exc: BaseException) -> bool:
     )
 
 
+
+def _refuse_special(path: Path) -> None:
+    """A catalog (or its write-ahead log) that is a FIFO, a device or a link to one would hang
+    DuckDB's open or feed it /dev/zero: raised as damage, so it is set aside and made anew."""
+    try:
+        st = os.stat(path)  # follows a link; never blocks
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise duckdb.IOException(f"{path} is {describe_mode(st.st_mode)}, not a database file")
+
 class Catalog:
     def __init__(
         self, cache_dir: Path | None, persistent: bool = True, archive: Archive | None = None
@@ -390,6 +403,8 @@ class Catalog:
             con: duckdb.DuckDBPyConnection | None = None
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                _refuse_special(path)
+                _refuse_special(path.with_name(path.name + ".wal"))
                 con = duckdb.connect(str(path))
                 self._prepare(con)
                 self._check_size(con, path)
@@ -481,6 +496,8 @@ class Catalog:
 
     @staticmethod
     def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+        # an explicit bound, not DuckDB's 80 % of the RAM (the catalog needs a few MB)
+        con.execute(f"SET memory_limit = '{CATALOG_MEMORY_LIMIT}'")
         con.execute(
             "CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
         )

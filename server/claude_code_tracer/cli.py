@@ -225,7 +225,7 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
                 *([s.author or "(this machine)"] if team is not None else []),
                 (s.remote if s.remote else (s.cwd or s.project))
                 + (" (deleted)" if s.deleted else ""),
-                s.title or "",
+                (f"[{s.tag}] " if s.tag else "") + (s.title or ""),
             ]
             for s in page.sessions
         ]
@@ -477,6 +477,9 @@ def _since(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+INDEX_WAIT_SECONDS = 600.0
+
+
 def cmd_sql(args: argparse.Namespace, tracer: Tracer) -> None:
     from .export import export_parquet
     from .sqlquery import check_read_only, run_sql
@@ -542,7 +545,8 @@ def cmd_search(args: argparse.Namespace, tracer: Tracer) -> None:
     )
     bar = ProgressBar("indexing messages")
     try:
-        page = tracer.search(params, bar)
+        # another process (an editor window) may be building the index: wait for it, bounded
+        page = tracer.search(params, bar, wait=INDEX_WAIT_SECONDS)
     finally:
         bar.close()
     _emit(args, page, lambda: render_search(page, workspace))
@@ -631,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sessions", parents=[reading], help="list sessions, newest first")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--cursor")
-    p.add_argument("--query", help="text in the title or first prompt")
+    p.add_argument("--query", help="text in the title, first prompt or tag")
     p.add_argument("--project", help="project folder name under the root")
     p.add_argument("--workspace", help="only sessions whose cwd is this folder or below")
     p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
@@ -756,7 +760,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deleted", action="store_true", help="include sessions whose file is gone")
     p.set_defaults(run=cmd_search)
 
-    from .team.commands import add_team_parser
+    from .team.cliargs import add_team_parser
 
     add_team_parser(sub, common)
     sub.add_parser("serve", help="run the language server on stdio")

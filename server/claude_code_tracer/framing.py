@@ -15,7 +15,8 @@ writer and thread pool as ``LanguageServer.start_io``), instead:
   (read line by line in bounded pieces up to the next header, never held whole), so an absurd
   length costs the time of the bytes actually sent, never the memory of the bytes announced;
 - answers a body that is not JSON with a Parse error (-32700) and one that is not a JSON-RPC
-  message object with Invalid Request (-32600), then goes on reading.
+  message object, is nested too deeply to read, or has an object, array or boolean ``id`` with
+  Invalid Request (-32600, id null, no traceback), then goes on reading.
 """
 
 from __future__ import annotations
@@ -171,6 +172,11 @@ async def run_framed(
             log.warning("answering a message that is not JSON with a parse error: %s", exc)
             _reply_error(protocol, None, PARSE_ERROR, f"Parse error: {exc}")
             continue
+        except RecursionError:
+            # (valid JSON nested past Python's stack: 100,000 brackets) an answer, not silence
+            log.warning("answering a message nested too deeply to read (%d bytes)", len(body))
+            _reply_error(protocol, None, INVALID_REQUEST, "Invalid Request: nested too deeply")
+            continue
         except Exception:
             log.exception("Unable to read a message")
             continue
@@ -181,6 +187,15 @@ async def run_framed(
             log.warning("answering a body that is not a JSON-RPC message: %s", _show(body))
             _reply_error(
                 protocol, msg_id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message"
+            )
+            continue
+        msg_id = getattr(message, "id", None)
+        if msg_id is not None and (not isinstance(msg_id, int | str) or isinstance(msg_id, bool)):
+            # JSON-RPC ids are strings or numbers: pygls would fail on an object or array id
+            # (unhashable) and answer -32603 with its traceback in ``data``
+            log.warning("answering a request whose id is %s", type(msg_id).__name__)
+            _reply_error(
+                protocol, None, INVALID_REQUEST, "Invalid Request: id must be a string or a number"
             )
             continue
         try:

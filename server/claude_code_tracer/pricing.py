@@ -51,7 +51,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -63,6 +65,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import InvalidRequest
 from .models import Kind, ModelCost, PriceOverride, PriceOverrides, SessionCost, Tokens
+from .safefs import NotRegularFile, open_regular
 from .tokencounts import USAGE_KEYS, token_count, usage_counts
 from .transcripts import read_entry
 
@@ -218,16 +221,30 @@ def parse_overrides(raw: Any, where: str) -> dict[str, PriceOverride]:
         ) from None
 
 
+# Far above a price table for every model there is (500 families of five rates: ~60 KB).
+PRICES_FILE_MAX = 1024 * 1024
+
+
 def load_overrides(path: Path) -> dict[str, PriceOverride]:
     """A price override file (JSON, see ``parse_overrides``)."""
+    # a regular file of bounded size: a FIFO would block the start for ever and /dev/zero
+    # would be read until memory runs out (safefs checks the opened descriptor)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"cannot read the prices file {path}: {exc}") from None
+        if not stat.S_ISREG(os.stat(path).st_mode):  # (a stat never blocks)
+            raise NotRegularFile(str(path))
+        with open_regular(path) as fh:  # checked again on the descriptor
+            data = fh.read(PRICES_FILE_MAX + 1)
+    except NotRegularFile:
+        raise InvalidRequest(f"the prices file {path} is not a regular file") from None
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read the prices file {path}: {exc.strerror or exc}") from None
+    if len(data) > PRICES_FILE_MAX:
+        raise InvalidRequest(f"the prices file {path} is over {PRICES_FILE_MAX // 1024} KB")
     try:
-        raw = json.loads(text, parse_float=Decimal)
-    except ValueError as exc:
-        raise InvalidRequest(f"the prices file {path} is not JSON: {exc}") from None
+        raw = json.loads(data.decode("utf-8"), parse_float=Decimal)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested past the stack
+        why = exc if isinstance(exc, ValueError) else "nested too deeply"
+        raise InvalidRequest(f"the prices file {path} is not JSON: {why}") from None
     return parse_overrides(raw, str(path))
 
 

@@ -288,9 +288,23 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
 
 
+# A link whose destination runs script or smuggles content: javascript:, vbscript:, data:, file:
+_BAD_SCHEME = r"\s*<?\s*(?i:javascript|vbscript|data|file)\s*:"
+_BAD_INLINE_LINK = re.compile(r"\]\((?=" + _BAD_SCHEME + ")")
+_BAD_REFERENCE = re.compile(r"^( {0,3})\[(?=[^\]]*\]:" + _BAD_SCHEME + ")")
+
+
+def _inert_prose(piece: str) -> str:
+    piece = piece.replace("<", "\\<")
+    # ``[x](javascript:…)`` and ``[x]: javascript:…`` stay text: the link syntax is escaped
+    piece = _BAD_INLINE_LINK.sub("]\\\\(", piece)
+    return _BAD_REFERENCE.sub(r"\1\\[", piece)
+
+
 def _inert_markdown(text: str) -> str:
     """Prose as the author wrote it, but a ``<`` outside code is written ``\\<``: a Markdown
-    viewer that renders raw HTML shows the tag as text instead of building it."""
+    viewer that renders raw HTML shows the tag as text instead of building it; and a link to a
+    ``javascript:`` (``vbscript:``, ``data:``, ``file:``) destination is not a link."""
     lines, fence = [], ""
     for line in text.split("\n"):
         m = _FENCE.match(line)
@@ -302,10 +316,10 @@ def _inert_markdown(text: str) -> str:
         else:
             pieces, at = [], 0
             for span in _CODE_SPAN.finditer(line):
-                pieces.append(line[at : span.start()].replace("<", "\\<"))
+                pieces.append(_inert_prose(line[at : span.start()]))
                 pieces.append(span.group(0))
                 at = span.end()
-            pieces.append(line[at:].replace("<", "\\<"))
+            pieces.append(_inert_prose(line[at:]))
             lines.append("".join(pieces))
     return "\n".join(lines)
 
@@ -367,6 +381,8 @@ img{max-width:100%}figcaption{font-size:.8rem;color:#656d76}
 .md{overflow-wrap:anywhere;margin:.5rem 0}
 .md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
 .md pre{background:#f6f8fa;padding:.5rem;border-radius:6px}.md code{font-size:12px}
+.md h4{font-size:1.2rem;margin:.75rem 0 .4rem}.md h5{font-size:1.08rem;margin:.6rem 0 .3rem}
+.md h6{font-size:1rem;margin:.5rem 0 .25rem}
 .md table{border-collapse:collapse}.md th,.md td{border:1px solid #d0d7de;padding:.2rem .5rem}
 .md blockquote{margin:.5rem 0;padding-left:.75rem;border-left:3px solid #d0d7de;color:#656d76}
 """
@@ -387,8 +403,14 @@ _MD.validateLink = _safe_link  # type: ignore[method-assign]
 
 
 def render_markdown(text: str) -> str:
-    """Transcript prose as HTML: markdown rendered, raw HTML shown as text, unsafe links dropped."""
-    return _MD.render(text)
+    """Transcript prose as HTML: markdown rendered, raw HTML shown as text, unsafe links dropped.
+    Its headings go three levels down (``#`` is an ``<h4>``): the page's ``<h1>`` is the session's
+    title and each message is under an ``<h3>``."""
+    tokens = _MD.parse(text)
+    for t in tokens:
+        if t.type in ("heading_open", "heading_close"):
+            t.tag = f"h{min(6, int(t.tag[1:]) + 3)}"
+    return _MD.renderer.render(tokens, _MD.options, {})
 
 
 def _e(text: str) -> str:

@@ -15,10 +15,18 @@ that file at or past the offset are deleted, so a crash between the tantivy comm
 update never leaves duplicates. The build commits in batches and reloads the reader, so a search
 during a first build sees what is indexed so far. The directory is named for the schema version:
 a new version, a corrupt or half-deleted index all start again from nothing.
+
+Several processes share one cache (two editor windows, a CLI beside them). One builds at a time:
+a refresh first takes the builder lock (``textindex.lock`` beside the index, an OS file lock, so
+a builder that dies or is killed releases it and the next refresh takes over), opens tantivy's
+writer for that refresh only and closes it after. A process that finds the lock taken searches
+what the builder has committed so far (its reader reloads) and says it is indexing, or, from the
+CLI, waits for the builder (``refresh(wait=...)``). Only the builder may reset or delete the index.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -282,6 +290,48 @@ class Matches:
     total: int
 
 
+class BuilderLock:
+    """One process at a time builds the index: an exclusive ``flock`` on a file beside it, held
+    for a refresh. The OS releases it when its holder exits or dies: no stale lock to clean."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as exc:
+            log.warning("cannot open the index lock %s (%s)", self.path, exc)
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def acquire(self, wait: float) -> bool:
+        """Try for up to ``wait`` seconds (a CLI waits for another process's build)."""
+        deadline = time.monotonic() + wait
+        while not self.try_acquire():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)  # the holder is building; polled, as flock has no timeout
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+
 class TextIndex:
     """The index and its file table; one writer (a refresh) at a time, searches at any time."""
 
@@ -294,6 +344,10 @@ class TextIndex:
         self._state_lock = threading.Lock()
         self._last_fid = 0
         self._cached_rows: list[FileRow] | None = None
+        self._cached_version: int | None = None
+        self.builder: BuilderLock | None = (
+            BuilderLock(cache_dir / "textindex.lock") if cache_dir is not None else None
+        )
         self._open()
 
     # -- opening -----------------------------------------------------------------------------------
@@ -303,8 +357,16 @@ class TextIndex:
                 self._open_dir(self.directory)
                 return
             except Exception as exc:  # tantivy reports damage as assorted errors
-                log.warning("text index %s unusable (%s); rebuilding it", self.directory, exc)
-                shutil.rmtree(self.directory, ignore_errors=True)
+                # only a process that may build may delete: another may be building it now
+                if self.builder is None or not self.builder.try_acquire():
+                    log.warning("text index %s unavailable (%s); using memory", self.directory, exc)
+                    self._open_memory()
+                    return
+                try:
+                    log.warning("text index %s unusable (%s); rebuilding it", self.directory, exc)
+                    shutil.rmtree(self.directory, ignore_errors=True)
+                finally:
+                    self.builder.release()
             try:
                 self._open_dir(self.directory)
                 return
@@ -314,29 +376,44 @@ class TextIndex:
 
     def _open_dir(self, directory: Path) -> None:
         parent = directory.parent
-        if parent.is_dir():  # an index of another schema version is dead weight
-            for old in parent.glob("textindex-v*"):
-                if old.name != directory.name:
-                    shutil.rmtree(old, ignore_errors=True)
-        directory.mkdir(parents=True, exist_ok=True)
-        had_index = tantivy.Index.exists(str(directory))
-        self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
-        self._setup_index()
-        self.state = sqlite3.connect(
-            str(directory / STATE_FILE), check_same_thread=False, isolation_level=None
-        )
-        self.state.execute("PRAGMA journal_mode=WAL")
-        self.state.execute("PRAGMA synchronous=NORMAL")  # a lost update costs a re-index only
-        created = self._setup_state(fresh=not had_index)
-        docs = self.index.searcher().num_docs  # fails here on a damaged index
-        self.writer = self._make_writer()
-        if created and docs and self.writer is not None:
-            # documents whose file table is gone cannot be told apart from new ones
-            self.writer.delete_all_documents()
-            self._commit()
+        parent.mkdir(parents=True, exist_ok=True)
+        assert self.builder is not None
+        building = self.builder.try_acquire()
+        try:
+            if building:  # an index of another schema version is dead weight
+                for old in parent.glob("textindex-v*"):
+                    if old.name != directory.name:
+                        shutil.rmtree(old, ignore_errors=True)
+            directory.mkdir(parents=True, exist_ok=True)
+            had_index = tantivy.Index.exists(str(directory))
+            self.index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+            self._setup_index()
+            self.state = sqlite3.connect(
+                str(directory / STATE_FILE),
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=60,  # another process may be saving a batch
+            )
+            self.state.execute("PRAGMA journal_mode=WAL")
+            self.state.execute("PRAGMA synchronous=NORMAL")  # a lost update costs a re-index only
+            created = self._setup_state(fresh=building and not had_index)
+            docs = self.index.searcher().num_docs  # fails here on a damaged index
+            self.writer: tantivy.IndexWriter | None = None  # opened per refresh, under the lock
+            if building and created and docs:
+                # documents whose file table is gone cannot be told apart from new ones
+                writer = self._make_writer()
+                if writer is not None:
+                    writer.delete_all_documents()
+                    writer.commit()
+                    writer.wait_merging_threads()
+                    self.index.reload()
+        finally:
+            if building:
+                self.builder.release()
 
     def _open_memory(self) -> None:
         self.directory = None
+        self.builder = None
         self.index = tantivy.Index(self.schema)
         self._setup_index()
         self.state = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
@@ -418,14 +495,16 @@ class TextIndex:
             return int(self.state.execute("SELECT count(*) FROM files").fetchone()[0])
 
     def files(self, roots: list[Path]) -> dict[int, FileRow]:
-        """The known files under the roots. Kept in memory while this process is the only
-        writer (every change goes through ``_save``); read again otherwise."""
+        """The known files under the roots; kept in memory until the table changes (a save of
+        ours, or another process's commit: SQLite's ``data_version``)."""
         names = {str(r) for r in roots}
-        rows = self._cached_rows if self.writer is not None else None
+        with self._state_lock:
+            # changes when another process (a builder) commits; our own saves drop the cache
+            version = int(self.state.execute("PRAGMA data_version").fetchone()[0])
+        rows = self._cached_rows if self._cached_version == version else None
         if rows is None:
             rows = self._rows()
-            if self.writer is not None:
-                self._cached_rows = rows
+            self._cached_rows, self._cached_version = rows, version
         return {r.fid: r for r in rows if r.root in names}
 
     # -- discovery ---------------------------------------------------------------------------------
@@ -503,15 +582,21 @@ class TextIndex:
             yield Found(root, project, sid, agent_id_from_name(os.path.basename(path)), path, st)
 
     # -- refresh -----------------------------------------------------------------------------------
-    def refresh(self, roots: list[Path], progress: Progress | None = None) -> bool:
+    def refresh(
+        self, roots: list[Path], progress: Progress | None = None, wait: float = 0.0
+    ) -> bool:
         """Bring the index up to date with the files under the roots; False when another
-        thread's refresh is running (the caller then searches what is there)."""
+        thread's or process's refresh is running (the caller then searches what is committed).
+        ``wait``: seconds to wait for another process's build first (the CLI waits)."""
         if not self._write_lock.acquire(blocking=False):
             return False
         try:
-            if self.writer is None:
-                return True
-            self._refresh(roots, None, progress)
+            if not self._take_writer(wait):
+                return False
+            try:
+                self._refresh(roots, None, progress)
+            finally:
+                self._drop_writer()
             return True
         finally:
             self._write_lock.release()
@@ -522,20 +607,59 @@ class TextIndex:
         if not self._write_lock.acquire(blocking=False):
             return False
         try:
-            if self.writer is None:
-                return True
-            found: list[Found] = []
-            for i, path in enumerate(paths):
-                try:
-                    st = path.stat()
-                except OSError:
-                    continue
-                aid = agent_id_from_name(path.name) if i > 0 else None
-                found.append(Found(root, project, session, aid, str(path), st))
-            self._refresh([root], found, None)
+            if not self._take_writer(0.0):
+                return False
+            try:
+                found: list[Found] = []
+                for i, path in enumerate(paths):
+                    try:
+                        st = path.stat()
+                    except OSError:
+                        continue
+                    aid = agent_id_from_name(path.name) if i > 0 else None
+                    found.append(Found(root, project, session, aid, str(path), st))
+                self._refresh([root], found, None)
+            finally:
+                self._drop_writer()
             return True
         finally:
             self._write_lock.release()
+
+    def _take_writer(self, wait: float) -> bool:
+        """Become this refresh's builder: the builder lock, then tantivy's writer. False (with
+        the reader reloaded, to search what the builder committed) when another process has it."""
+        if self.builder is None:  # in memory: this process's own index, its writer kept
+            return self.writer is not None
+        if not self.builder.acquire(wait):
+            self._reload()
+            return False
+        self.writer = self._make_writer()
+        if self.writer is None:  # held by a process that does not take the builder lock
+            self.builder.release()
+            self._reload()
+            return False
+        return True
+
+    def _drop_writer(self) -> None:
+        if self.builder is None:
+            return
+        # another builder may have committed since this reader last looked, and a refresh
+        # with nothing to do commits nothing: reload, so the next search sees everything
+        self._reload()
+        writer, self.writer = self.writer, None
+        try:
+            if writer is not None:
+                writer.wait_merging_threads()
+        except (ValueError, RuntimeError):
+            pass
+        finally:
+            self.builder.release()
+
+    def _reload(self) -> None:
+        try:
+            self.index.reload()
+        except (ValueError, RuntimeError) as exc:
+            log.debug("text index reload failed: %s", exc)
 
     def _refresh(
         self, roots: list[Path], only: list[Found] | None, progress: Progress | None

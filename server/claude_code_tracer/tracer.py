@@ -122,6 +122,9 @@ class TracerOptions:
     head_first_bytes: int = 64 * 1024 * 1024
     # the user's own prices over the shipped table (pricing.py), model family -> rates
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    # DuckDB's memory bound for the session tables: explicit, not DuckDB's 80 % of the RAM (a
+    # 1 GB session measured 649 MB of peak RSS in all); past it a query fails, never the machine
+    memory_limit: str = "4GB"
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -207,7 +210,7 @@ class Tracer:
                 if self._store is None:
                     from .store import Database, SessionStore
 
-                    self._db = Database()
+                    self._db = Database(self.options.memory_limit)
                     self._store = SessionStore(
                         self._db,
                         self.options.session_ttl_seconds,
@@ -1109,15 +1112,19 @@ class Tracer:
                 self._text_index = TextIndex(cache if persistent else None)
             return self._text_index
 
-    def search(self, params: SearchParams, progress: ProgressFn | None = None) -> SearchPage:
+    def search(
+        self, params: SearchParams, progress: ProgressFn | None = None, wait: float = 0.0
+    ) -> SearchPage:
         """Search every session's messages. The index is refreshed first, at most every few
         seconds (a search per keystroke must not stat the archive each time) and at once after
         the watcher reports a change (``changes_for``); while another thread's build runs, what
-        it has indexed is searched and the page says ``indexing``."""
+        it has indexed is searched and the page says ``indexing``. ``wait``: seconds to wait
+        for another process that is building the index first (a one-shot CLI search waits; an
+        editor's search answers at once)."""
         index = self.text_index
         indexing = False
         if time.monotonic() >= self._index_fresh_until:
-            if index.refresh(self._roots, progress):
+            if index.refresh(self._roots, progress, wait):
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
             else:
                 indexing = True

@@ -54,7 +54,8 @@ def snapshot(tracer: Tracer, sid: str) -> dict[str, Any]:
     pages = every_page(tracer, sid)
     uuids = [m["uuid"] for p in pages for m in p["messages"]]
     details = [
-        tracer.get_message(MessageGetParams(session_id=sid, uuid=u)).dump()["entry"] for u in uuids
+        tracer.get_message(MessageGetParams(session_id=sid, uuid=u)).dump()["entry"]
+        for u in uuids
     ]
     metrics = tracer.metrics(SessionRef(session_id=sid)).dump()
     return {"pages": pages, "details": details, "metrics": metrics}

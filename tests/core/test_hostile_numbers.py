@@ -193,3 +193,17 @@ def test_fuzz_transcript_numbers_never_break_the_totals(
         assert math.isfinite(tracer.cost(SessionRef(session_id=info.session_id)).cost_usd or 0)
     finally:
         tracer.close()
+
+
+def test_duckdb_runs_under_explicit_memory_limits(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Not DuckDB's default of 80 % of the RAM (issue 18.9): the session tables and the
+    catalog each have a bound of their own."""
+    root, _ = one_session(tmp_path)
+    tracer = make_tracer(root)
+    setting = "SELECT current_setting('memory_limit')"
+    assert tracer.db.cursor().execute(setting).fetchall() == [("3.7 GiB",)]
+    assert tracer.catalog.con.execute(setting).fetchall() == [("953.6 MiB",)]
+    small = make_tracer(root, memory_limit="256MB")
+    assert small.db.cursor().execute(setting).fetchall() == [("244.1 MiB",)]

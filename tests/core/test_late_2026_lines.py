@@ -174,3 +174,17 @@ def test_a_name_from_a_process_file_titles_its_session(
     assert got[plain.stem].title.startswith(first_prompt.split()[0])
     process(200, "renamed again", 1_775_000_500_000)
     assert listed(tracer)[named.stem].title == "renamed again"
+
+
+def test_the_cli_shows_a_session_s_tag_and_finds_it(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    root = copy_projects(tmp_path, "irr-07-", "irr-10-")
+    tagged = sorted(root.glob("*/*.jsonl"))[0]
+    append(tagged, {"type": "tag", "tag": "needs-review", "sessionId": tagged.stem})
+    common = ["--root", str(root), "--cache-dir", str(tmp_path / "cache")]
+    shown = run("sessions", *common, "--query", "needs-review")
+    assert shown.returncode == 0, shown.stderr
+    assert "[needs-review]" in shown.stdout
+    assert tagged.stem in shown.stdout
+    assert sorted(root.glob("*/*.jsonl"))[1].stem not in shown.stdout

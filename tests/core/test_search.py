@@ -257,4 +257,3 @@ def test_each_group_is_titled_as_the_sessions_list_titles_its_session(
     assert " ".join(prompt.split()).startswith(" ".join(group.title.split())[:60])
     # The same title sessions/list gives (the tree's).
     assert [s.title for s in listed if s.session_id == sid] == [group.title]
-    assert all(g.title for g in page.groups)

@@ -89,8 +89,9 @@ def _words(text: str) -> str:
 
 def assert_same_text(page: Page, markdown: str) -> None:
     """Every line a reader sees in the HTML is in the Markdown, in the same order (markdown's
-    own syntax, ``**`` or ``##``, aside: the HTML shows it rendered)."""
-    md = _words(markdown.replace("\\<", "<"))
+    own syntax, ``**`` or ``##``, aside: the HTML shows it rendered; so are \\< and the \\( of a
+    neutralised link)."""
+    md = _words(markdown.replace("\\<", "<").replace("]\\(", "]("))
     at = 0
     for line in page.lines:
         words = _words(line)
@@ -203,6 +204,9 @@ def test_the_html_export_is_fit_to_share_titled_rendered_and_without_progress(
     title = " ".join(prompt.split())
     assert html.unescape(heading.group(1)).startswith(title[:60])
     assert SPOTTER not in heading.group(1)
+    # the one <h1>: an answer's own "# Heading" goes under its message's <h3>
+    assert ht.count("<h1>") == 1
+    assert "<h4>Summary instructions</h4>" in ht
     cwd = next(line["cwd"] for line in lines if line.get("cwd"))
     assert f"<li>Folder: {html.escape(cwd)}</li>" in ht
     # Markdown rendered: every **bold** span of Claude's answers is a <strong>, no literal **.

@@ -378,3 +378,40 @@ def test_fuzz_no_generated_statement_writes_a_file(
             pass
     assert snapshot(base) == before, query
     assert {p.name for p in Path("/tmp").glob("cct-fuzz-*")} == tmp_before, query
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_during_the_first_indexing_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C while the catalog and the search index are built for the first time (or while the
+    modules still load, on a busy machine): one line, the SIGINT exit status, no traceback."""
+    root = tmp_path / "archive"
+    made = subprocess.run(
+        [sys.executable, "-m", "tests.synthetic", "archive", str(root), "--sessions", "150"],
+        capture_output=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert made.returncode == 0, made.stderr
+    projects = root / "projects" if (root / "projects").is_dir() else root
+    proc = subprocess.Popen(
+        cli("search", "anything", "--root", str(projects), "--cache-dir", str(tmp_path / "c")),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _cpu_seconds(proc.pid) < 2.0:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (130, -signal.SIGINT), stderr
+    assert "Traceback" not in stderr, stderr
+    assert stderr.replace("\r", "\n").strip().splitlines()[-1] == "claude-code-tracer: interrupted"

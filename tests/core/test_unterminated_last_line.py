@@ -219,3 +219,30 @@ def test_every_sample_without_its_final_newline_shows_the_same_numbers(
         trunk = {r["uuid"] for r in rows if not r.get("isSidechain")}
         served = set(with_newline[path.stem][6])
         assert trunk <= served, path.stem
+
+
+@pytest.mark.parametrize("newline_first", [True, False], ids=["newline-first", "joined"])
+def test_the_archive_keeps_an_unterminated_last_record_and_what_is_appended_after_it(
+    tmp_path: Path, make_tracer: Callable[..., Tracer], newline_first: bool
+) -> None:
+    """The archive stores up to where the parser stopped: the record without its newline is
+    archived, the append after it too, and the restored file equals the file on disk."""
+    root = copy_projects(tmp_path, ENDS_ON_ANSWER)
+    path = session_file(root)
+    lines = raw_lines(path)
+    cut = len(lines) // 2
+    path.write_bytes(b"\n".join(lines[:cut]))
+    tracer = make_tracer(root)
+    listed(tracer)
+    with path.open("ab") as fh:
+        fh.write((b"\n" if newline_first else b"") + b"\n".join(lines[cut:]))
+    tracer.changes_for({path: "modified"})
+    tracer._catalog_fresh_until = 0.0
+    info = listed(tracer)[path.stem]
+    assert info.message_count == len(rows_of(lines))
+    archive = tracer.archive
+    assert archive is not None
+    rel = path.relative_to(root)
+    restored = tmp_path / "restored.jsonl"
+    assert archive.restore(rel, restored)
+    assert restored.read_bytes() == path.read_bytes()

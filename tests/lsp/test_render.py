@@ -64,3 +64,24 @@ def test_render_without_markdown_and_without_a_prompt() -> None:
     markdown = render_hover(touch, NOW, markdown=True)
     assert "Prompt" not in markdown and link_args(markdown)[0]["uuid"] == "u"
     assert_inert(markdown)
+
+
+def test_a_bidi_override_in_a_title_prompt_or_tool_reaches_no_hover_raw() -> None:
+    """U+202E (right-to-left override) would show the text reordered ("Trojan Source")."""
+    touch = FileTouch(
+        session_id="s1",
+        project="p",
+        uuid="u",
+        tool_use_id="t",
+        tool="Ed\u202eit",
+        kind="write",
+        path="/x",
+        timestamp=datetime(2026, 3, 1, 10, 0),
+        prompt="run \u202edm.txt\u2066 and\x1b[31m red",
+        session_title="title \u202eevil\u2028",
+    )
+    for markdown in (True, False):
+        text = render_hover(touch, NOW, markdown=markdown)
+        for raw in ("\u202e", "\u2066", "\u2028", "\x1b"):
+            assert raw not in text, (markdown, text)
+        assert "u202e" in text

@@ -5,6 +5,7 @@ timeout), never by sleeping."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..lsp.editor import EDITOR_CAPABILITIES, hover, open_doc
 from ..lsp.lsp_support import CONFIG, TracerClient, init_params, page_all
 from ..lsp.test_live import append_user_message
 from .conftest import add_roles
-from .machines import PROJECTS_A, make_machine, trunk_files
+from .machines import PROJECTS_A, SERVER_SAMPLES, make_machine, trunk_files
 from .pgserver import PgServer
 from .test_team import _trunk_uuids
 
@@ -188,3 +189,28 @@ async def test_a_hover_in_my_clone_names_the_teammates_session_that_wrote_the_li
     (other / "src" / "app.py").write_text(APP, encoding="utf-8")
     files = await client.request("files/sessions", {"path": str(other / "src" / "app.py")})
     assert files["sessions"] == []
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def reader_of_a_dead_database(lsp_client: TracerClient, tmp_path: Path):
+    root = tmp_path / "projects"
+    shutil.copytree(SERVER_SAMPLES / PROJECTS_A[0], root / PROJECTS_A[0])
+    team = {"url": f"postgresql:///none?host={tmp_path / 'no-server'}", "intervalSeconds": 0.5}
+    await lsp_client.initialize_session(init_params(root, tmp_path / "cache", team=team))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_database_that_is_down_costs_one_log_line_and_no_request(
+    reader_of_a_dead_database: TracerClient, tmp_path: Path
+) -> None:
+    client = reader_of_a_dead_database
+    await client.wait_for_log("team sync paused")
+    listed = await client.request("sessions/list", {"limit": 100})
+    expected = {p.stem for p in (tmp_path / "projects").glob("*/*.jsonl")}
+    expected = {s for s in expected if not s.startswith("agent-")}
+    assert {s["sessionId"] for s in listed["sessions"]} == expected
+    await client.request("sessions/list", {"limit": 100})
+    paused = [m for m in client.log_messages if "team sync paused" in m.message]
+    assert len(paused) == 1
+    assert "no-server" in paused[0].message or "cannot reach" in paused[0].message

@@ -134,6 +134,14 @@ export interface SearchParams {
     workDoneToken?: ProgressToken | null;
 }
 
+/** models.py `TeamOptions`. */
+export interface TeamOptions {
+    url: string;
+    author?: string | null;
+    push?: boolean;
+    intervalSeconds?: number;
+}
+
 /** models.py `ServerOptions`: initializationOptions and didChangeConfiguration settings. */
 export interface ServerOptions {
     projectsRoot?: string | null;
@@ -146,6 +154,8 @@ export interface ServerOptions {
     archiveDir?: string | null;
     /** Model family -> the user's own prices (dollars per million tokens) over the shipped table. */
     prices?: Record<string, PriceOverride>;
+    /** models.py `TeamOptions`: read (and with push, feed) a team database. */
+    team?: TeamOptions | null;
 }
 
 /** models.py `PriceOverride`: every rate required, dollars per million tokens. */
@@ -202,6 +212,8 @@ export interface MessagesPage {
     total: number | null;
     /** False while a big session is still parsed: a page of its head; later pages follow. */
     complete?: boolean;
+    /** Why the page is not complete when that is not parsing (a damaged archived copy). */
+    warning?: string | null;
 }
 
 /** The `$/progress` value of a `messages/stream` partial result. */
@@ -247,6 +259,10 @@ export interface SessionInfo {
     parentSessionId: string | null;
     /** Its files are gone: it is read from the tracer's archive. */
     archived: boolean;
+    /** A teammate's session (team archive): who pushed it, the repository remote and commit. */
+    author?: string | null;
+    remote?: string | null;
+    gitCommit?: string | null;
 }
 
 /** models.py `SessionsPage`. */
@@ -283,6 +299,8 @@ export interface SessionMetrics {
     replayedLines: number;
     /** Lines whose timestamp is not a time: dated by their neighbour. */
     invalidTimestamps: number;
+    /** Lines whose usage holds a number that is no token count: served untokened. */
+    invalidNumbers: number;
     /** Session-state lines by type (atis-latch, permission-mode, ...): metadata, not rows. */
     stateLines: Record<string, number>;
 }
@@ -413,6 +431,8 @@ export interface FileTouch {
     /** The human prompt that led to it. */
     prompt: string | null;
     sessionTitle: string | null;
+    /** A teammate's session: who pushed it. */
+    author?: string | null;
 }
 
 /** models.py `FileSessionInfo`. */
@@ -424,6 +444,8 @@ export interface FileSessionInfo {
     touches: number;
     byTool: Record<string, number>;
     deleted: boolean;
+    /** A teammate's session: who pushed it. */
+    author?: string | null;
 }
 
 /** models.py `FileSessions`. */
@@ -488,8 +510,8 @@ export interface SearchGroup {
     sessionId: string;
     project: string;
     cwd: string | null;
-    /** The session's title as sessions/list gives it (null: the catalog does not know it yet). */
-    title?: string | null;
+    /** The session's title, as listed. */
+    title: string | null;
     deleted: boolean;
     hits: SearchHit[];
 }

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..models import FileTouch
+from ..termsafe import clean
 
 # The client-side command code lenses and hover links run (the extension implements it).
 OPEN_TRACE_COMMAND = "claudeCodeTracer.openTrace"
@@ -87,22 +88,25 @@ def command_uri(command: str, args: list[Any]) -> str:
 
 def render_hover(touch: FileTouch, now: datetime, markdown: bool) -> str:
     """The hover of a written line: session, when, tool, the prompt, a link to the trace."""
-    title = _clip(touch.session_title or f"session {touch.session_id}", HOVER_TITLE_CHARS)
+    # bidi overrides (U+202E), controls and separators as visible escapes: a hover must show
+    # the text as written, not reordered ("Trojan Source"), in markdown and plain text alike
+    title = clean(_clip(touch.session_title or f"session {touch.session_id}", HOVER_TITLE_CHARS))
     if touch.timestamp is not None:
         when = f"{_utc(touch.timestamp):%Y-%m-%d %H:%M} UTC ({ago(touch.timestamp, now)})"
     else:
         when = "at an unknown time"
-    prompt = _clip(touch.prompt or "", HOVER_PROMPT_CHARS, HOVER_PROMPT_LINES)
-    by = f" by {_BLANKS.sub(' ', touch.author)}" if touch.author else ""
+    prompt = clean(_clip(touch.prompt or "", HOVER_PROMPT_CHARS, HOVER_PROMPT_LINES))
+    by = f" by {_BLANKS.sub(' ', clean(touch.author))}" if touch.author else ""
     if not markdown:
-        out = [f"Claude Code wrote this ({touch.tool}) in: {_BLANKS.sub(' ', title)}{by}", when]
+        tool = clean(touch.tool)
+        out = [f"Claude Code wrote this ({tool}) in: {_BLANKS.sub(' ', title)}{by}", when]
         if prompt:
             out += ["", "Prompt:", prompt]
         return "\n".join(out)
     link = command_uri(OPEN_TRACE_COMMAND, [trace_args(touch)])
     out = [
-        f"**Claude Code** wrote this ({md_text(touch.tool)}) in *{md_text(title)}*"
-        + (f" by {md_text(touch.author)}" if touch.author else ""),
+        f"**Claude Code** wrote this ({md_text(clean(touch.tool))}) in *{md_text(title)}*"
+        + (f" by {md_text(clean(touch.author))}" if touch.author else ""),
         "",
         when,  # made here: digits, '-', ':', '(', ')' and words
     ]

@@ -3,8 +3,6 @@
 ``db`` owns the connection and the schema (versioned, migrated, row-level security), ``push`` the
 sink that sends transcript bytes and catalog rows (and the driver that feeds it from the local
 archive), ``pull`` the local copy of the team's sessions that the ordinary parser reads.
+
+Nothing is imported here: the CLI builds its parser from ``cliargs`` without loading the rest.
 """
-
-from .db import TEAM_URL_ENV, TeamUnavailable, connect, display_url, init_schema, role_sql
-
-__all__ = ["TEAM_URL_ENV", "TeamUnavailable", "connect", "display_url", "init_schema", "role_sql"]

@@ -70,12 +70,14 @@ class TeamSync:
         wait = 0.0
         backoff = _BACKOFF_FIRST
         while not self._stop.is_set():
-            if wait:
+            if wait and self.down is None:
                 self._kicked.wait(wait)
-                if self._stop.is_set():
-                    return
-                if self._kicked.is_set() and self.down is None:
+                if self._kicked.is_set():  # a change: wait a moment for the rest of the burst
                     self._stop.wait(_KICK_DELAY)
+            elif wait:  # the database is away: changes do not hurry the retry
+                self._stop.wait(wait)
+            if self._stop.is_set():
+                return
             self._kicked.clear()
             try:
                 self.sync_once()

@@ -1,5 +1,6 @@
 """The CLI's ``team`` commands and its ``--team URL`` option: glue between argparse and the
-team modules (schema, push, pull), so cli.py keeps one hook for each."""
+team modules (schema, push, pull), so cli.py keeps one hook for each. Imports what a command
+needs when it runs: building the parser (every CLI start, ``--help``) stays light."""
 
 from __future__ import annotations
 
@@ -13,44 +14,10 @@ from ..termsafe import clean, json_text
 from .db import TeamUnavailable, connect, display_url, init_schema, resolve_url, role_sql
 
 if TYPE_CHECKING:
-    # push and pull (the catalog, the models) are imported by the action that runs: the CLI's
-    # --help builds this parser and must not pay for them (tests/core/test_cli_startup.py)
+    # push and pull (the catalog, the models) are imported by the action that runs
     from .pull import TeamCache
 
 log = logging.getLogger("claude_code_tracer.team")
-
-
-def add_team_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "team",
-        parents=[common],
-        help="a team archive on PostgreSQL: init the schema, push this machine's sessions",
-        description="URL: a libpq connection string or postgresql:// URI (default: "
-        "$CLAUDE_CODE_TRACER_TEAM_URL). Give the password through PGPASSWORD, ~/.pgpass or a "
-        "service file: it is never printed nor kept.",
-    )
-    p.add_argument("action", choices=["init", "push", "pull"])
-    p.add_argument("--url", help="the team database")
-    p.add_argument("--author", help="who pushes (default: user@host)")
-    p.add_argument(
-        "--project",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="push only sessions whose project folder or cwd matches (repeatable)",
-    )
-    p.add_argument(
-        "--no-redact", action="store_true", help="send secrets as they are (masked by default)"
-    )
-    p.add_argument(
-        "--chunk-bytes",
-        type=int,
-        default=None,
-        help="source bytes per stored chunk, each its own transaction (default 4 MiB)",
-    )
-    p.add_argument("--pusher", default="alice", help="init: the pusher role of the printed SQL")
-    p.add_argument("--reader", default="bob", help="init: the reader role of the printed SQL")
-    p.set_defaults(run=cmd_team)
 
 
 def _out(text: str) -> None:

@@ -26,13 +26,14 @@ from typing import Any, Protocol
 import zstandard
 
 from ..models import SessionInfo, SessionsListParams
+from .cliargs import CHUNK_BYTES
 from .db import TeamUnavailable, _psycopg, check_schema, connect, display_url
 from .gitinfo import GitOrigin, origin_of
 from .redaction import redact_jsonl
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 4 << 20
+
 # pieces of at most this many files share a transaction
 _BATCH_FILES = 500
 _LEVEL = 3
@@ -217,7 +218,7 @@ class TeamPush:
     def _text(self, value: str | None) -> str | None:
         if value is None or not self.redact:
             return value
-        from ..sessionexport import redact
+        from ..redaction import redact
 
         text, counts = redact(value)
         for kind, n in counts.items():

@@ -1,6 +1,6 @@
 """Masking secrets in transcript bytes before they leave the machine.
 
-The rule set is the export's (``sessionexport.redact``); this module applies it to JSONL without
+The rule set is the export's (``redaction.redact``); this module applies it to JSONL without
 breaking a line. Each line is masked on its raw text (a pattern may span JSON structure, like
 ``"password": "x"``) and, when its text holds JSON escapes, also on its decoded strings (a secret
 written inside an escaped string, like ``{\\"password\\": \\"x\\"}`` in a tool's input, only
@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from ..sessionexport import redact
+from ..redaction import find_secrets, redact
 
 
 def _walk(value: Any, counts: Counter[str]) -> Any:
@@ -41,7 +41,9 @@ def _loads(text: str) -> Any:
 
 
 _INVALID = object()
-_NEWLINE = re.compile(b"\n")
+_NEWLINE = re.compile("\n")
+# characters of whole lines the rules are run over at once (see _touched_lines)
+_BLOCK = 4096
 
 
 def _unescaped_view(line: str) -> str:
@@ -77,57 +79,60 @@ def redact_line(line: str, counts: Counter[str]) -> str:
     return orjson.dumps(_walk(obj, counts)).decode()
 
 
-def _hints() -> tuple[str, ...] | None:
-    """The lower-case strings one of which a text must hold for any rule to apply: every rule's
-    keywords (``redaction.Rule.keywords``), when each rule declares some; else None."""
-    from ..redaction import rules
-
-    hints: set[str] = set()
-    for rule in rules():
-        if not rule.keywords:
-            return None
-        hints.update(str(h).lower() for h in rule.keywords)
-    return tuple(sorted(hints)) or None
+def _line_view(text: str) -> str:
+    """The text with its JSON escapes undone but every line where it was (an escaped newline
+    becomes a space): where the rules find a secret in it, the same line holds one once its
+    strings are decoded."""
+    return text.replace('\\"', '"').replace("\\n", " ").replace("\\t", " ").replace("\\\\", "\\")
 
 
-def _hinted_lines(data: bytes) -> set[int] | None:
-    """The numbers of the lines holding a hint (see ``_hints``): the only ones ``redact`` could
-    change. Found on the bytes (ASCII lower-casing, a few C-speed scans of the chunk), where
-    asking ``redact`` line by line costs a Unicode lower-casing and a dozen scans per line.
-    None: every line is asked (no hints declared, or a Kelvin sign, the one non-ASCII letter
-    whose lower case is an ASCII hint letter)."""
-    hints = _hints()
-    if hints is None or b"\xe2\x84\xaa" in data:
-        return None
-    low = data.lower()
-    starts: list[int] = []
-    # a hint holding another is found by it: scan for the shortest only
-    hints = tuple(h for h in hints if not any(o != h and o in h for o in hints))
-    for h in hints:
-        hb = h.encode()
-        at = low.find(hb)
-        while at >= 0:
-            starts.append(at)
-            at = low.find(hb, at + 1)
-    if not starts:
-        return set()
-    newlines = [m.start() for m in _NEWLINE.finditer(data)]
-    return {bisect.bisect_left(newlines, at) for at in starts}
+def _lines_of(spans: list[tuple[int, int, str]], text: str) -> set[int]:
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+    out: set[int] = set()
+    for start, end, _kind in spans:
+        # a span may cross lines (a private key block): each line it touches is masked alone
+        first = bisect.bisect_left(newlines, start)
+        last = bisect.bisect_left(newlines, max(start, end - 1))
+        out.update(range(first, last + 1))
+    return out
+
+
+def _touched_lines(text: str) -> set[int]:
+    """The numbers of the lines in which the rule set finds a secret, on the raw text or on its
+    unescaped view (which keeps every line where it was). The rules run over blocks of whole
+    lines of about ``_BLOCK`` characters: faster than line by line (one keyword scan per
+    block) and than over the whole chunk (some rules' regexes cost more than linearly in the
+    text they run over; measured 1.8 vs 1.4 and 0.6 MB/s on the samples). Only these lines
+    are masked."""
+    out: set[int] = set()
+    lines = text.split("\n")
+    first = 0
+    while first < len(lines):
+        last, size = first, 0
+        while last < len(lines) and (size < _BLOCK or last == first):
+            size += len(lines[last]) + 1
+            last += 1
+        block = "\n".join(lines[first:last])
+        found = _lines_of(find_secrets(block), block)
+        if "\\" in block:
+            view = _line_view(block)
+            found |= _lines_of(find_secrets(view), view)
+        out.update(first + i for i in found)
+        first = last
+    return out
 
 
 def redact_jsonl(data: bytes) -> tuple[bytes, dict[str, int]]:
     """Complete JSONL lines with every secret masked, and how many of each kind were."""
-    hinted = _hinted_lines(data)
-    if hinted is not None and not hinted:
+    text = data.decode("utf-8", errors="replace")
+    touched = _touched_lines(text)
+    if not touched:
         return data, {}
-    lines = data.split(b"\n")
+    lines = text.split("\n")
     counts: Counter[str] = Counter()
-    for i in range(len(lines)) if hinted is None else sorted(hinted):
+    for i in sorted(touched):
         if i < len(lines) and lines[i]:
-            line = lines[i].decode("utf-8", errors="replace")
-            masked = redact_line(line, counts)
-            if masked is not line:
-                lines[i] = masked.encode()
+            lines[i] = redact_line(lines[i], counts)
     if not counts:
         return data, {}
-    return b"\n".join(lines), dict(counts)
+    return "\n".join(lines).encode(), dict(counts)

@@ -46,6 +46,8 @@ const MAX_DOM_ROWS = 150;
 let root;
 let fx;
 let bigTitle = '';
+/** The small session's label in the sessions tree: the title it must have wherever it is opened. */
+let smallTreeTitle = '';
 let server;
 let browser;
 let page;
@@ -237,7 +239,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         bigTitle = ((await big.locator('.label-name').textContent()) ?? '').trim();
         assert.ok(bigTitle.length > 3, `a title for the big session (${bigTitle})`);
         // The hostile title is shown as text.
-        await treeRow(SMALL_TITLE);
+        smallTreeTitle = ((await (await treeRow(SMALL_TITLE)).locator('.label-name').textContent()) ?? '').trim();
         const all = await treeRow('All projects');
         await all.click();
         await treeRow('Demo');
@@ -839,7 +841,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const reader = await browser.newPage();
         await reader.setViewportSize({ width: 1000, height: 900 });
         await reader.goto(`file://${target}`);
-        await reader.locator('h1').waitFor({ timeout: 15_000 });
+        await reader.locator('h1').first().waitFor({ timeout: 15_000 });
+        assert.equal(await reader.locator('h1').count(), 1, "one <h1>: the session's title");
         await reader.screenshot({ path: join(ARTIFACTS, 'export-html.png') });
         await reader.locator('.md h2, .md strong').first().scrollIntoViewIfNeeded();
         await reader.screenshot({ path: join(ARTIFACTS, 'export-html-answer.png') });
@@ -907,12 +910,18 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await runCommand(page, 'Preferences: Color Theme');
         await page.locator('.quick-input-widget input').fill('Dark Modern');
         await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^Dark Modern/ }).first().click();
+        // Let the theme picker close and any hover go before the next command.
+        await page.mouse.move(5, 450);
+        await page.keyboard.press('Escape');
+        await sleep(500);
         await runCommand(page, 'View: Close All Editors');
         // Search has a side bar of its own: its results get the room.
         await runCommand(page, 'View: Show Claude Code Search');
         const view = await searchViewFrame(page, 30_000);
         const sidebarBox = await page.locator('.part.sidebar').boundingBox();
-        const viewBox = await page.locator('.part.sidebar iframe.webview').first().boundingBox();
+        // (VS Code lays a webview view's iframe over its pane, outside the side bar's DOM; the
+        // editors are closed, so the one visible webview is the search view)
+        const viewBox = await page.locator('iframe.webview:visible').first().boundingBox();
         assert.ok(sidebarBox && viewBox, 'the search view is in the side bar');
         console.log(`search view: ${viewBox.height.toFixed(0)} of ${sidebarBox.height.toFixed(0)} px of the side bar`);
         assert.ok(viewBox.height >= sidebarBox.height / 2, `the search view has ${viewBox.height}px of ${sidebarBox.height}px`);
@@ -932,7 +941,9 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.match((await hit.locator('.snippet').textContent()) ?? '', /greeting module\. Write /);
         // The group is titled by the session's title, as the tree titles it, and its folder.
         const group = view.locator('section.group', { has: hit });
-        assert.equal(await group.locator('.group-title .name').textContent(), SMALL_TITLE);
+        const groupName = (await group.locator('.group-title .name').textContent()) ?? '';
+        assert.ok(groupName.startsWith(SMALL_TITLE), `the group is titled by the session (${groupName})`);
+        assert.equal(groupName, smallTreeTitle, 'the search names the session as the tree does');
         assert.equal(await group.locator('.group-title .where').textContent(), 'cct-e2e-' + fx.workspace.split('cct-e2e-')[1]);
         await view.locator('.status', { hasText: /^1 matching message in 1 session( \(still indexing\))?$/ }).waitFor({ timeout: 30_000 });
         await shot('search-view.png');
@@ -940,7 +951,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const frame = await webviewFrame(page, 60_000);
         await frame.locator('.row.message.selected', { hasText: 'And a greeting module.' }).waitFor({ timeout: 30_000 });
         // One title wherever it is opened from: the header and the tab say what the tree says.
-        assert.equal(await frame.locator('.title').textContent(), SMALL_TITLE);
+        assert.equal(await frame.locator('.title').textContent(), groupName);
         await page.locator('.tabs-container .tab.active', { hasText: SMALL_TITLE.slice(0, 20) }).waitFor({ timeout: 15_000 });
         await shot('search-opened.png');
     });
@@ -960,7 +971,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.deepEqual(await hit.locator('mark').allTextContents(), DEEP_NEEDLE.split(' '));
         const t0 = Date.now();
         await hit.click();
-        const frame = await webviewFrame(page, 60_000, BIG_SESSION.slice(0, 8));
+        const frame = await webviewFrame(page, 60_000, bigTitle);
         const row = frame.locator('.row.message.selected', { hasText: DEEP_NEEDLE });
         await row.waitFor({ timeout: 90_000 });
         const index = Number(await row.getAttribute('data-index'));
@@ -1012,7 +1023,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.match((await sub.locator('.meta').textContent()) ?? '', new RegExp(`subagent ${agent.agentId}`));
         const t1 = Date.now();
         await sub.click();
-        const frame2 = await webviewFrame(page, 60_000, BIG_SESSION.slice(0, 8));
+        const frame2 = await webviewFrame(page, 60_000, bigTitle);
         const subRow = frame2.locator('.row.message.sidechain.selected', { hasText: AGENT_NEEDLE });
         await subRow.waitFor({ timeout: 90_000 });
         console.log(`opened subagent ${agent.agentId} line ${agent.line} after ${Date.now() - t1} ms`);

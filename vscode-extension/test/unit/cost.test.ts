@@ -9,6 +9,7 @@ const cost = (byModel: ModelCost[]): SessionCost => {
     return {
         sessionId: 's',
         costUsd: byModel.reduce((a, m) => a + (m.costUsd ?? 0), 0),
+        subagentCostUsd: 0,
         complete: unpriced.length === 0,
         unpricedModels: unpriced,
         byModel,
@@ -20,6 +21,14 @@ const cost = (byModel: ModelCost[]): SessionCost => {
 };
 
 describe('the cost in the session header', () => {
+    it("splits the session's own cost from its subagents' share, in the header's tooltip and the tree's", () => {
+        const c = { ...cost([model('claude-opus-4-6', 3.5)]), subagentCostUsd: 1.25 };
+        expect(costLabel(c)?.text).toBe('$3.50');
+        expect(costLabel(c)?.title.split('\n')[0]).toBe('This session $2.25 + its subagents $1.25 = $3.50');
+        expect(costLine(c)).toBe('$3.50 (subagents $1.25 of it)');
+        expect(costLabel(cost([model('claude-opus-4-6', 3.5)]))?.title).not.toContain('subagents');
+    });
+
     it('shows dollars with two decimals, and tiny amounts as under a cent', () => {
         expect(dollars(12.345)).toBe('$12.35');
         expect(dollars(1234.5)).toBe('$1,234.50');

@@ -14,6 +14,7 @@ export function summary(i: number, over: Partial<MessageSummary> = {}): MessageS
         timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
         preview: `message ${i}`,
         model: null,
+        effort: null,
         toolNames: [],
         toolUseIds: [],
         isError: false,

@@ -41,7 +41,7 @@ describe('search quick pick rows', () => {
         const page: SearchPage = {
             groups: [
                 { sessionId: 'aaaaaaaa-1', project: 'p1', cwd: '/w/one', title: 'Fix the  token\nrefresh', deleted: false, hits: [hit(), hit({ uuid: 'u-2', kind: 'tool_result', toolNames: ['Bash'], isError: true })] },
-                { sessionId: 'bbbbbbbb-2', project: 'p2', cwd: null, deleted: true, hits: [hit({ uuid: 'u-3' })] },
+                { sessionId: 'bbbbbbbb-2', project: 'p2', cwd: null, title: null, deleted: true, hits: [hit({ uuid: 'u-3' })] },
             ],
             total: 3,
             nextCursor: null,
@@ -65,7 +65,7 @@ describe('search quick pick rows', () => {
 
     it('names the subagent of a hit in a subagent transcript, so the session can walk into it', () => {
         const page: SearchPage = {
-            groups: [{ sessionId: 's', project: 'p', cwd: null, deleted: false, hits: [hit({ isSidechain: true, agentId: 'a9', kind: 'assistant' }), hit({ uuid: 'u-2' })] }],
+            groups: [{ sessionId: 's', project: 'p', cwd: null, title: null, deleted: false, hits: [hit({ isSidechain: true, agentId: 'a9', kind: 'assistant' }), hit({ uuid: 'u-2' })] }],
             total: 2,
             nextCursor: null,
             hasMore: false,

@@ -13,10 +13,13 @@ export function costLabel(c: SessionCost): { text: string; title: string } | und
     const lines = c.byModel.map((m) => `${m.model}: ${m.costUsd === null ? 'no price' : dollars(m.costUsd)} (${m.apiCalls} calls)`);
     const mine = c.overriddenModels?.length ? [`Your prices for ${c.overriddenModels.join(', ')} (claudeCodeTracer.prices).`] : [];
     const source = [...mine, `Prices of ${c.pricesAsOf}, ${c.pricesSource}`].join('\n');
-    if (c.complete) return { text: dollars(c.costUsd), title: [...lines, source].join('\n') };
+    // The session's own cost and its subagents' share of the total.
+    const sub = c.subagentCostUsd ?? 0;
+    const split = sub > 0 ? [`This session ${dollars(c.costUsd - sub)} + its subagents ${dollars(sub)} = ${dollars(c.costUsd)}`] : [];
+    if (c.complete) return { text: dollars(c.costUsd), title: [...split, ...lines, source].join('\n') };
     return {
         text: `${dollars(c.costUsd)} + unpriced`,
-        title: [`No price for ${c.unpricedModels.join(', ')}: their tokens are not in the total.`, ...lines, source].join('\n'),
+        title: [`No price for ${c.unpricedModels.join(', ')}: their tokens are not in the total.`, ...split, ...lines, source].join('\n'),
     };
 }
 
@@ -27,6 +30,8 @@ export function costLine(c: SessionCost | undefined): string {
     const missing = c.unpricedModels.length ? `no price for ${c.unpricedModels.join(', ')}` : '';
     if (!label) return missing;
     const mine = c.overriddenModels?.length ? `your prices for ${c.overriddenModels.join(', ')}` : '';
-    const notes = [missing, mine].filter(Boolean).join('; ');
+    const sub = c.subagentCostUsd ?? 0;
+    const split = sub > 0 ? `subagents ${dollars(sub)} of it` : '';
+    const notes = [split, missing, mine].filter(Boolean).join('; ');
     return notes ? `${dollars(c.costUsd)} (${notes})` : label.text;
 }
