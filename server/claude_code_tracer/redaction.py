@@ -248,6 +248,22 @@ def _compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+# Most of gitleaks' keyword rules open with a lazy run of up to 50 name characters before the
+# keyword (``[\w.-]{0,50}?``). It never holds the secret (a later group does), and a search tries
+# every start anyway; but it makes the regex try 50 extensions at each position of a window, and
+# a keyword common in ordinary text (``sumo`` in a session slug ``...-matsumoto``) put a window on
+# every line: masking ran at 0.5 MB/s. Without it the same secrets are found, 10x faster.
+_NAME_PREFIX = re.compile(r"^((?:\(\?i\)|\(\?i:)?)\[\\w\.-\]\{0,50\}\?")
+
+
+def _without_name_prefix(pattern: str) -> str:
+    while True:  # also ``[\w.-]{0,50}?(?i:[\w.-]{0,50}?...``: both runs go
+        out = _NAME_PREFIX.sub(lambda m: m.group(1), pattern, count=1)
+        if out == pattern:
+            return out
+        pattern = out
+
+
 @cache
 def _load() -> tuple[tuple[Rule, ...], LoadReport]:
     """gitleaks' rules as ``Rule`` values (once per process). A rule whose regex Python cannot
@@ -268,7 +284,7 @@ def _load() -> tuple[tuple[Rule, ...], LoadReport]:
             report.skipped.append(f"{rid} ({SKIPPED_RULES[rid]})")
             continue
         try:
-            regex = _compile(raw["regex"])
+            regex = _compile(_without_name_prefix(raw["regex"]))
         except re.error as exc:
             report.skipped.append(f"{rid} ({exc})")
             continue
