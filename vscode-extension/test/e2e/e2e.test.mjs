@@ -1040,7 +1040,8 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         await runCommand(page, 'View: Show Claude Code Traces');
         const frame = await openSessionFromTree(TWIN_TITLE);
         await setView(frame, 'conversation');
-        const answer = frame.locator('.row.conv .conv-text', { hasText: 'Release notes' }).first();
+        // (the prompt also says "release notes": the answer is the text that ends the list)
+        const answer = frame.locator('.row.conv .conv-text', { hasText: 'That is the whole list.' }).first();
         await answer.waitFor({ timeout: 30_000 });
         // Shown whole: every item rendered, and nothing inside the row scrolls or clips.
         assert.equal(await answer.locator('li').count(), LONG_ANSWER_ITEMS);
