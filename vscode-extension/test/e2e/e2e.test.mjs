@@ -1056,7 +1056,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
             return out;
         });
         assert.deepEqual(clipped, [], 'the long answer is not cut by an inner scroller');
-        const rowHeight = await frame.locator('.row.conv', { has: answer }).evaluate((r) => r.getBoundingClientRect().height);
+        const rowHeight = await answer.evaluate((a) => a.closest('.row').getBoundingClientRect().height);
         assert.ok(rowHeight > LONG_ANSWER_ITEMS * 15, `the answer's row is ${rowHeight}px tall`);
         await shot('conversation-long-answer.png');
         // The failed Edit is marked on its line before it is opened, and counted in the header.
