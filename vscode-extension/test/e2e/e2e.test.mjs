@@ -1056,7 +1056,7 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
             return out;
         });
         assert.deepEqual(clipped, [], 'the long answer is not cut by an inner scroller');
-        const rowHeight = await frame.locator('.row.conv', { has: answer }).evaluate((r) => r.getBoundingClientRect().height);
+        const rowHeight = await answer.evaluate((a) => a.closest('.row').getBoundingClientRect().height);
         assert.ok(rowHeight > LONG_ANSWER_ITEMS * 15, `the answer's row is ${rowHeight}px tall`);
         await shot('conversation-long-answer.png');
         // The failed Edit is marked on its line before it is opened, and counted in the header.
@@ -1068,10 +1068,10 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         const bash = frame.locator('.conv-tool', { has: frame.locator('.tool-name', { hasText: 'Bash' }) }).first();
         await bash.scrollIntoViewIfNeeded();
         assert.equal(await bash.locator('.conv-tool-body').count(), 0);
-        await bash.locator('.tool-line').click();
+        await bash.locator('.tool-line .tool-name').click();
         await bash.locator('.conv-tool-body', { hasText: BASH_OUTPUT }).waitFor({ timeout: 15_000 });
         assert.match((await bash.locator('.conv-tool-body').textContent()) ?? '', /\$ make check/);
-        await edit.locator('.tool-line').click();
+        await edit.locator('.tool-line .twisty').click(); // (the line's middle is the file's link)
         await edit.locator('.conv-tool-body', { hasText: FAILED_EDIT_ERROR }).waitFor({ timeout: 15_000 });
         await shot('conversation.png');
     });
