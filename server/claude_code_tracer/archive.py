@@ -20,10 +20,10 @@ the chain of segments, each with its length and the SHA-256 of its bytes, and th
 carry their own checksum. Restoring a file follows the index, not the folder listing: a segment
 that is missing, truncated, damaged or replaced (a forged longer one named for a longer range, or
 other bytes under its name) is reported, and what was verified before it is served marked
-incomplete, never silently as a shorter file (``ArchivedFile``, ``verify``). A copy restored into
-the cache remembers which chain it was made from and is made again when the archive moved on (a
-newer generation, a longer chain). Archives written before the index (no ``index`` file) are
-read as before, by their segments' names and lengths.
+incomplete, never silently as a shorter file (``ArchivedFile``). A deleted session is read from
+its segments as they stand (``chain``, ``read_segment``, through ``bytesource``): nothing is
+restored into the cache, so nothing can go stale. Archives written before the index (no
+``index`` file) are read as before, by their segments' names and lengths.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import stat
 import threading
 from collections.abc import Iterator
@@ -530,8 +529,8 @@ class Archive:
         return out
 
     def restore(self, rel: Path, target: Path) -> ArchivedFile:
-        """Write the latest generation of an archived file to ``target`` (what ``read`` verified)
-        and remember its source beside it; falsy when the archive has no such file."""
+        """Write the latest generation of an archived file to ``target`` (what ``read`` verified);
+        falsy when the archive has no such file."""
         got = self.read(rel)
         if not got.found:
             return got
@@ -542,45 +541,7 @@ class Archive:
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        self._write(self._source_file(target), json.dumps(_source_record(got)).encode())
         return got
-
-    def restored(self, rel: Path, target: Path) -> ArchivedFile | None:
-        """A copy restored earlier at ``target``, if it is still what the archive holds (same
-        generation, same recorded chain); None when it must be restored again."""
-        try:
-            saved = json.loads(_read_file(self._source_file(target), _INDEX_MAX) or b"")
-        except ValueError:
-            return None
-        if not isinstance(saved, dict) or not target.is_file():
-            return None
-        file_dir = self.directory / rel.parent / (rel.name + ".d")
-        gens = self._generations(file_dir)
-        if not gens:
-            return None
-        gen_dir = file_dir / f"g{gens[-1]}"
-        recorded = self._index(gen_dir)
-        if recorded is None:
-            now = f"g{gens[-1]}:" + ",".join(f"{a}-{b}" for a, b, _ in self._segments(gen_dir))
-        else:
-            now = f"g{gens[-1]}:" + ",".join(f"{a}-{b}:{h[:16]}" for a, b, h in recorded)
-        if saved.get("source") != now:
-            return None
-        return ArchivedFile(
-            found=True,
-            complete=bool(saved.get("complete", True)),
-            problems=[str(p) for p in saved.get("problems") or []],
-            source=now,
-        )
-
-    def ensure_restored(self, rel: Path, target: Path) -> ArchivedFile:
-        """``target`` holding the archive's current copy of ``rel``: restored again when the
-        archive moved on since (a new generation after a rewrite, a longer chain)."""
-        return self.restored(rel, target) or self.restore(rel, target)
-
-    @staticmethod
-    def _source_file(target: Path) -> Path:
-        return target.with_name(f".{target.name}.source")
 
     def latest(self, rel: Path) -> tuple[int, int] | None:
         """(generation, verified bytes) of the newest generation of a file (relative to the
@@ -772,9 +733,3 @@ class Appender:
         return self.written
 
 
-def _source_record(got: ArchivedFile) -> dict[str, object]:
-    return {"source": got.source, "complete": got.complete, "problems": got.problems}
-
-
-def clear_restored(directory: Path) -> None:
-    shutil.rmtree(directory, ignore_errors=True)
