@@ -36,7 +36,6 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -553,29 +552,6 @@ class Archive:
         if chain is None:
             return None
         return gens[-1], (chain[-1][1] if chain else 0)
-
-    def iter_bytes(
-        self, rel: Path, generation: int, start: int, block: int = 1 << 22
-    ) -> Iterator[bytes]:
-        """The archived bytes of a file's newest generation (``generation``, as ``latest``
-        said) from ``start`` to the end of its verified chain, in blocks of about ``block``
-        bytes; each segment checked against its index (``read_segment``). Stops early, without
-        error, at a segment that does not check out (recorded in ``problems_for``), or when the
-        file has a newer generation since."""
-        latest = self.latest(rel)
-        if latest is None or latest[0] != generation:
-            return
-        for seg_start, seg_stop, path, digest in self.chain(rel) or []:
-            if seg_stop <= start:
-                continue
-            data = self.read_segment(rel, seg_start, seg_stop, path, digest)
-            if data is None:
-                return
-            at = max(0, start - seg_start)
-            while at < len(data):
-                yield data[at : at + block]
-                at += block
-            start = seg_stop
 
     def status(self) -> ArchiveStatus:
         st = ArchiveStatus()

@@ -2,8 +2,12 @@
 
 ``TeamSync`` runs on a thread of its own: it pulls the teammates' new bytes into the local copy
 (the tracer reads them like local files; new authors' folders are added to its roots) and, with
-``push`` on, pushes this machine's new bytes from the archive the refresh wrote. It runs at
-start, soon after ``kick`` (the watcher saw a transcript change) and every ``interval`` seconds.
+``push`` on, pushes this machine's new bytes. Those come from the refresh itself: a
+``sink.TeamSink`` registered with the tracer queues each chunk the catalog's one pass reads, and
+the sync stores the queue; only what the queue never held (bytes from before the process
+started, a burst over its bound, what came while the database was away) is read back from the
+archive, verified. It runs at start, soon after ``kick`` (a refresh brought new bytes, the
+watcher saw a change) and every ``interval`` seconds.
 A database that is away costs one log line, then retries with backoff (1 s doubling to 60 s);
 no request ever waits for it, and nothing is lost: the next push sends what the database lacks.
 """
@@ -18,7 +22,8 @@ from typing import Any
 
 from .db import TeamUnavailable
 from .pull import TeamCache, pull
-from .push import default_author, push_sessions
+from .push import PushReport, default_author, push_sessions
+from .sink import TeamSink
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,19 @@ class TeamSync:
         self._thread: threading.Thread | None = None
         self.down: str | None = None  # why the last sync failed, while it does
         self.syncs = 0
+        self.sink: TeamSink | None = None
+        # the next push reads every file's missing bytes from the archive (at start, and after
+        # a failure); otherwise only the files the sink could not carry
+        self._catch_up = True
+        self.last_push: PushReport | None = None
+        self._told: set[str] = set()
+        if push:
+            archive = getattr(tracer, "archive", None)
+            self.sink = TeamSink(
+                skip_roots=lambda: getattr(archive, "skip_roots", frozenset()),
+                on_finish=self.kick,
+            )
+            tracer.add_sink(self.sink)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="team-sync", daemon=True)
@@ -61,6 +79,8 @@ class TeamSync:
         self._kicked.set()
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self.sink is not None:
+            self.sink.close()  # the tracer keeps its sinks: this one stops queueing
         self._stop.set()
         self._kicked.set()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -82,12 +102,14 @@ class TeamSync:
             try:
                 self.sync_once()
             except TeamUnavailable as exc:
+                self._paused(True)
                 if self.down is None:
                     log.warning("team sync paused: %s (retrying with backoff)", exc)
                 self.down = str(exc)
                 wait, backoff = backoff, min(_BACKOFF_MAX, backoff * 2)
                 continue
             except Exception as exc:  # never let the thread die silently
+                self._paused(True)
                 log.exception("team sync failed: %s", exc)
                 wait, backoff = backoff, min(_BACKOFF_MAX, backoff * 2)
                 continue
@@ -96,6 +118,14 @@ class TeamSync:
             self.down = None
             wait, backoff = self.interval, _BACKOFF_FIRST
 
+    def _paused(self, paused: bool) -> None:
+        """While the database is away the sink queues nothing (it marks files behind) and the
+        next push catches every file up from the archive."""
+        if paused:
+            self._catch_up = True
+        if self.sink is not None:
+            self.sink.paused = paused
+
     def sync_once(self) -> None:
         """One pull (and push): what the database has that the local copy lacks, and back."""
         report = pull(self.cache, self.url, exclude_author=self.author)
@@ -103,5 +133,14 @@ class TeamSync:
         if report.changed and self.on_pulled is not None:
             self.on_pulled(report.changed)
         if self.push:
-            push_sessions(self.tracer, self.url, self.author)
+            catch_up = self._catch_up
+            self.last_push = push_sessions(
+                self.tracer, self.url, self.author, feed=self.sink, catch_up=catch_up
+            )
+            self._catch_up = False
+            self._paused(False)
+            for problem in self.last_push.problems:
+                if problem not in self._told:  # each damaged segment said once
+                    self._told.add(problem)
+                    log.warning("team push: %s", problem)
         self.syncs += 1

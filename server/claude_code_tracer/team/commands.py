@@ -65,6 +65,8 @@ def cmd_team(args: argparse.Namespace, tracer: Any) -> None:
             + (f" ({kinds})" if kinds else "")
             + "\n"
         )
+        for problem in report.problems:
+            log.warning("not pushed: %s", problem)
         return
     cache = TeamCache.for_url(_cache_dir(args), url)
     pulled = pull(cache, url, exclude_author=None)

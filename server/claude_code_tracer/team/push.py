@@ -1,14 +1,16 @@
 """Pushing this machine's sessions to the team database.
 
-``TeamPush`` is a sink: it is handed a file's identity and a range of its bytes (complete lines,
-starting where the database's copy ends) and knows nothing of where they came from. Each range
-is masked (``redaction``), compressed with zstd and stored with the file's new end in one
-transaction, so a push killed at any point leaves either the whole range or none of it, and the
-next push starts where the database says the copy ends: every line is stored exactly once.
+``TeamPush`` stores byte ranges of one author's files (complete lines, starting where the
+database's copy ends) and knows nothing of where they came from. Each range is masked
+(``redaction``), compressed with zstd and stored with the file's new end in one transaction, so
+a push killed at any point leaves either the whole range or none of it, and the next push starts
+where the database says the copy ends: every line is stored exactly once.
 
-``push_sessions`` is the driver the CLI calls: it lists this machine's sessions from the
-catalog (which archives their bytes on the way) and feeds the sink from the archive, reading
-only the bytes the database does not have yet.
+``push_sessions`` is the driver: it lists this machine's sessions from the catalog (whose
+refresh archives their new bytes, and hands them to a ``sink.TeamSink`` when one is
+registered), stores what the sink queued, then catches up from the archive only the bytes the
+database still lacks, every segment checked against its recorded length and SHA-256
+(``verified_bytes``): a damaged segment is reported and never pushed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import zstandard
 
@@ -30,6 +32,9 @@ from .cliargs import CHUNK_BYTES
 from .db import TeamUnavailable, _psycopg, check_schema, connect, display_url
 from .gitinfo import GitOrigin, origin_of
 from .redaction import redact_jsonl
+
+if TYPE_CHECKING:
+    from .sink import Piece, TeamSink
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +73,10 @@ class PushReport:
     source_bytes: int = 0
     stored_bytes: int = 0
     redactions: dict[str, int] = field(default_factory=dict)
+    # bytes stored from the refresh's own read (the sink's queue), not read again
+    fed_bytes: int = 0
+    # archived segments that did not check out: neither they nor what follows were pushed
+    problems: list[str] = field(default_factory=list)
 
 
 class PushRaced(Exception):
@@ -319,30 +328,46 @@ def push_sessions(
     projects: list[str] | None = None,
     redact: bool = True,
     chunk_bytes: int = CHUNK_BYTES,
+    feed: TeamSink | None = None,
+    catch_up: bool = True,
 ) -> PushReport:
     """Push every local session (or those whose project folder or cwd matches one of
-    ``projects``): the bytes the database lacks, then the changed catalog rows."""
+    ``projects``): the bytes the database lacks, then the changed catalog rows.
+
+    With ``feed`` (a ``TeamSink`` registered with the tracer), the bytes the refresh just read
+    are stored from its queue first, so the catch-up from the archive finds nothing left to
+    read for them; ``catch_up=False`` then limits the archive's part to the files the sink
+    marked behind. Without it (the CLI), every file is caught up from the archive."""
     archive = tracer.archive
     if archive is None:
         raise TeamUnavailable("team push reads the archive, which is turned off (--no-archive)")
+    # listing refreshes the catalog: what it reads is queued in ``feed`` on the way
     sessions = [s for s in _local_sessions(tracer) if _wanted(s, projects or [])]
     author = author or default_author()
     psycopg = _psycopg()
     with connect(url) as con:
         check_schema(con, url)
         sink = TeamPush(con, author, redact)
+        pieces: list[Piece] = []
+        behind: set[tuple[str, str]] = set()
         try:
             # one push per author at a time (a second waits, then finds little left to send);
             # a session lock: a killed push's ends with its connection
             con.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"cct-push:{author}",))
             con.commit()
-            _push(sink, archive, sessions, chunk_bytes)
+            if feed is not None:
+                pieces, behind = feed.take()
+            left = _push(sink, archive, sessions, chunk_bytes, pieces, None if catch_up else behind)
+            if feed is not None and left:
+                feed.mark_behind(left)
         except psycopg.errors.InsufficientPrivilege as exc:
             raise TeamUnavailable(
                 f"{display_url(url)} refused to store author {author!r}: "
                 f"{str(exc).splitlines()[0]} (the admin maps a role to its author in cct.members)"
             ) from None
         except psycopg.OperationalError as exc:
+            if feed is not None:  # nothing taken is lost: the archive holds it, verified
+                feed.mark_behind({(p.project, p.path) for p in pieces} | behind)
             raise TeamUnavailable(
                 f"lost the team database {display_url(url)} during the push (what was stored "
                 f"stays; push again to send the rest): {str(exc).splitlines()[0]}"
@@ -350,15 +375,42 @@ def push_sessions(
     return sink.report
 
 
-def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes: int) -> None:
+def _push(
+    sink: TeamPush,
+    archive: Any,
+    sessions: list[SessionInfo],
+    chunk_bytes: int,
+    pieces: list[Piece] | None = None,
+    only: set[tuple[str, str]] | None = None,
+) -> set[tuple[str, str]]:
+    """Store the sink's pieces, catch up from the archive, send the changed rows; returns the
+    files still behind (a gap the archive could not fill: a damaged segment)."""
     sink.report.sessions = len(sessions)
     sink.batch_bytes = chunk_bytes
     by_project: dict[str, set[str]] = {}
     for s in sessions:
         by_project.setdefault(s.project, set()).add(s.session_id)
+    from .sink import drain
+
+    def wanted(project: str, sid: str) -> bool:
+        return sid in by_project.get(project, ())
+
+    left: set[tuple[str, str]] = set()
+    waiting: list[Piece] = []
+    stops: dict[tuple[str, str], int] = {}
+    if pieces:
+        fed, waiting = drain(sink, archive, pieces, wanted)
+        sink.report.fed_bytes = sum(len(p.data) for p in pieces)
+        for p in waiting:  # the catch-up fills the gap before them, and no further
+            stops.setdefault((p.project, p.path), p.start)
+        if only is not None:
+            only = only | fed
     for _attempt in range(3):
         try:
-            _push_bytes(sink, archive, by_project, chunk_bytes)
+            _push_bytes(sink, archive, by_project, chunk_bytes, only, stops)
+            if waiting:
+                # the gap before them is filled (unless the archive could not fill it)
+                left, waiting = drain(sink, archive, waiting, wanted)
             break
         except PushRaced:
             # another push of this author stored some of these bytes meanwhile: what it
@@ -386,113 +438,65 @@ def _push(sink: TeamPush, archive: Any, sessions: list[SessionInfo], chunk_bytes
         if before is None or before[:6] != now:
             changed.append((s, origin))
     sink.report.sessions_sent = sink.sessions(changed)
+    return left
+
+
+def verified_bytes(
+    archive: Any, rel: Path, start: int, stop: int, problems: list[str]
+) -> Iterator[bytes]:
+    """The archived bytes ``[start, stop)`` of a file's newest generation, segment by segment, each
+    checked against the length and SHA-256 its index recorded (``Archive.chain`` and
+    ``read_segment``, as pages of a deleted session are served). At a segment that does not
+    check out it stops, and says so in ``problems``: a damaged segment is never pushed, nor
+    anything after it (the database's copy must stay a prefix of the file)."""
+    for seg_start, seg_stop, path, digest in archive.chain(rel) or []:
+        if seg_stop <= start:
+            continue
+        if seg_start >= stop:
+            return
+        data = archive.read_segment(rel, seg_start, seg_stop, path, digest)
+        if data is None:
+            problems.append(
+                f"{rel}: archived segment {path.name} is damaged or does not match its "
+                f"checksum; bytes from {seg_start:,} are not pushed"
+            )
+            return
+        yield data[max(0, start - seg_start) : stop - seg_start]
+        start = seg_stop
 
 
 def _push_bytes(
-    sink: TeamPush, archive: Any, by_project: dict[str, set[str]], chunk_bytes: int
+    sink: TeamPush,
+    archive: Any,
+    by_project: dict[str, set[str]],
+    chunk_bytes: int,
+    only: set[tuple[str, str]] | None = None,
+    stops: dict[tuple[str, str], int] | None = None,
 ) -> None:
+    """The catch-up: each file's archived bytes past the database's copy (``only``: just these
+    files; ``stops``: up to where the sink's queued bytes of a file begin), read verified."""
     pushed = sink.pushed()
     sink.report.files = 0
     for project, sids in sorted(by_project.items()):
+        if only is not None and not any(p == project for p, _ in only):
+            continue
         for sid, rel in archive.project_files(project, sids):
+            path = PurePosixPath(*rel.parts[1:]).as_posix()
+            if only is not None and (project, path) not in only:
+                continue
             latest = archive.latest(rel)
             if latest is None:
                 continue
             generation, end = latest
-            key = FileKey(project, PurePosixPath(*rel.parts[1:]).as_posix(), generation, sid)
+            if stops and (project, path) in stops:
+                end = min(end, stops[(project, path)])
+            key = FileKey(project, path, generation, sid)
             at = pushed.get((key.project, key.path, generation), 0)
             if end <= at:
                 continue
             sink.report.files += 1
-            for piece in lines_in(archive.iter_bytes(rel, generation, at), chunk_bytes):
+            blocks = verified_bytes(archive, rel, at, end, sink.report.problems)
+            for piece in lines_in(blocks, chunk_bytes):
                 sink.queue(key, at, piece)
                 at += len(piece)
     sink.flush()
-
-
-# --- the push as a consumer of the ingest pass ----------------------------------------------------
-class ChunkLike(Protocol):
-    """What the sink reads of a chunk of the ingest pass (``ingest.Chunk``): complete lines
-    ``[start, end)`` of one file under ``root/project``, and whether the file was rewritten."""
-
-    @property
-    def root(self) -> Path: ...
-    @property
-    def project(self) -> str: ...
-    @property
-    def session_id(self) -> str: ...
-    @property
-    def path(self) -> Path: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-    @property
-    def restart(self) -> bool: ...
-
-
-class TeamSink:
-    """``TeamPush`` fed by the refresh (the ingest pass's ``Sink``: ``accept`` each chunk of
-    complete lines read, ``finish`` at the end), so a live session's appended lines reach the
-    team without being read a second time. A chunk that continues the database's copy is stored;
-    one already stored is skipped (or its stored head cut off, at a line end); one after a gap
-    (bytes read before the sink was on, or while the database was away) marks its file
-    ``behind``, for the driver's catch-up from the archive. Never raises: a database error marks
-    the file behind and is logged once per refresh."""
-
-    name = "team"
-
-    def __init__(self, push: TeamPush) -> None:
-        self.push = push
-        self._ends: dict[tuple[str, str], tuple[int, int]] | None = None
-        self.behind: set[tuple[str, str]] = set()
-        self.error: str | None = None
-
-    def _state(self) -> dict[tuple[str, str], tuple[int, int]]:
-        if self._ends is None:
-            newest: dict[tuple[str, str], tuple[int, int]] = {}
-            for (project, path, gen), end in sorted(self.push.pushed().items()):
-                newest[(project, path)] = (gen, end)
-            self._ends = newest
-        return self._ends
-
-    def accept(self, chunk: ChunkLike) -> None:
-        try:
-            rel = chunk.path.relative_to(chunk.root / chunk.project).as_posix()
-        except ValueError:
-            return
-        key = (chunk.project, rel)
-        try:
-            ends = self._state()
-            gen, end = ends.get(key, (0, 0))
-            if chunk.restart:
-                gen, end = (gen + 1, 0) if end else (gen, 0)
-            data, start = chunk.data, chunk.start
-            if start < end:  # its head is stored already: keep what follows, from a line end
-                cut = end - start
-                if cut >= len(data) or data[cut - 1 : cut] != b"\n":
-                    return
-                data, start = data[cut:], end
-            if start > end:
-                self.behind.add(key)
-                return
-            session = (
-                None
-                if Path(rel).name.startswith("agent-") and "/" not in rel
-                else (chunk.session_id)
-            )
-            self.push.send(FileKey(chunk.project, rel, gen, session), start, data)
-            ends[key] = (gen, start + len(data))
-        except PushRaced as raced:
-            ends = self._state()
-            ends[key] = (ends.get(key, (0, 0))[0], raced.pushed_to)
-            self.behind.add(key)
-        except Exception as exc:  # a sink never raises into the refresh
-            if self.error is None:
-                log.warning("team push of %s/%s failed: %s", chunk.project, rel, exc)
-            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.behind.add(key)
-            self._ends = None  # read the database's ends again next time
-
-    def finish(self) -> None:
-        """Each chunk committed itself: nothing is pending."""
