@@ -778,6 +778,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the folder blame's relative paths are read against and must stay inside "
         "(default: the current folder)",
     )
+    from .team.cliargs import add_mcp_team_options
+
+    add_mcp_team_options(p)
     return parser
 
 
@@ -813,9 +816,11 @@ def _log_to_stderr() -> None:
 
 def _serve_mcp(args: argparse.Namespace) -> int:
     from .mcpserver import McpOptions, run_stdio
+    from .team.commands import mcp_team_options
 
     try:
         prices = _prices(args)
+        team = mcp_team_options(args)
     except TracerError as exc:
         err(f"claude-code-tracer: {exc}\n")
         return 2
@@ -827,6 +832,7 @@ def _serve_mcp(args: argparse.Namespace) -> int:
             archive_dir=Path(args.archive_dir).expanduser() if args.archive_dir else None,
             prices=prices,
             workspace=os.path.abspath(args.workspace) if args.workspace else None,
+            team=team,
         )
     )
     return 0

@@ -69,6 +69,8 @@ class SessionRow(Model):
     cost_usd: float | None = None
     deleted: bool = False
     archived: bool = False
+    author: str | None = None  # a teammate's session (the team option): who pushed it
+    remote: str | None = None
 
 
 class SessionList(Bounded):
@@ -142,6 +144,7 @@ class BlameLines(Model):
     timestamp: UtcTime | None = None
     prompt: str | None = None
     citation: str
+    author: str | None = None  # a teammate's session (the team option)
 
 
 class BlameResult(Bounded):

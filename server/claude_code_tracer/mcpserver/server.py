@@ -33,9 +33,10 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..errors import SourceUnavailable, TracerError
-from ..models import PriceOverride, SessionsListParams
+from ..models import PriceOverride, SessionsListParams, TeamOptions
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
+from ..transcripts import default_roots
 from .results import output_schema
 from .tools import TOOLS, TOOLS_BY_NAME, ToolContext, ToolSpec
 from .validation import describe_validation_error
@@ -66,10 +67,21 @@ class McpOptions:
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
     # blame's default folder: paths must stay inside it (the folder Claude Code started us in)
     workspace: str | None = None
+    # a team database whose sessions are read beside this machine's (team/attach.py)
+    team: TeamOptions | None = None
 
     def tracer_options(self) -> TracerOptions:
+        from ..team.attach import team_view
+
+        roots = list(self.projects_roots)
+        team = team_view(self.cache_dir, self.team)  # the teammates' sessions pulled so far
+        if team.roots:
+            roots = (roots or default_roots()) + team.roots
         return TracerOptions(
-            projects_roots=list(self.projects_roots),
+            projects_roots=roots,
+            unarchived_roots=team.roots,
+            annotate=team.annotate,
+            path_aliases=team.aliases,
             cache_dir=self.cache_dir,
             archive=self.archive,
             archive_dir=self.archive_dir,
@@ -91,11 +103,16 @@ class TracerMcp:
         self.options = options
         self.tracer: Tracer | None = None
         self.open_error: str | None = None
+        self.team_sync: Any = None  # the team option's background pull (and push)
         try:
             self.tracer = Tracer(options.tracer_options())
         except Exception as exc:  # the server still answers: each call says why it cannot
             self.open_error = f"cannot open the session archive: {exc}"
             log.error("%s", self.open_error)
+        if self.tracer is not None and options.team is not None:
+            from ..team.attach import start_sync
+
+            self.team_sync = start_sync(self.tracer, options.cache_dir, options.team)
         self.context = ToolContext(workspace=options.workspace)
         self._limiter: anyio.CapacityLimiter | None = None  # made on the event loop
         self.tools = [self._tool(spec) for spec in TOOLS]
@@ -202,6 +219,8 @@ class TracerMcp:
             )
 
     def close(self) -> None:
+        if self.team_sync is not None:
+            self.team_sync.stop(timeout=5)
         if self.tracer is not None:
             self.tracer.close()
 

@@ -193,6 +193,8 @@ def list_sessions(tracer: Tracer, a: p.ListSessionsArgs, ctx: ToolContext) -> tu
             cost_usd=cost,
             deleted=s.deleted,
             archived=s.archived,
+            author=q.opt(s.author, TITLE_CHARS),
+            remote=q.opt(s.remote, PATH_CHARS),
         )
         dollars = f" · ${cost:.2f}" if cost is not None else ""
         gone = " · deleted" + (" (archived)" if s.archived else "") if s.deleted else ""
@@ -498,6 +500,7 @@ def blame(tracer: Tracer, a: p.BlameArgs, ctx: ToolContext) -> tuple[r.Bounded, 
             timestamp=t.timestamp,
             prompt=q.opt(t.prompt, PROMPT_CHARS),
             citation=f"{t.session_id}#{t.uuid}",
+            author=q.opt(t.author, TITLE_CHARS),
         )
         text = (
             f"lines {run.start_line}-{run.end_line}: {t.tool} in session {t.session_id} at "

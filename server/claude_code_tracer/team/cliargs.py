@@ -48,3 +48,19 @@ def _run_team(args: argparse.Namespace, tracer: Any) -> None:
     from .commands import cmd_team
 
     cmd_team(args, tracer)
+
+
+def add_mcp_team_options(p: argparse.ArgumentParser) -> None:
+    """The MCP server's ``team`` option (the language server's ``team: {url, author, push}``)."""
+    p.add_argument(
+        "--team",
+        metavar="URL",
+        help="also read the sessions pushed to this team database, pulled in the background "
+        "(default: $CLAUDE_CODE_TRACER_TEAM_URL when set)",
+    )
+    p.add_argument("--team-author", help="this machine's author in the team (default: user@host)")
+    p.add_argument(
+        "--team-push",
+        action="store_true",
+        help="also push this machine's new lines after each refresh (masked)",
+    )

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..termsafe import clean, json_text
-from .db import TeamUnavailable, connect, display_url, init_schema, resolve_url, role_sql
+from .db import (
+    TEAM_URL_ENV,
+    TeamUnavailable,
+    _parts,
+    connect,
+    display_url,
+    init_schema,
+    resolve_url,
+    role_sql,
+)
 
 if TYPE_CHECKING:
     # push and pull (the catalog, the models) are imported by the action that runs
@@ -99,3 +108,24 @@ def open_team(args: argparse.Namespace) -> TeamCache:
     except TeamUnavailable as exc:
         log.warning("%s; reading the team's sessions as last pulled", exc)
     return cache
+
+
+def mcp_team_options(args: argparse.Namespace) -> Any:
+    """``mcp --team URL`` (or $CLAUDE_CODE_TRACER_TEAM_URL) as the ``TeamOptions`` the language
+    server takes; None without either. A ``--team`` that cannot work (not a connection string,
+    psycopg missing) is the command's error; from the environment, one warning and no team."""
+    import os
+
+    from ..models import TeamOptions
+
+    url = args.team or os.environ.get(TEAM_URL_ENV, "").strip() or None
+    if url is None:
+        return None
+    try:
+        _parts(url)  # says what is wrong with it, without connecting
+    except TeamUnavailable as exc:
+        if args.team:
+            raise
+        log.warning("$%s is ignored: %s", TEAM_URL_ENV, exc)
+        return None
+    return TeamOptions(url=url, author=args.team_author, push=args.team_push)
