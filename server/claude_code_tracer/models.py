@@ -129,6 +129,11 @@ class SessionsListParams(Params):
     include_deleted: bool = False
     since: datetime | None = Field(default=None, description="last active at or after")
     until: datetime | None = Field(default=None, description="started at or before")
+    team: bool = Field(
+        default=False,
+        description="only the team's sessions (pulled from the team database, each with its "
+        "author and remote): the editor's Team section",
+    )
 
     @field_validator("since", "until")
     @classmethod

@@ -174,6 +174,9 @@ class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
+        # the roots that are copies kept elsewhere (a team's pulled sessions): sessions/list's
+        # `team` lists only these
+        self._copied = [Path(r) for r in self.options.unarchived_roots]
         self._db: Database | None = None
         self._store: SessionStore | None = None
         self._store_lock = threading.Lock()
@@ -232,6 +235,7 @@ class Tracer:
             return
         if self.archive is not None:
             self.archive.skip_roots = self.archive.skip_roots | frozenset(new)
+        self._copied = [*self._copied, *new]
         self._roots = [*self._roots, *new]  # one assignment: readers see the old or the new list
         self._catalog_fresh_until = 0.0
         self._index_fresh_until = 0.0
@@ -251,7 +255,11 @@ class Tracer:
         if after is None or time.monotonic() >= self._catalog_fresh_until:
             self.catalog.refresh(self._roots, progress)
             self._catalog_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
-        rows = self.catalog.query(self._roots, params, after)
+        roots = self._roots
+        if params.team:
+            copied = set(self._copied)
+            roots = [r for r in roots if r in copied]
+        rows = self.catalog.query(roots, params, after) if roots else []
         infos, next_cursor, has_more = _newest_first(
             rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)
         )

@@ -183,6 +183,12 @@ async def test_a_hover_in_my_clone_names_the_teammates_session_that_wrote_the_li
     assert found.range.start.line == 0 and found.range.end.line >= 5
     files = await client.request("files/sessions", {"path": str(mine / "src" / "app.py")})
     assert [(s["sessionId"], s["author"]) for s in files["sessions"]] == [(sid, a.author)]
+    # the editor's Team section: the team's sessions only, with author and remote
+    team = await client.request("sessions/list", {"team": True, "limit": 1000})
+    rows = {s["sessionId"]: (s["author"], s["remote"]) for s in team["sessions"]}
+    assert set(rows) == set(trunk_files(a.root))
+    assert set(rows.values()) == {(a.author, None), (a.author, "github.com/org/app")}
+    assert rows[sid] == (a.author, "github.com/org/app")
     # a file of another repository at the same relative path is not the teammate's
     other = _git_repo(tmp_path / "carol" / "other", "https://github.com/org/other")
     (other / "src").mkdir()

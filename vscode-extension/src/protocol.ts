@@ -77,6 +77,8 @@ export interface SessionsListParams {
     since?: string | null;
     /** Sessions started at or before this time (ISO 8601). */
     until?: string | null;
+    /** Only the team's sessions (the `team` option's pulled copies), each with author and remote. */
+    team?: boolean;
 }
 
 /** models.py `MessagesPageParams`. */

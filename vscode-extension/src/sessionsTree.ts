@@ -11,6 +11,7 @@ import type { TracerClient } from './client';
 import { totalTokens, type SessionCost, type SessionInfo, type SessionsPage } from './protocol';
 import { costLine } from './webview/render/cost';
 import { displayTitle, distinctLabels, sessionTitle } from './names';
+import { isTeamNode, TeamSection, type TeamNode } from './teamTree';
 
 export { sessionTitle } from './names';
 
@@ -32,7 +33,8 @@ type Node =
     | { type: 'all' }
     | { type: 'project'; project: string; label: string; cwd: string | undefined; sessions: SessionInfo[] }
     | { type: 'session'; group: string; info: SessionInfo }
-    | { type: 'message'; id: string; label: string; icon: string; command?: vscode.Command; tooltip?: string };
+    | { type: 'message'; id: string; label: string; icon: string; command?: vscode.Command; tooltip?: string }
+    | TeamNode;
 
 export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
     if (!iso) return '';
@@ -80,8 +82,10 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     private readonly disposables: vscode.Disposable[] = [this.emitter];
     private refreshTimer: ReturnType<typeof setTimeout> | undefined;
     private allCache: Promise<Node[]> | undefined;
+    private readonly team: TeamSection;
 
     constructor(private readonly client: TracerClient) {
+        this.team = new TeamSection(client);
         this.disposables.push(
             client.onDidChangeSessions(() => this.refreshSoon()),
             client.onDidChangeState(() => this.refresh()),
@@ -91,6 +95,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
 
     refresh(): void {
         this.allCache = undefined;
+        this.team.invalidate();
         this.emitter.fire(undefined);
     }
 
@@ -104,6 +109,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     }
 
     getTreeItem(node: Node): vscode.TreeItem {
+        if (isTeamNode(node)) return this.team.treeItem(node);
         switch (node.type) {
             case 'workspace': {
                 const item = new vscode.TreeItem(`This workspace: ${node.folder.name}`, vscode.TreeItemCollapsibleState.Expanded);
@@ -216,6 +222,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
 
     async getChildren(node?: Node): Promise<Node[]> {
         if (!node) return this.roots();
+        if (isTeamNode(node)) return this.team.children(node);
         try {
             switch (node.type) {
                 case 'workspace':
@@ -248,7 +255,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
             ];
         }
         const folders = vscode.workspace.workspaceFolders ?? [];
-        return [...folders.map((folder): Node => ({ type: 'workspace', folder })), { type: 'all' }];
+        const team = await this.team.root(); // only with the server's `team` option
+        return [...folders.map((folder): Node => ({ type: 'workspace', folder })), { type: 'all' }, ...(team ? [team] : [])];
     }
 
     private errorNode(id: string, err: unknown): Node {
