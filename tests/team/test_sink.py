@@ -19,13 +19,14 @@ from claude_code_tracer import bytesource
 from claude_code_tracer.archive import Archive
 from claude_code_tracer.models import SessionsListParams
 from claude_code_tracer.team.background import TeamSync
-from claude_code_tracer.team.db import init_schema
+from claude_code_tracer.team.db import TeamUnavailable, init_schema
 from claude_code_tracer.team.pull import TeamCache
 from claude_code_tracer.team.push import TeamPush, push_sessions
 from claude_code_tracer.team.sink import Piece, TeamSink, drain
 from claude_code_tracer.tracer import Tracer, TracerOptions
 
 from .machines import MORE_SAMPLES, SERVER_SAMPLES
+from .pgserver import PgServer
 
 # a project whose trunk transcript is over 1 MiB: an append to it is a segment of its own
 BIG = "irr-08-issue-114-stuck-working-a-2026-04-09-20-49-38"
@@ -266,3 +267,34 @@ def test_a_teammates_pulled_copy_is_never_queued_and_a_full_queue_marks_files_be
     assert {f"{p}/{f}" for p, f in behind} | {f"{p.project}/{p.path}" for p in pieces} == set(own)
     tracer.close()
     tracer2.close()
+
+
+def test_lines_appended_while_the_database_is_away_reach_it_when_it_is_back(
+    team_db: str, pg: PgServer, tmp_path: Path, archive_reads: list[int]
+) -> None:
+    init_schema(team_db)
+    root = _copy(tmp_path, "-path-to-Demo")
+    main = max(root.glob("*/*.jsonl"), key=lambda p: p.stat().st_size)
+    tracer = _tracer(root, tmp_path)
+    sink = TeamSink()
+    tracer.add_sink(sink)
+    push_sessions(tracer, team_db, "me@x", redact=False, feed=sink)
+    extra = _appended(main, 3)
+    pg.stop()
+    try:
+        with main.open("ab") as fh:
+            fh.write(extra)
+        tracer._catalog_fresh_until = 0.0
+        with pytest.raises(TeamUnavailable):
+            push_sessions(tracer, team_db, "me@x", redact=False, feed=sink, catch_up=False)
+    finally:
+        pg.start()
+    assert sink.queued_bytes == len(extra)  # the refresh's read, kept for the next sync
+    archive_reads.clear()
+    report = push_sessions(tracer, team_db, "me@x", redact=False, feed=sink, catch_up=False)
+    assert report.fed_bytes == len(extra) and sum(archive_reads) == 0
+    copies = _copies(team_db, "me@x")
+    for path in root.rglob("*.jsonl"):
+        pushed_to, ranges, data = copies[path.relative_to(root).as_posix()]
+        assert data == path.read_bytes() and _one_copy(ranges, pushed_to)
+    tracer.close()
