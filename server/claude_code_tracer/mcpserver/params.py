@@ -5,7 +5,7 @@ the MCP face has is the output bound (``maxChars``) and the masking of secrets (
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -14,15 +14,23 @@ from ..models import (
     SAFE_NAME,
     UUID_MAX_CHARS,
     Kind,
+    MessageFilter,
+    MessagesWindowParams,
     Params,
 )
 
+# The least a message of a window is given, whatever maxChars / limit says, and what of it its
+# fields and heading take (the rest is its text's share).
+MESSAGE_MIN_CHARS = 750
+MESSAGE_OVERHEAD = 600
 # About 4,000 tokens: a result an agent can take into its context without crowding it.
 DEFAULT_MAX_CHARS = 16_000
 MIN_MAX_CHARS = 2_000
 MAX_MAX_CHARS = 200_000
 # "<sessionId>#<uuid>": what search hits carry and read_session / get_message accept.
 CITATION_MAX_CHARS = 200 + 1 + UUID_MAX_CHARS
+
+P = TypeVar("P", bound=Params)
 
 
 class ToolParams(Params):
@@ -35,6 +43,16 @@ class ToolParams(Params):
     redact: bool = Field(
         default=True, description="mask API keys, tokens and passwords (false: show them)"
     )
+
+    def core(self, params: type[P], **given: Any) -> P:
+        """The core's params of the one ``Tracer`` call: the fields they share with these
+        arguments, by name, and ``given`` (what the tool decides); checked by the core's model."""
+        shared = {
+            name: getattr(self, name)
+            for name in params.model_fields
+            if name in type(self).model_fields and name not in given
+        }
+        return params(**shared, **given)
 
 
 class SearchArgs(ToolParams):
@@ -117,6 +135,25 @@ class ReadSessionArgs(_Addressed):
         if uuid is not None and self.cursor is not None:
             raise ValueError("give a citation or a cursor, not both")
         return self
+
+    def window(self) -> MessagesWindowParams:
+        """The core's window (``Tracer.window`` decides from where): the citation's session and
+        message, and no more messages than ``maxChars`` can give each a readable share of."""
+        sid, cited_uuid = self.cited()
+        around = self.around or cited_uuid
+        room = self.max_chars // MESSAGE_MIN_CHARS
+        limit = max(1, min(self.limit, room))
+        return self.core(
+            MessagesWindowParams,
+            session_id=self.session_id or sid,
+            around=around,
+            before=min(self.before, max(0, room - limit)) if around else 0,
+            limit=limit,
+            filter=MessageFilter(
+                kinds=self.kinds, include_sidechains=self.include_sidechains, agent_id=self.agent_id
+            ),
+            expand=True,
+        )
 
 
 class GetMessageArgs(_Addressed):

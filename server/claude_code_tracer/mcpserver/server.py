@@ -32,13 +32,12 @@ from mcp.server.stdio import stdio_server
 from pydantic import ValidationError
 
 from .. import __version__
-from ..errors import SourceUnavailable, TracerError
+from ..errors import SourceUnavailable, TracerError, describe_validation_error
 from ..models import PriceOverride, SessionsListParams
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
 from .results import output_schema
 from .tools import TOOLS, TOOLS_BY_NAME, ToolContext, ToolSpec
-from .validation import describe_validation_error
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +139,7 @@ class TracerMcp:
         try:
             args = spec.args.model_validate_json(json.dumps(params.arguments or {}), strict=True)
         except ValidationError as exc:
-            return error_result(describe_validation_error(spec.name, exc))
+            return error_result(describe_validation_error(spec.name, exc, "argument", "arguments"))
         tracer = self.tracer
         if tracer is None:
             return error_result(f"{spec.name}: {self.open_error}")
@@ -165,7 +164,7 @@ class TracerMcp:
                 work, abandon_on_cancel=True, limiter=self._limiter
             )
         except ValidationError as exc:  # a core params model refused what the face passed on
-            return error_result(describe_validation_error(spec.name, exc))
+            return error_result(describe_validation_error(spec.name, exc, "argument", "arguments"))
         except (TracerError, OSError) as exc:
             kind = "cannot read the transcripts: " if isinstance(exc, SourceUnavailable) else ""
             return error_result(f"{spec.name}: {kind}{exc}")
