@@ -1,10 +1,10 @@
 """The arguments of each MCP tool: camelCase like the LSP methods, unknown keys refused, bounds
-declared (they are the tools' input schemas). Most fields are the core params' own; what only
-the MCP face has is the output bound (``maxChars``) and the masking of secrets (``redact``)."""
+declared (they are the tools' input schemas). Each is the core's params model where the tool
+is one core call (narrower limits where an agent's context asks for it); what only the MCP face
+has is the output bound (``maxChars``), the masking of secrets (``redact``), and citations."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
@@ -13,10 +13,14 @@ from ..models import (
     CURSOR_MAX_CHARS,
     SAFE_NAME,
     UUID_MAX_CHARS,
+    BlameParams,
     Kind,
     MessageFilter,
     MessagesWindowParams,
     Params,
+    SessionRef,
+    SessionsListParams,
+    UsageParams,
 )
 
 # The least a message of a window is given, whatever maxChars / limit says, and what of it its
@@ -56,6 +60,8 @@ class ToolParams(Params):
 
 
 class SearchArgs(ToolParams):
+    """``SearchParams`` but its language server's progress tokens (MCP has its own)."""
+
     query: str = Field(
         min_length=1,
         max_length=1000,
@@ -75,17 +81,8 @@ class SearchArgs(ToolParams):
     include_deleted: bool = False
 
 
-class ListSessionsArgs(ToolParams):
-    query: str | None = Field(
-        default=None, max_length=1000, description="text in the title or first prompt"
-    )
-    project: str | None = Field(default=None, pattern=SAFE_NAME)
-    workspace: str | None = Field(default=None, max_length=4096)
-    since: datetime | None = Field(default=None, description="active at or after (ISO 8601)")
-    until: datetime | None = Field(default=None, description="started at or before (ISO 8601)")
+class ListSessionsArgs(ToolParams, SessionsListParams):
     limit: int = Field(default=20, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
-    include_deleted: bool = False
     with_cost: bool = Field(
         default=True, description="each row's dollars (reads each listed session once)"
     )
@@ -170,27 +167,16 @@ class GetMessageArgs(_Addressed):
         return self
 
 
-class BlameArgs(ToolParams):
-    path: str = Field(
-        min_length=1, max_length=4096, description="absolute, or relative to workspace"
-    )
+class BlameArgs(ToolParams, BlameParams):
     workspace: str | None = Field(
         default=None,
-        max_length=4096,
         description="the folder the path must stay inside (default: the server's workspace)",
     )
-    start_line: int | None = Field(default=None, ge=1, description="1-based")
-    end_line: int | None = Field(default=None, ge=1, description="1-based, inclusive")
 
 
-class SessionSummaryArgs(ToolParams):
-    session_id: str = Field(pattern=SAFE_NAME)
-    project: str | None = Field(default=None, pattern=SAFE_NAME)
+class SessionSummaryArgs(ToolParams, SessionRef):
+    pass
 
 
-class UsageArgs(ToolParams):
-    group_by: Literal["day", "model", "project"] = "day"
-    since: datetime | None = Field(default=None, description="ISO 8601; default: all time")
-    until: datetime | None = None
-    project: str | None = Field(default=None, pattern=SAFE_NAME)
-    workspace: str | None = Field(default=None, max_length=4096)
+class UsageArgs(ToolParams, UsageParams):
+    pass
