@@ -819,13 +819,12 @@ def _serve_mcp(args: argparse.Namespace) -> int:
     except TracerError as exc:
         err(f"claude-code-tracer: {exc}\n")
         return 2
+    for name in ("root", "cache_dir", "archive_dir"):  # "~" from a JSON config is not expanded
+        if getattr(args, name, None):
+            setattr(args, name, os.path.expanduser(getattr(args, name)))
     run_stdio(
         McpOptions(
-            projects_roots=[Path(args.root).expanduser()] if args.root else [],
-            cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
-            archive=not args.no_archive,
-            archive_dir=Path(args.archive_dir).expanduser() if args.archive_dir else None,
-            prices=prices,
+            open_tracer=lambda: _tracer(args, prices),
             workspace=os.path.abspath(args.workspace) if args.workspace else None,
         )
     )

@@ -17,9 +17,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -33,7 +32,7 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..errors import SourceUnavailable, TracerError, describe_validation_error
-from ..models import PriceOverride, SessionsListParams
+from ..models import SessionsListParams
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
 from .results import output_schema
@@ -53,27 +52,23 @@ INSTRUCTIONS = (
 )
 
 
+def _default_tracer() -> Tracer:
+    return Tracer(TracerOptions())
+
+
 @dataclass
 class McpOptions:
-    """How the server opens the archive, and the workspace relative paths are read against.
-    New server-wide options go here (and into ``cli.py``'s ``mcp`` command)."""
+    """How the server opens its tracer, and the workspace relative paths are read against.
 
-    projects_roots: list[Path] = field(default_factory=list)
-    cache_dir: Path | None = None
-    archive: bool = True
-    archive_dir: Path | None = None
-    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    The tracer is opened by the caller's function, at the server's start, inside the server: the
+    CLI passes the one that opens every command's tracer (``cli._tracer``: roots, cache,
+    archive, prices, a team's sessions), so a tracer option added there reaches this face too,
+    and a failure to open becomes each call's error rather than a server that never starts.
+    A server-wide option of this face's own is a field here."""
+
+    open_tracer: Callable[[], Tracer] = _default_tracer
     # blame's default folder: paths must stay inside it (the folder Claude Code started us in)
     workspace: str | None = None
-
-    def tracer_options(self) -> TracerOptions:
-        return TracerOptions(
-            projects_roots=list(self.projects_roots),
-            cache_dir=self.cache_dir,
-            archive=self.archive,
-            archive_dir=self.archive_dir,
-            prices=dict(self.prices),
-        )
 
 
 def error_result(message: str) -> types.CallToolResult:
@@ -91,7 +86,7 @@ class TracerMcp:
         self.tracer: Tracer | None = None
         self.open_error: str | None = None
         try:
-            self.tracer = Tracer(options.tracer_options())
+            self.tracer = options.open_tracer()
         except Exception as exc:  # the server still answers: each call says why it cannot
             self.open_error = f"cannot open the session archive: {exc}"
             log.error("%s", self.open_error)
