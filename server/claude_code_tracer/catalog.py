@@ -518,6 +518,8 @@ class Catalog:
 
     def close(self) -> None:
         with self._lock:
+            # a use after this fails as closed: not a damaged file to set aside (_guarded)
+            self.path = None
             self.con.close()
 
     # -- refresh -----------------------------------------------------------------------------------

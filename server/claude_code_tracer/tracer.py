@@ -1208,11 +1208,13 @@ class Tracer:
         return self._store.sweep() if self._store is not None else 0
 
     def close(self) -> None:
+        # the catalog first: its close waits for a refresh under way, whose sinks (the search
+        # index, the archive) and views must still be open until it is done
+        self.catalog.close()
         if self._text_index is not None:
             self._text_index.close()
         if self._store is not None:
             self._store.close()
-        self.catalog.close()
         if self.archive is not None:
             bytesource.unmount(self.archive)
         if self._db is not None:

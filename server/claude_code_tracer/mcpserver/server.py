@@ -41,6 +41,8 @@ from .tools import TOOLS, TOOLS_BY_NAME, ToolContext, ToolSpec
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "claude-code-tracer"
+# Seconds a closing server waits for its catalog warm-up to finish.
+CLOSE_WAIT = 60.0
 # Calls running the core at once (as the language server's worker threads); more wait their turn.
 WORKER_THREADS = 4
 INSTRUCTIONS = (
@@ -91,6 +93,7 @@ class TracerMcp:
             self.open_error = f"cannot open the session archive: {exc}"
             log.error("%s", self.open_error)
         self.context = ToolContext(workspace=options.workspace)
+        self._warming: threading.Thread | None = None
         self._limiter: anyio.CapacityLimiter | None = None  # made on the event loop
         self.tools = [self._tool(spec) for spec in TOOLS]
         self.server: Server[Any] = Server(
@@ -186,7 +189,8 @@ class TracerMcp:
             except Exception as exc:  # the calls that need it will say why
                 log.info("catalog warm-up: %s", exc)
 
-        threading.Thread(target=run, name="catalog-warm-up", daemon=True).start()
+        self._warming = threading.Thread(target=run, name="catalog-warm-up", daemon=True)
+        self._warming.start()
 
     async def serve_stdio(self) -> None:
         self.warm_up()
@@ -196,6 +200,15 @@ class TracerMcp:
             )
 
     def close(self) -> None:
+        """Close the tracer once the warm-up is done with it (a client that quits at once must
+        not leave a catalog half written); a warm-up stuck past ``CLOSE_WAIT`` seconds is left
+        to the process's exit."""
+        warming = self._warming
+        if warming is not None:
+            warming.join(CLOSE_WAIT)
+            if warming.is_alive():
+                log.warning("the catalog warm-up is still running: exiting without closing")
+                return
         if self.tracer is not None:
             self.tracer.close()
 
