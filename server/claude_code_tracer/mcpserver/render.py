@@ -21,7 +21,6 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Mapping
-from enum import Enum
 from typing import Any, TypeVar
 
 from ..models import Model
@@ -81,24 +80,26 @@ class Quoter:
         """A short string a transcript supplied that is not prose (a model, a tool's name, a tag,
         a path; in a list or as a dict's keys): its control characters made visible and the
         delimiter's brackets neutral, cut to ``NAME_CHARS``; not masked (a secret is prose's,
-        and masking costs ~35 us a string where cleaning costs ~0.6)."""
-        if isinstance(value, str) and not isinstance(value, Enum):
+        and masking costs ~35 us a string where cleaning costs ~0.6). Anything else is left as
+        it is (numbers, times, the core's nested models, which their own views quote)."""
+        if type(value) is str:  # not a Kind: an enum's values are the core's own
             piece = clean(value)[:NAME_CHARS]
             return piece.translate(_NEUTRAL) if OPEN in piece or CLOSE in piece else piece
-        if isinstance(value, list):
+        if type(value) is list and value and type(value[0]) is str:
             return [self.name(v) for v in value]
-        if isinstance(value, dict):
+        if type(value) is dict and value and type(next(iter(value))) is str:
             return {self.name(k): v for k, v in value.items()}
         return value
 
     def view(self, cls: type[M], core: Model, prose: Mapping[str, int], **extra: Any) -> M:
         """``core`` seen as ``cls`` (a view of its model, results.py), every transcript string
         quoted: the fields named in ``prose`` are free text, masked and cut to their cap; every
-        other string but the ids is a name (``name``). ``extra`` sets the view's own fields (and may
-        replace a core field outright)."""
+        other string but the ids is a name (``name``). ``extra`` sets the view's own fields (and
+        may replace a core field outright); a field the view does not send is not copied."""
         data: dict[str, Any] = {}
+        sent = cls.model_fields
         for field in type(core).model_fields:
-            if field in extra:
+            if field in extra or sent[field].exclude:
                 continue
             value = getattr(core, field)
             if field in prose:
