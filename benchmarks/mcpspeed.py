@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -49,8 +50,14 @@ def big_session(work: Path, mb: float, like: SessionSpec) -> SessionSpec:
             log(f"reusing the {mb:g} MB session in {base}")
             return spec
     t0 = now()
-    log(f"generating the {mb:g} MB session ({messages} messages)")
-    spec = _session(base / "projects" / "-home-dev-src-bench-huge", f"{mb:g}MB", messages, 5151)
+    folder = base / "projects" / "-home-dev-src-bench-huge"
+    for attempt in (1, 2):  # sized from the density of ``like``, then corrected once
+        log(f"generating the ~{mb:g} MB session ({messages} messages)")
+        shutil.rmtree(base, ignore_errors=True)
+        spec = _session(folder, f"{mb:g}MB", messages, 5151)
+        if attempt == 2 or abs(spec.mb - mb) <= 0.1 * mb:
+            break
+        messages = max(1_000, round(messages * mb / max(0.001, spec.mb)))
     write_json(manifest, {"identity": ident, "session": spec.__dict__})
     log(f"the {spec.mb:.0f} MB session is ready in {now() - t0:.0f} s")
     return spec
@@ -65,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="where the data is generated and kept (default benchmarks/.work)")
     ap.add_argument("--reps", type=int, default=None,
                     help="paired repetitions per call (default 300 full, 30 quick)")
-    ap.add_argument("--big-mb", type=float, default=1024.0,
-                    help="the big session's size with --full (default 1024)")
+    ap.add_argument("--big-mb", type=float, default=None,
+                    help="the big session's size (default 1024 with --full; with --quick, "
+                    "run.py's quick big session unless given)")
     ap.add_argument("--big-rounds", type=int, default=None,
                     help="fresh servers asked for the big session's first page (default 3 / 1)")
     ap.add_argument("--out", type=Path, default=None, help="MCP.md (MCP.json beside it)")
@@ -76,11 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = now()
     if args.full:  # run.py's full data set: its sizes, big session and archive
         ds: DataSet = prepare(work, [1000, 10000, 100000], 100.0, 2000, quick=False)
-        deep = max(ds.sessions, key=lambda s: s.messages)
-        big = big_session(work, args.big_mb, deep)
+        big = big_session(work, args.big_mb or 1024.0, max(ds.sessions, key=lambda s: s.messages))
     else:
         ds = prepare(work, [1000], 10.0, 100, quick=True)
-        big = ds.big
+        big = big_session(work, args.big_mb, ds.sessions[0]) if args.big_mb else ds.big
     deep = max(ds.sessions, key=lambda s: s.messages)
     plan = side.Plan(
         archive_root=Path(ds.archive_root),

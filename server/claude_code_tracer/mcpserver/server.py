@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from .. import __version__
 from ..errors import SourceUnavailable, TracerError, describe_validation_error
 from ..models import SessionsListParams
+from ..redaction import redact
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
 from .results import output_schema
@@ -175,9 +176,9 @@ class TracerMcp:
         )
 
     def warm_up(self) -> None:
-        """Pay the first-use costs and bring the session catalog up to date in the background
-        (search hits take their titles from it, every listing reads it), so the first calls
-        find both ready."""
+        """Pay the first-use costs (models, DuckDB, the redaction rules) and bring the session
+        catalog up to date in the background (search hits take their titles from it, every
+        listing reads it), so the first calls find both ready."""
         tracer = self.tracer
         if tracer is None:
             return
@@ -185,6 +186,9 @@ class TracerMcp:
         def run() -> None:
             try:
                 tracer.warm_up()  # the first DuckDB statement and the lazily built models
+                # the redaction rules (~200 patterns) compile on first use: 0.4-2 s that the
+                # first read_session of a big session paid on a loaded machine (measured)
+                redact("warm-up: password=x")
                 tracer.list_sessions(SessionsListParams(limit=1))
             except Exception as exc:  # the calls that need it will say why
                 log.info("catalog warm-up: %s", exc)
