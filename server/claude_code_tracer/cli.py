@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest, SourceUnavailable, TracerError
+from .ingest import DEFAULT_MAX_LINE_BYTES, MAX_LINE_ENV, parse_line_bound
 from .sqllimits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from .termsafe import CleanFormatter, clean, json_text
 
@@ -111,6 +112,27 @@ def _emit(args: argparse.Namespace, model: Model, render: Callable[[], str]) -> 
 PRICES_ENV = "CLAUDE_CODE_TRACER_PRICES"
 
 
+def _line_bound(text: str) -> int:
+    try:
+        return parse_line_bound(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _max_line_bytes(args: argparse.Namespace) -> int:
+    """``--max-line-bytes``, else ``$CLAUDE_CODE_TRACER_MAX_LINE_BYTES``, else the default."""
+    given = getattr(args, "max_line_bytes", None)
+    if given is not None:
+        return int(given)
+    env = os.environ.get(MAX_LINE_ENV)
+    if not env:
+        return DEFAULT_MAX_LINE_BYTES
+    try:
+        return parse_line_bound(env)
+    except ValueError as exc:
+        raise InvalidRequest(f"${MAX_LINE_ENV}: {exc}") from None
+
+
 def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
     """The user's own prices: ``--prices FILE.json``, else the file ``$CLAUDE_CODE_TRACER_PRICES``
     names. A bad file stops the command (InvalidRequest) rather than print a wrong cost."""
@@ -148,6 +170,7 @@ def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = 
             archive=not args.no_archive,
             archive_dir=Path(args.archive_dir) if args.archive_dir else None,
             prices=prices or {},
+            max_line_bytes=_max_line_bytes(args),
         )
     )
 
@@ -616,6 +639,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--archive-dir", help="where the archive is kept (default: the cache)")
     common.add_argument("--json", action="store_true", help="print JSON for machines")
     common.add_argument(
+        "--max-line-bytes",
+        type=_line_bound,
+        metavar="N",
+        help="a transcript line longer than this is shown cut, with a marker, not parsed "
+        f"(default {DEFAULT_MAX_LINE_BYTES:,}, or ${MAX_LINE_ENV})",
+    )
+    common.add_argument(
         "--prices",
         metavar="FILE.json",
         help="your own prices over the shipped table, dollars per million tokens: "
@@ -816,6 +846,7 @@ def _serve_mcp(args: argparse.Namespace) -> int:
 
     try:
         prices = _prices(args)
+        max_line = _max_line_bytes(args)
     except TracerError as exc:
         err(f"claude-code-tracer: {exc}\n")
         return 2
@@ -827,6 +858,7 @@ def _serve_mcp(args: argparse.Namespace) -> int:
             archive_dir=Path(args.archive_dir).expanduser() if args.archive_dir else None,
             prices=prices,
             workspace=os.path.abspath(args.workspace) if args.workspace else None,
+            max_line_bytes=max_line,
         )
     )
     return 0

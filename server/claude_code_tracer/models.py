@@ -536,6 +536,8 @@ class ServerOptions(Params):
     # keep every transcript read, so sessions outlive Claude Code's cleanup (archive.py)
     archive: bool = True
     archive_dir: str | None = None
+    # a transcript line longer than this is served cut, with a marker, not parsed (ingest.py)
+    max_line_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=1 << 40)
     # model family -> the user's own prices, over the shipped table (pricing.py)
     prices: PriceOverrides = Field(default_factory=dict)
     # a team database whose sessions are read beside this machine's (and pushed to, with push)

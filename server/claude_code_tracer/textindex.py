@@ -33,8 +33,9 @@ import shutil
 import sqlite3
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,22 +44,26 @@ import orjson
 import tantivy
 
 from .bytesource import open_source
-from .ingest import decode_lines, lines_in, loads_line
+from .ingest import decode_lines, lines_in, read_record
 from .persisted import persisted_name, saved_output_text
 from .safefs import open_regular, regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
 from .transcripts import (
+    METADATA_TYPES,
     LineBlocks,
     agent_id_from_name,
+    bounded_uuid,
     first_session_id,
     is_agent_file,
     tail_matches,
+    uuid_hash,
 )
 
 log = logging.getLogger(__name__)
 
 # 2: records recovered from damaged lines are indexed (version 1 skipped those lines)
-SCHEMA_VERSION = 2
+# 3: uuids bounded as pages serve them, a replayed uuid indexed once (``FileRow.uuids``)
+SCHEMA_VERSION = 3
 INDEX_DIR = f"textindex-v{SCHEMA_VERSION}"
 STATE_FILE = "files.sqlite"
 TOKENIZER = "cct_words"
@@ -197,7 +202,9 @@ def line_doc(entry: dict[str, Any]) -> LineDoc | None:
         tool_use_ids=ids,
         model=model,
         is_error=is_error,
-        uuid=uuid if isinstance(uuid, str) and uuid else None,
+        # the id a page serves for the line (an absurdly long one has a bounded stand-in), so a
+        # hit opens with ``messages/get`` and ``around``
+        uuid=bounded_uuid(uuid) if isinstance(uuid, str) and uuid else None,
         ts=ts if isinstance(ts, str) and ts else None,
     )
 
@@ -257,11 +264,16 @@ class FileRow:
     cwd: str | None
     tool_names: str  # JSON {tool_use_id: name} of recent calls, for results after an append
     deleted: bool
+    # 64-bit hashes (``uuid_hash``) of the uuids indexed from this file: a line whose uuid was
+    # already read (a resume replays earlier entries) is skipped, as the parser skips it, also
+    # when the replay comes in a later append
+    uuids: bytes = b""
+    seen: set[int] | None = field(default=None, repr=False, compare=False)  # ``uuids``, loaded
 
 
 _FILE_COLS = (
     "fid, path, root, project, session, agent, size, mtime_ns, ino, offset, line, last_ts, "
-    "probe, cwd, tool_names, deleted"
+    "probe, cwd, tool_names, deleted, uuids"
 )
 
 
@@ -444,7 +456,7 @@ class TextIndex:
                 "CREATE TABLE IF NOT EXISTS files (fid INTEGER PRIMARY KEY, path TEXT UNIQUE, "
                 "root TEXT, project TEXT, session TEXT, agent TEXT, size INTEGER, "
                 "mtime_ns INTEGER, ino INTEGER, offset INTEGER, line INTEGER, last_ts TEXT, "
-                "probe TEXT, cwd TEXT, tool_names TEXT, deleted INTEGER)"
+                "probe TEXT, cwd TEXT, tool_names TEXT, deleted INTEGER, uuids BLOB)"
             )
         return not exists
 
@@ -468,6 +480,7 @@ class TextIndex:
         out = [FileRow(*r) for r in rows]
         for row in out:
             row.deleted = bool(row.deleted)
+            row.uuids = row.uuids or b""
         return out
 
     def _save(self, rows: list[FileRow]) -> None:
@@ -478,12 +491,12 @@ class TextIndex:
             self.state.execute("BEGIN")
             self.state.executemany(
                 f"INSERT OR REPLACE INTO files ({_FILE_COLS}) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         r.fid, r.path, r.root, r.project, r.session, r.agent, r.size,
                         r.mtime_ns, r.ino, r.offset, r.line, r.last_ts, r.probe, r.cwd,
-                        r.tool_names, int(r.deleted),
+                        r.tool_names, int(r.deleted), r.uuids,
                     )
                     for r in rows
                 ],
@@ -768,6 +781,8 @@ class TextIndex:
                     row.offset = start + len(block)
                     row.probe = _probe(fh, row.offset)
                     row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
+                    if row.seen:
+                        row.uuids = array("Q", row.seen).tobytes()
                     batch.advanced(row, len(block))
         except OSError as exc:
             log.warning("cannot index %s: %s", f.path, exc)
@@ -800,7 +815,7 @@ class TextIndex:
         offset: int,
         length: int,
     ) -> None:
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict) or self._replayed(row, entry):
             return
         ts = entry.get("timestamp")
         if isinstance(ts, str) and ts:
@@ -847,6 +862,28 @@ class TextIndex:
             writer.add_json(orjson.dumps(fields).decode())  # measured faster than add_document
         except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
             log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
+
+    @staticmethod
+    def _replayed(row: FileRow, entry: dict[str, Any]) -> bool:
+        """Whether the line's uuid was already read from this file: the parser serves such a line
+        once (the first copy), so it is indexed once (``FileRow.uuids``). Metadata lines are not
+        messages and are not counted, as in the parser."""
+        raw = entry.get("uuid")
+        etype = entry.get("type")
+        if not isinstance(raw, str) or not raw:
+            return False
+        if isinstance(etype, str) and etype in METADATA_TYPES:
+            return False
+        seen = row.seen
+        if seen is None:
+            prior = array("Q")
+            prior.frombytes(row.uuids)
+            seen = row.seen = set(prior)
+        key = uuid_hash(raw)
+        if key in seen:
+            return True
+        seen.add(key)
+        return False
 
     def _commit(self) -> None:
         assert self.writer is not None
@@ -1045,9 +1082,8 @@ class TextIndex:
                         fh.close()
                     current = fid
                     fh = open_source(paths[position[fid]])
-                fh.seek(off)
                 try:
-                    entry = loads_line(fh.read(length))
+                    entry = read_record(fh, off, length)
                 except orjson.JSONDecodeError:
                     continue
                 doc = line_doc(entry) if isinstance(entry, dict) else None

@@ -26,6 +26,7 @@ from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
+from .ingest import DEFAULT_MAX_LINE_BYTES, set_max_line_bytes
 from .models import (
     ALL_KINDS,
     Blame,
@@ -125,6 +126,9 @@ class TracerOptions:
     # DuckDB's memory bound for the session tables: explicit, not DuckDB's 80 % of the RAM (a
     # 1 GB session measured 649 MB of peak RSS in all); past it a query fails, never the machine
     memory_limit: str = "4GB"
+    # a line longer than this is served cut, with a marker, not parsed (ingest.oversize_entry);
+    # process-wide: the last tracer made sets it
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -173,6 +177,7 @@ class _IndexBusy(Exception):
 class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
+        set_max_line_bytes(self.options.max_line_bytes)
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
         self._db: Database | None = None
         self._store: SessionStore | None = None

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..errors import SourceUnavailable, TracerError
+from ..ingest import DEFAULT_MAX_LINE_BYTES
 from ..models import PriceOverride, SessionsListParams
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
@@ -66,6 +67,8 @@ class McpOptions:
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
     # blame's default folder: paths must stay inside it (the folder Claude Code started us in)
     workspace: str | None = None
+    # a transcript line longer than this is served cut, with a marker (ingest.py)
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
 
     def tracer_options(self) -> TracerOptions:
         return TracerOptions(
@@ -74,6 +77,7 @@ class McpOptions:
             archive=self.archive,
             archive_dir=self.archive_dir,
             prices=dict(self.prices),
+            max_line_bytes=self.max_line_bytes,
         )
 
 
