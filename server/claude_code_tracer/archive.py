@@ -528,6 +528,43 @@ class Archive:
                 out.extend(problems)
         return out
 
+    def signature(self, project: str, session_id: str) -> str:
+        """What a session's archived files are on disk, from ``stat`` alone (no read): each
+        file's newest generation, its index and every segment's name, size, mtime and ctime
+        (which no one can set back). It changes when a segment is removed, rewritten, truncated
+        or replaced, or a generation is added: the catalog verifies again only then."""
+        parts: list[str] = []
+        for rel in self.session_files(project, session_id):
+            file_dir = self.directory / rel.parent / (rel.name + ".d")
+            gens = self._generations(file_dir)
+            if not gens:
+                continue
+            gen_dir = file_dir / f"g{gens[-1]}"
+            parts.append(f"{rel}:g{gens[-1]}")
+            try:
+                names = sorted(os.listdir(gen_dir))
+            except OSError:
+                names = []
+            for name in names:
+                try:
+                    st = os.lstat(gen_dir / name)
+                except OSError:
+                    continue
+                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+        return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+    def verify(self, project: str, session_id: str) -> list[str]:
+        """Read every segment of a session's archived files (its transcript and its subagents'),
+        each checked against its index (``chain``, ``read_segment``): what is wrong, as
+        ``problems_for`` says it afterwards; empty when every byte checks out."""
+        for rel in self.session_files(project, session_id):
+            with self._problems_lock:
+                self._problems.pop(rel, None)  # found anew: a repaired segment is no problem
+            for start, stop, path, digest in self.chain(rel) or []:
+                if self.read_segment(rel, start, stop, path, digest) is None:
+                    break
+        return self.problems_for(project, session_id)
+
     def restore(self, rel: Path, target: Path) -> ArchivedFile:
         """Write the latest generation of an archived file to ``target`` (what ``read`` verified);
         falsy when the archive has no such file."""

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import duckdb
 import orjson
 
+from . import bytesource
 from .archive import Archive
 from .cursor import fingerprint
 from .ingest import Chunk, Record, Sink
@@ -56,7 +57,7 @@ from .transcripts import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"  # 10: archive_sig, archive_problems, archive_count
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -104,6 +105,12 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("uuid_hashes", "BLOB", "binary"),
     # with size and mtime, the file's identity: a same-size rewrite can restore the mtime, not this
     ("ctime_ns", "BIGINT", "int64"),
+    # a deleted session read from the archive: the archive's ``signature`` when it was last
+    # verified, what was wrong then (NULL: every byte checked out), and the messages its
+    # verified bytes hold (NULL: all of them, ``message_count``)
+    ("archive_sig", "VARCHAR", "string"),
+    ("archive_problems", "VARCHAR", "string"),
+    ("archive_count", "BIGINT", "int64"),
 )
 _NAMES = [c[0] for c in _COLUMNS]
 _POS = {n: i for i, n in enumerate(_NAMES)}
@@ -128,7 +135,7 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
     ("first_prompt", "s.first_prompt"),
     ("first_timestamp", "s.first_ts"),
     ("last_timestamp", "s.last_ts"),
-    ("message_count", "s.message_count"),
+    ("message_count", "coalesce(s.archive_count, s.message_count)"),
     ("tool_call_count", "s.tool_calls"),
     ("error_count", "s.errors"),
     ("malformed_lines", "s.malformed"),
@@ -152,8 +159,16 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
     ("archived", "coalesce(s.archived, false)"),
     ("parent_session_id", "s.parent_session_id"),
     ("size_bytes", "s.size"),
+    ("complete", "s.archive_problems IS NULL"),
+    (
+        "warning",
+        "CASE WHEN s.archive_problems IS NULL THEN NULL "
+        "ELSE 'the archived copy is incomplete: ' || s.archive_problems END",
+    ),
 )
 _LIST_NAMES = tuple(name for name, _ in _LIST_FIELDS)
+_DELETED = _LIST_NAMES.index("deleted")
+_ARCHIVED = _LIST_NAMES.index("archived")
 _LIST_SELECT = ", ".join(sql for _, sql in _LIST_FIELDS)
 _LIST_FROM = f"sessions s LEFT JOIN {_SUMMARY_TITLES} x ON x.target_path = s.path"
 _SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -668,7 +683,84 @@ class Catalog:
             finally:
                 self.generation = next(_GENERATIONS)
             report.deleted = len(gone)
+            if gone:
+                self._check_archived(cur, gone)  # the deletion noticed: verify what is kept
         return report
+
+    # -- deleted sessions read from the archive ---------------------------------------------------
+    def _check_archived(
+        self, cur: duckdb.DuckDBPyConnection, paths: list[str], force: bool = False
+    ) -> bool:
+        """Verify the archived copies of these deleted sessions (``Archive.verify``) when their
+        archive changed on disk since the last check (``Archive.signature``: stats only, so a
+        listing pays a few ``stat`` calls per deleted session it shows), or with ``force`` (a
+        read found a segment that does not check out). A damaged copy's row says what is wrong
+        and how many messages its verified bytes hold, which the list then shows; a repaired one
+        is whole again. True when a row changed. The caller holds the lock."""
+        archive = self.archive
+        if archive is None or not paths:
+            return False
+        rows = cur.execute(
+            "SELECT path, project, session_id, archive_sig, archive_problems FROM sessions "
+            "WHERE list_contains(?, path) AND deleted AND coalesce(archived, false) "
+            "AND NOT coalesce(orphan, false)",
+            [paths],
+        ).fetchall()
+        updates: list[tuple[Any, ...]] = []
+        for path, project, sid, old_sig, old_problems in rows:
+            sig = archive.signature(project, sid)
+            if sig == old_sig and not force:
+                continue
+            problems = "; ".join(archive.verify(project, sid)) or None
+            count = self._servable_count(archive, project, sid) if problems else None
+            updates.append((sig, problems, count, path))
+            if problems != old_problems:
+                log.warning("archived session %s/%s: %s", project, sid, problems or "whole again")
+        if not updates:
+            return False
+        cur.executemany(
+            "UPDATE sessions SET archive_sig = ?, archive_problems = ?, archive_count = ? "
+            "WHERE path = ?",
+            updates,
+        )
+        self.generation = next(_GENERATIONS)
+        return True
+
+    @staticmethod
+    def _servable_count(archive: Archive, project: str, session_id: str) -> int | None:
+        """The messages a damaged archived session's verified bytes hold, counted as the
+        first parse counted them (its transcript, through the mounted archive: reads stop at the
+        first segment that does not check out); None when the archive is not mounted."""
+        path = archive.directory / project / f"{session_id}.jsonl"
+        if bytesource.archived(path) is None:
+            return None
+        parser = Parser()
+        try:
+            parser.parse_file(path, 0, FileState(), None)
+        except OSError as exc:
+            log.warning("cannot read the archived %s: %s", path, exc)
+            return 0
+        return parser.meta.message_count
+
+    def recheck_archived(self, roots: list[Path], project: str | None, session_id: str) -> None:
+        """A read of this deleted session found its archived copy damaged: verify it again
+        and correct what the list says (even when no stat changed: a bit flipped on disk); once,
+        while the list still takes it for whole."""
+        conds = (
+            "list_contains(?, root) AND session_id = ? AND deleted AND archive_problems IS NULL"
+        )
+        args: list[Any] = [[str(r) for r in roots], session_id]
+        if project is not None:
+            conds += " AND project = ?"
+            args.append(project)
+
+        def run() -> None:
+            cur = self.con.cursor()
+            found = cur.execute(f"SELECT path FROM sessions WHERE {conds}", args).fetchall()
+            self._check_archived(cur, [r[0] for r in found], force=True)
+
+        with self._lock:
+            self._guarded(roots, run)
 
     def _archived(self, path: Path) -> bool:
         if self.archive is None or not path.name.endswith(".jsonl"):
@@ -879,6 +971,9 @@ class Catalog:
             "archived": False,
             "uuid_hashes": hashes.tobytes(),
             "ctime_ns": st.st_ctime_ns,
+            "archive_sig": None,
+            "archive_problems": None,
+            "archive_count": None,
         }
         return record, found, incremental, m.summaries
 
@@ -1078,6 +1173,17 @@ class Catalog:
         )
         args.append(params.limit + 1)
         rows = self._read(roots, sql, args)
+        archived = [r[_LIST_NAMES.index("path")] for r in rows if r[_DELETED] and r[_ARCHIVED]]
+        if archived and self.archive is not None:
+            # a deleted session's archive changed on disk since it was verified: again, first
+
+            def check() -> bool:
+                return self._check_archived(self.con.cursor(), archived)
+
+            with self._lock:
+                changed = self._guarded(roots, check)
+            if changed:
+                rows = self._read(roots, sql, args)
         infos = [self._info(r) for r in rows]
         names = friendly_names(roots)
         if names:

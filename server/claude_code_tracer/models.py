@@ -272,6 +272,12 @@ class SessionInfo(Model):
     archived: bool = Field(
         default=False, description="its files are gone: it is read from the tracer's archive"
     )
+    complete: bool = Field(
+        default=True,
+        description="false when its archived copy is damaged: messageCount is then what the "
+        "verified part holds, all that can be served (warning says what is wrong)",
+    )
+    warning: str | None = None
     # a teammate's session (pulled from the team database): who pushed it, and the normalized
     # git remote and commit of its folder; None for this machine's own sessions
     author: str | None = None

@@ -350,6 +350,8 @@ class Tracer:
             # served from a damaged archive: what was verified, said to be incomplete
             page.complete = False
             page.warning = "the archived copy is incomplete: " + "; ".join(problems)
+            if params.cursor is None:  # once per reading, not per page: the list's count too
+                self.catalog.recheck_archived(self._roots, params.project, params.session_id)
         return page
 
     def window(self, params: MessagesWindowParams) -> MessagesWindow:
