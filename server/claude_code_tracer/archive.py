@@ -528,30 +528,55 @@ class Archive:
                 out.extend(problems)
         return out
 
-    def signature(self, project: str, session_id: str) -> str:
-        """What a session's archived files are on disk, from ``stat`` alone (no read): each
-        file's newest generation, its index and every segment's name, size, mtime and ctime
-        (which no one can set back). It changes when a segment is removed, rewritten, truncated
-        or replaced, or a generation is added: the catalog verifies again only then."""
-        parts: list[str] = []
-        for rel in self.session_files(project, session_id):
-            file_dir = self.directory / rel.parent / (rel.name + ".d")
-            gens = self._generations(file_dir)
-            if not gens:
-                continue
-            gen_dir = file_dir / f"g{gens[-1]}"
-            parts.append(f"{rel}:g{gens[-1]}")
-            try:
-                names = sorted(os.listdir(gen_dir))
-            except OSError:
-                names = []
-            for name in names:
+    def signatures(self, sessions: list[tuple[str, str]]) -> list[str]:
+        """What each (project, session id)'s archived files are on disk, from ``stat`` alone
+        (no read): each file's newest generation, its index and every segment's name, size,
+        mtime and ctime (which no one can set back). It changes when a segment is removed,
+        rewritten, truncated or replaced, or a generation is added: the catalog verifies again
+        only then. A project folder is listed once for all its sessions."""
+        listings: dict[str, list[str]] = {}
+        stated: dict[Path, list[str]] = {}  # flat agent files are every session's of a project
+        out: list[str] = []
+        for project, session_id in sessions:
+            base = self.directory / project
+            if project not in listings:
                 try:
-                    st = os.lstat(gen_dir / name)
+                    listings[project] = sorted(
+                        n for n in os.listdir(base) if n.startswith("agent-") and n.endswith(".d")
+                    )
                 except OSError:
-                    continue
-                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
-        return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+                    listings[project] = []
+            dirs = [base / f"{session_id}.jsonl.d", *(base / n for n in listings[project])]
+            nested = base / session_id
+            if nested.is_dir():
+                dirs.extend(sorted(nested.rglob("agent-*.jsonl.d")))
+            parts: list[str] = []
+            for file_dir in dirs:
+                got = stated.get(file_dir)
+                if got is None:
+                    got = stated[file_dir] = self._stat_parts(file_dir)
+                parts.extend(got)
+            text = "\n".join(parts).encode("utf-8", "surrogateescape")
+            out.append(hashlib.sha256(text).hexdigest())
+        return out
+
+    def _stat_parts(self, file_dir: Path) -> list[str]:
+        gens = self._generations(file_dir)
+        if not gens:
+            return []
+        gen_dir = file_dir / f"g{gens[-1]}"
+        parts = [f"{file_dir.name}:g{gens[-1]}"]
+        try:
+            entries = sorted(os.scandir(gen_dir), key=lambda e: e.name)
+        except OSError:
+            return parts
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+        return parts
 
     def verify(self, project: str, session_id: str) -> list[str]:
         """Read every segment of a session's archived files (its transcript and its subagents'),

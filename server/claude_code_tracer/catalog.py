@@ -706,22 +706,26 @@ class Catalog:
             "AND NOT coalesce(orphan, false)",
             [paths],
         ).fetchall()
-        updates: list[tuple[Any, ...]] = []
-        for path, project, sid, old_sig, old_problems in rows:
-            sig = archive.signature(project, sid)
+        sigs = archive.signatures([(r[1], r[2]) for r in rows])
+        updates: dict[str, list[Any]] = {"path": [], "sig": [], "problems": [], "count": []}
+        for (path, project, sid, old_sig, old_problems), sig in zip(rows, sigs, strict=True):
             if sig == old_sig and not force:
                 continue
             problems = "; ".join(archive.verify(project, sid)) or None
             count = self._servable_count(archive, project, sid) if problems else None
-            updates.append((sig, problems, count, path))
+            for key, value in zip(updates, (path, sig, problems, count), strict=True):
+                updates[key].append(value)
             if problems != old_problems:
                 log.warning("archived session %s/%s: %s", project, sid, problems or "whole again")
-        if not updates:
+        if not updates["path"]:
             return False
-        cur.executemany(
-            "UPDATE sessions SET archive_sig = ?, archive_problems = ?, archive_count = ? "
-            "WHERE path = ?",
-            updates,
+        # one statement (DuckDB's executemany costs ~8 ms a row)
+        cur.execute(
+            "UPDATE sessions SET archive_sig = u.sig, archive_problems = u.problems, "
+            "archive_count = u.count FROM (SELECT unnest(?::VARCHAR[]) AS path, "
+            "unnest(?::VARCHAR[]) AS sig, unnest(?::VARCHAR[]) AS problems, "
+            "unnest(?::BIGINT[]) AS count) u WHERE sessions.path = u.path",
+            [updates["path"], updates["sig"], updates["problems"], updates["count"]],
         )
         self.generation = next(_GENERATIONS)
         return True

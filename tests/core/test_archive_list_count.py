@@ -139,15 +139,15 @@ def test_a_flipped_bit_no_stat_shows_is_corrected_once_a_read_finds_it(
         "SELECT archive_sig FROM sessions WHERE session_id = ?", [BIG]
     ).fetchone()
     assert row is not None
-    sig = tracer.archive.signature
-    tracer.archive.signature = lambda project, sid: row[0]  # type: ignore[method-assign]
+    sigs = tracer.archive.signatures
+    tracer.archive.signatures = lambda keys: [row[0]] * len(keys)  # type: ignore[method-assign]
     try:
         assert listed(tracer).complete  # nothing to see without a read
         page = tracer.page(MessagesPageParams(session_id=BIG, limit=1))
         assert not page.complete
         info = listed(tracer)
     finally:
-        tracer.archive.signature = sig  # type: ignore[method-assign]
+        tracer.archive.signatures = sigs  # type: ignore[method-assign]
     assert (info.message_count, info.complete) == (messages_in(one), False)
 
 
