@@ -242,7 +242,7 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
             [
                 s.session_id,
                 _ago(s.last_timestamp),
-                str(s.message_count),
+                str(s.message_count) + ("!" if not s.complete else ""),
                 f"{s.tokens.total:,}",
                 *([_dollars(costs[s.path])] if args.cost else []),
                 *([s.author or "(this machine)"] if team is not None else []),
@@ -257,6 +257,8 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
         text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
         if page.next_cursor:
             text += f"\nmore: --cursor {page.next_cursor}"
+        if any(not s.complete for s in page.sessions):
+            text += "\n!: its archived copy is damaged; the messages that can still be read"
         if args.cost and any(c is None or not c.complete for c in costs.values()):
             text += "\n+: a model without a price (its tokens are not in the dollars); ?: unread"
         return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))

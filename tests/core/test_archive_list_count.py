@@ -166,3 +166,12 @@ def test_the_cli_lists_the_corrected_count(
     [info] = [s for s in json.loads(done.stdout)["sessions"] if s["sessionId"] == BIG]
     assert info["messageCount"] == messages_in(one)
     assert info["complete"] is False and "0001" in info["warning"]
+    text = subprocess.run(
+        [sys.executable, "-m", "claude_code_tracer", "sessions",
+         "--root", str(root), "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    assert text.returncode == 0, text.stderr
+    [row] = [line for line in text.stdout.splitlines() if line.startswith(BIG)]
+    assert f" {messages_in(one)}! " in row and "archived copy is damaged" in text.stdout

@@ -69,6 +69,8 @@ class SessionRow(Model):
     cost_usd: float | None = None
     deleted: bool = False
     archived: bool = False
+    # false when the archived copy is damaged: message_count is what can still be read
+    complete: bool = True
 
 
 class SessionList(Bounded):

@@ -193,9 +193,12 @@ def list_sessions(tracer: Tracer, a: p.ListSessionsArgs, ctx: ToolContext) -> tu
             cost_usd=cost,
             deleted=s.deleted,
             archived=s.archived,
+            complete=s.complete,
         )
         dollars = f" · ${cost:.2f}" if cost is not None else ""
         gone = " · deleted" + (" (archived)" if s.archived else "") if s.deleted else ""
+        if not s.complete:
+            gone += " · its archived copy is damaged: only these messages can be read"
         text = (
             f"- {s.session_id} · project {s.project} · {_when(s.last_timestamp)} · "
             f"{s.message_count} messages · {s.tokens.total:,} tokens{dollars}{gone}\n"
