@@ -57,7 +57,7 @@ from .transcripts import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "10"  # 10: archive_sig, archive_problems, archive_count
+SCHEMA_VERSION = "9"
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -112,6 +112,8 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("archive_problems", "VARCHAR", "string"),
     ("archive_count", "BIGINT", "int64"),
 )
+# added to a schema 9 catalog in place (``_prepare``), in this order, at the end
+_ADDED_AFTER_9 = _COLUMNS[-3:]
 _NAMES = [c[0] for c in _COLUMNS]
 _POS = {n: i for i, n in enumerate(_NAMES)}
 _CTIME = _POS["ctime_ns"]
@@ -530,6 +532,17 @@ class Catalog:
             con.execute(
                 "INSERT OR REPLACE INTO catalog_meta VALUES ('schema', ?)", [SCHEMA_VERSION]
             )
+        # columns added since, in place: a new schema drops the rows, and with them the deleted
+        # sessions the catalog lists from the archive (a rebuild finds only live files)
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'sessions'"
+            ).fetchall()
+        }
+        for name, sqltype, _ in _ADDED_AFTER_9:
+            if name not in have:
+                con.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sqltype}")
 
     def close(self) -> None:
         with self._lock:
@@ -692,7 +705,7 @@ class Catalog:
         self, cur: duckdb.DuckDBPyConnection, paths: list[str], force: bool = False
     ) -> bool:
         """Verify the archived copies of these deleted sessions (``Archive.verify``) when their
-        archive changed on disk since the last check (``Archive.signature``: stats only, so a
+        archive changed on disk since the last check (``Archive.signatures``: stats only, so a
         listing pays a few ``stat`` calls per deleted session it shows), or with ``force`` (a
         read found a segment that does not check out). A damaged copy's row says what is wrong
         and how many messages its verified bytes hold, which the list then shows; a repaired one

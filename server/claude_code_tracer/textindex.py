@@ -781,8 +781,6 @@ class TextIndex:
                     row.offset = start + len(block)
                     row.probe = _probe(fh, row.offset)
                     row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
-                    if row.seen:
-                        row.uuids = array("Q", row.seen).tobytes()
                     batch.advanced(row, len(block))
         except OSError as exc:
             log.warning("cannot index %s: %s", f.path, exc)
@@ -1182,6 +1180,9 @@ class _Batch:
             FileRow(**{k: getattr(r, k) for k in FileRow.__dataclass_fields__})
             for r in self.rows.values()
         ]
+        for row in rows:
+            if row.seen:  # the uuids read so far, saved with the offset they go with
+                row.uuids = array("Q", row.seen).tobytes()
         self.index._save(rows)
         self.rows.clear()
         self.since = 0

@@ -175,3 +175,20 @@ def test_the_cli_lists_the_corrected_count(
     assert text.returncode == 0, text.stderr
     [row] = [line for line in text.stdout.splitlines() if line.startswith(BIG)]
     assert f" {messages_in(one)}! " in row and "archived copy is damaged" in text.stdout
+
+
+def test_a_catalog_of_the_previous_release_keeps_its_deleted_sessions(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The new columns are added in place: a rebuilt catalog would find only live files, and
+    forget every deleted session it listed from the archive."""
+    root, gen, one, two = archived_in_two_parts(tmp_path, make_tracer)
+    tracer = make_tracer(root)
+    assert listed(tracer).message_count == messages_in(one + two)
+    for column in ("archive_sig", "archive_problems", "archive_count"):
+        tracer.catalog.con.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
+    tracer.close()
+    _remove(segments(gen)[1])
+    info = listed(make_tracer(root))
+    assert info.deleted and info.archived
+    assert (info.message_count, info.complete) == (messages_in(one), False)
