@@ -189,6 +189,8 @@ class App {
                 if (msg.kind === 'changed') this.conv?.reset();
                 this.state?.sessionChanged(msg.kind);
                 if (this.state && msg.kind === 'appended') this.conv.loadFailures();
+                // Appended: the hook lines after where the listing stopped; changed: all again.
+                if (this.state && msg.kind !== 'deleted' && this.view === 'conversation') this.conv.loadHooks();
                 if (this.state && msg.kind !== 'deleted') this.header.loadContextSoon();
                 return;
             case 'notice':
@@ -345,6 +347,7 @@ class App {
         this.persist();
         this.filterBar.loadOptions();
         this.conv.loadFailures();
+        if (this.view === 'conversation') this.conv.loadHooks();
         this.header.loadMetrics();
         this.header.loadCost();
         this.header.loadContext();
@@ -359,6 +362,7 @@ class App {
         this.state.expandContent = view === 'conversation';
         this.conv.reset();
         this.conv.loadFailures();
+        if (view === 'conversation') this.conv.loadHooks();
         this.syncViewButtons();
         this.applyFilter(this.state.filter);
     }
