@@ -17,16 +17,16 @@ from typing import Any, cast
 import pytest
 from lsprotocol import types
 
+from claude_code_tracer.lsp.host import Host
 from claude_code_tracer.lsp.logs import ClientLogHandler, log_to_stderr
-from claude_code_tracer.lsp.server import TracerServer
 
 
 class _Server:
-    """What ClientLogHandler uses of the server: its loop, its shutdown flag, logMessage."""
+    """What ClientLogHandler uses of the server (lsp/host.py's Host): its loop, closing, logMessage."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self._shut_down = False
+        self.closing = False
         self.sent: list[types.LogMessageParams] = []
 
     def window_log_message(self, params: types.LogMessageParams) -> None:
@@ -52,7 +52,7 @@ def stderr(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
 
 
 def _client_handler(server: _Server) -> ClientLogHandler:
-    handler = ClientLogHandler(cast(TracerServer, server))
+    handler = ClientLogHandler(cast(Host, server))
     logging.getLogger("claude_code_tracer").addHandler(handler)
     return handler
 
@@ -77,7 +77,7 @@ async def test_without_a_client_the_warning_still_reaches_stderr(stderr: io.Stri
 
 async def test_after_shutdown_stderr_takes_the_records_again(stderr: io.StringIO) -> None:
     server = _Server(asyncio.get_running_loop())
-    server._shut_down = True
+    server.closing = True
     handler = _client_handler(server)
     try:
         logging.getLogger("claude_code_tracer.lsp.lifecycle").warning("stopping late")

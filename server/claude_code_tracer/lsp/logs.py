@@ -36,7 +36,7 @@ class ClientLogHandler(logging.Handler):
     def forwarding(self) -> bool:
         """The client gets what this handler emits (else stderr must keep it)."""
         loop = self.server.loop
-        return loop is not None and not loop.is_closed() and not self.server._shut_down
+        return loop is not None and not loop.is_closed() and not self.server.closing
 
     def emit(self, record: logging.LogRecord) -> None:
         loop = self.server.loop
