@@ -22,7 +22,7 @@ from claude_code_tracer.lsp.logs import ClientLogHandler, log_to_stderr
 
 
 class _Server:
-    """What ClientLogHandler uses of the server (lsp/host.py's Host): its loop, closing, logMessage."""
+    """What ClientLogHandler uses of lsp/host.py's Host: its loop, closing, logMessage."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
