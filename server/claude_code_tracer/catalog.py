@@ -1145,7 +1145,15 @@ class Catalog:
 
     @staticmethod
     def _conditions(roots: list[Path], params: SessionsListParams) -> tuple[list[str], list[Any]]:
-        conds = ["list_contains(?, s.root)"]
+        # A file with no conversation line (only snapshots, modes, summaries: a session opened
+        # and left) is nothing to read: not listed. Orphan subagent transcripts count their
+        # lines as a subagent's and stay; so do sessions whose subagents hold the work, and a
+        # damaged file (its malformed lines are what the list has to say about it).
+        conds = [
+            "list_contains(?, s.root)",
+            "(s.message_count > 0 OR coalesce(s.orphan, false) OR s.subagent_count > 0"
+            " OR s.malformed > 0)",
+        ]
         args: list[Any] = [[str(r) for r in roots]]
         if not params.include_deleted:
             conds.append("(NOT s.deleted OR coalesce(s.archived, false))")

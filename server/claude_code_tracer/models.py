@@ -207,7 +207,11 @@ class MessageSummary(Model):
         description="the reasoning effort of an assistant message (read with expand and get)",
     )
     tool_names: list[str] = Field(default_factory=list)
-    tool_use_ids: list[str] = Field(default_factory=list)
+    tool_use_ids: list[str] = Field(
+        default_factory=list,
+        description="the tool calls an assistant line makes, a tool result answers, or a "
+        "progress or hook line reports on (its parentToolUseID, an attachment's toolUseID)",
+    )
     is_error: bool = False
     is_sidechain: bool = False
     agent_id: str | None = None

@@ -1018,6 +1018,11 @@ class Parser:
             aid = data.get("agentId")
             if isinstance(aid, str) and not is_side:
                 spawned = aid
+            # the tool call it reports on (FORMAT §7): a reader folds it into that call's row;
+            # toolUseID is the progress event's own id for agent and bash progress
+            tid = entry.get("parentToolUseID")
+            if isinstance(tid, str) and tid:
+                tool_ids.append(tid)
         elif etype == "attachment":
             kind = Kind.ATTACHMENT
             att = entry.get("attachment")
@@ -1025,6 +1030,9 @@ class Parser:
             st = att.get("type")
             subtype = st if isinstance(st, str) else None
             is_error = subtype in ERROR_ATTACHMENTS
+            tid = att.get("toolUseID")  # a hook's outcome names the tool call it ran for
+            if isinstance(tid, str) and tid:
+                tool_ids.append(tid)
             bits = [subtype or "attachment"]
             for key in ("content", "hookName", "prompt", "filename"):
                 val = att.get(key)
