@@ -109,7 +109,9 @@ class RawServer:
         """The window/logMessage texts the server sent: where its records go while a client
         listens (stderr does not repeat them)."""
         return "\n".join(
-            str(m["params"]["message"]) for m in self.messages if m.get("method") == "window/logMessage"
+            str(m["params"]["message"])
+            for m in self.messages
+            if m.get("method") == "window/logMessage"
         )
 
     def alive(self) -> bool:
