@@ -26,7 +26,7 @@ import re
 import stat
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ import orjson
 
 from .archive import Archive
 from .cursor import fingerprint
-from .ingest import Chunk, Record, Sink
+from .ingest import Chunk, FileEntry, Record, Sink
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import describe_mode, regular_stat
 from .sessionnames import friendly_names
@@ -521,12 +521,19 @@ class Catalog:
             self.con.close()
 
     # -- refresh -----------------------------------------------------------------------------------
-    def refresh(self, roots: list[Path], progress: Progress | None = None) -> RefreshReport:
+    def refresh(
+        self,
+        roots: list[Path],
+        progress: Progress | None = None,
+        only: list[Path] | None = None,
+    ) -> RefreshReport:
         """The one refresh loop: stat every transcript, read what changed once, and hand it
-        to the catalog's metadata, the archive and every sink (``add_sink``)."""
+        to the catalog's metadata, the archive and every sink (``add_sink``). ``only``: the
+        main transcripts of the sessions to look at (a loaded session's text filter), instead
+        of every transcript under the roots; nothing is marked deleted then."""
         with self._lock:
             try:
-                return self._refresh_once(roots, progress)
+                return self._refresh_once(roots, progress, only)
             finally:
                 for consumer in self.sinks:
                     try:
@@ -534,9 +541,11 @@ class Catalog:
                     except Exception:
                         log.exception("sink %s failed to finish", consumer.name)
 
-    def _refresh_once(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
+    def _refresh_once(
+        self, roots: list[Path], progress: Progress | None, only: list[Path] | None
+    ) -> RefreshReport:
         try:
-            return self._refresh(roots, progress)
+            return self._refresh(roots, progress, only)
         except (duckdb.Error, OSError) as exc:
             if self.path is None:
                 raise
@@ -548,7 +557,28 @@ class Catalog:
         with self._lock:
             self.sinks.append(sink)
 
-    def _refresh(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
+    def _transcripts(
+        self, cur: duckdb.DuckDBPyConnection, roots: list[Path], only: list[Path] | None
+    ) -> Iterator[tuple[Path, str, str, os.stat_result, str | None]]:
+        """The stat loop: (root, project, path, stat, parent) of every transcript under the
+        roots (``iter_transcripts``), or of the ``only`` files the catalog already lists."""
+        if only is None:
+            for root in roots:
+                for project, key, st, parent in iter_transcripts(root, self._flat_owner):
+                    yield root, project, key, st, parent
+            return
+        for path, root, project, parent in cur.execute(
+            "SELECT path, root, project, parent_session_id FROM sessions "
+            "WHERE list_contains(?, root) AND list_contains(?, path)",
+            [[str(r) for r in roots], [str(p) for p in only]],
+        ).fetchall():
+            pst = regular_stat(path, Path(root))
+            if pst is not None:
+                yield Path(root), project, path, pst, parent
+
+    def _refresh(
+        self, roots: list[Path], progress: Progress | None, only: list[Path] | None = None
+    ) -> RefreshReport:
         report = RefreshReport()
         cur = self.con.cursor()
         root_names = [str(r) for r in roots]
@@ -558,27 +588,30 @@ class Catalog:
             row[0]: (row[1], row[2], row[3], row[4])
             for row in cur.execute(
                 "SELECT path, size, mtime_ns, deleted, ctime_ns FROM sessions "
-                "WHERE list_contains(?, root)",
-                [root_names],
+                "WHERE list_contains(?, root)"
+                + ("" if only is None else " AND list_contains(?, path)"),
+                [root_names] if only is None else [root_names, [str(p) for p in only]],
             ).fetchall()
         }
+        if only is not None and len(known) < len(set(only)):
+            # a session the catalog does not list yet: look at everything
+            return self._refresh(roots, progress)
         seen: set[str] = set()
         changed: list[tuple[Path, str, str, os.stat_result, str | None]] = []
-        for root in roots:
-            for project, key, st, parent in iter_transcripts(root, self._flat_owner):
-                seen.add(key)
-                report.files += 1
-                prev = known.get(key)
-                if (
-                    prev is not None
-                    and prev[0] == st.st_size
-                    and prev[1] == st.st_mtime_ns
-                    and prev[3] == st.st_ctime_ns
-                ):
-                    if prev[2]:  # came back after being marked deleted
-                        changed.append((root, project, key, st, parent))
-                    continue
-                changed.append((root, project, key, st, parent))
+        for root, project, key, st, parent in self._transcripts(cur, roots, only):
+            seen.add(key)
+            report.files += 1
+            prev = known.get(key)
+            if (
+                prev is not None
+                and prev[0] == st.st_size
+                and prev[1] == st.st_mtime_ns
+                and prev[3] == st.st_ctime_ns
+            ):
+                if prev[2]:  # came back after being marked deleted
+                    changed.append((root, project, key, st, parent))
+                continue
+            changed.append((root, project, key, st, parent))
         rows: dict[str, tuple[Any, ...]] = {}
         if any(key in known for _, _, key, _, _ in changed):
             rows = {
@@ -621,7 +654,12 @@ class Catalog:
                     strict=True,
                 ):
                     summaries[n].append(v)
-        gone = [k for k, prev in known.items() if k not in seen and not prev[2]]
+        gone = (
+            [k for k, prev in known.items() if k not in seen and not prev[2]]
+            if only is None
+            else []
+        )
+        adopted: list[str] = []
         if out["path"] or gone:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -668,7 +706,49 @@ class Catalog:
             finally:
                 self.generation = next(_GENERATIONS)
             report.deleted = len(gone)
+            if gone:
+                self._tell_gone([k for k in gone if k not in set(adopted)])
         return report
+
+    def _tell_gone(self, paths: list[str]) -> None:
+        """Tell the sinks that keep something per file (the text index) which transcripts
+        this refresh found gone: an optional ``gone(paths)`` of a sink, beside the protocol."""
+        for consumer in self.sinks:
+            hook = getattr(consumer, "gone", None)
+            if hook is None:
+                continue
+            try:
+                hook(paths)
+            except Exception:
+                log.exception("sink %s failed on gone files", consumer.name)
+
+    def files(self, roots: list[Path], only: list[Path] | None = None) -> list[FileEntry]:
+        """Every transcript file the catalog lists as live under the roots (subagent files
+        included), with how far it has read each: what a sink that joined late (the text index
+        opened after the catalog was built) compares with its own state to catch up. ``only``:
+        the files of the sessions with these main transcripts."""
+        sql = (
+            "SELECT path, root, project, session_id, parse_state FROM sessions "
+            "WHERE list_contains(?, root) AND NOT deleted"
+        )
+        args: list[Any] = [[str(r) for r in roots]]
+        if only is not None:
+            sql += " AND list_contains(?, path)"
+            args.append([str(p) for p in only])
+        out: list[FileEntry] = []
+        for path, root, project, session_id, raw in self._read(roots, sql, args):
+            state = orjson.loads(raw) if raw else {}
+            out.append(
+                FileEntry(Path(root), project, session_id, None, Path(path),
+                          int(state.get("offset") or 0))
+            )  # fmt: skip
+            for agent, saved in (state.get("agents") or {}).items():
+                apath = Path(agent)
+                out.append(
+                    FileEntry(Path(root), project, session_id, agent_id_from_name(apath.name),
+                              apath, int(saved.get("offset") or 0))
+                )  # fmt: skip
+        return out
 
     def _archived(self, path: Path) -> bool:
         if self.archive is None or not path.name.endswith(".jsonl"):
@@ -784,8 +864,9 @@ class Catalog:
         try:
             own_agent = agent_id_from_name(path.name) if parent else None
             self._read_file(
-                parser, root, path, 0, state, own_agent, project, parent or path.name[:-6]
-            )
+                parser, root, path, 0, state, own_agent, project, parent or path.name[:-6],
+                orphan=parent is not None,
+            )  # fmt: skip
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
@@ -892,6 +973,7 @@ class Catalog:
         agent_id: str | None,
         project: str,
         session_id: str,
+        orphan: bool = False,
     ) -> None:
         """One read of the file's new bytes for the metadata, the archive and every ``Sink``
         alike: the blocks the parser reads, and the records it decoded from them, are handed
@@ -901,7 +983,7 @@ class Catalog:
         sink = self.archive.appender(root, path, state.offset) if self.archive else None
         sinks = list(self.sinks)
 
-        def each(offset: int, block: bytes, records: list[Record]) -> None:
+        def each(offset: int, block: bytes, records: list[Record], lines: int) -> None:
             if sink is not None:
                 sink.accept(offset, block)
             if not sinks:
@@ -909,7 +991,7 @@ class Catalog:
             chunk = Chunk(
                 root=root, project=project, session_id=session_id, path=path,
                 agent_id=agent_id, start=offset, end=offset + len(block), data=block,
-                records=records, restart=offset == 0,
+                records=records, restart=offset == 0, lines=lines, orphan=orphan,
             )  # fmt: skip
             for consumer in sinks:
                 try:
@@ -1177,7 +1259,19 @@ class Catalog:
             "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
         )
         wanted = [f"{p}/{sid}" for p, sid in keys]
-        rows = self._read(roots, sql, [[str(r) for r in roots], wanted])
+        # not while a refresh holds the catalog (a first build, whose progress may search):
+        # titles are then missing, as for sessions it has not listed yet
+        if not self._lock.acquire(blocking=False):
+            return {}
+        try:
+            rows = self._guarded(
+                roots,
+                lambda: self.con.cursor()
+                .execute(sql, [[str(r) for r in roots], wanted])
+                .fetchall(),
+            )
+        finally:
+            self._lock.release()
         return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:

@@ -33,27 +33,24 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import tantivy
 
 from .bytesource import open_source
-from .ingest import decode_lines, lines_in, loads_line
+from .ingest import Chunk, lines_in, loads_line, records_of
 from .persisted import persisted_name, saved_output_text
-from .safefs import open_regular, regular_stat
+from .safefs import regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
-from .transcripts import (
-    LineBlocks,
-    agent_id_from_name,
-    first_session_id,
-    is_agent_file,
-    tail_matches,
-)
+from .transcripts import LineBlocks, tail_matches
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +264,7 @@ _FILE_COLS = (
 
 @dataclass
 class Found:
-    """A file discovery saw: where it is and which session it belongs to."""
+    """A file the catalog lists that the index catches up on, and which session it is in."""
 
     root: Path
     project: str
@@ -344,6 +341,12 @@ class TextIndex:
         self._state_lock = threading.Lock()
         self._last_fid = 0
         self._cached_rows: list[FileRow] | None = None
+        # the pass this index takes part in (``refresh``, or a catalog refresh it joined)
+        self._pass: _Pass | None = None
+        # whether the catch-up has run once in this process, and whether a pass went by that
+        # did not feed this index since (both: compare with the catalog's files)
+        self._synced = False
+        self._behind = False
         self._cached_version: int | None = None
         self.builder: BuilderLock | None = (
             BuilderLock(cache_dir / "textindex.lock") if cache_dir is not None else None
@@ -507,123 +510,274 @@ class TextIndex:
             self._cached_rows, self._cached_version = rows, version
         return {r.fid: r for r in rows if r.root in names}
 
-    # -- discovery ---------------------------------------------------------------------------------
-    # Only regular files inside the root are read, as the catalog and the store read them: a
-    # FIFO would block the build, a link out of the root would index what is not a transcript.
-    def discover(self, roots: list[Path], known: dict[str, FileRow]) -> Iterator[Found]:
-        """Every transcript under the roots: trunks, nested subagents and flat 2.0.x agent
-        files (their session read from the first line once, then remembered). One ``scandir``
-        per project folder and a walk of each session's ``subagents`` folder: this runs before
-        every search that may refresh, so it stays cheap."""
-        for root in roots:
-            try:
-                projects = sorted(
-                    e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)
-                )
-            except OSError:
-                continue
-            for project in projects:
-                folder = os.path.join(root, project)
-                try:
-                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
-                except OSError:
-                    continue
-                trunks: set[str] = set()
-                flat: list[os.DirEntry[str]] = []
-                dirs: list[str] = []
-                for entry in entries:
-                    name = entry.name
-                    if name.endswith(".jsonl"):
-                        if is_agent_file(name):
-                            flat.append(entry)
-                            continue
-                        st = _regular(entry, root)
-                        if st is None:
-                            continue
-                        sid = name[: -len(".jsonl")]
-                        trunks.add(sid)
-                        yield Found(root, project, sid, None, entry.path, st)
-                    elif entry.is_dir(follow_symlinks=False):
-                        dirs.append(name)
-                for sid in dirs:
-                    if sid in trunks:
-                        yield from self._nested(root, project, sid, os.path.join(folder, sid))
-                    else:
-                        # an orphan (its session file is gone): each agent file is a session
-                        # of its own, listed and opened by its file name, so searched so too
-                        for f in self._nested(root, project, sid, os.path.join(folder, sid)):
-                            yield Found(f.root, project, Path(f.path).stem, None, f.path, f.st)
-                for entry in flat:
-                    ast = _regular(entry, root)
-                    if ast is None:
-                        continue
-                    prev = known.get(entry.path)
-                    sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
-                    if sid2 is not None and prev is not None and prev.agent is None:
-                        sid2 = None  # indexed as an orphan: its owner may have come back
-                    sid2 = sid2 or first_session_id(Path(entry.path))
-                    if sid2 and sid2 in trunks:
-                        aid = agent_id_from_name(entry.name)
-                        yield Found(root, project, sid2, aid, entry.path, ast)
-                    elif sid2:  # an orphan: a session of its own, named by its file
-                        yield Found(root, project, Path(entry.path).stem, None, entry.path, ast)
+    # -- the ingest pass ---------------------------------------------------------------------------
+    # The index reads no transcript the catalog's refresh reads: it is a sink of that pass
+    # (``ingest.Sink``), given the records the pass decoded from each file's new bytes. It keeps
+    # no discovery and no stat loop of its own. What a pass did not feed it (the index opened
+    # after the catalog was built, a pass while another process held the index, a gap) it
+    # catches up on from the catalog's list of files (``Catalog.files``), reading only the
+    # bytes it lacks, with the same reader and decoder.
+    name = "textindex"
 
-    @staticmethod
-    def _nested(root: Path, project: str, sid: str, folder: str) -> Iterator[Found]:
-        """Agent files under ``<session>/subagents`` (and deeper workflow folders), sorted."""
-        base = os.path.join(folder, "subagents")
-        found: list[str] = []
-        for here, _dirs, names in os.walk(base):
-            found.extend(os.path.join(here, n) for n in names if is_agent_file(n))
-        for path in sorted(found):
-            st = regular_stat(path, root)
-            if st is None:
-                continue
-            yield Found(root, project, sid, agent_id_from_name(os.path.basename(path)), path, st)
-
-    # -- refresh -----------------------------------------------------------------------------------
     def refresh(
-        self, roots: list[Path], progress: Progress | None = None, wait: float = 0.0
+        self,
+        catalog: Catalog,
+        roots: list[Path],
+        progress: Progress | None = None,
+        wait: float = 0.0,
+        only: list[Path] | None = None,
     ) -> bool:
-        """Bring the index up to date with the files under the roots; False when another
-        thread's or process's refresh is running (the caller then searches what is committed).
-        ``wait``: seconds to wait for another process's build first (the CLI waits)."""
+        """Bring the index up to date with the files under the roots through ``catalog``'s
+        refresh (this index takes part in it as a sink); False when another thread's or
+        process's refresh holds the index (the caller then searches what is committed).
+        ``wait``: seconds to wait for another process's build first (the CLI waits). ``only``:
+        the main transcripts of the sessions to bring up to date (a loaded session's filter)."""
+        if self not in catalog.sinks:
+            catalog.add_sink(self)
         if not self._write_lock.acquire(blocking=False):
             return False
         try:
             if not self._take_writer(wait):
                 return False
             try:
-                self._refresh(roots, None, progress)
+                self._pass = _Pass(self, threading.get_ident(), opportunistic=False)
+                catalog.refresh(roots, progress, only)
+                self._catch_up(self._pass, catalog, roots, only, progress)
+                self._pass.batch.commit()
             finally:
+                self._pass = None
                 self._drop_writer()
             return True
         finally:
             self._write_lock.release()
 
-    def refresh_files(self, root: Path, project: str, session: str, paths: list[Path]) -> bool:
-        """Bring one session's files up to date (the in-session text filter); False when a
-        refresh elsewhere holds the writer."""
+    def _begin_quietly(self) -> _Pass | None:
+        """A pass of the catalog's that the index did not ask for (a listing's refresh): take
+        part when the index is free right now, else remember to catch up later."""
         if not self._write_lock.acquire(blocking=False):
-            return False
+            return None
         try:
-            if not self._take_writer(0.0):
-                return False
-            try:
-                found: list[Found] = []
-                for i, path in enumerate(paths):
-                    try:
-                        st = path.stat()
-                    except OSError:
-                        continue
-                    aid = agent_id_from_name(path.name) if i > 0 else None
-                    found.append(Found(root, project, session, aid, str(path), st))
-                self._refresh([root], found, None)
-            finally:
-                self._drop_writer()
-            return True
-        finally:
+            if self._take_writer(0.0):
+                self._pass = _Pass(self, threading.get_ident(), opportunistic=True)
+                return self._pass
+        except BaseException:
             self._write_lock.release()
+            raise
+        self._write_lock.release()
+        return None
+
+    def accept(self, chunk: Chunk) -> None:
+        """Index a chunk of the catalog's pass: the records past what this index holds of the
+        file (a catalog that reads a file again from byte 0, because it is in memory or the file
+        is new to it, passes over lines already indexed: checked by their tail probe)."""
+        p = self._pass
+        if p is None:
+            p = self._begin_quietly()
+        if p is None or p.thread != threading.get_ident():
+            self._behind = True  # another thread's or process's build: caught up later
+            return
+        path = str(chunk.path)
+        fp = p.files.get(path)
+        if fp is None:
+            fp = self._file_pass(p, chunk)
+            p.files[path] = fp
+        if not fp.dead:
+            self._take_chunk(p, fp, chunk)
+
+    def finish(self) -> None:
+        p = self._pass
+        if p is None or p.thread != threading.get_ident():
+            return
+        for path, fp in p.files.items():
+            if not fp.dead and fp.verify:  # the file ends before what was indexed of it
+                p.redo.add(path)
+        p.files.clear()
+        p.batch.commit()
+        if p.opportunistic:
+            if p.redo:
+                self._behind = True
+            self._pass = None
+            try:
+                self._drop_writer()
+            finally:
+                self._write_lock.release()
+
+    def gone(self, paths: list[str]) -> None:
+        """The catalog's refresh found these transcripts gone: their documents stay, marked
+        deleted, with those of the subagent files of the same session that are gone too."""
+        p = self._pass
+        if p is None or p.thread != threading.get_ident():
+            self._behind = True
+            return
+        marks = ", ".join("?" for _ in paths) or "NULL"
+        rows = self._rows(f"path IN ({marks})", paths)
+        dead = [r for r in rows if not r.deleted]
+        for row in rows:
+            if row.agent is None:
+                dead.extend(
+                    r
+                    for r in self._rows(
+                        "root = ? AND project = ? AND session = ? AND agent IS NOT NULL "
+                        "AND NOT deleted",
+                        [row.root, row.project, row.session],
+                    )
+                    if not os.path.exists(r.path)
+                )
+        for row in dead:
+            row.deleted = True
+        self._save(dead)
+
+    def _file_pass(self, p: _Pass, chunk: Chunk) -> _FilePass:
+        """How this pass indexes a file, from its first chunk and what the index holds of it."""
+        writer = self.writer
+        assert writer is not None
+        path = str(chunk.path)
+        session, agent = chunk.session_id, chunk.agent_id
+        if chunk.orphan:  # a session of its own, named by its file, as the list shows it
+            session, agent = chunk.path.stem, None
+        found = self._rows("path = ?", [path])
+        prev = found[0] if found else None
+        if prev is None or prev.offset == 0:
+            if chunk.start != 0:  # bytes before the chunk were never indexed
+                p.redo.add(path)
+                return _FilePass.skipped()
+            row = self._fresh_row(prev, chunk.root, chunk.project, session, agent, path)
+            return _FilePass(row, {}, 0, b"", verify=False)
+        prev.session, prev.agent, prev.deleted = session, agent, False
+        if chunk.start > prev.offset:  # a gap: read by the catch-up
+            p.redo.add(path)
+            return _FilePass.skipped()
+        names: dict[str, str] = orjson.loads(prev.tool_names or "{}")
+        probe = bytes.fromhex(prev.probe)
+        if chunk.start == prev.offset:
+            self._drop_from(prev)
+            return _FilePass(prev, names, prev.offset, probe, verify=False)
+        return _FilePass(prev, names, prev.offset, b"", verify=True, probe=probe, first=chunk.start)
+
+    def _fresh_row(
+        self, prev: FileRow | None, root: Path, project: str, session: str,
+        agent: str | None, path: str,
+    ) -> FileRow:  # fmt: skip
+        """A file indexed from byte 0: its documents dropped (also a new number's: a refresh
+        that died after its commit but before saving the file table may have left some)."""
+        assert self.writer is not None
+        fid = prev.fid if prev is not None else self._next_fid()
+        self.writer.delete_documents_by_term("fid", fid)
+        return FileRow(
+            fid=fid, path=path, root=str(root), project=project, session=session,
+            agent=agent, size=0, mtime_ns=0, ino=0, offset=0, line=0,
+            last_ts=None, probe="", cwd=None, tool_names="{}", deleted=False,
+        )  # fmt: skip
+
+    def _drop_from(self, row: FileRow) -> None:
+        """Lines past the offset may have been indexed by a refresh that died before its state
+        was saved: drop them so they are not indexed twice."""
+        assert self.writer is not None
+        self.writer.delete_documents_by_query(
+            tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, self._term("fid", row.fid)),
+                    (
+                        tantivy.Occur.Must,
+                        tantivy.Query.range_query(
+                            self.schema, "off", tantivy.FieldType.Integer, row.offset, None
+                        ),
+                    ),
+                ]
+            )
+        )
+
+    def _take_chunk(self, p: _Pass, fp: _FilePass, chunk: Chunk) -> None:
+        writer = self.writer
+        assert writer is not None
+        row = fp.row
+        if fp.verify:
+            before = fp.tail + chunk.data[: max(0, fp.skip_to - chunk.start)]
+            if chunk.end < fp.skip_to:  # all indexed already
+                fp.tail = before[-64:]
+                return
+            fp.verify = False
+            need = min(64, fp.skip_to)
+            if len(before) >= need and before[len(before) - need :] != fp.probe:
+                # rewritten: index it anew, from this chunk when it starts the file
+                if fp.first != 0:
+                    p.redo.add(row.path)
+                    fp.dead = True
+                    return
+                fp.row = row = self._fresh_row(
+                    row, Path(row.root), row.project, row.session, row.agent, row.path
+                )
+                fp.names, fp.skip_to = {}, 0
+            else:
+                self._drop_from(row)
+        skip_to = fp.skip_to
+        names = fp.names
+        for rec in chunk.records:
+            if rec.offset < skip_to:
+                continue
+            row.line = rec.line
+            self._add_entry(writer, row, names, rec.entry, rec.offset, rec.length)
+        row.offset = row.size = chunk.end
+        if chunk.lines:
+            row.line = chunk.lines
+        fp.tail = (fp.tail + chunk.data)[-64:] if len(chunk.data) < 64 else chunk.data[-64:]
+        row.probe = fp.tail.hex()
+        row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
+        p.batch.advanced(row, chunk.end - max(chunk.start, skip_to))
+
+    def _catch_up(
+        self,
+        p: _Pass,
+        catalog: Catalog,
+        roots: list[Path],
+        only: list[Path] | None,
+        progress: Progress | None,
+    ) -> None:
+        """Read what the catalog's passes did not hand this index: the whole of each file the
+        first time an index is built beside a built catalog, else only files it missed. Also
+        marks deleted the files the catalog no longer lists. Skipped when every pass since the
+        last catch-up fed the index."""
+        p.batch.commit()  # the file table as the pass left it
+        if self._synced and not self._behind and not p.redo:
+            return
+        entries = catalog.files(roots, only)
+        if only is None:
+            marks = ", ".join("?" for _ in roots) or "NULL"
+            rows = {r.path: r for r in self._rows(f"root IN ({marks})", map(str, roots))}
+        else:
+            wanted = [str(e.path) for e in entries]
+            marks = ", ".join("?" for _ in wanted) or "NULL"
+            rows = {r.path: r for r in self._rows(f"path IN ({marks})", wanted)}
+        live: set[str] = set()
+        work: list[tuple[Found, FileRow | None]] = []
+        to_save: list[FileRow] = []
+        for e in entries:
+            path = str(e.path)
+            live.add(path)
+            prev = rows.get(path)
+            if prev is not None and (prev.session, prev.agent) != (e.session_id, e.agent_id):
+                # an orphan whose session came back, or the reverse: same lines, new owner
+                prev.session, prev.agent = e.session_id, e.agent_id
+                to_save.append(prev)
+            if prev is None or prev.deleted or prev.offset < e.offset or path in p.redo:
+                st = regular_stat(path, e.root)
+                if st is not None:
+                    found = Found(e.root, e.project, e.session_id, e.agent_id, path, st)
+                    work.append((found, prev))
+        if only is None:
+            for prev in rows.values():
+                if prev.path not in live and not prev.deleted:
+                    prev.deleted = True
+                    to_save.append(prev)
+        self._save(to_save)
+        total = sum(f.st.st_size - (prev.offset if prev else 0) for f, prev in work) or 1
+        batch = p.batch
+        batch.progress, batch.total, batch.done = progress, max(total, 1), 0
+        for f, prev in work:
+            self._index_file(p, f, prev)
+        batch.commit()
+        if only is None:
+            self._synced, self._behind = True, False
 
     def _take_writer(self, wait: float) -> bool:
         """Become this refresh's builder: the builder lock, then tantivy's writer. False (with
@@ -661,53 +815,6 @@ class TextIndex:
         except (ValueError, RuntimeError) as exc:
             log.debug("text index reload failed: %s", exc)
 
-    def _refresh(
-        self, roots: list[Path], only: list[Found] | None, progress: Progress | None
-    ) -> None:
-        assert self.writer is not None
-        if only is None:  # fresh rows: this refresh changes them before it saves them
-            marks = ", ".join("?" for _ in roots) or "NULL"
-            known = {r.path: r for r in self._rows(f"root IN ({marks})", map(str, roots))}
-        else:
-            marks = ", ".join("?" for _ in only) or "NULL"
-            known = {r.path: r for r in self._rows(f"path IN ({marks})", [f.path for f in only])}
-        seen: set[str] = set()
-        work: list[tuple[Found, FileRow | None]] = []
-        to_save: list[FileRow] = []
-        for f in only if only is not None else self.discover(roots, known):
-            seen.add(f.path)
-            prev = known.get(f.path)
-            if prev is not None and (prev.session, prev.agent) != (f.session, f.agent):
-                # an orphan whose session came back, or the reverse: same lines, new owner
-                prev.session, prev.agent = f.session, f.agent
-                to_save.append(prev)
-            if (
-                prev is not None
-                and prev.size == f.st.st_size
-                and prev.mtime_ns == f.st.st_mtime_ns
-                and not prev.deleted
-            ):
-                continue
-            work.append((f, prev))
-        if only is None:
-            for prev in known.values():
-                if prev.path not in seen and not prev.deleted:
-                    prev.deleted = True
-                    to_save.append(prev)
-        self._save(to_save)
-        if not work:
-            return
-
-        def todo(f: Found, prev: FileRow | None) -> int:
-            grown = prev is not None and prev.ino == f.st.st_ino and f.st.st_size >= prev.offset
-            return f.st.st_size - (prev.offset if prev is not None and grown else 0)
-
-        total = sum(todo(f, prev) for f, prev in work) or 1
-        batch = _Batch(self, progress, total)
-        for f, prev in work:
-            self._index_file(f, prev, batch)
-        batch.commit()
-
     def _next_fid(self) -> int:
         """A number for a new file: above every saved one and every one handed out since."""
         with self._state_lock:
@@ -715,81 +822,43 @@ class TextIndex:
         self._last_fid = max(int(row[0]), self._last_fid + 1)
         return self._last_fid
 
-    def _index_file(self, f: Found, prev: FileRow | None, batch: _Batch) -> None:
-        writer = self.writer
-        assert writer is not None
-        st = f.st
+    def _index_file(self, p: _Pass, f: Found, prev: FileRow | None) -> None:
+        """Catch up on one file: read what the index lacks of it (from where it stopped when
+        the file only grew since, else from byte 0) with the pass's reader and decoder, and
+        take the chunks as the pass's own."""
         appended = (
             prev is not None
-            and prev.ino == st.st_ino
-            and st.st_size >= prev.size
+            and prev.offset > 0
+            and f.st.st_size >= prev.offset
             and tail_matches(Path(f.path), prev.offset, bytes.fromhex(prev.probe))
         )
         if prev is not None and appended:
-            row = prev
-            row.deleted = False
-            # Lines past the offset may have been indexed by a refresh that died before its
-            # state was saved: drop them so they are not indexed twice.
-            writer.delete_documents_by_query(
-                tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Must, self._term("fid", row.fid)),
-                        (
-                            tantivy.Occur.Must,
-                            tantivy.Query.range_query(
-                                self.schema, "off", tantivy.FieldType.Integer, row.offset, None
-                            ),
-                        ),
-                    ]
-                )
-            )
+            prev.session, prev.agent, prev.deleted = f.session, f.agent, False
+            self._drop_from(prev)
+            names: dict[str, str] = orjson.loads(prev.tool_names or "{}")
+            fp = _FilePass(prev, names, prev.offset, bytes.fromhex(prev.probe), verify=False)
         else:
-            fid = prev.fid if prev is not None else self._next_fid()
-            # also for a new file: a refresh that died after its commit but before saving the
-            # file table may have left documents under this number
-            writer.delete_documents_by_term("fid", fid)
-            row = FileRow(
-                fid=fid, path=f.path, root=str(f.root), project=f.project, session=f.session,
-                agent=f.agent, size=0, mtime_ns=0, ino=st.st_ino, offset=0, line=0,
-                last_ts=None, probe="", cwd=None, tool_names="{}", deleted=False,
-            )  # fmt: skip
-        # size -1 until the whole file is read: a commit halfway through must not make the
-        # next refresh think the file is done
-        row.size, row.mtime_ns, row.ino = -1, st.st_mtime_ns, st.st_ino
-        names: dict[str, str] = orjson.loads(row.tool_names or "{}")
+            row = self._fresh_row(prev, f.root, f.project, f.session, f.agent, f.path)
+            fp = _FilePass(row, {}, 0, b"", verify=False)
+        row = fp.row
+        row.mtime_ns, row.ino = f.st.st_mtime_ns, f.st.st_ino
         try:
-            with open_regular(f.path) as fh:
+            with open_source(f.path) as fh:
                 blocks = LineBlocks(fh, row.offset)
                 for start, block in blocks:
                     if blocks.continues_line:
                         blocks.continues_line = False
                         row.line -= 1
-                    self._add_block(writer, row, names, block, start)
-                    row.offset = start + len(block)
-                    row.probe = _probe(fh, row.offset)
-                    row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
-                    batch.advanced(row, len(block))
+                    records, _ = records_of(block, start, row.line)
+                    chunk = Chunk(
+                        root=f.root, project=f.project, session_id=f.session, path=Path(f.path),
+                        agent_id=f.agent, start=start, end=start + len(block), data=block,
+                        records=records, lines=row.line + lines_in(block),
+                    )  # fmt: skip
+                    self._take_chunk(p, fp, chunk)
         except OSError as exc:
             log.warning("cannot index %s: %s", f.path, exc)
-        # bytes of a torn last line are left for the next refresh (size -1 makes it look)
-        if row.offset == st.st_size:
-            row.size = st.st_size
-        batch.finished(row)
-
-    def _add_block(
-        self,
-        writer: tantivy.IndexWriter,
-        row: FileRow,
-        names: dict[str, str],
-        data: bytes,
-        base: int,
-    ) -> None:
-        line0 = row.line
-        for line, offset, length, entry in decode_lines(data, base):
-            row.line = line0 + line
-            if entry is not None:  # a damaged line: its whole records, as the parser serves them
-                self._add_entry(writer, row, names, entry, offset, length)
-        row.line = line0 + lines_in(data)
+        p.batch.finished(row)
 
     def _add_entry(
         self,
@@ -1152,9 +1221,35 @@ class _Batch:
         self.last = time.monotonic()
 
 
-def _regular(entry: os.DirEntry[str], root: Path) -> os.stat_result | None:
-    try:
-        linked = entry.is_symlink()
-    except OSError:
-        return None
-    return regular_stat(entry.path, root, is_symlink=linked)
+@dataclass
+class _FilePass:
+    """How a pass indexes one file: its row, the tool names of recent calls (for results that
+    follow), the offset below which records are indexed already, and the last bytes before
+    the chunk to come (the tail probe). ``verify``: the pass reads bytes this index holds, and
+    checks they are the same (the probe before ``skip_to``) before it indexes past them."""
+
+    row: FileRow
+    names: dict[str, str]
+    skip_to: int
+    tail: bytes
+    verify: bool
+    probe: bytes = b""
+    first: int = 0
+    dead: bool = False
+
+    @classmethod
+    def skipped(cls) -> _FilePass:
+        row = FileRow(0, "", "", "", "", None, 0, 0, 0, 0, 0, None, "", None, "{}", False)
+        return cls(row, {}, 0, b"", verify=False, dead=True)
+
+
+class _Pass:
+    """One refresh this index takes part in, on the thread that runs it: the files it has seen
+    so far, the files to read again in the catch-up, the commit batch."""
+
+    def __init__(self, index: TextIndex, thread: int, opportunistic: bool) -> None:
+        self.thread = thread
+        self.opportunistic = opportunistic
+        self.files: dict[str, _FilePass] = {}
+        self.redo: set[str] = set()
+        self.batch = _Batch(index, None, 1)

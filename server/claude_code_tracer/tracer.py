@@ -571,9 +571,11 @@ class Tracer:
 
         def compute() -> list[int]:
             files = sess.files
+            if files.root not in self._roots:  # served from the archive: not in the catalog
+                raise _IndexBusy
             index = self.text_index
             paths = list(sess.paths)
-            if not index.refresh_files(files.root, files.project, files.session_id, paths):
+            if not index.refresh(self.catalog, self._roots, only=[files.main]):
                 raise _IndexBusy
             keys = index.line_keys(paths, text, SEARCH_CHARS)
             if keys is None:
@@ -1110,6 +1112,8 @@ class Tracer:
                 from .textindex import TextIndex
 
                 self._text_index = TextIndex(cache if persistent else None)
+                # a sink of the catalog's pass from now on: each refresh feeds it
+                self.catalog.add_sink(self._text_index)
             return self._text_index
 
     def search(
@@ -1124,8 +1128,10 @@ class Tracer:
         index = self.text_index
         indexing = False
         if time.monotonic() >= self._index_fresh_until:
-            if index.refresh(self._roots, progress, wait):
+            # the catalog's refresh, which the index takes part in (one read of new bytes)
+            if index.refresh(self.catalog, self._roots, progress, wait):
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+                self._catalog_fresh_until = self._index_fresh_until
             else:
                 indexing = True
         from . import sessionsearch

@@ -728,17 +728,17 @@ class Parser:
         agent_id: str | None = None,
         progress: Any = None,
         flush: Any = None,
-        blocks: Callable[[int, bytes, list[Record]], None] | None = None,
+        blocks: Callable[[int, bytes, list[Record], int], None] | None = None,
         records: bool = False,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes. ``blocks``
-        is handed each block of complete lines read, ``(offset, bytes, records)``, after it is
-        parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
+        is handed each block of complete lines read, ``(offset, bytes, records, lines)``, after
+        it is parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
         them from this one read; ``records`` (with ``records=True``, else empty) are the
-        records the one decoder made of the block."""
+        records the one decoder made of the block, ``lines`` the file's line count at its end."""
         self._undated = []
         first = state.offset
         with open_source(path) as fh:
@@ -750,7 +750,7 @@ class Parser:
                 found: list[Record] | None = [] if records else None
                 self._parse_block(block, start, file_id, state, out, agent_id, found)
                 if blocks is not None:
-                    blocks(start, block, found or [])
+                    blocks(start, block, found or [], state.line)
                 if (
                     flush is not None
                     and out is not None
@@ -801,7 +801,7 @@ class Parser:
                 continue
             state.line = line0 + line
             if found is not None:
-                found.append(Record(offset, length, entry))
+                found.append(Record(offset, length, entry, state.line))
             self._entry(entry, offset, length, file_id, state, out, agent_id)
         state.line = line0 + lines_in(data)
 
