@@ -26,6 +26,7 @@ CLI, waits for the builder (``refresh(wait=...)``). Only the builder may reset o
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import tantivy
 
+from . import bytesource
 from .bytesource import open_source
 from .ingest import Chunk, lines_in, loads_line, records_of
 from .persisted import persisted_name, saved_output_text
@@ -773,8 +775,9 @@ class TextIndex:
         total = sum(f.st.st_size - (prev.offset if prev else 0) for f, prev in work) or 1
         batch = p.batch
         batch.progress, batch.total, batch.done = progress, max(total, 1), 0
-        for f, prev in work:
-            self._index_file(p, f, prev)
+        with bytesource.reading_for(self.name):
+            for f, prev in work:
+                self._index_file(p, f, prev)
         batch.commit()
         if only is None:
             self._synced, self._behind = True, False
@@ -1105,28 +1108,27 @@ class TextIndex:
         )
         want = needle.lower()
         keys: list[int] = []
-        current: int | None = None
-        fh: Any = None
-        try:
-            for fid, off, length in lines:
-                if fid != current:
-                    if fh is not None:
-                        fh.close()
-                    current = fid
-                    fh = open_source(paths[position[fid]])
-                fh.seek(off)
-                try:
-                    entry = loads_line(fh.read(length))
-                except orjson.JSONDecodeError:
-                    continue
-                doc = line_doc(entry) if isinstance(entry, dict) else None
-                if doc is not None and want in doc.text.lower():
-                    keys.append((position[fid] << KEY_SHIFT) | off)
-        except OSError as exc:
-            log.warning("cannot check text filter hits: %s", exc)
-        finally:
-            if fh is not None:
-                fh.close()
+        # not ingest: the hits' lines are read again to check the needle itself
+        with bytesource.reading_for("filter"), contextlib.ExitStack() as files:
+            current: int | None = None
+            fh: Any = None
+            try:
+                for fid, off, length in lines:
+                    if fid != current:
+                        if fh is not None:
+                            fh.close()
+                        current = fid
+                        fh = files.enter_context(open_source(paths[position[fid]]))
+                    fh.seek(off)
+                    try:
+                        entry = loads_line(fh.read(length))
+                    except orjson.JSONDecodeError:
+                        continue
+                    doc = line_doc(entry) if isinstance(entry, dict) else None
+                    if doc is not None and want in doc.text.lower():
+                        keys.append((position[fid] << KEY_SHIFT) | off)
+            except OSError as exc:
+                log.warning("cannot check text filter hits: %s", exc)
         return keys
 
     # -- snippets ----------------------------------------------------------------------------------
