@@ -37,6 +37,7 @@ import orjson
 
 from .archive import Archive
 from .cursor import fingerprint
+from .discovery import default_cache_dir
 from .ingest import Chunk, FileEntry, Record, Sink
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import describe_mode, regular_stat
@@ -239,11 +240,6 @@ def _insert(
         cur.unregister("catalog_batch")
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "claude-code-tracer"
-
-
 def _uuids_in(path: Path, leaves: set[str]) -> set[str]:
     """Which of ``leaves`` are the uuid of a line of ``path`` (not a parentUuid or leafUuid that
     merely names it): a byte search, no parse."""
@@ -385,6 +381,9 @@ class Catalog:
         self._flat_owners: dict[str, tuple[int, int, str | None]] = {}
         # Changes whenever a refresh wrote something: what callers cached from it may be stale.
         self.generation = next(_GENERATIONS)
+        # What the last full refresh's stat loop saw: the roots, and (size, mtime_ns, ctime_ns)
+        # per transcript (a cached listing is served while the same loop sees the same).
+        self.last_seen: tuple[list[str], dict[str, list[int]]] | None = None
 
     def _open(self, cache_dir: Path | None, persistent: bool) -> duckdb.DuckDBPyConnection:
         con: duckdb.DuckDBPyConnection | None = None
@@ -597,9 +596,11 @@ class Catalog:
             # a session the catalog does not list yet: look at everything
             return self._refresh(roots, progress)
         seen: set[str] = set()
+        stamps: dict[str, list[int]] = {}
         changed: list[tuple[Path, str, str, os.stat_result, str | None]] = []
         for root, project, key, st, parent in self._transcripts(cur, roots, only):
             seen.add(key)
+            stamps[key] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
             report.files += 1
             prev = known.get(key)
             if (
@@ -659,6 +660,8 @@ class Catalog:
             if only is None
             else []
         )
+        if only is None:
+            self.last_seen = ([str(r) for r in roots], stamps)
         adopted: list[str] = []
         if out["path"] or gone:
             cur.execute("BEGIN TRANSACTION")
@@ -754,6 +757,11 @@ class Catalog:
         if self.archive is None or not path.name.endswith(".jsonl"):
             return False
         return self.archive.has(path.parent.name, path.name[: -len(".jsonl")])
+
+    def flat_owners(self) -> dict[str, list[Any]]:
+        """The flat agent files' owners as the stat loop knows them: path -> [size, mtime_ns,
+        session id or None]."""
+        return {k: list(v) for k, v in self._flat_owners.items()}
 
     def _flat_owner(self, path: Path, st: os.stat_result) -> str | None:
         """The session a flat 2.0.x ``agent-*.jsonl`` belongs to (its first line's sessionId),

@@ -238,8 +238,14 @@ class Tracer:
 
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
-        self, params: SessionsListParams, progress: ProgressFn | None = None
+        self,
+        params: SessionsListParams,
+        progress: ProgressFn | None = None,
+        keep_answer: bool = False,
     ) -> SessionsPage:
+        """A page of sessions, newest first, from a fresh catalog. ``keep_answer``: when this
+        is the plainest listing (no filter, no cursor), keep its answer for the next command
+        (``listcache``: the CLI answers from it while nothing changed)."""
         if params.project is not None:
             check_project(self._roots, params.project)
         fp = Catalog.list_fingerprint(params)
@@ -255,9 +261,46 @@ class Tracer:
         infos, next_cursor, has_more = _newest_first(
             rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)
         )
+        if keep_answer:
+            self._keep_list_answer(params, fp)
         if self.options.annotate is not None:
             self.options.annotate(infos)
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
+
+    def _keep_list_answer(self, params: SessionsListParams, fp: str) -> None:
+        """Save the plainest listing's first ``listcache.KEEP`` sessions with what the catalog's
+        stat loop saw (see ``listcache``); any other listing saves nothing."""
+        from . import listcache
+
+        cache = self.options.cache_dir or default_cache_dir()
+        plain = SessionsListParams(limit=params.limit)
+        seen = self.catalog.last_seen
+        if (
+            params != plain
+            or self.options.annotate is not None
+            or not self.options.persistent_catalog
+            or self.catalog.path is None  # in memory: another process holds the catalog
+            or seen is None
+            or seen[0] != [str(r) for r in self._roots]
+        ):
+            listcache.forget(cache)
+            return
+        rows = self.catalog.query(self._roots, SessionsListParams(limit=listcache.KEEP), None)
+
+        def key(s: SessionInfo) -> tuple[datetime | None, str]:
+            return s.last_timestamp, s.path
+
+        cursors = [
+            _newest_first(rows, i + 1, "sessions", fp, key)[1] for i in range(len(rows))
+        ][: listcache.KEEP]
+        listcache.save(
+            cache,
+            seen[0],
+            seen[1],
+            self.catalog.flat_owners(),
+            [s.dump() for s in rows[: listcache.KEEP]],
+            cursors,
+        )
 
     def _files(self, ref: SessionRef) -> SessionFiles:
         try:
