@@ -20,9 +20,7 @@ import errno
 import functools
 import itertools
 import logging
-import mmap
 import os
-import re
 import stat
 import threading
 from array import array
@@ -171,7 +169,6 @@ _SUMMARY_SCHEMA = _SUMMARY_COLUMNS
 _SUMMARY_INSERT = ", ".join(
     "TRY_CAST(source_ts AS TIMESTAMP)" if n == "source_ts" else n for n in _SUMMARY_NAMES
 )
-_UUID_KEY = re.compile(rb'"uuid"\s*:\s*"$')
 # Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
 _TOUCH_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("session_path", "VARCHAR", "string"),
@@ -238,28 +235,6 @@ def _insert(
         cur.execute(f"{into} SELECT {columns} FROM catalog_batch").fetchall()
     finally:
         cur.unregister("catalog_batch")
-
-
-def _uuids_in(path: Path, leaves: set[str]) -> set[str]:
-    """Which of ``leaves`` are the uuid of a line of ``path`` (not a parentUuid or leafUuid that
-    merely names it): a byte search, no parse."""
-    found: set[str] = set()
-    try:
-        with path.open("rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                return found
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                for leaf in leaves:
-                    needle = leaf.encode()
-                    at = mm.find(needle)
-                    while at >= 0:
-                        if _UUID_KEY.search(mm[max(0, at - 12) : at]):
-                            found.add(leaf)
-                            break
-                        at = mm.find(needle, at + 1)
-    except (OSError, ValueError):
-        pass
-    return found
 
 
 @dataclass
@@ -777,9 +752,11 @@ class Catalog:
     def _resolve_summaries(
         self, cur: duckdb.DuckDBPyConnection, summaries: dict[str, list[Any]]
     ) -> None:
-        """Find, for each new summary line, the session file that holds its leafUuid: the files
-        of its project (the target existed when the summary was written, so one look is enough;
-        a summary whose target is gone names no session)."""
+        """Find, for each new summary line, the session file that holds its leafUuid: among the
+        sessions of its project, the one whose uuids (kept as 64-bit hashes by the pass that
+        read them, ``uuid_hashes``) include it. No file is read again (the target existed when
+        the summary was written, so one look is enough; a summary whose target is gone names no
+        session)."""
         by_project: dict[tuple[str, str], set[str]] = {}
         for root, project, leaf in zip(
             summaries["root"], summaries["project"], summaries["leaf_uuid"], strict=True
@@ -787,16 +764,18 @@ class Catalog:
             by_project.setdefault((root, project), set()).add(leaf)
         found: dict[tuple[str, str, str], str] = {}
         for (root, project), leaves in by_project.items():
-            paths = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT path FROM sessions WHERE root = ? AND project = ? AND NOT deleted",
-                    [root, project],
-                ).fetchall()
-            ]
-            for path in paths:
-                for leaf in _uuids_in(Path(path), leaves):
-                    found.setdefault((root, project, leaf), path)
+            wanted = {uuid_hash(leaf): leaf for leaf in leaves}
+            for path, blob in cur.execute(
+                "SELECT path, uuid_hashes FROM sessions "
+                "WHERE root = ? AND project = ? AND NOT deleted",
+                [root, project],
+            ).fetchall():
+                if not blob:
+                    continue
+                hashes = array("Q")
+                hashes.frombytes(blob)
+                for h in wanted.keys() & set(hashes):
+                    found.setdefault((root, project, wanted[h]), path)
                 if all((root, project, leaf) in found for leaf in leaves):
                     break
         summaries["target_path"] = [
@@ -1037,22 +1016,22 @@ class Catalog:
             path, int(saved.get("offset") or 0), bytes.fromhex(saved.get("probe") or "")
         )
 
-    @staticmethod
     def _agent_files(
-        path: Path, session_id: str, flat: dict[Path, dict[str, list[Path]]]
+        self, path: Path, session_id: str, flat: dict[Path, dict[str, list[Path]]]
     ) -> list[Path]:
         """The session's subagent transcripts; flat 2.0.x ones are matched by their first line,
-        read once per project and refresh."""
+        read once per file version (``_flat_owner``, shared with the stat loop)."""
         found = nested_agent_files(path, session_id)
         project_dir = path.parent
         if project_dir not in flat:
             by_session: dict[str, list[Path]] = {}
             try:
                 for entry in sorted(os.scandir(project_dir), key=lambda e: e.name):
-                    if is_agent_file(entry.name) and regular_stat(
-                        entry.path, project_dir, is_symlink=entry.is_symlink()
-                    ):
-                        sid = first_session_id(Path(entry.path))
+                    if not is_agent_file(entry.name):
+                        continue
+                    ast = regular_stat(entry.path, project_dir, is_symlink=entry.is_symlink())
+                    if ast is not None:
+                        sid = self._flat_owner(Path(entry.path), ast)
                         if sid:
                             by_session.setdefault(sid, []).append(Path(entry.path))
             except OSError:
