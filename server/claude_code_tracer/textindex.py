@@ -71,6 +71,8 @@ COMMIT_SECONDS = 1.0
 MAX_PHRASE_EXPANSIONS = 1000
 SNIPPET_CHARS = 160
 WRITER_HEAP = 64 * 1024 * 1024
+# New transcript bytes a listing's refresh keeps for the index's next refresh (see ``_keep``).
+PENDING_BYTES = 8 * 1024 * 1024
 INDEXED_TYPES = frozenset({"user", "assistant", "system", "attachment"})
 KEY_SHIFT = 40  # (file number << 40) | byte offset: one integer per line of a session
 
@@ -349,6 +351,10 @@ class TextIndex:
         # did not feed this index since (both: compare with the catalog's files)
         self._synced = False
         self._behind = False
+        # chunks (and gone paths) of passes this index did not run, for its next refresh
+        self._pending: list[Chunk | list[str]] = []
+        self._pending_bytes = 0  # -1: over PENDING_BYTES, dropped (the catch-up reads them)
+        self._pending_lock = threading.Lock()
         self._cached_version: int | None = None
         self.builder: BuilderLock | None = (
             BuilderLock(cache_dir / "textindex.lock") if cache_dir is not None else None
@@ -542,7 +548,8 @@ class TextIndex:
             if not self._take_writer(wait):
                 return False
             try:
-                self._pass = _Pass(self, threading.get_ident(), opportunistic=False)
+                self._pass = _Pass(self, threading.get_ident())
+                self._take_pending(self._pass)
                 catalog.refresh(roots, progress, only)
                 self._catch_up(self._pass, catalog, roots, only, progress)
                 self._pass.batch.commit()
@@ -553,30 +560,43 @@ class TextIndex:
         finally:
             self._write_lock.release()
 
-    def _begin_quietly(self) -> _Pass | None:
-        """A pass of the catalog's that the index did not ask for (a listing's refresh): take
-        part when the index is free right now, else remember to catch up later."""
-        if not self._write_lock.acquire(blocking=False):
-            return None
-        try:
-            if self._take_writer(0.0):
-                self._pass = _Pass(self, threading.get_ident(), opportunistic=True)
-                return self._pass
-        except BaseException:
-            self._write_lock.release()
-            raise
-        self._write_lock.release()
-        return None
+    def _keep(self, chunk: Chunk | None, gone: list[str] | None = None) -> None:
+        """A pass of the catalog's that the index did not ask for (a listing's refresh): its
+        chunks are kept, up to PENDING_BYTES, and indexed by the next refresh of the index
+        (opening tantivy's writer and committing cost a listing 0.1-0.3 s); past that bound
+        they are dropped and that refresh reads what it lacks itself (``_catch_up``)."""
+        with self._pending_lock:
+            if self._pending_bytes < 0:
+                return  # already over the bound: the catch-up will read
+            if gone is not None:
+                self._pending.append(gone)
+                return
+            assert chunk is not None
+            self._pending_bytes += len(chunk.data)
+            if self._pending_bytes > PENDING_BYTES:
+                self._pending, self._pending_bytes = [], -1
+                self._behind = True
+                return
+            self._pending.append(chunk)
+
+    def _take_pending(self, p: _Pass) -> None:
+        """Index what listings' refreshes kept for this index, in the order they read it."""
+        with self._pending_lock:
+            pending, self._pending, self._pending_bytes = self._pending, [], 0
+        for item in pending:
+            if isinstance(item, list):
+                self.gone(item)
+            else:
+                self.accept(item)
+        self.finish()
 
     def accept(self, chunk: Chunk) -> None:
         """Index a chunk of the catalog's pass: the records past what this index holds of the
         file (a catalog that reads a file again from byte 0, because it is in memory or the file
         is new to it, passes over lines already indexed: checked by their tail probe)."""
         p = self._pass
-        if p is None:
-            p = self._begin_quietly()
         if p is None or p.thread != threading.get_ident():
-            self._behind = True  # another thread's or process's build: caught up later
+            self._keep(chunk)  # a listing's pass, or one beside this index's own refresh
             return
         path = str(chunk.path)
         fp = p.files.get(path)
@@ -595,21 +615,13 @@ class TextIndex:
                 p.redo.add(path)
         p.files.clear()
         p.batch.commit()
-        if p.opportunistic:
-            if p.redo:
-                self._behind = True
-            self._pass = None
-            try:
-                self._drop_writer()
-            finally:
-                self._write_lock.release()
 
     def gone(self, paths: list[str]) -> None:
         """The catalog's refresh found these transcripts gone: their documents stay, marked
         deleted, with those of the subagent files of the same session that are gone too."""
         p = self._pass
         if p is None or p.thread != threading.get_ident():
-            self._behind = True
+            self._keep(None, list(paths))
             return
         marks = ", ".join("?" for _ in paths) or "NULL"
         rows = self._rows(f"path IN ({marks})", paths)
@@ -1249,9 +1261,8 @@ class _Pass:
     """One refresh this index takes part in, on the thread that runs it: the files it has seen
     so far, the files to read again in the catch-up, the commit batch."""
 
-    def __init__(self, index: TextIndex, thread: int, opportunistic: bool) -> None:
+    def __init__(self, index: TextIndex, thread: int) -> None:
         self.thread = thread
-        self.opportunistic = opportunistic
         self.files: dict[str, _FilePass] = {}
         self.redo: set[str] = set()
         self.batch = _Batch(index, None, 1)
