@@ -54,7 +54,7 @@ from .params import to_rpc_error
 from .render import OPEN_TRACE_COMMAND, ago, render_hover, trace_args
 
 if TYPE_CHECKING:
-    from .server import TracerServer
+    from .host import DocumentHost, Host
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class EditorState:
     """The server's memory of the client's open documents: their spans and lenses, and the
     pending ``workspace/codeLens/refresh``."""
 
-    def __init__(self, server: TracerServer) -> None:
+    def __init__(self, server: DocumentHost) -> None:
         self.server = server
         # Per open document (uri) its written spans, per path its lens.
         self.spans_cache: dict[str, DocumentSpans] = {}
@@ -216,7 +216,7 @@ class EditorState:
     def request_lens_refresh(self) -> None:
         """Ask the client to fetch code lenses again (sessions changed): at once, then at most
         every LENS_REFRESH_SECONDS while changes keep coming."""
-        if self.server._shut_down or not self._supports_lens_refresh():
+        if self.server.closing or not self._supports_lens_refresh():
             return
         try:
             if not any(uris.uri_scheme(u) == "file" for u in self.server.workspace.text_documents):
@@ -229,7 +229,7 @@ class EditorState:
 
     async def _refresh_lenses(self) -> None:
         try:
-            while self._refresh_wanted and not self.server._shut_down:
+            while self._refresh_wanted and not self.server.closing:
                 self._refresh_wanted = False
                 try:
                     await asyncio.wait_for(self.server.workspace_code_lens_refresh_async(None), 10)
@@ -247,7 +247,15 @@ class EditorState:
 
 
 # --- handlers -------------------------------------------------------------------------------------
-def _hover_markdown(ls: TracerServer) -> bool:
+def _state(ls: Host) -> EditorState:
+    """The server's open-document state; the host shows it to other modules only as a
+    ``LensRefresher``, the handlers here own its caches."""
+    state = ls.editor
+    assert isinstance(state, EditorState)
+    return state
+
+
+def _hover_markdown(ls: Host) -> bool:
     try:
         hover = ls.client_capabilities.text_document.hover  # type: ignore[union-attr]
     except Exception:
@@ -256,28 +264,28 @@ def _hover_markdown(ls: TracerServer) -> bool:
     return not formats or types.MarkupKind.Markdown in formats
 
 
-def _available(ls: TracerServer) -> bool:
+def _available(ls: Host) -> bool:
     # Without an archive a lens or hover has nothing to say; the failure to open it was shown
     # once already, and an error per hover would only pop the client's output up again.
-    return ls._tracer is not None and not ls._shut_down
+    return ls.tracer is not None and not ls.closing
 
 
-async def code_lens(ls: TracerServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+async def code_lens(ls: Host, params: types.CodeLensParams) -> list[types.CodeLens]:
     """One lens at the top of a file that sessions touched; none for other files."""
     method = types.TEXT_DOCUMENT_CODE_LENS
     uri = params.text_document.uri
     path = document_path(uri)
     if path is None or not _available(ls):
         return []
-    cached = ls.editor.lens_cache.get(path)
+    cached = _state(ls).lens_cache.get(path)
     try:
         lens = await ls.call(method, lambda tracer: compute_lens(tracer, path, cached))
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         raise to_rpc_error(method, exc) from None
-    if ls.editor.open_document(uri) is not None:
-        ls.editor.lens_cache[path] = lens
+    if _state(ls).open_document(uri) is not None:
+        _state(ls).lens_cache[path] = lens
     if lens.sessions == 0:
         return []
     top = types.Range(types.Position(0, 0), types.Position(0, 0))
@@ -296,16 +304,16 @@ async def code_lens(ls: TracerServer, params: types.CodeLensParams) -> list[type
     return [types.CodeLens(range=top, command=command)]
 
 
-async def hover(ls: TracerServer, params: types.HoverParams) -> types.Hover | None:
+async def hover(ls: Host, params: types.HoverParams) -> types.Hover | None:
     """Which session wrote the hovered line (located in the current text; newest write wins)."""
     method = types.TEXT_DOCUMENT_HOVER
     uri = params.text_document.uri
     path = document_path(uri)
-    doc = ls.editor.open_document(uri)
+    doc = _state(ls).open_document(uri)
     if path is None or doc is None or not _available(ls):
         return None
     text, version, codec = doc.source, doc.version, doc.position_codec
-    cached = ls.editor.spans_cache.get(uri)
+    cached = _state(ls).spans_cache.get(uri)
     try:
         spans = await ls.call(
             method, lambda tracer: compute_spans(tracer, path, text, version, codec, cached)
@@ -314,9 +322,9 @@ async def hover(ls: TracerServer, params: types.HoverParams) -> types.Hover | No
         raise
     except Exception as exc:
         raise to_rpc_error(method, exc) from None
-    current = ls.editor.open_document(uri)
+    current = _state(ls).open_document(uri)
     if current is not None and current.version == version:
-        ls.editor.spans_cache[uri] = spans
+        _state(ls).spans_cache[uri] = spans
     span = spans.at(params.position.line)
     if span is None:
         return None
@@ -332,15 +340,15 @@ async def hover(ls: TracerServer, params: types.HoverParams) -> types.Hover | No
     )
 
 
-def did_open(ls: TracerServer, params: types.DidOpenTextDocumentParams) -> None:
+def did_open(ls: Host, params: types.DidOpenTextDocumentParams) -> None:
     # pygls has stored the text; lenses and hovers are computed when asked.
-    ls.editor.forget_document(params.text_document.uri)
+    _state(ls).forget_document(params.text_document.uri)
 
 
-def did_change(ls: TracerServer, params: types.DidChangeTextDocumentParams) -> None:
+def did_change(ls: Host, params: types.DidChangeTextDocumentParams) -> None:
     # pygls has applied the (incremental) changes; the spans of the old version are stale.
-    ls.editor.spans_cache.pop(params.text_document.uri, None)
+    _state(ls).spans_cache.pop(params.text_document.uri, None)
 
 
-def did_close(ls: TracerServer, params: types.DidCloseTextDocumentParams) -> None:
-    ls.editor.forget_document(params.text_document.uri)
+def did_close(ls: Host, params: types.DidCloseTextDocumentParams) -> None:
+    _state(ls).forget_document(params.text_document.uri)

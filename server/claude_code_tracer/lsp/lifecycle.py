@@ -15,7 +15,7 @@ from ..tracer import Tracer
 from .params import describe_validation_error
 
 if TYPE_CHECKING:
-    from .server import TracerServer
+    from .host import Host
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _section(raw: Any) -> Any:
 
 
 def read_options(
-    ls: TracerServer, raw: Any, source: str, fallback: ServerOptions | None = None
+    ls: Host, raw: Any, source: str, fallback: ServerOptions | None = None
 ) -> ServerOptions:
     """Options from the client, checked one by one: an invalid option (or one invalid entry of
     ``prices``) is reported and replaced by its value in ``fallback`` (the defaults when there
@@ -104,9 +104,7 @@ def _drop_invalid(
     return dropped
 
 
-def _report(
-    ls: TracerServer, problems: str, fallback: ServerOptions | None, *, whole: bool
-) -> None:
+def _report(ls: Host, problems: str, fallback: ServerOptions | None, *, whole: bool) -> None:
     if whole:
         keep = "keeping the current options" if fallback else "using the defaults"
     else:
@@ -118,7 +116,7 @@ def _report(
     ls.show_error(message)
 
 
-def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
+def initialize(ls: Host, params: types.InitializeParams) -> None:
     # Synchronous on purpose: no request is handled before the tracer exists (opening it is
     # quick: DuckDB in memory plus the catalog file).
     ls.loop = asyncio.get_running_loop()
@@ -133,16 +131,16 @@ def initialize(ls: TracerServer, params: types.InitializeParams) -> None:
     ls.install_tracer(tracer, options)
 
 
-async def initialized(ls: TracerServer, params: types.InitializedParams) -> None:
-    ls._initialized = True
+async def initialized(ls: Host, params: types.InitializedParams) -> None:
+    ls.mark_initialized()
     ls.restart_background()
-    if ls._tracer is not None:
+    if ls.tracer is not None:
         # first-use costs (imports, model builds, DuckDB's first statement) off the request
         # path: the first request of a fresh server costs what the second does
         ls.spawn(ls.call("warm-up", lambda tracer: tracer.warm_up()), "warm-up")
 
 
-async def _pull_settings(ls: TracerServer) -> Any:
+async def _pull_settings(ls: Host) -> Any:
     """Ask a pull-model client (settings: null) for our section; None when it cannot say."""
     workspace = ls.client_capabilities.workspace
     if not (workspace and workspace.configuration):
@@ -162,9 +160,7 @@ async def _pull_settings(ls: TracerServer) -> Any:
     return items[0] if items else None
 
 
-async def did_change_configuration(
-    ls: TracerServer, params: types.DidChangeConfigurationParams
-) -> None:
+async def did_change_configuration(ls: Host, params: types.DidChangeConfigurationParams) -> None:
     """Apply changed settings. Keys not sent keep their current value (send null to reset)."""
     source = "workspace/didChangeConfiguration"
     raw = _section(params.settings)
@@ -176,24 +172,24 @@ async def did_change_configuration(
         return
     merged = {**ls.options.model_dump(by_alias=True, exclude_unset=True), **raw}
     options = read_options(ls, merged, source, fallback=ls.options)
-    if options == ls.options and ls._tracer is not None:
+    if options == ls.options and ls.tracer is not None:
         return
-    if ls._tracer is not None and options.model_copy(update={"prices": ls.options.prices}) == (
+    if ls.tracer is not None and options.model_copy(update={"prices": ls.options.prices}) == (
         ls.options
     ):
         # Only the prices changed: the next session/cost re-prices, nothing is reopened.
         ls.options = options
-        ls._tracer.set_prices(options.prices)
+        ls.tracer.set_prices(options.prices)
         log.info("prices changed: %d model families priced from the settings", len(options.prices))
         return
     log.info("configuration changed; reopening the archive")
     await ls.apply_options(options)
 
 
-async def shutdown(ls: TracerServer, params: Any) -> None:
+async def shutdown(ls: Host, params: Any) -> None:
     await ls.shut_down()
 
 
-def exit_(ls: TracerServer, params: Any) -> None:
+def exit_(ls: Host, params: Any) -> None:
     ls.remove_log_handler()
     ls.executor.shutdown(wait=False, cancel_futures=True)

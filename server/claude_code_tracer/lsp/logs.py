@@ -14,7 +14,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 if TYPE_CHECKING:
-    from .server import TracerServer
+    from .host import Host
 
 
 class ClientLogHandler(logging.Handler):
@@ -26,7 +26,7 @@ class ClientLogHandler(logging.Handler):
         (logging.INFO, types.MessageType.Info),
     )
 
-    def __init__(self, server: TracerServer) -> None:
+    def __init__(self, server: Host) -> None:
         super().__init__(logging.INFO)
         self.server = server
         self.setFormatter(logging.Formatter("%(message)s"))
@@ -52,7 +52,7 @@ class ClientLogHandler(logging.Handler):
             loop.call_soon_threadsafe(self._send, params)
 
     def _send(self, params: types.LogMessageParams) -> None:
-        if self.server._shut_down and params.type != types.MessageType.Error:
+        if self.server.closing and params.type != types.MessageType.Error:
             return
         with contextlib.suppress(Exception):
             self.server.window_log_message(params)

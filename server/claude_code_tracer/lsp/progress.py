@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from .server import TracerServer
+    from .host import Host
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class WorkDone:
     """
 
     def __init__(
-        self, server: TracerServer, title: str, token: types.ProgressToken | None, create: bool
+        self, server: Host, title: str, token: types.ProgressToken | None, create: bool
     ) -> None:
         self._server = server
         self._loop = asyncio.get_running_loop()

@@ -75,6 +75,19 @@ class TracerServer(LanguageServer):
         self.editor = EditorState(self)  # beside the code: open documents' spans and lenses
         self.team_sync: TeamSync | None = None  # the `team` option's background pull and push
 
+    # -- state the handlers read (lsp/host.py) -------------------------------------------------
+    @property
+    def closing(self) -> bool:
+        return self._shut_down
+
+    @property
+    def tracer(self) -> Tracer | None:
+        return self._tracer
+
+    def mark_initialized(self) -> None:
+        """The client sent ``initialized``: background tasks may start."""
+        self._initialized = True
+
     # -- tracer lifetime -----------------------------------------------------------------------
     def tracer_options(self, options: ServerOptions) -> TracerOptions:
         roots = [Path(options.projects_root).expanduser()] if options.projects_root else []

@@ -28,7 +28,7 @@ from .params import parse_params, path_from_uri, to_rpc_error
 from .progress import WorkDone
 
 if TYPE_CHECKING:
-    from .server import TracerServer
+    from .host import Host
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ SIMPLE_METHODS: dict[str, Call] = {
 }
 
 
-def register(server: TracerServer) -> None:
+def register(server: Host) -> None:
     """Serve every session method on ``server``."""
     server.feature(Method.SESSIONS_LIST)(sessions_list)
     server.feature(Method.MESSAGES_STREAM)(messages_stream)
@@ -61,7 +61,7 @@ def register(server: TracerServer) -> None:
 
 
 async def _call(
-    ls: TracerServer,
+    ls: Host,
     method: str,
     run: Callable[[Tracer, ProgressFn | None], T],
     progress_title: str | None = None,
@@ -88,8 +88,8 @@ async def _call(
             work.finish()
 
 
-def _register_simple(server: TracerServer, method: str, call: Call) -> None:
-    async def handler(ls: TracerServer, raw: Any) -> dict[str, Any]:
+def _register_simple(server: Host, method: str, call: Call) -> None:
+    async def handler(ls: Host, raw: Any) -> dict[str, Any]:
         params = parse_params(method, raw)
         if isinstance(getattr(params, "path", None), str):
             params.path = path_from_uri(method, params.path)  # type: ignore[attr-defined]
@@ -99,7 +99,7 @@ def _register_simple(server: TracerServer, method: str, call: Call) -> None:
     server.feature(method)(handler)
 
 
-async def sessions_list(ls: TracerServer, raw: Any) -> dict[str, Any]:
+async def sessions_list(ls: Host, raw: Any) -> dict[str, Any]:
     method = Method.SESSIONS_LIST
     params = parse_params(method, raw)
     assert isinstance(params, SessionsListParams)
@@ -118,7 +118,7 @@ def _next_dumped(pages: Iterator[MessagesPage]) -> dict[str, Any] | None:
     return None if page is None else page.dump()
 
 
-async def messages_stream(ls: TracerServer, raw: Any) -> dict[str, Any]:
+async def messages_stream(ls: Host, raw: Any) -> dict[str, Any]:
     """Batches go out as ``$/progress`` on the partialResultToken; the response is the last one.
 
     Every message is sent once, in order: a batch is held back until the next one is read, so
@@ -181,7 +181,7 @@ async def messages_stream(ls: TracerServer, raw: Any) -> dict[str, Any]:
 
 
 def _cleanup_stream(
-    ls: TracerServer,
+    ls: Host,
     tracer: Tracer,
     pages: Iterator[MessagesPage] | None,
     pending: ConcurrentFuture[Any] | None,
@@ -207,7 +207,7 @@ def _cleanup_stream(
             ls.release(tracer)
 
 
-async def search_query(ls: TracerServer, raw: Any) -> dict[str, Any]:
+async def search_query(ls: Host, raw: Any) -> dict[str, Any]:
     """Search every session. With a partialResultToken each session's group of hits goes out
     as ``$/progress`` and the response keeps only the paging fields; a first build of the
     index reports work-done progress."""

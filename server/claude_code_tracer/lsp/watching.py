@@ -22,7 +22,7 @@ from watchfiles._rust_notify import RustNotify
 from ..models import Method, SessionsDidChange
 
 if TYPE_CHECKING:
-    from .server import TracerServer
+    from .host import Host
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ WATCH_STEP_MS = 50
 _NAMES = {Change.added: "added", Change.modified: "modified", Change.deleted: "deleted"}
 
 
-async def watch(server: TracerServer, stop: asyncio.Event) -> None:
+async def watch(server: Host, stop: asyncio.Event) -> None:
     """Watch the current tracer's roots until ``stop`` is set (or the task is cancelled)."""
     tracer = server.acquire("watcher")
     try:
@@ -95,7 +95,7 @@ def _watch_thread(
 
 
 async def _watch_loop(
-    server: TracerServer, roots: list[Path], stop: asyncio.Event, ready: Callable[[], None]
+    server: Host, roots: list[Path], stop: asyncio.Event, ready: Callable[[], None]
 ) -> None:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue()
@@ -124,7 +124,7 @@ async def _watch_loop(
         await asyncio.shield(loop.run_in_executor(None, thread.join, 5))
 
 
-async def _handle_batch(server: TracerServer, batch: Batch) -> None:
+async def _handle_batch(server: Host, batch: Batch) -> None:
     seen: dict[Path, set[str]] = {}
     for change, path in batch:
         if path.endswith(".jsonl"):
@@ -142,12 +142,12 @@ async def _handle_batch(server: TracerServer, batch: Batch) -> None:
         log.warning("could not map file changes to sessions: %s", exc)
 
 
-async def publish_changes(server: TracerServer, seen: dict[Path, set[str]]) -> None:
+async def publish_changes(server: Host, seen: dict[Path, set[str]]) -> None:
     paths = {path: _change_kind(path, kinds) for path, kinds in seen.items()}
     if server.team_sync is not None:
         server.team_sync.kick()  # one more consumer of the change: the team's copy
     changes = await server.call("watcher", lambda tracer: tracer.changes_for(paths))
-    if changes and not server._shut_down:
+    if changes and not server.closing:
         note = SessionsDidChange(changes=changes).dump()
         server.protocol.notify(Method.SESSIONS_DID_CHANGE, note)
         server.editor.request_lens_refresh()
