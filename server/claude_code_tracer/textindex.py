@@ -7,12 +7,18 @@ in them. The text is the message's full text (not the store's 2,000-character se
 is not stored: a hit keeps the file, byte offset and length of its line, and snippets are cut
 from the line read again from disk, which keeps the index small.
 
-Files are tracked in a small SQLite table beside the index (stdlib, safe to read from several
-threads): size, mtime, inode and how far the file was indexed. A refresh costs a ``stat`` per file;
-appended bytes add documents, a rewritten file has its documents replaced, and a deleted file's
-documents stay with the file marked deleted. Before lines from an offset are indexed, documents of
-that file at or past the offset are deleted, so a crash between the tantivy commit and the state
-update never leaves duplicates. The build commits in batches and reloads the reader, so a search
+The index reads no transcript of its own accord: it is a sink of the catalog's refresh (see
+``ingest``), which decides what changed (one discovery, one stat loop) and hands it the records
+it decoded from each file's new bytes. Files are tracked in a small SQLite table beside the index
+(stdlib, safe to read from several threads): how far each file was indexed, with the 64 bytes
+before that offset (the tail probe that tells a pass reading bytes the index holds from a
+rewrite). Appended bytes add documents, a rewritten file has its documents replaced, and a
+deleted file's documents stay with the file marked deleted (``gone``). What no pass handed the
+index (it was opened after the catalog was built, or another process held it) it catches up on
+from the catalog's list of files (``Catalog.files``), reading only what it lacks, with the same
+reader and decoder. Before lines from an offset are indexed, documents of that file at or past the
+offset are deleted, so a crash between the tantivy commit and the state update never leaves
+duplicates. The build commits in batches and reloads the reader, so a search
 during a first build sees what is indexed so far. The directory is named for the schema version:
 a new version, a corrupt or half-deleted index all start again from nothing.
 
@@ -603,8 +609,20 @@ class TextIndex:
         if fp is None:
             fp = self._file_pass(p, chunk)
             p.files[path] = fp
+        elif not fp.dead and chunk.start != fp.next:
+            # the pass reads the file again (the catalog parses a session anew when one of its
+            # subagent files was rewritten): what it reads up to the offset is checked again
+            row = fp.row
+            if chunk.start > row.offset:
+                p.redo.add(path)
+                fp.dead = True
+            else:
+                probe = bytes.fromhex(row.probe)
+                fp = _FilePass(row, fp.names, row.offset, b"", True, probe, chunk.start)
+                p.files[path] = fp
         if not fp.dead:
             self._take_chunk(p, fp, chunk)
+            fp.next = chunk.end
 
     def finish(self) -> None:
         p = self._pass
@@ -1250,6 +1268,7 @@ class _FilePass:
     probe: bytes = b""
     first: int = 0
     dead: bool = False
+    next: int = -1  # where the next chunk of this pass should start (-1: any)
 
     @classmethod
     def skipped(cls) -> _FilePass:

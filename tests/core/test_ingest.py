@@ -210,3 +210,36 @@ def test_an_index_opened_beside_a_built_catalog_catches_up_reading_each_file_onc
     with bytesource.counting() as again:
         assert tracer.search(SearchParams(query=word, limit=1)).total == page.total
     assert again.by_consumer.get("textindex", 0) == 0
+
+
+def test_a_session_parsed_anew_after_a_subagent_rewrite_is_not_indexed_twice(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """A rewritten subagent file makes the catalog's pass read the whole session again, its
+    main file included, in the same refresh: the index checks those bytes against what it holds
+    and indexes each line once (counted from the raw lines)."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    agent = sorted(main.parent.glob(f"{main.stem}/subagents/agent-*.jsonl"))[0]
+    tracer = make_tracer(root)
+    word = "zygomorphic"
+    lines = [json.loads(x) for x in appended_lines(main, 3).splitlines()]
+    for e in lines:
+        e["type"], e["message"] = "user", {"role": "user", "content": f"a {word} flower"}
+    with main.open("ab") as fh:
+        fh.write(b"".join(json.dumps(e).encode() + b"\n" for e in lines))
+    assert tracer.search(SearchParams(query=word, limit=50)).total == 3
+    # the subagent file rewritten (its first line dropped), and the main file grown too
+    kept = agent.read_bytes().splitlines(keepends=True)[1:]
+    agent.write_bytes(b"".join(kept))
+    more = [json.loads(x) for x in appended_lines(main, 2).splitlines()]
+    for e in more:
+        e["type"], e["message"] = "user", {"role": "user", "content": f"another {word}"}
+    with main.open("ab") as fh:
+        fh.write(b"".join(json.dumps(e).encode() + b"\n" for e in more))
+    tracer.changes_for({main: "modified", agent: "modified"})
+    page = tracer.search(SearchParams(query=word, limit=50))
+    assert page.total == 5
+    assert sorted(h.uuid or "" for g in page.groups for h in g.hits) == sorted(
+        e["uuid"] for e in lines + more
+    )
