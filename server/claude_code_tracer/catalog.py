@@ -713,6 +713,7 @@ class Catalog:
         if only is not None:
             sql += " AND list_contains(?, path)"
             args.append([str(p) for p in only])
+        sql += " ORDER BY root, project, path"  # the order of discovery: a build is repeatable
         out: list[FileEntry] = []
         for path, root, project, session_id, raw in self._read(roots, sql, args):
             state = orjson.loads(raw) if raw else {}
@@ -720,7 +721,7 @@ class Catalog:
                 FileEntry(Path(root), project, session_id, None, Path(path),
                           int(state.get("offset") or 0))
             )  # fmt: skip
-            for agent, saved in (state.get("agents") or {}).items():
+            for agent, saved in sorted((state.get("agents") or {}).items()):
                 apath = Path(agent)
                 out.append(
                     FileEntry(Path(root), project, session_id, agent_id_from_name(apath.name),
