@@ -43,6 +43,7 @@ from typing import Any
 
 import zstandard
 
+from . import bytesource
 from .bytesource import open_source
 from .safefs import describe_mode, note_skipped, open_regular
 
@@ -170,7 +171,7 @@ class Archive:
         file_dir = self._file_dir(root, path)
         if file_dir is None:
             return 0
-        with self._lock:
+        with self._lock, bytesource.reading_for("archive"):
             try:
                 return self._append(file_dir, path, upto)
             except OSError as exc:

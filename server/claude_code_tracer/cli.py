@@ -208,10 +208,14 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
     )
     bar = ProgressBar("indexing sessions")
     try:
-        page = tracer.list_sessions(params, bar)
+        page = tracer.list_sessions(params, bar, keep_answer=_plain_listing(args))
     finally:
         bar.close()
     team = getattr(args, "team_cache", None)
+    if not args.cost and team is None:
+        # the plainest listing prints as its kept answer does (``_answer_from_cache``)
+        _print_sessions(args, page.dump(), tracer.roots)
+        return
 
     # The catalog keeps a session's tokens, not its tokens per model and cache lifetime: a cost
     # reads each listed session (pricing.session_cost), so it is asked for, not a default.
@@ -264,6 +268,60 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
         return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))
 
     out(render() + "\n")
+
+
+def _plain_listing(args: argparse.Namespace) -> bool:
+    """``sessions`` with no filter, cursor, team, cost or prices: the listing whose answer is
+    kept (``listcache``) and served while nothing changed."""
+    return (
+        args.command == "sessions"
+        and not (args.cursor or args.query or args.project or args.workspace or args.deleted)
+        and not (args.cost or args.team or args.no_cache or args.prices)
+        and not os.environ.get(PRICES_ENV)
+        and 1 <= args.limit <= 1000
+    )
+
+
+def _answer_from_cache(args: argparse.Namespace) -> bool:
+    """Print the plainest listing from its kept answer when no transcript changed since
+    (``listcache``): the stat loop only, no DuckDB, no pydantic. False: take the full path."""
+    from . import listcache
+    from .discovery import default_cache_dir, default_roots
+
+    roots = [Path(args.root)] if args.root else default_roots()
+    cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    page = listcache.answer(cache, roots, args.limit)
+    if page is None:
+        return False
+    _print_sessions(args, page, roots)
+    return True
+
+
+def _print_sessions(args: argparse.Namespace, page: dict[str, Any], roots: list[Path]) -> None:
+    """A page of sessions in its wire form (``SessionsPage.dump``), as JSON or as the table."""
+    if args.json:
+        sys.stdout.write(json_text(page) + "\n")
+        return
+    rows = []
+    for s in page["sessions"]:
+        ts = s.get("lastTimestamp")
+        tokens = s.get("tokens") or {}
+        folder = s.get("remote") or s.get("cwd") or s.get("project") or ""
+        rows.append(
+            [
+                s["sessionId"],
+                ts[:16].replace("T", " ") if isinstance(ts, str) else "-",
+                str(s.get("messageCount", 0)),
+                f"{sum(int(v) for v in tokens.values()):,}",
+                folder + (" (deleted)" if s.get("deleted") else ""),
+                (f"[{s['tag']}] " if s.get("tag") else "") + (s.get("title") or ""),
+            ]
+        )
+    headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"]
+    text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
+    if page.get("nextCursor"):
+        text += f"\nmore: --cursor {page['nextCursor']}"
+    out((text if rows else "no sessions found under " + ", ".join(map(str, roots))) + "\n")
 
 
 def _dollars(cost: SessionCost | None) -> str:
@@ -887,6 +945,13 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     if args.command == "mcp":
         return _serve_mcp(args)
+    if args.command == "sessions" and _plain_listing(args):
+        try:
+            if _answer_from_cache(args):
+                return 0
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     from pydantic import ValidationError
 
     from .transcripts import default_roots

@@ -28,11 +28,13 @@ class Record:
     """One transcript record decoded from a chunk: where its bytes are in the file, and the object.
 
     ``offset`` is the byte offset in the file, ``length`` the record's byte length (a record
-    recovered from a damaged line is a slice of that line)."""
+    recovered from a damaged line is a slice of that line), ``line`` the 1-based number of the
+    physical line it is on (records joined on one damaged line share it; 0 when unknown)."""
 
     offset: int
     length: int
     entry: dict[str, Any]
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,10 @@ class Chunk:
     ``session_id`` is the session the file belongs to (for a subagent file, its parent session),
     ``agent_id`` the subagent's id or None for the trunk transcript. ``restart`` is true when the
     file was rewritten or truncated and is read again from byte 0: a sink drops what it held of
-    this file before taking the chunk. ``malformed`` counts lines no record explains."""
+    this file before taking the chunk. ``malformed`` counts lines no record explains;
+    ``lines`` is the number of lines of the file up to ``end`` (0 when unknown). ``orphan``:
+    the file is a subagent transcript whose session file is gone, listed as a session of its
+    own (named by the file, ``path.stem``), while ``session_id`` still names the lost session."""
 
     root: Path
     project: str
@@ -56,6 +61,23 @@ class Chunk:
     restart: bool = False
     malformed: int = 0
     lines: int = 0
+    orphan: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A transcript file the catalog lists, and how far its pass has read it (``offset``):
+    what a sink that was not fed every pass (an index opened after the catalog was built)
+    compares with its own state to catch up. ``session_id`` is the listed session (an orphan
+    subagent file is a session of its own, named by its file), ``agent_id`` None for a
+    session's main transcript."""
+
+    root: Path
+    project: str
+    session_id: str
+    agent_id: str | None
+    path: Path
+    offset: int
 
 
 @runtime_checkable
@@ -63,7 +85,9 @@ class Sink(Protocol):
     """A consumer of the ingest pass. ``accept`` is called with every chunk read, in file order
     per file; ``finish`` once at the end of a refresh (commit, flush). A sink must not raise for
     bad data: transcript text is untrusted, and one sink's failure must not starve the others
-    (the pass logs and goes on)."""
+    (the pass logs and goes on). A sink that keeps state per file may also have
+    ``gone(paths: list[str])``, called after a refresh with the transcripts it found gone; it is
+    optional and not part of the protocol."""
 
     name: str
 
@@ -361,13 +385,14 @@ def lines_in(data: bytes) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def records_of(data: bytes, base: int) -> tuple[list[Record], int]:
-    """The records of a block of complete lines, and the count of malformed lines."""
+def records_of(data: bytes, base: int, line0: int = 0) -> tuple[list[Record], int]:
+    """The records of a block of complete lines starting after line ``line0`` of its file, and
+    the count of malformed lines."""
     out: list[Record] = []
     malformed = 0
-    for _line, offset, length, entry in decode_lines(data, base):
+    for line, offset, length, entry in decode_lines(data, base):
         if entry is None:
             malformed += 1
         else:
-            out.append(Record(offset, length, entry))
+            out.append(Record(offset, length, entry, line0 + line))
     return out, malformed

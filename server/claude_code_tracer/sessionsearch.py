@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from . import bytesource
 from . import cursor as cursors
 from .bytesource import open_source
 from .ingest import read_record
@@ -130,7 +131,7 @@ def _hit(
     try:
         if path is None:
             raise FileNotFoundError(row.path)
-        with open_source(path) as fh:
+        with bytesource.reading_for("snippets"), open_source(path) as fh:
             entry = read_record(fh, off, length)
         doc = line_doc(entry) if isinstance(entry, dict) else None
         if doc is not None:
