@@ -169,6 +169,8 @@ def list_sessions(tracer: Tracer, a: p.ListSessionsArgs, ctx: ToolContext) -> tu
         row = q.view(r.SessionRow, s, SESSION_TEXT, cost_usd=_cost(tracer, s) if readable else None)
         dollars = f" · ${row.cost_usd:.2f}" if row.cost_usd is not None else ""
         gone = " · deleted" + (" (archived)" if s.archived else "") if s.deleted else ""
+        if not s.complete:
+            gone += " · its archived copy is damaged: only these messages can be read"
         text = (
             f"- {s.session_id} · project {s.project} · {_when(s.last_timestamp)} · "
             f"{s.message_count} messages · {s.tokens.total:,} tokens{dollars}{gone}\n"
