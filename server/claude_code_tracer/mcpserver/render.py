@@ -99,7 +99,7 @@ class Quoter:
         data: dict[str, Any] = {}
         sent = cls.model_fields
         for field in type(core).model_fields:
-            if field in extra or sent[field].exclude:
+            if field in extra or field not in sent or sent[field].exclude:
                 continue
             value = getattr(core, field)
             if field in prose:
