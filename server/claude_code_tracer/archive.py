@@ -42,6 +42,7 @@ from typing import Any
 
 import zstandard
 
+from . import bytesource
 from .bytesource import open_source
 from .safefs import describe_mode, note_skipped, open_regular
 
@@ -169,7 +170,7 @@ class Archive:
         file_dir = self._file_dir(root, path)
         if file_dir is None:
             return 0
-        with self._lock:
+        with self._lock, bytesource.reading_for("archive"):
             try:
                 return self._append(file_dir, path, upto)
             except OSError as exc:
@@ -526,6 +527,68 @@ class Archive:
             if rel.name == f"{session_id}.jsonl" or (len(parts) > 2 and parts[1] == session_id):
                 out.extend(problems)
         return out
+
+    def signatures(self, sessions: list[tuple[str, str]]) -> list[str]:
+        """What each (project, session id)'s archived files are on disk, from ``stat`` alone
+        (no read): each file's newest generation, its index and every segment's name, size,
+        mtime and ctime (which no one can set back). It changes when a segment is removed,
+        rewritten, truncated or replaced, or a generation is added: the catalog verifies again
+        only then. A project folder is listed once for all its sessions."""
+        listings: dict[str, list[str]] = {}
+        stated: dict[Path, list[str]] = {}  # flat agent files are every session's of a project
+        out: list[str] = []
+        for project, session_id in sessions:
+            base = self.directory / project
+            if project not in listings:
+                try:
+                    listings[project] = sorted(
+                        n for n in os.listdir(base) if n.startswith("agent-") and n.endswith(".d")
+                    )
+                except OSError:
+                    listings[project] = []
+            dirs = [base / f"{session_id}.jsonl.d", *(base / n for n in listings[project])]
+            nested = base / session_id
+            if nested.is_dir():
+                dirs.extend(sorted(nested.rglob("agent-*.jsonl.d")))
+            parts: list[str] = []
+            for file_dir in dirs:
+                got = stated.get(file_dir)
+                if got is None:
+                    got = stated[file_dir] = self._stat_parts(file_dir)
+                parts.extend(got)
+            text = "\n".join(parts).encode("utf-8", "surrogateescape")
+            out.append(hashlib.sha256(text).hexdigest())
+        return out
+
+    def _stat_parts(self, file_dir: Path) -> list[str]:
+        gens = self._generations(file_dir)
+        if not gens:
+            return []
+        gen_dir = file_dir / f"g{gens[-1]}"
+        parts = [f"{file_dir.name}:g{gens[-1]}"]
+        try:
+            entries = sorted(os.scandir(gen_dir), key=lambda e: e.name)
+        except OSError:
+            return parts
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+        return parts
+
+    def verify(self, project: str, session_id: str) -> list[str]:
+        """Read every segment of a session's archived files (its transcript and its subagents'),
+        each checked against its index (``chain``, ``read_segment``): what is wrong, as
+        ``problems_for`` says it afterwards; empty when every byte checks out."""
+        for rel in self.session_files(project, session_id):
+            with self._problems_lock:
+                self._problems.pop(rel, None)  # found anew: a repaired segment is no problem
+            for start, stop, path, digest in self.chain(rel) or []:
+                if self.read_segment(rel, start, stop, path, digest) is None:
+                    break
+        return self.problems_for(project, session_id)
 
     def restore(self, rel: Path, target: Path) -> ArchivedFile:
         """Write the latest generation of an archived file to ``target`` (what ``read`` verified);

@@ -132,18 +132,39 @@ class SegmentReader(io.RawIOBase):
 
 
 class ReadCount:
-    """Bytes read from transcripts while counting (``counting``): by path and in total. The
-    test and the benchmark that check a refresh reads each appended byte once use it."""
+    """Bytes read from transcripts while counting (``counting``): by path, by consumer and in
+    total. The test and the benchmark that check a refresh reads each appended byte once,
+    whatever consumers are on, use it. A consumer that reads for itself says so
+    (``reading_for``); every other read is the ingest pass's (``PASS``), shared by all sinks."""
 
     def __init__(self) -> None:
         self.total = 0
         self.by_path: dict[str, int] = {}
+        self.by_consumer: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def add(self, path: str, n: int) -> None:
+        who = getattr(_reader, "name", PASS)
         with self._lock:
             self.total += n
             self.by_path[path] = self.by_path.get(path, 0) + n
+            self.by_consumer[who] = self.by_consumer.get(who, 0) + n
+
+
+PASS = "pass"
+_reader = threading.local()
+
+
+@contextlib.contextmanager
+def reading_for(name: str) -> Iterator[None]:
+    """Reads made on this thread inside the block are counted for the consumer ``name`` (the
+    text index catching up, the archive checking a file, a session's store), not the pass."""
+    before = getattr(_reader, "name", PASS)
+    _reader.name = name
+    try:
+        yield
+    finally:
+        _reader.name = before
 
 
 _count: ReadCount | None = None

@@ -20,13 +20,11 @@ import errno
 import functools
 import itertools
 import logging
-import mmap
 import os
-import re
 import stat
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,9 +33,11 @@ from typing import Any, TypeVar
 import duckdb
 import orjson
 
+from . import bytesource
 from .archive import Archive
 from .cursor import fingerprint
-from .ingest import Chunk, Record, Sink
+from .discovery import default_cache_dir
+from .ingest import Chunk, FileEntry, Record, Sink
 from .models import FileSessionInfo, FileTouch, SessionInfo, SessionsListParams
 from .safefs import describe_mode, regular_stat
 from .sessionnames import friendly_names
@@ -104,7 +104,15 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("uuid_hashes", "BLOB", "binary"),
     # with size and mtime, the file's identity: a same-size rewrite can restore the mtime, not this
     ("ctime_ns", "BIGINT", "int64"),
+    # a deleted session read from the archive: the archive's ``signature`` when it was last
+    # verified, what was wrong then (NULL: every byte checked out), and the messages its
+    # verified bytes hold (NULL: all of them, ``message_count``)
+    ("archive_sig", "VARCHAR", "string"),
+    ("archive_problems", "VARCHAR", "string"),
+    ("archive_count", "BIGINT", "int64"),
 )
+# added to a schema 9 catalog in place (``_prepare``), in this order, at the end
+_ADDED_AFTER_9 = _COLUMNS[-3:]
 _NAMES = [c[0] for c in _COLUMNS]
 _POS = {n: i for i, n in enumerate(_NAMES)}
 _CTIME = _POS["ctime_ns"]
@@ -128,7 +136,7 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
     ("first_prompt", "s.first_prompt"),
     ("first_timestamp", "s.first_ts"),
     ("last_timestamp", "s.last_ts"),
-    ("message_count", "s.message_count"),
+    ("message_count", "coalesce(s.archive_count, s.message_count)"),
     ("tool_call_count", "s.tool_calls"),
     ("error_count", "s.errors"),
     ("malformed_lines", "s.malformed"),
@@ -152,8 +160,16 @@ _LIST_FIELDS: tuple[tuple[str, str], ...] = (
     ("archived", "coalesce(s.archived, false)"),
     ("parent_session_id", "s.parent_session_id"),
     ("size_bytes", "s.size"),
+    ("complete", "s.archive_problems IS NULL"),
+    (
+        "warning",
+        "CASE WHEN s.archive_problems IS NULL THEN NULL "
+        "ELSE 'the archived copy is incomplete: ' || s.archive_problems END",
+    ),
 )
 _LIST_NAMES = tuple(name for name, _ in _LIST_FIELDS)
+_DELETED = _LIST_NAMES.index("deleted")
+_ARCHIVED = _LIST_NAMES.index("archived")
 _LIST_SELECT = ", ".join(sql for _, sql in _LIST_FIELDS)
 _LIST_FROM = f"sessions s LEFT JOIN {_SUMMARY_TITLES} x ON x.target_path = s.path"
 _SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -170,7 +186,6 @@ _SUMMARY_SCHEMA = _SUMMARY_COLUMNS
 _SUMMARY_INSERT = ", ".join(
     "TRY_CAST(source_ts AS TIMESTAMP)" if n == "source_ts" else n for n in _SUMMARY_NAMES
 )
-_UUID_KEY = re.compile(rb'"uuid"\s*:\s*"$')
 # Every file a tool call named, for "which sessions touched this file" and the editor's lenses.
 _TOUCH_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("session_path", "VARCHAR", "string"),
@@ -237,33 +252,6 @@ def _insert(
         cur.execute(f"{into} SELECT {columns} FROM catalog_batch").fetchall()
     finally:
         cur.unregister("catalog_batch")
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "claude-code-tracer"
-
-
-def _uuids_in(path: Path, leaves: set[str]) -> set[str]:
-    """Which of ``leaves`` are the uuid of a line of ``path`` (not a parentUuid or leafUuid that
-    merely names it): a byte search, no parse."""
-    found: set[str] = set()
-    try:
-        with path.open("rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                return found
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                for leaf in leaves:
-                    needle = leaf.encode()
-                    at = mm.find(needle)
-                    while at >= 0:
-                        if _UUID_KEY.search(mm[max(0, at - 12) : at]):
-                            found.add(leaf)
-                            break
-                        at = mm.find(needle, at + 1)
-    except (OSError, ValueError):
-        pass
-    return found
 
 
 @dataclass
@@ -385,6 +373,9 @@ class Catalog:
         self._flat_owners: dict[str, tuple[int, int, str | None]] = {}
         # Changes whenever a refresh wrote something: what callers cached from it may be stale.
         self.generation = next(_GENERATIONS)
+        # What the last full refresh's stat loop saw: the roots, and (size, mtime_ns, ctime_ns)
+        # per transcript (a cached listing is served while the same loop sees the same).
+        self.last_seen: tuple[list[str], dict[str, list[int]]] | None = None
 
     def _open(self, cache_dir: Path | None, persistent: bool) -> duckdb.DuckDBPyConnection:
         con: duckdb.DuckDBPyConnection | None = None
@@ -515,18 +506,38 @@ class Catalog:
             con.execute(
                 "INSERT OR REPLACE INTO catalog_meta VALUES ('schema', ?)", [SCHEMA_VERSION]
             )
+        # columns added since, in place: a new schema drops the rows, and with them the deleted
+        # sessions the catalog lists from the archive (a rebuild finds only live files)
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'sessions'"
+            ).fetchall()
+        }
+        for name, sqltype, _ in _ADDED_AFTER_9:
+            if name not in have:
+                con.execute(f"ALTER TABLE sessions ADD COLUMN {name} {sqltype}")
 
     def close(self) -> None:
         with self._lock:
+            # a use after this fails as closed: not a damaged file to set aside (_guarded)
+            self.path = None
             self.con.close()
 
     # -- refresh -----------------------------------------------------------------------------------
-    def refresh(self, roots: list[Path], progress: Progress | None = None) -> RefreshReport:
+    def refresh(
+        self,
+        roots: list[Path],
+        progress: Progress | None = None,
+        only: list[Path] | None = None,
+    ) -> RefreshReport:
         """The one refresh loop: stat every transcript, read what changed once, and hand it
-        to the catalog's metadata, the archive and every sink (``add_sink``)."""
+        to the catalog's metadata, the archive and every sink (``add_sink``). ``only``: the
+        main transcripts of the sessions to look at (a loaded session's text filter), instead
+        of every transcript under the roots; nothing is marked deleted then."""
         with self._lock:
             try:
-                return self._refresh_once(roots, progress)
+                return self._refresh_once(roots, progress, only)
             finally:
                 for consumer in self.sinks:
                     try:
@@ -534,9 +545,11 @@ class Catalog:
                     except Exception:
                         log.exception("sink %s failed to finish", consumer.name)
 
-    def _refresh_once(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
+    def _refresh_once(
+        self, roots: list[Path], progress: Progress | None, only: list[Path] | None
+    ) -> RefreshReport:
         try:
-            return self._refresh(roots, progress)
+            return self._refresh(roots, progress, only)
         except (duckdb.Error, OSError) as exc:
             if self.path is None:
                 raise
@@ -548,7 +561,28 @@ class Catalog:
         with self._lock:
             self.sinks.append(sink)
 
-    def _refresh(self, roots: list[Path], progress: Progress | None) -> RefreshReport:
+    def _transcripts(
+        self, cur: duckdb.DuckDBPyConnection, roots: list[Path], only: list[Path] | None
+    ) -> Iterator[tuple[Path, str, str, os.stat_result, str | None]]:
+        """The stat loop: (root, project, path, stat, parent) of every transcript under the
+        roots (``iter_transcripts``), or of the ``only`` files the catalog already lists."""
+        if only is None:
+            for root in roots:
+                for project, key, st, parent in iter_transcripts(root, self._flat_owner):
+                    yield root, project, key, st, parent
+            return
+        for path, root, project, parent in cur.execute(
+            "SELECT path, root, project, parent_session_id FROM sessions "
+            "WHERE list_contains(?, root) AND list_contains(?, path)",
+            [[str(r) for r in roots], [str(p) for p in only]],
+        ).fetchall():
+            pst = regular_stat(path, Path(root))
+            if pst is not None:
+                yield Path(root), project, path, pst, parent
+
+    def _refresh(
+        self, roots: list[Path], progress: Progress | None, only: list[Path] | None = None
+    ) -> RefreshReport:
         report = RefreshReport()
         cur = self.con.cursor()
         root_names = [str(r) for r in roots]
@@ -558,27 +592,32 @@ class Catalog:
             row[0]: (row[1], row[2], row[3], row[4])
             for row in cur.execute(
                 "SELECT path, size, mtime_ns, deleted, ctime_ns FROM sessions "
-                "WHERE list_contains(?, root)",
-                [root_names],
+                "WHERE list_contains(?, root)"
+                + ("" if only is None else " AND list_contains(?, path)"),
+                [root_names] if only is None else [root_names, [str(p) for p in only]],
             ).fetchall()
         }
+        if only is not None and len(known) < len(set(only)):
+            # a session the catalog does not list yet: look at everything
+            return self._refresh(roots, progress)
         seen: set[str] = set()
+        stamps: dict[str, list[int]] = {}
         changed: list[tuple[Path, str, str, os.stat_result, str | None]] = []
-        for root in roots:
-            for project, key, st, parent in iter_transcripts(root, self._flat_owner):
-                seen.add(key)
-                report.files += 1
-                prev = known.get(key)
-                if (
-                    prev is not None
-                    and prev[0] == st.st_size
-                    and prev[1] == st.st_mtime_ns
-                    and prev[3] == st.st_ctime_ns
-                ):
-                    if prev[2]:  # came back after being marked deleted
-                        changed.append((root, project, key, st, parent))
-                    continue
-                changed.append((root, project, key, st, parent))
+        for root, project, key, st, parent in self._transcripts(cur, roots, only):
+            seen.add(key)
+            stamps[key] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            report.files += 1
+            prev = known.get(key)
+            if (
+                prev is not None
+                and prev[0] == st.st_size
+                and prev[1] == st.st_mtime_ns
+                and prev[3] == st.st_ctime_ns
+            ):
+                if prev[2]:  # came back after being marked deleted
+                    changed.append((root, project, key, st, parent))
+                continue
+            changed.append((root, project, key, st, parent))
         rows: dict[str, tuple[Any, ...]] = {}
         if any(key in known for _, _, key, _, _ in changed):
             rows = {
@@ -621,7 +660,14 @@ class Catalog:
                     strict=True,
                 ):
                     summaries[n].append(v)
-        gone = [k for k, prev in known.items() if k not in seen and not prev[2]]
+        gone = (
+            [k for k, prev in known.items() if k not in seen and not prev[2]]
+            if only is None
+            else []
+        )
+        if only is None:
+            self.last_seen = ([str(r) for r in roots], stamps)
+        adopted: list[str] = []
         if out["path"] or gone:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -668,12 +714,140 @@ class Catalog:
             finally:
                 self.generation = next(_GENERATIONS)
             report.deleted = len(gone)
+            if gone:
+                self._check_archived(cur, gone)  # the deletion noticed: verify what is kept
+                self._tell_gone([k for k in gone if k not in set(adopted)])
         return report
+
+    # -- deleted sessions read from the archive ---------------------------------------------------
+    def _check_archived(
+        self, cur: duckdb.DuckDBPyConnection, paths: list[str], force: bool = False
+    ) -> bool:
+        """Verify the archived copies of these deleted sessions (``Archive.verify``) when their
+        archive changed on disk since the last check (``Archive.signatures``: stats only, so a
+        listing pays a few ``stat`` calls per deleted session it shows), or with ``force`` (a
+        read found a segment that does not check out). A damaged copy's row says what is wrong
+        and how many messages its verified bytes hold, which the list then shows; a repaired one
+        is whole again. True when a row changed. The caller holds the lock."""
+        archive = self.archive
+        if archive is None or not paths:
+            return False
+        rows = cur.execute(
+            "SELECT path, project, session_id, archive_sig, archive_problems FROM sessions "
+            "WHERE list_contains(?, path) AND deleted AND coalesce(archived, false) "
+            "AND NOT coalesce(orphan, false)",
+            [paths],
+        ).fetchall()
+        sigs = archive.signatures([(r[1], r[2]) for r in rows])
+        updates: dict[str, list[Any]] = {"path": [], "sig": [], "problems": [], "count": []}
+        for (path, project, sid, old_sig, old_problems), sig in zip(rows, sigs, strict=True):
+            if sig == old_sig and not force:
+                continue
+            problems = "; ".join(archive.verify(project, sid)) or None
+            count = self._servable_count(archive, project, sid) if problems else None
+            for key, value in zip(updates, (path, sig, problems, count), strict=True):
+                updates[key].append(value)
+            if problems != old_problems:
+                log.warning("archived session %s/%s: %s", project, sid, problems or "whole again")
+        if not updates["path"]:
+            return False
+        # one statement (DuckDB's executemany costs ~8 ms a row)
+        cur.execute(
+            "UPDATE sessions SET archive_sig = u.sig, archive_problems = u.problems, "
+            "archive_count = u.count FROM (SELECT unnest(?::VARCHAR[]) AS path, "
+            "unnest(?::VARCHAR[]) AS sig, unnest(?::VARCHAR[]) AS problems, "
+            "unnest(?::BIGINT[]) AS count) u WHERE sessions.path = u.path",
+            [updates["path"], updates["sig"], updates["problems"], updates["count"]],
+        )
+        self.generation = next(_GENERATIONS)
+        return True
+
+    @staticmethod
+    def _servable_count(archive: Archive, project: str, session_id: str) -> int | None:
+        """The messages a damaged archived session's verified bytes hold, counted as the
+        first parse counted them (its transcript, through the mounted archive: reads stop at the
+        first segment that does not check out); None when the archive is not mounted."""
+        path = archive.directory / project / f"{session_id}.jsonl"
+        if bytesource.archived(path) is None:
+            return None
+        parser = Parser()
+        try:
+            parser.parse_file(path, 0, FileState(), None)
+        except OSError as exc:
+            log.warning("cannot read the archived %s: %s", path, exc)
+            return 0
+        return parser.meta.message_count
+
+    def recheck_archived(self, roots: list[Path], project: str | None, session_id: str) -> None:
+        """A read of this deleted session found its archived copy damaged: verify it again
+        and correct what the list says (even when no stat changed: a bit flipped on disk); once,
+        while the list still takes it for whole."""
+        conds = (
+            "list_contains(?, root) AND session_id = ? AND deleted AND archive_problems IS NULL"
+        )
+        args: list[Any] = [[str(r) for r in roots], session_id]
+        if project is not None:
+            conds += " AND project = ?"
+            args.append(project)
+
+        def run() -> None:
+            cur = self.con.cursor()
+            found = cur.execute(f"SELECT path FROM sessions WHERE {conds}", args).fetchall()
+            self._check_archived(cur, [r[0] for r in found], force=True)
+
+        with self._lock:
+            self._guarded(roots, run)
+
+    def _tell_gone(self, paths: list[str]) -> None:
+        """Tell the sinks that keep something per file (the text index) which transcripts
+        this refresh found gone: an optional ``gone(paths)`` of a sink, beside the protocol."""
+        for consumer in self.sinks:
+            hook = getattr(consumer, "gone", None)
+            if hook is None:
+                continue
+            try:
+                hook(paths)
+            except Exception:
+                log.exception("sink %s failed on gone files", consumer.name)
+
+    def files(self, roots: list[Path], only: list[Path] | None = None) -> list[FileEntry]:
+        """Every transcript file the catalog lists as live under the roots (subagent files
+        included), with how far it has read each: what a sink that joined late (the text index
+        opened after the catalog was built) compares with its own state to catch up. ``only``:
+        the files of the sessions with these main transcripts."""
+        sql = (
+            "SELECT path, root, project, session_id, parse_state FROM sessions "
+            "WHERE list_contains(?, root) AND NOT deleted"
+        )
+        args: list[Any] = [[str(r) for r in roots]]
+        if only is not None:
+            sql += " AND list_contains(?, path)"
+            args.append([str(p) for p in only])
+        sql += " ORDER BY root, project, path"  # the order of discovery: a build is repeatable
+        out: list[FileEntry] = []
+        for path, root, project, session_id, raw in self._read(roots, sql, args):
+            state = orjson.loads(raw) if raw else {}
+            out.append(
+                FileEntry(Path(root), project, session_id, None, Path(path),
+                          int(state.get("offset") or 0))
+            )  # fmt: skip
+            for agent, saved in sorted((state.get("agents") or {}).items()):
+                apath = Path(agent)
+                out.append(
+                    FileEntry(Path(root), project, session_id, agent_id_from_name(apath.name),
+                              apath, int(saved.get("offset") or 0))
+                )  # fmt: skip
+        return out
 
     def _archived(self, path: Path) -> bool:
         if self.archive is None or not path.name.endswith(".jsonl"):
             return False
         return self.archive.has(path.parent.name, path.name[: -len(".jsonl")])
+
+    def flat_owners(self) -> dict[str, list[Any]]:
+        """The flat agent files' owners as the stat loop knows them: path -> [size, mtime_ns,
+        session id or None]."""
+        return {k: list(v) for k, v in self._flat_owners.items()}
 
     def _flat_owner(self, path: Path, st: os.stat_result) -> str | None:
         """The session a flat 2.0.x ``agent-*.jsonl`` belongs to (its first line's sessionId),
@@ -689,9 +863,11 @@ class Catalog:
     def _resolve_summaries(
         self, cur: duckdb.DuckDBPyConnection, summaries: dict[str, list[Any]]
     ) -> None:
-        """Find, for each new summary line, the session file that holds its leafUuid: the files
-        of its project (the target existed when the summary was written, so one look is enough;
-        a summary whose target is gone names no session)."""
+        """Find, for each new summary line, the session file that holds its leafUuid: among the
+        sessions of its project, the one whose uuids (kept as 64-bit hashes by the pass that
+        read them, ``uuid_hashes``) include it. No file is read again (the target existed when
+        the summary was written, so one look is enough; a summary whose target is gone names no
+        session)."""
         by_project: dict[tuple[str, str], set[str]] = {}
         for root, project, leaf in zip(
             summaries["root"], summaries["project"], summaries["leaf_uuid"], strict=True
@@ -699,16 +875,18 @@ class Catalog:
             by_project.setdefault((root, project), set()).add(leaf)
         found: dict[tuple[str, str, str], str] = {}
         for (root, project), leaves in by_project.items():
-            paths = [
-                r[0]
-                for r in cur.execute(
-                    "SELECT path FROM sessions WHERE root = ? AND project = ? AND NOT deleted",
-                    [root, project],
-                ).fetchall()
-            ]
-            for path in paths:
-                for leaf in _uuids_in(Path(path), leaves):
-                    found.setdefault((root, project, leaf), path)
+            wanted = {uuid_hash(leaf): leaf for leaf in leaves}
+            for path, blob in cur.execute(
+                "SELECT path, uuid_hashes FROM sessions "
+                "WHERE root = ? AND project = ? AND NOT deleted",
+                [root, project],
+            ).fetchall():
+                if not blob:
+                    continue
+                hashes = array("Q")
+                hashes.frombytes(blob)
+                for h in wanted.keys() & set(hashes):
+                    found.setdefault((root, project, wanted[h]), path)
                 if all((root, project, leaf) in found for leaf in leaves):
                     break
         summaries["target_path"] = [
@@ -784,8 +962,9 @@ class Catalog:
         try:
             own_agent = agent_id_from_name(path.name) if parent else None
             self._read_file(
-                parser, root, path, 0, state, own_agent, project, parent or path.name[:-6]
-            )
+                parser, root, path, 0, state, own_agent, project, parent or path.name[:-6],
+                orphan=parent is not None,
+            )  # fmt: skip
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
@@ -879,6 +1058,9 @@ class Catalog:
             "archived": False,
             "uuid_hashes": hashes.tobytes(),
             "ctime_ns": st.st_ctime_ns,
+            "archive_sig": None,
+            "archive_problems": None,
+            "archive_count": None,
         }
         return record, found, incremental, m.summaries
 
@@ -892,6 +1074,7 @@ class Catalog:
         agent_id: str | None,
         project: str,
         session_id: str,
+        orphan: bool = False,
     ) -> None:
         """One read of the file's new bytes for the metadata, the archive and every ``Sink``
         alike: the blocks the parser reads, and the records it decoded from them, are handed
@@ -901,7 +1084,7 @@ class Catalog:
         sink = self.archive.appender(root, path, state.offset) if self.archive else None
         sinks = list(self.sinks)
 
-        def each(offset: int, block: bytes, records: list[Record]) -> None:
+        def each(offset: int, block: bytes, records: list[Record], lines: int) -> None:
             if sink is not None:
                 sink.accept(offset, block)
             if not sinks:
@@ -909,7 +1092,7 @@ class Catalog:
             chunk = Chunk(
                 root=root, project=project, session_id=session_id, path=path,
                 agent_id=agent_id, start=offset, end=offset + len(block), data=block,
-                records=records, restart=offset == 0,
+                records=records, restart=offset == 0, lines=lines, orphan=orphan,
             )  # fmt: skip
             for consumer in sinks:
                 try:
@@ -947,22 +1130,22 @@ class Catalog:
             path, int(saved.get("offset") or 0), bytes.fromhex(saved.get("probe") or "")
         )
 
-    @staticmethod
     def _agent_files(
-        path: Path, session_id: str, flat: dict[Path, dict[str, list[Path]]]
+        self, path: Path, session_id: str, flat: dict[Path, dict[str, list[Path]]]
     ) -> list[Path]:
         """The session's subagent transcripts; flat 2.0.x ones are matched by their first line,
-        read once per project and refresh."""
+        read once per file version (``_flat_owner``, shared with the stat loop)."""
         found = nested_agent_files(path, session_id)
         project_dir = path.parent
         if project_dir not in flat:
             by_session: dict[str, list[Path]] = {}
             try:
                 for entry in sorted(os.scandir(project_dir), key=lambda e: e.name):
-                    if is_agent_file(entry.name) and regular_stat(
-                        entry.path, project_dir, is_symlink=entry.is_symlink()
-                    ):
-                        sid = first_session_id(Path(entry.path))
+                    if not is_agent_file(entry.name):
+                        continue
+                    ast = regular_stat(entry.path, project_dir, is_symlink=entry.is_symlink())
+                    if ast is not None:
+                        sid = self._flat_owner(Path(entry.path), ast)
                         if sid:
                             by_session.setdefault(sid, []).append(Path(entry.path))
             except OSError:
@@ -1033,7 +1216,15 @@ class Catalog:
 
     @staticmethod
     def _conditions(roots: list[Path], params: SessionsListParams) -> tuple[list[str], list[Any]]:
-        conds = ["list_contains(?, s.root)"]
+        # A file with no conversation line (only snapshots, modes, summaries: a session opened
+        # and left) is nothing to read: not listed. Orphan subagent transcripts count their
+        # lines as a subagent's and stay; so do sessions whose subagents hold the work, and a
+        # damaged file (its malformed lines are what the list has to say about it).
+        conds = [
+            "list_contains(?, s.root)",
+            "(s.message_count > 0 OR coalesce(s.orphan, false) OR s.subagent_count > 0"
+            " OR s.malformed > 0)",
+        ]
         args: list[Any] = [[str(r) for r in roots]]
         if not params.include_deleted:
             conds.append("(NOT s.deleted OR coalesce(s.archived, false))")
@@ -1078,6 +1269,17 @@ class Catalog:
         )
         args.append(params.limit + 1)
         rows = self._read(roots, sql, args)
+        archived = [r[_LIST_NAMES.index("path")] for r in rows if r[_DELETED] and r[_ARCHIVED]]
+        if archived and self.archive is not None:
+            # a deleted session's archive changed on disk since it was verified: again, first
+
+            def check() -> bool:
+                return self._check_archived(self.con.cursor(), archived)
+
+            with self._lock:
+                changed = self._guarded(roots, check)
+            if changed:
+                rows = self._read(roots, sql, args)
         infos = [self._info(r) for r in rows]
         names = friendly_names(roots)
         if names:
@@ -1177,7 +1379,19 @@ class Catalog:
             "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
         )
         wanted = [f"{p}/{sid}" for p, sid in keys]
-        rows = self._read(roots, sql, [[str(r) for r in roots], wanted])
+        # not while a refresh holds the catalog (a first build, whose progress may search):
+        # titles are then missing, as for sessions it has not listed yet
+        if not self._lock.acquire(blocking=False):
+            return {}
+        try:
+            rows = self._guarded(
+                roots,
+                lambda: self.con.cursor()
+                .execute(sql, [[str(r) for r in roots], wanted])
+                .fetchall(),
+            )
+        finally:
+            self._lock.release()
         return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest, SourceUnavailable, TracerError
+from .ingest import DEFAULT_MAX_LINE_BYTES, MAX_LINE_ENV, parse_line_bound
 from .sqllimits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from .termsafe import CleanFormatter, clean, json_text
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     # (the whole stack took 1.5-2.6 s to import on a loaded 2-core machine).
     from .models import MessageDetail, Model, PriceOverride, SearchPage, SessionCost
     from .tracer import Tracer
+    from .team.attach import TeamView
 
 SAMPLES = Path(__file__).parent / "samples" / "projects"
 
@@ -111,6 +113,27 @@ def _emit(args: argparse.Namespace, model: Model, render: Callable[[], str]) -> 
 PRICES_ENV = "CLAUDE_CODE_TRACER_PRICES"
 
 
+def _line_bound(text: str) -> int:
+    try:
+        return parse_line_bound(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _max_line_bytes(args: argparse.Namespace) -> int:
+    """``--max-line-bytes``, else ``$CLAUDE_CODE_TRACER_MAX_LINE_BYTES``, else the default."""
+    given = getattr(args, "max_line_bytes", None)
+    if given is not None:
+        return int(given)
+    env = os.environ.get(MAX_LINE_ENV)
+    if not env:
+        return DEFAULT_MAX_LINE_BYTES
+    try:
+        return parse_line_bound(env)
+    except ValueError as exc:
+        raise InvalidRequest(f"${MAX_LINE_ENV}: {exc}") from None
+
+
 def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
     """The user's own prices: ``--prices FILE.json``, else the file ``$CLAUDE_CODE_TRACER_PRICES``
     names. A bad file stops the command (InvalidRequest) rather than print a wrong cost."""
@@ -122,13 +145,26 @@ def _prices(args: argparse.Namespace) -> dict[str, PriceOverride]:
     return load_overrides(Path(path).expanduser())
 
 
-def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = None) -> Tracer:
+def _tracer(
+    args: argparse.Namespace,
+    prices: dict[str, PriceOverride] | None = None,
+    team: TeamView | None = None,
+) -> Tracer:
+    """The tracer every command opens. ``team``: the team's sessions as last pulled (the MCP
+    server, whose background sync pulls); else ``--team`` pulls before a reading command."""
     from .tracer import Tracer, TracerOptions
 
     roots = [Path(args.root)] if args.root else []
     team_roots: list[Path] = []
     annotate = aliases = None
-    if getattr(args, "team", None):
+    if team is not None:
+        from .transcripts import default_roots
+
+        team_roots = list(team.roots)
+        if team_roots:
+            roots = (roots or default_roots()) + team_roots
+        annotate, aliases = team.annotate, team.aliases
+    elif getattr(args, "team", None):
         # the team's sessions, pulled into the cache, are read beside this machine's own
         from .team.commands import open_team
         from .transcripts import default_roots
@@ -148,6 +184,7 @@ def _tracer(args: argparse.Namespace, prices: dict[str, PriceOverride] | None = 
             archive=not args.no_archive,
             archive_dir=Path(args.archive_dir) if args.archive_dir else None,
             prices=prices or {},
+            max_line_bytes=_max_line_bytes(args),
         )
     )
 
@@ -185,10 +222,14 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
     )
     bar = ProgressBar("indexing sessions")
     try:
-        page = tracer.list_sessions(params, bar)
+        page = tracer.list_sessions(params, bar, keep_answer=_plain_listing(args))
     finally:
         bar.close()
     team = getattr(args, "team_cache", None)
+    if not args.cost and team is None:
+        # the plainest listing prints as its kept answer does (``_answer_from_cache``)
+        _print_sessions(args, page.dump(), tracer.roots)
+        return
 
     # The catalog keeps a session's tokens, not its tokens per model and cache lifetime: a cost
     # reads each listed session (pricing.session_cost), so it is asked for, not a default.
@@ -219,7 +260,7 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
             [
                 s.session_id,
                 _ago(s.last_timestamp),
-                str(s.message_count),
+                str(s.message_count) + ("!" if not s.complete else ""),
                 f"{s.tokens.total:,}",
                 *([_dollars(costs[s.path])] if args.cost else []),
                 *([s.author or "(this machine)"] if team is not None else []),
@@ -234,11 +275,67 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
         text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
         if page.next_cursor:
             text += f"\nmore: --cursor {page.next_cursor}"
+        if any(not s.complete for s in page.sessions):
+            text += "\n!: its archived copy is damaged; the messages that can still be read"
         if args.cost and any(c is None or not c.complete for c in costs.values()):
             text += "\n+: a model without a price (its tokens are not in the dollars); ?: unread"
         return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))
 
     out(render() + "\n")
+
+
+def _plain_listing(args: argparse.Namespace) -> bool:
+    """``sessions`` with no filter, cursor, team, cost or prices: the listing whose answer is
+    kept (``listcache``) and served while nothing changed."""
+    return (
+        args.command == "sessions"
+        and not (args.cursor or args.query or args.project or args.workspace or args.deleted)
+        and not (args.cost or args.team or args.no_cache or args.prices)
+        and not os.environ.get(PRICES_ENV)
+        and 1 <= args.limit <= 1000
+    )
+
+
+def _answer_from_cache(args: argparse.Namespace) -> bool:
+    """Print the plainest listing from its kept answer when no transcript changed since
+    (``listcache``): the stat loop only, no DuckDB, no pydantic. False: take the full path."""
+    from . import listcache
+    from .discovery import default_cache_dir, default_roots
+
+    roots = [Path(args.root)] if args.root else default_roots()
+    cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    page = listcache.answer(cache, roots, args.limit)
+    if page is None:
+        return False
+    _print_sessions(args, page, roots)
+    return True
+
+
+def _print_sessions(args: argparse.Namespace, page: dict[str, Any], roots: list[Path]) -> None:
+    """A page of sessions in its wire form (``SessionsPage.dump``), as JSON or as the table."""
+    if args.json:
+        sys.stdout.write(json_text(page) + "\n")
+        return
+    rows = []
+    for s in page["sessions"]:
+        ts = s.get("lastTimestamp")
+        tokens = s.get("tokens") or {}
+        folder = s.get("remote") or s.get("cwd") or s.get("project") or ""
+        rows.append(
+            [
+                s["sessionId"],
+                ts[:16].replace("T", " ") if isinstance(ts, str) else "-",
+                str(s.get("messageCount", 0)),
+                f"{sum(int(v) for v in tokens.values()):,}",
+                folder + (" (deleted)" if s.get("deleted") else ""),
+                (f"[{s['tag']}] " if s.get("tag") else "") + (s.get("title") or ""),
+            ]
+        )
+    headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"]
+    text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
+    if page.get("nextCursor"):
+        text += f"\nmore: --cursor {page['nextCursor']}"
+    out((text if rows else "no sessions found under " + ", ".join(map(str, roots))) + "\n")
 
 
 def _dollars(cost: SessionCost | None) -> str:
@@ -616,6 +713,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--archive-dir", help="where the archive is kept (default: the cache)")
     common.add_argument("--json", action="store_true", help="print JSON for machines")
     common.add_argument(
+        "--max-line-bytes",
+        type=_line_bound,
+        metavar="N",
+        help="a transcript line longer than this is shown cut, with a marker, not parsed "
+        f"(default {DEFAULT_MAX_LINE_BYTES:,}, or ${MAX_LINE_ENV})",
+    )
+    common.add_argument(
         "--prices",
         metavar="FILE.json",
         help="your own prices over the shipped table, dollars per million tokens: "
@@ -821,16 +925,23 @@ def _serve_mcp(args: argparse.Namespace) -> int:
     try:
         prices = _prices(args)
         team = mcp_team_options(args)
+        _max_line_bytes(args)  # checked before the server starts: a bad value is exit 2
     except TracerError as exc:
         err(f"claude-code-tracer: {exc}\n")
         return 2
+    for name in ("root", "cache_dir", "archive_dir"):  # "~" from a JSON config is not expanded
+        if getattr(args, name, None):
+            setattr(args, name, os.path.expanduser(getattr(args, name)))
+
+    def open_tracer() -> Tracer:
+        from .team.attach import team_view
+
+        cache = Path(args.cache_dir) if args.cache_dir else None
+        return _tracer(args, prices, team_view(cache, team) if team is not None else None)
+
     run_stdio(
         McpOptions(
-            projects_roots=[Path(args.root).expanduser()] if args.root else [],
-            cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None,
-            archive=not args.no_archive,
-            archive_dir=Path(args.archive_dir).expanduser() if args.archive_dir else None,
-            prices=prices,
+            open_tracer=open_tracer,
             workspace=os.path.abspath(args.workspace) if args.workspace else None,
             team=team,
         )
@@ -859,6 +970,13 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     if args.command == "mcp":
         return _serve_mcp(args)
+    if args.command == "sessions" and _plain_listing(args):
+        try:
+            if _answer_from_cache(args):
+                return 0
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     from pydantic import ValidationError
 
     from .transcripts import default_roots

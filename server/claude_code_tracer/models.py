@@ -212,7 +212,11 @@ class MessageSummary(Model):
         description="the reasoning effort of an assistant message (read with expand and get)",
     )
     tool_names: list[str] = Field(default_factory=list)
-    tool_use_ids: list[str] = Field(default_factory=list)
+    tool_use_ids: list[str] = Field(
+        default_factory=list,
+        description="the tool calls an assistant line makes, a tool result answers, or a "
+        "progress or hook line reports on (its parentToolUseID, an attachment's toolUseID)",
+    )
     is_error: bool = False
     is_sidechain: bool = False
     agent_id: str | None = None
@@ -277,6 +281,12 @@ class SessionInfo(Model):
     archived: bool = Field(
         default=False, description="its files are gone: it is read from the tracer's archive"
     )
+    complete: bool = Field(
+        default=True,
+        description="false when its archived copy is damaged: messageCount is then what the "
+        "verified part holds, all that can be served (warning says what is wrong)",
+    )
+    warning: str | None = None
     # a teammate's session (pulled from the team database): who pushed it, and the normalized
     # git remote and commit of its folder; None for this machine's own sessions
     author: str | None = None
@@ -541,6 +551,8 @@ class ServerOptions(Params):
     # keep every transcript read, so sessions outlive Claude Code's cleanup (archive.py)
     archive: bool = True
     archive_dir: str | None = None
+    # a transcript line longer than this is served cut, with a marker, not parsed (ingest.py)
+    max_line_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=1 << 40)
     # model family -> the user's own prices, over the shipped table (pricing.py)
     prices: PriceOverrides = Field(default_factory=dict)
     # a team database whose sessions are read beside this machine's (and pushed to, with push)

@@ -16,13 +16,14 @@ from typing import Any
 
 import orjson
 
+from . import bytesource
 from . import cursor as cursors
 from .bytesource import open_source
+from .ingest import read_record
 from .models import Kind, SearchGroup, SearchHit, SearchPage, SearchParams, TextRange
 from .persisted import persisted_name, saved_output_text
 from .searchquery import InvalidQuery, ParsedQuery, parse
 from .textindex import FileRow, Hit, TextIndex, line_doc
-from .transcripts import loads_line
 
 _EPOCH = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
@@ -130,9 +131,8 @@ def _hit(
     try:
         if path is None:
             raise FileNotFoundError(row.path)
-        with open_source(path) as fh:
-            fh.seek(off)
-            entry = loads_line(fh.read(length))
+        with bytesource.reading_for("snippets"), open_source(path) as fh:
+            entry = read_record(fh, off, length)
         doc = line_doc(entry) if isinstance(entry, dict) else None
         if doc is not None:
             text = doc.text

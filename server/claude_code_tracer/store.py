@@ -35,6 +35,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import bytesource
 from .bytesource import ArchivedStat, stat_source
 from .errors import SessionNotFound, SourceUnavailable
 from .models import ALL_KINDS, Kind
@@ -755,9 +756,10 @@ class SessionStore:
                     publish()
 
             try:
-                done += sess.parser.parse_file(
-                    lf.path, lf.file_id, lf.state, buf, lf.agent_id, report, flush
-                )
+                with bytesource.reading_for("store"):
+                    done += sess.parser.parse_file(
+                        lf.path, lf.file_id, lf.state, buf, lf.agent_id, report, flush
+                    )
             except FileNotFoundError as exc:
                 if lf.file_id == 0:
                     raise SessionNotFound(f"session file {lf.path.name} vanished") from exc

@@ -7,12 +7,18 @@ in them. The text is the message's full text (not the store's 2,000-character se
 is not stored: a hit keeps the file, byte offset and length of its line, and snippets are cut
 from the line read again from disk, which keeps the index small.
 
-Files are tracked in a small SQLite table beside the index (stdlib, safe to read from several
-threads): size, mtime, inode and how far the file was indexed. A refresh costs a ``stat`` per file;
-appended bytes add documents, a rewritten file has its documents replaced, and a deleted file's
-documents stay with the file marked deleted. Before lines from an offset are indexed, documents of
-that file at or past the offset are deleted, so a crash between the tantivy commit and the state
-update never leaves duplicates. The build commits in batches and reloads the reader, so a search
+The index reads no transcript of its own accord: it is a sink of the catalog's refresh (see
+``ingest``), which decides what changed (one discovery, one stat loop) and hands it the records
+it decoded from each file's new bytes. Files are tracked in a small SQLite table beside the index
+(stdlib, safe to read from several threads): how far each file was indexed, with the 64 bytes
+before that offset (the tail probe that tells a pass reading bytes the index holds from a
+rewrite). Appended bytes add documents, a rewritten file has its documents replaced, and a
+deleted file's documents stay with the file marked deleted (``gone``). What no pass handed the
+index (it was opened after the catalog was built, or another process held it) it catches up on
+from the catalog's list of files (``Catalog.files``), reading only what it lacks, with the same
+reader and decoder. Before lines from an offset are indexed, documents of that file at or past the
+offset are deleted, so a crash between the tantivy commit and the state update never leaves
+duplicates. The build commits in batches and reloads the reader, so a search
 during a first build sees what is indexed so far. The directory is named for the schema version:
 a new version, a corrupt or half-deleted index all start again from nothing.
 
@@ -26,6 +32,7 @@ CLI, waits for the builder (``refresh(wait=...)``). Only the builder may reset o
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -33,32 +40,38 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import tantivy
 
+from . import bytesource
 from .bytesource import open_source
-from .ingest import decode_lines, lines_in, loads_line
+from .ingest import Chunk, lines_in, read_record, records_of
 from .persisted import persisted_name, saved_output_text
-from .safefs import open_regular, regular_stat
+from .safefs import regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
 from .transcripts import (
+    METADATA_TYPES,
     LineBlocks,
-    agent_id_from_name,
-    first_session_id,
-    is_agent_file,
+    bounded_uuid,
     tail_matches,
+    uuid_hash,
 )
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 # 2: records recovered from damaged lines are indexed (version 1 skipped those lines)
-SCHEMA_VERSION = 2
+# 3: uuids bounded as pages serve them, a replayed uuid indexed once (``FileRow.uuids``)
+SCHEMA_VERSION = 3
 INDEX_DIR = f"textindex-v{SCHEMA_VERSION}"
 STATE_FILE = "files.sqlite"
 TOKENIZER = "cct_words"
@@ -72,6 +85,8 @@ COMMIT_SECONDS = 1.0
 MAX_PHRASE_EXPANSIONS = 1000
 SNIPPET_CHARS = 160
 WRITER_HEAP = 64 * 1024 * 1024
+# New transcript bytes a listing's refresh keeps for the index's next refresh (see ``_keep``).
+PENDING_BYTES = 8 * 1024 * 1024
 INDEXED_TYPES = frozenset({"user", "assistant", "system", "attachment"})
 KEY_SHIFT = 40  # (file number << 40) | byte offset: one integer per line of a session
 
@@ -197,7 +212,9 @@ def line_doc(entry: dict[str, Any]) -> LineDoc | None:
         tool_use_ids=ids,
         model=model,
         is_error=is_error,
-        uuid=uuid if isinstance(uuid, str) and uuid else None,
+        # the id a page serves for the line (an absurdly long one has a bounded stand-in), so a
+        # hit opens with ``messages/get`` and ``around``
+        uuid=bounded_uuid(uuid) if isinstance(uuid, str) and uuid else None,
         ts=ts if isinstance(ts, str) and ts else None,
     )
 
@@ -257,17 +274,22 @@ class FileRow:
     cwd: str | None
     tool_names: str  # JSON {tool_use_id: name} of recent calls, for results after an append
     deleted: bool
+    # 64-bit hashes (``uuid_hash``) of the uuids indexed from this file: a line whose uuid was
+    # already read (a resume replays earlier entries) is skipped, as the parser skips it, also
+    # when the replay comes in a later append
+    uuids: bytes = b""
+    seen: set[int] | None = field(default=None, repr=False, compare=False)  # ``uuids``, loaded
 
 
 _FILE_COLS = (
     "fid, path, root, project, session, agent, size, mtime_ns, ino, offset, line, last_ts, "
-    "probe, cwd, tool_names, deleted"
+    "probe, cwd, tool_names, deleted, uuids"
 )
 
 
 @dataclass
 class Found:
-    """A file discovery saw: where it is and which session it belongs to."""
+    """A file the catalog lists that the index catches up on, and which session it is in."""
 
     root: Path
     project: str
@@ -344,6 +366,16 @@ class TextIndex:
         self._state_lock = threading.Lock()
         self._last_fid = 0
         self._cached_rows: list[FileRow] | None = None
+        # the pass this index takes part in (``refresh``, or a catalog refresh it joined)
+        self._pass: _Pass | None = None
+        # whether the catch-up has run once in this process, and whether a pass went by that
+        # did not feed this index since (both: compare with the catalog's files)
+        self._synced = False
+        self._behind = False
+        # chunks (and gone paths) of passes this index did not run, for its next refresh
+        self._pending: list[Chunk | list[str]] = []
+        self._pending_bytes = 0  # -1: over PENDING_BYTES, dropped (the catch-up reads them)
+        self._pending_lock = threading.Lock()
         self._cached_version: int | None = None
         self.builder: BuilderLock | None = (
             BuilderLock(cache_dir / "textindex.lock") if cache_dir is not None else None
@@ -444,7 +476,7 @@ class TextIndex:
                 "CREATE TABLE IF NOT EXISTS files (fid INTEGER PRIMARY KEY, path TEXT UNIQUE, "
                 "root TEXT, project TEXT, session TEXT, agent TEXT, size INTEGER, "
                 "mtime_ns INTEGER, ino INTEGER, offset INTEGER, line INTEGER, last_ts TEXT, "
-                "probe TEXT, cwd TEXT, tool_names TEXT, deleted INTEGER)"
+                "probe TEXT, cwd TEXT, tool_names TEXT, deleted INTEGER, uuids BLOB)"
             )
         return not exists
 
@@ -468,6 +500,7 @@ class TextIndex:
         out = [FileRow(*r) for r in rows]
         for row in out:
             row.deleted = bool(row.deleted)
+            row.uuids = row.uuids or b""
         return out
 
     def _save(self, rows: list[FileRow]) -> None:
@@ -478,12 +511,12 @@ class TextIndex:
             self.state.execute("BEGIN")
             self.state.executemany(
                 f"INSERT OR REPLACE INTO files ({_FILE_COLS}) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         r.fid, r.path, r.root, r.project, r.session, r.agent, r.size,
                         r.mtime_ns, r.ino, r.offset, r.line, r.last_ts, r.probe, r.cwd,
-                        r.tool_names, int(r.deleted),
+                        r.tool_names, int(r.deleted), r.uuids,
                     )
                     for r in rows
                 ],
@@ -507,123 +540,293 @@ class TextIndex:
             self._cached_rows, self._cached_version = rows, version
         return {r.fid: r for r in rows if r.root in names}
 
-    # -- discovery ---------------------------------------------------------------------------------
-    # Only regular files inside the root are read, as the catalog and the store read them: a
-    # FIFO would block the build, a link out of the root would index what is not a transcript.
-    def discover(self, roots: list[Path], known: dict[str, FileRow]) -> Iterator[Found]:
-        """Every transcript under the roots: trunks, nested subagents and flat 2.0.x agent
-        files (their session read from the first line once, then remembered). One ``scandir``
-        per project folder and a walk of each session's ``subagents`` folder: this runs before
-        every search that may refresh, so it stays cheap."""
-        for root in roots:
-            try:
-                projects = sorted(
-                    e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False)
-                )
-            except OSError:
-                continue
-            for project in projects:
-                folder = os.path.join(root, project)
-                try:
-                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
-                except OSError:
-                    continue
-                trunks: set[str] = set()
-                flat: list[os.DirEntry[str]] = []
-                dirs: list[str] = []
-                for entry in entries:
-                    name = entry.name
-                    if name.endswith(".jsonl"):
-                        if is_agent_file(name):
-                            flat.append(entry)
-                            continue
-                        st = _regular(entry, root)
-                        if st is None:
-                            continue
-                        sid = name[: -len(".jsonl")]
-                        trunks.add(sid)
-                        yield Found(root, project, sid, None, entry.path, st)
-                    elif entry.is_dir(follow_symlinks=False):
-                        dirs.append(name)
-                for sid in dirs:
-                    if sid in trunks:
-                        yield from self._nested(root, project, sid, os.path.join(folder, sid))
-                    else:
-                        # an orphan (its session file is gone): each agent file is a session
-                        # of its own, listed and opened by its file name, so searched so too
-                        for f in self._nested(root, project, sid, os.path.join(folder, sid)):
-                            yield Found(f.root, project, Path(f.path).stem, None, f.path, f.st)
-                for entry in flat:
-                    ast = _regular(entry, root)
-                    if ast is None:
-                        continue
-                    prev = known.get(entry.path)
-                    sid2 = prev.session if prev is not None and prev.ino == ast.st_ino else None
-                    if sid2 is not None and prev is not None and prev.agent is None:
-                        sid2 = None  # indexed as an orphan: its owner may have come back
-                    sid2 = sid2 or first_session_id(Path(entry.path))
-                    if sid2 and sid2 in trunks:
-                        aid = agent_id_from_name(entry.name)
-                        yield Found(root, project, sid2, aid, entry.path, ast)
-                    elif sid2:  # an orphan: a session of its own, named by its file
-                        yield Found(root, project, Path(entry.path).stem, None, entry.path, ast)
+    # -- the ingest pass ---------------------------------------------------------------------------
+    # The index reads no transcript the catalog's refresh reads: it is a sink of that pass
+    # (``ingest.Sink``), given the records the pass decoded from each file's new bytes. It keeps
+    # no discovery and no stat loop of its own. What a pass did not feed it (the index opened
+    # after the catalog was built, a pass while another process held the index, a gap) it
+    # catches up on from the catalog's list of files (``Catalog.files``), reading only the
+    # bytes it lacks, with the same reader and decoder.
+    name = "textindex"
 
-    @staticmethod
-    def _nested(root: Path, project: str, sid: str, folder: str) -> Iterator[Found]:
-        """Agent files under ``<session>/subagents`` (and deeper workflow folders), sorted."""
-        base = os.path.join(folder, "subagents")
-        found: list[str] = []
-        for here, _dirs, names in os.walk(base):
-            found.extend(os.path.join(here, n) for n in names if is_agent_file(n))
-        for path in sorted(found):
-            st = regular_stat(path, root)
-            if st is None:
-                continue
-            yield Found(root, project, sid, agent_id_from_name(os.path.basename(path)), path, st)
-
-    # -- refresh -----------------------------------------------------------------------------------
     def refresh(
-        self, roots: list[Path], progress: Progress | None = None, wait: float = 0.0
+        self,
+        catalog: Catalog,
+        roots: list[Path],
+        progress: Progress | None = None,
+        wait: float = 0.0,
+        only: list[Path] | None = None,
     ) -> bool:
-        """Bring the index up to date with the files under the roots; False when another
-        thread's or process's refresh is running (the caller then searches what is committed).
-        ``wait``: seconds to wait for another process's build first (the CLI waits)."""
+        """Bring the index up to date with the files under the roots through ``catalog``'s
+        refresh (this index takes part in it as a sink); False when another thread's or
+        process's refresh holds the index (the caller then searches what is committed).
+        ``wait``: seconds to wait for another process's build first (the CLI waits). ``only``:
+        the main transcripts of the sessions to bring up to date (a loaded session's filter)."""
+        if self not in catalog.sinks:
+            catalog.add_sink(self)
         if not self._write_lock.acquire(blocking=False):
             return False
         try:
             if not self._take_writer(wait):
                 return False
             try:
-                self._refresh(roots, None, progress)
+                self._pass = _Pass(self, threading.get_ident())
+                self._take_pending(self._pass)
+                catalog.refresh(roots, progress, only)
+                self._catch_up(self._pass, catalog, roots, only, progress)
+                self._pass.batch.commit()
             finally:
+                self._pass = None
                 self._drop_writer()
             return True
         finally:
             self._write_lock.release()
 
-    def refresh_files(self, root: Path, project: str, session: str, paths: list[Path]) -> bool:
-        """Bring one session's files up to date (the in-session text filter); False when a
-        refresh elsewhere holds the writer."""
-        if not self._write_lock.acquire(blocking=False):
-            return False
-        try:
-            if not self._take_writer(0.0):
-                return False
-            try:
-                found: list[Found] = []
-                for i, path in enumerate(paths):
-                    try:
-                        st = path.stat()
-                    except OSError:
-                        continue
-                    aid = agent_id_from_name(path.name) if i > 0 else None
-                    found.append(Found(root, project, session, aid, str(path), st))
-                self._refresh([root], found, None)
-            finally:
-                self._drop_writer()
-            return True
-        finally:
-            self._write_lock.release()
+    def _keep(self, chunk: Chunk | None, gone: list[str] | None = None) -> None:
+        """A pass of the catalog's that the index did not ask for (a listing's refresh): its
+        chunks are kept, up to PENDING_BYTES, and indexed by the next refresh of the index
+        (opening tantivy's writer and committing cost a listing 0.1-0.3 s); past that bound
+        they are dropped and that refresh reads what it lacks itself (``_catch_up``)."""
+        with self._pending_lock:
+            if self._pending_bytes < 0:
+                return  # already over the bound: the catch-up will read
+            if gone is not None:
+                self._pending.append(gone)
+                return
+            assert chunk is not None
+            self._pending_bytes += len(chunk.data)
+            if self._pending_bytes > PENDING_BYTES:
+                self._pending, self._pending_bytes = [], -1
+                self._behind = True
+                return
+            self._pending.append(chunk)
+
+    def _take_pending(self, p: _Pass) -> None:
+        """Index what listings' refreshes kept for this index, in the order they read it."""
+        with self._pending_lock:
+            pending, self._pending, self._pending_bytes = self._pending, [], 0
+        for item in pending:
+            if isinstance(item, list):
+                self.gone(item)
+            else:
+                self.accept(item)
+        self.finish()
+
+    def accept(self, chunk: Chunk) -> None:
+        """Index a chunk of the catalog's pass: the records past what this index holds of the
+        file (a catalog that reads a file again from byte 0, because it is in memory or the file
+        is new to it, passes over lines already indexed: checked by their tail probe)."""
+        p = self._pass
+        if p is None or p.thread != threading.get_ident():
+            self._keep(chunk)  # a listing's pass, or one beside this index's own refresh
+            return
+        path = str(chunk.path)
+        fp = p.files.get(path)
+        if fp is None:
+            fp = self._file_pass(p, chunk)
+            p.files[path] = fp
+        elif not fp.dead and chunk.start != fp.next:
+            # the pass reads the file again (the catalog parses a session anew when one of its
+            # subagent files was rewritten): what it reads up to the offset is checked again
+            row = fp.row
+            if chunk.start > row.offset:
+                p.redo.add(path)
+                fp.dead = True
+            else:
+                probe = bytes.fromhex(row.probe)
+                fp = _FilePass(row, fp.names, row.offset, b"", True, probe, chunk.start)
+                p.files[path] = fp
+        if not fp.dead:
+            self._take_chunk(p, fp, chunk)
+            fp.next = chunk.end
+
+    def finish(self) -> None:
+        p = self._pass
+        if p is None or p.thread != threading.get_ident():
+            return
+        for path, fp in p.files.items():
+            if not fp.dead and fp.verify:  # the file ends before what was indexed of it
+                p.redo.add(path)
+        p.files.clear()
+        p.batch.commit()
+
+    def gone(self, paths: list[str]) -> None:
+        """The catalog's refresh found these transcripts gone: their documents stay, marked
+        deleted, with those of the subagent files of the same session that are gone too."""
+        p = self._pass
+        if p is None or p.thread != threading.get_ident():
+            self._keep(None, list(paths))
+            return
+        marks = ", ".join("?" for _ in paths) or "NULL"
+        rows = self._rows(f"path IN ({marks})", paths)
+        dead = [r for r in rows if not r.deleted]
+        for row in rows:
+            if row.agent is None:
+                dead.extend(
+                    r
+                    for r in self._rows(
+                        "root = ? AND project = ? AND session = ? AND agent IS NOT NULL "
+                        "AND NOT deleted",
+                        [row.root, row.project, row.session],
+                    )
+                    if not os.path.exists(r.path)
+                )
+        for row in dead:
+            row.deleted = True
+        self._save(dead)
+
+    def _file_pass(self, p: _Pass, chunk: Chunk) -> _FilePass:
+        """How this pass indexes a file, from its first chunk and what the index holds of it."""
+        writer = self.writer
+        assert writer is not None
+        path = str(chunk.path)
+        session, agent = chunk.session_id, chunk.agent_id
+        if chunk.orphan:  # a session of its own, named by its file, as the list shows it
+            session, agent = chunk.path.stem, None
+        found = self._rows("path = ?", [path])
+        prev = found[0] if found else None
+        if prev is None or prev.offset == 0:
+            if chunk.start != 0:  # bytes before the chunk were never indexed
+                p.redo.add(path)
+                return _FilePass.skipped()
+            row = self._fresh_row(prev, chunk.root, chunk.project, session, agent, path)
+            return _FilePass(row, {}, 0, b"", verify=False)
+        prev.session, prev.agent, prev.deleted = session, agent, False
+        if chunk.start > prev.offset:  # a gap: read by the catch-up
+            p.redo.add(path)
+            return _FilePass.skipped()
+        names: dict[str, str] = orjson.loads(prev.tool_names or "{}")
+        probe = bytes.fromhex(prev.probe)
+        if chunk.start == prev.offset:
+            self._drop_from(prev)
+            return _FilePass(prev, names, prev.offset, probe, verify=False)
+        return _FilePass(prev, names, prev.offset, b"", verify=True, probe=probe, first=chunk.start)
+
+    def _fresh_row(
+        self, prev: FileRow | None, root: Path, project: str, session: str,
+        agent: str | None, path: str,
+    ) -> FileRow:  # fmt: skip
+        """A file indexed from byte 0: its documents dropped (also a new number's: a refresh
+        that died after its commit but before saving the file table may have left some)."""
+        assert self.writer is not None
+        fid = prev.fid if prev is not None else self._next_fid()
+        self.writer.delete_documents_by_term("fid", fid)
+        return FileRow(
+            fid=fid, path=path, root=str(root), project=project, session=session,
+            agent=agent, size=0, mtime_ns=0, ino=0, offset=0, line=0,
+            last_ts=None, probe="", cwd=None, tool_names="{}", deleted=False,
+        )  # fmt: skip
+
+    def _drop_from(self, row: FileRow) -> None:
+        """Lines past the offset may have been indexed by a refresh that died before its state
+        was saved: drop them so they are not indexed twice."""
+        assert self.writer is not None
+        self.writer.delete_documents_by_query(
+            tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, self._term("fid", row.fid)),
+                    (
+                        tantivy.Occur.Must,
+                        tantivy.Query.range_query(
+                            self.schema, "off", tantivy.FieldType.Integer, row.offset, None
+                        ),
+                    ),
+                ]
+            )
+        )
+
+    def _take_chunk(self, p: _Pass, fp: _FilePass, chunk: Chunk) -> None:
+        writer = self.writer
+        assert writer is not None
+        row = fp.row
+        if fp.verify:
+            before = fp.tail + chunk.data[: max(0, fp.skip_to - chunk.start)]
+            if chunk.end < fp.skip_to:  # all indexed already
+                fp.tail = before[-64:]
+                return
+            fp.verify = False
+            need = min(64, fp.skip_to)
+            if len(before) >= need and before[len(before) - need :] != fp.probe:
+                # rewritten: index it anew, from this chunk when it starts the file
+                if fp.first != 0:
+                    p.redo.add(row.path)
+                    fp.dead = True
+                    return
+                fp.row = row = self._fresh_row(
+                    row, Path(row.root), row.project, row.session, row.agent, row.path
+                )
+                fp.names, fp.skip_to = {}, 0
+            else:
+                self._drop_from(row)
+        skip_to = fp.skip_to
+        names = fp.names
+        for rec in chunk.records:
+            if rec.offset < skip_to:
+                continue
+            row.line = rec.line
+            self._add_entry(writer, row, names, rec.entry, rec.offset, rec.length)
+        row.offset = row.size = chunk.end
+        if chunk.lines:
+            row.line = chunk.lines
+        fp.tail = (fp.tail + chunk.data)[-64:] if len(chunk.data) < 64 else chunk.data[-64:]
+        row.probe = fp.tail.hex()
+        row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
+        p.batch.advanced(row, chunk.end - max(chunk.start, skip_to))
+
+    def _catch_up(
+        self,
+        p: _Pass,
+        catalog: Catalog,
+        roots: list[Path],
+        only: list[Path] | None,
+        progress: Progress | None,
+    ) -> None:
+        """Read what the catalog's passes did not hand this index: the whole of each file the
+        first time an index is built beside a built catalog, else only files it missed. Also
+        marks deleted the files the catalog no longer lists. Skipped when every pass since the
+        last catch-up fed the index."""
+        p.batch.commit()  # the file table as the pass left it
+        if self._synced and not self._behind and not p.redo:
+            return
+        entries = catalog.files(roots, only)
+        if only is None:
+            marks = ", ".join("?" for _ in roots) or "NULL"
+            rows = {r.path: r for r in self._rows(f"root IN ({marks})", map(str, roots))}
+        else:
+            wanted = [str(e.path) for e in entries]
+            marks = ", ".join("?" for _ in wanted) or "NULL"
+            rows = {r.path: r for r in self._rows(f"path IN ({marks})", wanted)}
+        live: set[str] = set()
+        work: list[tuple[Found, FileRow | None]] = []
+        to_save: list[FileRow] = []
+        for e in entries:
+            path = str(e.path)
+            live.add(path)
+            prev = rows.get(path)
+            if prev is not None and (prev.session, prev.agent) != (e.session_id, e.agent_id):
+                # an orphan whose session came back, or the reverse: same lines, new owner
+                prev.session, prev.agent = e.session_id, e.agent_id
+                to_save.append(prev)
+            if prev is None or prev.deleted or prev.offset < e.offset or path in p.redo:
+                st = regular_stat(path, e.root)
+                if st is not None:
+                    found = Found(e.root, e.project, e.session_id, e.agent_id, path, st)
+                    work.append((found, prev))
+        if only is None:
+            for prev in rows.values():
+                if prev.path not in live and not prev.deleted:
+                    prev.deleted = True
+                    to_save.append(prev)
+        self._save(to_save)
+        total = sum(f.st.st_size - (prev.offset if prev else 0) for f, prev in work) or 1
+        batch = p.batch
+        batch.progress, batch.total, batch.done = progress, max(total, 1), 0
+        with bytesource.reading_for(self.name):
+            for f, prev in work:
+                self._index_file(p, f, prev)
+        batch.commit()
+        if only is None:
+            self._synced, self._behind = True, False
 
     def _take_writer(self, wait: float) -> bool:
         """Become this refresh's builder: the builder lock, then tantivy's writer. False (with
@@ -661,53 +864,6 @@ class TextIndex:
         except (ValueError, RuntimeError) as exc:
             log.debug("text index reload failed: %s", exc)
 
-    def _refresh(
-        self, roots: list[Path], only: list[Found] | None, progress: Progress | None
-    ) -> None:
-        assert self.writer is not None
-        if only is None:  # fresh rows: this refresh changes them before it saves them
-            marks = ", ".join("?" for _ in roots) or "NULL"
-            known = {r.path: r for r in self._rows(f"root IN ({marks})", map(str, roots))}
-        else:
-            marks = ", ".join("?" for _ in only) or "NULL"
-            known = {r.path: r for r in self._rows(f"path IN ({marks})", [f.path for f in only])}
-        seen: set[str] = set()
-        work: list[tuple[Found, FileRow | None]] = []
-        to_save: list[FileRow] = []
-        for f in only if only is not None else self.discover(roots, known):
-            seen.add(f.path)
-            prev = known.get(f.path)
-            if prev is not None and (prev.session, prev.agent) != (f.session, f.agent):
-                # an orphan whose session came back, or the reverse: same lines, new owner
-                prev.session, prev.agent = f.session, f.agent
-                to_save.append(prev)
-            if (
-                prev is not None
-                and prev.size == f.st.st_size
-                and prev.mtime_ns == f.st.st_mtime_ns
-                and not prev.deleted
-            ):
-                continue
-            work.append((f, prev))
-        if only is None:
-            for prev in known.values():
-                if prev.path not in seen and not prev.deleted:
-                    prev.deleted = True
-                    to_save.append(prev)
-        self._save(to_save)
-        if not work:
-            return
-
-        def todo(f: Found, prev: FileRow | None) -> int:
-            grown = prev is not None and prev.ino == f.st.st_ino and f.st.st_size >= prev.offset
-            return f.st.st_size - (prev.offset if prev is not None and grown else 0)
-
-        total = sum(todo(f, prev) for f, prev in work) or 1
-        batch = _Batch(self, progress, total)
-        for f, prev in work:
-            self._index_file(f, prev, batch)
-        batch.commit()
-
     def _next_fid(self) -> int:
         """A number for a new file: above every saved one and every one handed out since."""
         with self._state_lock:
@@ -715,81 +871,43 @@ class TextIndex:
         self._last_fid = max(int(row[0]), self._last_fid + 1)
         return self._last_fid
 
-    def _index_file(self, f: Found, prev: FileRow | None, batch: _Batch) -> None:
-        writer = self.writer
-        assert writer is not None
-        st = f.st
+    def _index_file(self, p: _Pass, f: Found, prev: FileRow | None) -> None:
+        """Catch up on one file: read what the index lacks of it (from where it stopped when
+        the file only grew since, else from byte 0) with the pass's reader and decoder, and
+        take the chunks as the pass's own."""
         appended = (
             prev is not None
-            and prev.ino == st.st_ino
-            and st.st_size >= prev.size
+            and prev.offset > 0
+            and f.st.st_size >= prev.offset
             and tail_matches(Path(f.path), prev.offset, bytes.fromhex(prev.probe))
         )
         if prev is not None and appended:
-            row = prev
-            row.deleted = False
-            # Lines past the offset may have been indexed by a refresh that died before its
-            # state was saved: drop them so they are not indexed twice.
-            writer.delete_documents_by_query(
-                tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Must, self._term("fid", row.fid)),
-                        (
-                            tantivy.Occur.Must,
-                            tantivy.Query.range_query(
-                                self.schema, "off", tantivy.FieldType.Integer, row.offset, None
-                            ),
-                        ),
-                    ]
-                )
-            )
+            prev.session, prev.agent, prev.deleted = f.session, f.agent, False
+            self._drop_from(prev)
+            names: dict[str, str] = orjson.loads(prev.tool_names or "{}")
+            fp = _FilePass(prev, names, prev.offset, bytes.fromhex(prev.probe), verify=False)
         else:
-            fid = prev.fid if prev is not None else self._next_fid()
-            # also for a new file: a refresh that died after its commit but before saving the
-            # file table may have left documents under this number
-            writer.delete_documents_by_term("fid", fid)
-            row = FileRow(
-                fid=fid, path=f.path, root=str(f.root), project=f.project, session=f.session,
-                agent=f.agent, size=0, mtime_ns=0, ino=st.st_ino, offset=0, line=0,
-                last_ts=None, probe="", cwd=None, tool_names="{}", deleted=False,
-            )  # fmt: skip
-        # size -1 until the whole file is read: a commit halfway through must not make the
-        # next refresh think the file is done
-        row.size, row.mtime_ns, row.ino = -1, st.st_mtime_ns, st.st_ino
-        names: dict[str, str] = orjson.loads(row.tool_names or "{}")
+            row = self._fresh_row(prev, f.root, f.project, f.session, f.agent, f.path)
+            fp = _FilePass(row, {}, 0, b"", verify=False)
+        row = fp.row
+        row.mtime_ns, row.ino = f.st.st_mtime_ns, f.st.st_ino
         try:
-            with open_regular(f.path) as fh:
+            with open_source(f.path) as fh:
                 blocks = LineBlocks(fh, row.offset)
                 for start, block in blocks:
                     if blocks.continues_line:
                         blocks.continues_line = False
                         row.line -= 1
-                    self._add_block(writer, row, names, block, start)
-                    row.offset = start + len(block)
-                    row.probe = _probe(fh, row.offset)
-                    row.tool_names = orjson.dumps(dict(list(names.items())[-500:])).decode()
-                    batch.advanced(row, len(block))
+                    records, _ = records_of(block, start, row.line)
+                    chunk = Chunk(
+                        root=f.root, project=f.project, session_id=f.session, path=Path(f.path),
+                        agent_id=f.agent, start=start, end=start + len(block), data=block,
+                        records=records, lines=row.line + lines_in(block),
+                    )  # fmt: skip
+                    self._take_chunk(p, fp, chunk)
         except OSError as exc:
             log.warning("cannot index %s: %s", f.path, exc)
-        # bytes of a torn last line are left for the next refresh (size -1 makes it look)
-        if row.offset == st.st_size:
-            row.size = st.st_size
-        batch.finished(row)
-
-    def _add_block(
-        self,
-        writer: tantivy.IndexWriter,
-        row: FileRow,
-        names: dict[str, str],
-        data: bytes,
-        base: int,
-    ) -> None:
-        line0 = row.line
-        for line, offset, length, entry in decode_lines(data, base):
-            row.line = line0 + line
-            if entry is not None:  # a damaged line: its whole records, as the parser serves them
-                self._add_entry(writer, row, names, entry, offset, length)
-        row.line = line0 + lines_in(data)
+        p.batch.finished(row)
 
     def _add_entry(
         self,
@@ -800,7 +918,7 @@ class TextIndex:
         offset: int,
         length: int,
     ) -> None:
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict) or self._replayed(row, entry):
             return
         ts = entry.get("timestamp")
         if isinstance(ts, str) and ts:
@@ -847,6 +965,28 @@ class TextIndex:
             writer.add_json(orjson.dumps(fields).decode())  # measured faster than add_document
         except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
             log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
+
+    @staticmethod
+    def _replayed(row: FileRow, entry: dict[str, Any]) -> bool:
+        """Whether the line's uuid was already read from this file: the parser serves such a line
+        once (the first copy), so it is indexed once (``FileRow.uuids``). Metadata lines are not
+        messages and are not counted, as in the parser."""
+        raw = entry.get("uuid")
+        etype = entry.get("type")
+        if not isinstance(raw, str) or not raw:
+            return False
+        if isinstance(etype, str) and etype in METADATA_TYPES:
+            return False
+        seen = row.seen
+        if seen is None:
+            prior = array("Q")
+            prior.frombytes(row.uuids)
+            seen = row.seen = set(prior)
+        key = uuid_hash(raw)
+        if key in seen:
+            return True
+        seen.add(key)
+        return False
 
     def _commit(self) -> None:
         assert self.writer is not None
@@ -1036,28 +1176,26 @@ class TextIndex:
         )
         want = needle.lower()
         keys: list[int] = []
-        current: int | None = None
-        fh: Any = None
-        try:
-            for fid, off, length in lines:
-                if fid != current:
-                    if fh is not None:
-                        fh.close()
-                    current = fid
-                    fh = open_source(paths[position[fid]])
-                fh.seek(off)
-                try:
-                    entry = loads_line(fh.read(length))
-                except orjson.JSONDecodeError:
-                    continue
-                doc = line_doc(entry) if isinstance(entry, dict) else None
-                if doc is not None and want in doc.text.lower():
-                    keys.append((position[fid] << KEY_SHIFT) | off)
-        except OSError as exc:
-            log.warning("cannot check text filter hits: %s", exc)
-        finally:
-            if fh is not None:
-                fh.close()
+        # not ingest: the hits' lines are read again to check the needle itself
+        with bytesource.reading_for("filter"), contextlib.ExitStack() as files:
+            current: int | None = None
+            fh: Any = None
+            try:
+                for fid, off, length in lines:
+                    if fid != current:
+                        if fh is not None:
+                            fh.close()
+                        current = fid
+                        fh = files.enter_context(open_source(paths[position[fid]]))
+                    try:
+                        entry = read_record(fh, off, length)
+                    except orjson.JSONDecodeError:
+                        continue
+                    doc = line_doc(entry) if isinstance(entry, dict) else None
+                    if doc is not None and want in doc.text.lower():
+                        keys.append((position[fid] << KEY_SHIFT) | off)
+            except OSError as exc:
+                log.warning("cannot check text filter hits: %s", exc)
         return keys
 
     # -- snippets ----------------------------------------------------------------------------------
@@ -1146,15 +1284,44 @@ class _Batch:
             FileRow(**{k: getattr(r, k) for k in FileRow.__dataclass_fields__})
             for r in self.rows.values()
         ]
+        for row in rows:
+            if row.seen:  # the uuids read so far, saved with the offset they go with
+                row.uuids = array("Q", row.seen).tobytes()
         self.index._save(rows)
         self.rows.clear()
         self.since = 0
         self.last = time.monotonic()
 
 
-def _regular(entry: os.DirEntry[str], root: Path) -> os.stat_result | None:
-    try:
-        linked = entry.is_symlink()
-    except OSError:
-        return None
-    return regular_stat(entry.path, root, is_symlink=linked)
+@dataclass
+class _FilePass:
+    """How a pass indexes one file: its row, the tool names of recent calls (for results that
+    follow), the offset below which records are indexed already, and the last bytes before
+    the chunk to come (the tail probe). ``verify``: the pass reads bytes this index holds, and
+    checks they are the same (the probe before ``skip_to``) before it indexes past them."""
+
+    row: FileRow
+    names: dict[str, str]
+    skip_to: int
+    tail: bytes
+    verify: bool
+    probe: bytes = b""
+    first: int = 0
+    dead: bool = False
+    next: int = -1  # where the next chunk of this pass should start (-1: any)
+
+    @classmethod
+    def skipped(cls) -> _FilePass:
+        row = FileRow(0, "", "", "", "", None, 0, 0, 0, 0, 0, None, "", None, "{}", False)
+        return cls(row, {}, 0, b"", verify=False, dead=True)
+
+
+class _Pass:
+    """One refresh this index takes part in, on the thread that runs it: the files it has seen
+    so far, the files to read again in the catch-up, the commit batch."""
+
+    def __init__(self, index: TextIndex, thread: int) -> None:
+        self.thread = thread
+        self.files: dict[str, _FilePass] = {}
+        self.redo: set[str] = set()
+        self.batch = _Batch(index, None, 1)

@@ -26,6 +26,7 @@ from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
+from .ingest import DEFAULT_MAX_LINE_BYTES, set_max_line_bytes
 from .models import (
     ALL_KINDS,
     Blame,
@@ -125,6 +126,9 @@ class TracerOptions:
     # DuckDB's memory bound for the session tables: explicit, not DuckDB's 80 % of the RAM (a
     # 1 GB session measured 649 MB of peak RSS in all); past it a query fails, never the machine
     memory_limit: str = "4GB"
+    # a line longer than this is served cut, with a marker, not parsed (ingest.oversize_entry);
+    # process-wide: the last tracer made sets it
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
 
 
 def content_blocks(entry: dict[str, Any]) -> list[Any]:
@@ -173,6 +177,7 @@ class _IndexBusy(Exception):
 class Tracer:
     def __init__(self, options: TracerOptions | None = None) -> None:
         self.options = options or TracerOptions()
+        set_max_line_bytes(self.options.max_line_bytes)
         self._roots = [Path(p) for p in self.options.projects_roots] or default_roots()
         # the roots that are copies kept elsewhere (a team's pulled sessions): sessions/list's
         # `team` lists only these
@@ -242,8 +247,14 @@ class Tracer:
 
     # -- sessions ----------------------------------------------------------------------------------
     def list_sessions(
-        self, params: SessionsListParams, progress: ProgressFn | None = None
+        self,
+        params: SessionsListParams,
+        progress: ProgressFn | None = None,
+        keep_answer: bool = False,
     ) -> SessionsPage:
+        """A page of sessions, newest first, from a fresh catalog. ``keep_answer``: when this
+        is the plainest listing (no filter, no cursor), keep its answer for the next command
+        (``listcache``: the CLI answers from it while nothing changed)."""
         if params.project is not None:
             check_project(self._roots, params.project)
         fp = Catalog.list_fingerprint(params)
@@ -263,9 +274,46 @@ class Tracer:
         infos, next_cursor, has_more = _newest_first(
             rows, params.limit, "sessions", fp, lambda s: (s.last_timestamp, s.path)
         )
+        if keep_answer:
+            self._keep_list_answer(params, fp)
         if self.options.annotate is not None:
             self.options.annotate(infos)
         return SessionsPage(sessions=infos, next_cursor=next_cursor, has_more=has_more)
+
+    def _keep_list_answer(self, params: SessionsListParams, fp: str) -> None:
+        """Save the plainest listing's first ``listcache.KEEP`` sessions with what the catalog's
+        stat loop saw (see ``listcache``); any other listing saves nothing."""
+        from . import listcache
+
+        cache = self.options.cache_dir or default_cache_dir()
+        plain = SessionsListParams(limit=params.limit)
+        seen = self.catalog.last_seen
+        if (
+            params != plain
+            or self.options.annotate is not None
+            or not self.options.persistent_catalog
+            or self.catalog.path is None  # in memory: another process holds the catalog
+            or seen is None
+            or seen[0] != [str(r) for r in self._roots]
+        ):
+            listcache.forget(cache)
+            return
+        rows = self.catalog.query(self._roots, SessionsListParams(limit=listcache.KEEP), None)
+
+        def key(s: SessionInfo) -> tuple[datetime | None, str]:
+            return s.last_timestamp, s.path
+
+        cursors = [
+            _newest_first(rows, i + 1, "sessions", fp, key)[1] for i in range(len(rows))
+        ][: listcache.KEEP]
+        listcache.save(
+            cache,
+            seen[0],
+            seen[1],
+            self.catalog.flat_owners(),
+            [s.dump() for s in rows[: listcache.KEEP]],
+            cursors,
+        )
 
     def _files(self, ref: SessionRef) -> SessionFiles:
         try:
@@ -353,6 +401,8 @@ class Tracer:
             # served from a damaged archive: what was verified, said to be incomplete
             page.complete = False
             page.warning = "the archived copy is incomplete: " + "; ".join(problems)
+            if params.cursor is None:  # once per reading, not per page: the list's count too
+                self.catalog.recheck_archived(self._roots, params.project, params.session_id)
         return page
 
     def window(self, params: MessagesWindowParams) -> MessagesWindow:
@@ -579,9 +629,11 @@ class Tracer:
 
         def compute() -> list[int]:
             files = sess.files
+            if files.root not in self._roots:  # served from the archive: not in the catalog
+                raise _IndexBusy
             index = self.text_index
             paths = list(sess.paths)
-            if not index.refresh_files(files.root, files.project, files.session_id, paths):
+            if not index.refresh(self.catalog, self._roots, only=[files.main]):
                 raise _IndexBusy
             keys = index.line_keys(paths, text, SEARCH_CHARS)
             if keys is None:
@@ -1118,6 +1170,8 @@ class Tracer:
                 from .textindex import TextIndex
 
                 self._text_index = TextIndex(cache if persistent else None)
+                # a sink of the catalog's pass from now on: each refresh feeds it
+                self.catalog.add_sink(self._text_index)
             return self._text_index
 
     def search(
@@ -1132,8 +1186,10 @@ class Tracer:
         index = self.text_index
         indexing = False
         if time.monotonic() >= self._index_fresh_until:
-            if index.refresh(self._roots, progress, wait):
+            # the catalog's refresh, which the index takes part in (one read of new bytes)
+            if index.refresh(self.catalog, self._roots, progress, wait):
                 self._index_fresh_until = time.monotonic() + CATALOG_MAX_AGE_FOR_FILES
+                self._catalog_fresh_until = self._index_fresh_until
             else:
                 indexing = True
         from . import sessionsearch
@@ -1216,11 +1272,13 @@ class Tracer:
         return self._store.sweep() if self._store is not None else 0
 
     def close(self) -> None:
+        # the catalog first: its close waits for a refresh under way, whose sinks (the search
+        # index, the archive) and views must still be open until it is done
+        self.catalog.close()
         if self._text_index is not None:
             self._text_index.close()
         if self._store is not None:
             self._store.close()
-        self.catalog.close()
         if self.archive is not None:
             bytesource.unmount(self.archive)
         if self._db is not None:

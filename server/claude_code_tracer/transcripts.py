@@ -23,9 +23,15 @@ from typing import Any, BinaryIO
 import orjson
 
 from .bytesource import open_source, stat_source
+from .discovery import (  # noqa: F401  (re-exported: the names other modules import here)
+    agent_id_from_name,
+    default_roots,
+    is_agent_file,
+    iter_transcripts,
+)
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
-from .ingest import Record, decode_lines, is_whole_record, lines_in, loads_line
+from .ingest import Record, decode_lines, is_whole_record, lines_in, loads_line, read_record
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, read_bounded, regular_stat
 from .tokencounts import USAGE_KEYS, usage_counts
@@ -138,17 +144,6 @@ def uuid_hash(uuid: str) -> int:
 
 
 # --- discovery ------------------------------------------------------------------------------------
-def default_roots(explicit: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The projects roots: an explicit one wins, then $CLAUDE_CONFIG_DIR (a comma-separated list
-    is allowed), then ~/.claude."""
-    if explicit:
-        return [Path(explicit).expanduser()]
-    env = os.environ.get("CLAUDE_CONFIG_DIR", "").strip()
-    if env:
-        return [Path(p.strip()).expanduser() / "projects" for p in env.split(",") if p.strip()]
-    return [Path.home() / ".claude" / "projects"]
-
-
 @dataclass(frozen=True)
 class SessionFiles:
     """One session's files: its trunk transcript and the subagent transcripts attached to it."""
@@ -164,77 +159,12 @@ class SessionFiles:
         return (self.main, *self.agents)
 
 
-def is_agent_file(name: str) -> bool:
-    return name.startswith("agent-") and name.endswith(".jsonl")
-
-
-def agent_id_from_name(name: str) -> str:
-    return name[len("agent-") : -len(".jsonl")]
-
-
 def iter_session_files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """Yield (project, path, stat) for every trunk transcript under a projects root: a stat per
     file, no reads. Only regular files inside the root are yielded (a FIFO, a device or a symlink
     out of the root is skipped and logged, see ``safefs``)."""
     for project, path, st, _ in iter_transcripts(root):
         yield project, path, st
-
-
-def iter_transcripts(
-    root: Path, owner: Callable[[Path, os.stat_result], str | None] | None = None
-) -> Iterator[tuple[str, str, os.stat_result, str | None]]:
-    """Yield (project, path, stat, parent) for every session of a projects root in one pass over
-    its folders: trunk transcripts (parent None), then, when ``owner`` is given, the subagent
-    transcripts whose session file is gone (Claude Code's cleanup, a partial copy), with the id
-    of that session: nested ``<sessionId>/subagents/**/agent-*.jsonl`` beside no
-    ``<sessionId>.jsonl``, and flat ``agent-*.jsonl`` whose first line names a session with no
-    file. ``owner`` tells a flat file's session (the caller remembers it per file version)."""
-    try:
-        projects = list(os.scandir(root))
-    except OSError:
-        return
-    for proj in projects:
-        if not proj.is_dir(follow_symlinks=False):
-            continue
-        try:
-            entries = list(os.scandir(proj.path))
-        except OSError:
-            continue
-        sessions: set[str] = set()
-        for entry in entries:
-            name = entry.name
-            if not name.endswith(".jsonl") or is_agent_file(name):
-                continue
-            sessions.add(name[: -len(".jsonl")])
-            try:
-                linked = entry.is_symlink()
-            except OSError:
-                continue
-            st = regular_stat(entry.path, root, is_symlink=linked)
-            if st is not None:
-                yield proj.name, entry.path, st, None
-        if owner is None:
-            continue
-        for entry in entries:
-            name = entry.name
-            try:
-                if is_agent_file(name):
-                    st = regular_stat(entry.path, root, is_symlink=entry.is_symlink())
-                    if st is None:
-                        continue
-                    parent = owner(Path(entry.path), st)
-                    if parent and parent not in sessions:
-                        yield proj.name, entry.path, st, parent
-                elif name not in sessions and entry.is_dir(follow_symlinks=False):
-                    nested = Path(entry.path) / "subagents"
-                    if not nested.is_dir():
-                        continue
-                    for path in sorted(nested.rglob("agent-*.jsonl")):
-                        pst = regular_stat(path, root)
-                        if pst is not None:
-                            yield proj.name, str(path), pst, name
-            except OSError:
-                continue
 
 
 def check_project(roots: list[Path], project: str) -> None:
@@ -676,20 +606,29 @@ class LineBlocks:
                 else:
                     self.continues_line = True
         fh.seek(self.end)
-        pending = b""
+        # the pieces of a line longer than a read, joined once its newline comes: joining at
+        # every read copied a 1 GB line ~250 times
+        pieces: list[bytes] = []
         while True:
             chunk = fh.read(READ_CHUNK)
             if not chunk:
                 break
-            data = pending + chunk if pending else chunk
-            cut = data.rfind(b"\n")
+            cut = chunk.rfind(b"\n")
             if cut < 0:
-                pending = data
+                pieces.append(chunk)
                 continue
+            if pieces:
+                pieces.append(chunk[: cut + 1])
+                data = b"".join(pieces)
+                pieces.clear()
+            else:
+                data = chunk[: cut + 1] if cut + 1 < len(chunk) else chunk
+            if cut + 1 < len(chunk):
+                pieces.append(chunk[cut + 1 :])
             start = self.end
-            self.end += cut + 1
-            pending = data[cut + 1 :]
-            yield start, data[: cut + 1]
+            self.end += len(data)
+            yield start, data
+        pending = b"".join(pieces)
         if pending.strip(b" \t\r") and is_whole_record(pending):
             start, last = self.end, pending
             self.end += len(last)
@@ -697,6 +636,7 @@ class LineBlocks:
             yield start, last
             return
         self.rest = pending
+
 
 class Parser:
     """Turns lines of one session's files into rows and session metadata.
@@ -728,17 +668,17 @@ class Parser:
         agent_id: str | None = None,
         progress: Any = None,
         flush: Any = None,
-        blocks: Callable[[int, bytes, list[Record]], None] | None = None,
+        blocks: Callable[[int, bytes, list[Record], int], None] | None = None,
         records: bool = False,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes. ``blocks``
-        is handed each block of complete lines read, ``(offset, bytes, records)``, after it is
-        parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
+        is handed each block of complete lines read, ``(offset, bytes, records, lines)``, after
+        it is parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
         them from this one read; ``records`` (with ``records=True``, else empty) are the
-        records the one decoder made of the block."""
+        records the one decoder made of the block, ``lines`` the file's line count at its end."""
         self._undated = []
         first = state.offset
         with open_source(path) as fh:
@@ -750,7 +690,7 @@ class Parser:
                 found: list[Record] | None = [] if records else None
                 self._parse_block(block, start, file_id, state, out, agent_id, found)
                 if blocks is not None:
-                    blocks(start, block, found or [])
+                    blocks(start, block, found or [], state.line)
                 if (
                     flush is not None
                     and out is not None
@@ -801,7 +741,7 @@ class Parser:
                 continue
             state.line = line0 + line
             if found is not None:
-                found.append(Record(offset, length, entry))
+                found.append(Record(offset, length, entry, state.line))
             self._entry(entry, offset, length, file_id, state, out, agent_id)
         state.line = line0 + lines_in(data)
 
@@ -1008,6 +948,11 @@ class Parser:
             aid = data.get("agentId")
             if isinstance(aid, str) and not is_side:
                 spawned = aid
+            # the tool call it reports on (FORMAT §7): a reader folds it into that call's row;
+            # toolUseID is the progress event's own id for agent and bash progress
+            tid = entry.get("parentToolUseID")
+            if isinstance(tid, str) and tid:
+                tool_ids.append(tid)
         elif etype == "attachment":
             kind = Kind.ATTACHMENT
             att = entry.get("attachment")
@@ -1015,6 +960,9 @@ class Parser:
             st = att.get("type")
             subtype = st if isinstance(st, str) else None
             is_error = subtype in ERROR_ATTACHMENTS
+            tid = att.get("toolUseID")  # a hook's outcome names the tool call it ran for
+            if isinstance(tid, str) and tid:
+                tool_ids.append(tid)
             bits = [subtype or "attachment"]
             for key in ("content", "hookName", "prompt", "filename"):
                 val = att.get(key)
@@ -1115,9 +1063,7 @@ def tail_matches(path: Path, offset: int, probe: bytes) -> bool:
 def read_entry(path: Path, offset: int, length: int) -> dict[str, Any]:
     """One transcript line, read again from disk: full content is never held in memory."""
     with open_source(path) as fh:
-        fh.seek(offset)
-        raw = fh.read(length)
-    obj = loads_line(raw)
+        obj = read_record(fh, offset, length)  # a line over the bound: from its two ends
     return obj if isinstance(obj, dict) else {}
 
 

@@ -102,6 +102,7 @@ def read_file(path: Path, project: str, session: str, agent: bool) -> list[Msg]:
     out: list[Msg] = []
     names: dict[str, str] = {}
     last_ts: str | None = None
+    uuids: set[str] = set()
     for n, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
         try:
             e = json.loads(raw)
@@ -109,6 +110,11 @@ def read_file(path: Path, project: str, session: str, agent: bool) -> list[Msg]:
             continue
         if not isinstance(e, dict):
             continue
+        uuid = e.get("uuid")
+        if isinstance(uuid, str) and uuid:
+            if uuid in uuids:
+                continue  # a replay (a resumed session): pages serve the first copy only
+            uuids.add(uuid)
         if isinstance(e.get("timestamp"), str) and e["timestamp"]:
             last_ts = e["timestamp"]
         t = e.get("type")

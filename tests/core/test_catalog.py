@@ -195,3 +195,35 @@ def test_a_short_id_finds_its_session_as_the_full_id_does(
     assert [s.session_id for s in short] == [sid]
     # a piece from the middle of an id is not an id
     assert tracer.list_sessions(SessionsListParams(query=sid[9:13] + "-xyz")).sessions == []
+
+
+def test_a_session_file_without_a_conversation_line_is_not_listed(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Issue 22.11: a session opened and left writes only snapshots and modes; every face's list
+    (the Tracer's, the CLI's) leaves it out, and keeps the real session beside it."""
+    from .test_real_transcripts import copy_projects, raw_entries
+
+    root = copy_projects(tmp_path, "irr-10-")
+    real = next(root.glob("*/*.jsonl"))
+    conversation = {"user", "assistant", "system", "progress", "attachment"}
+    idle = [e for e in raw_entries(real) if e.get("type") not in conversation]
+    assert {e["type"] for e in idle} == {"permission-mode", "file-history-snapshot", "last-prompt"}
+    empty_id = "0d1e2f30-4a5b-4c6d-8e9f-a0b1c2d3e4f5"
+    for e in idle:
+        if "sessionId" in e:
+            e["sessionId"] = empty_id
+    (real.parent / f"{empty_id}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in idle))
+
+    tracer = make_tracer(root)
+    listed = [s.session_id for s in tracer.list_sessions(SessionsListParams()).sessions]
+    assert listed == [real.stem]
+    args = ["sessions", "--json", "--root", str(root), "--cache-dir", str(tmp_path / "cli")]
+    cli = subprocess.run(
+        [sys.executable, "-m", "claude_code_tracer", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert [s["sessionId"] for s in json.loads(cli.stdout)["sessions"]] == [real.stem]

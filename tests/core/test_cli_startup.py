@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from .conftest import SAMPLES
@@ -66,9 +68,85 @@ def test_listing_from_a_warm_catalog_imports_no_arrow_index_or_language_server(
     common = ["--root", str(root), "--cache-dir", str(tmp_path / "cache"), "--no-archive"]
     code, _, _ = run_cli("sessions", "--limit", "5", *common)  # builds the catalog
     assert code == 0
+    # a listing with a filter takes the full path: the catalog, a DuckDB file
+    code, stdout, modules = run_cli(
+        "sessions", "--json", "--limit", str(sessions + 5), "--query", "e", *common
+    )
+    assert code == 0
+    assert "pyarrow" not in modules and "tantivy" not in modules and "pygls" not in modules
+    assert "duckdb" in modules
     code, stdout, modules = run_cli("sessions", "--json", "--limit", str(sessions + 5), *common)
     assert code == 0
     listed = {s["sessionId"] for s in json.loads(stdout)["sessions"]}
     assert trunks <= listed  # every session file of the samples is listed
-    assert "pyarrow" not in modules and "tantivy" not in modules and "pygls" not in modules
-    assert "duckdb" in modules  # the catalog is a DuckDB file: the one heavy import it needs
+    # nothing changed since the last plain listing: its kept answer, no DuckDB, no pydantic
+    assert modules == set()
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "claude" / "projects"
+    shutil.copytree(SAMPLES / "projects", root)
+    return root
+
+
+def test_the_kept_listing_is_what_the_full_path_prints_and_follows_every_change(
+    tmp_path: Path,
+) -> None:
+    """The plain listing answered without the catalog prints exactly what the full path prints
+    (table and JSON, any limit, the cursor included), and any change under the roots (a line
+    appended, a new session, a renamed session) makes the next listing take the full path."""
+    root = _copy(tmp_path)
+    common = ["--root", str(root), "--cache-dir", str(tmp_path / "cache"), "--no-archive"]
+    fresh = ["--root", str(root), "--no-archive"]
+    assert run_cli("sessions", *common)[0] == 0  # builds the catalog, keeps the answer
+    for i, extra in enumerate(
+        (["--limit", "3"], ["--limit", "200"], ["--json", "--limit", "2"], [])
+    ):
+        code, kept, modules = run_cli("sessions", *extra, *common)
+        assert code == 0 and modules == set()
+        # the full path over a catalog built anew in another cache
+        other = ["--cache-dir", str(tmp_path / f"other{i}")]
+        code, full, modules = run_cli("sessions", *extra, *fresh, *other)
+        assert code == 0 and "duckdb" in modules
+        assert kept == full
+    page = json.loads(run_cli("sessions", "--json", "--limit", "2", *common)[1])
+    assert page["hasMore"] and page["nextCursor"]
+
+    def listed() -> tuple[dict[str, int], set[str]]:
+        code, stdout, modules = run_cli("sessions", "--json", "--limit", "500", *common)
+        assert code == 0
+        rows = json.loads(stdout)["sessions"]
+        return {s["sessionId"]: s["messageCount"] for s in rows}, modules
+
+    before, modules = listed()
+    assert modules == set()
+    # an appended user line: the full path, which counts it
+    main = max(
+        (p for p in root.glob("*/*.jsonl") if not p.name.startswith("agent-")),
+        key=lambda p: before.get(p.stem, -1),
+    )
+    last = json.loads(main.read_bytes().splitlines()[-1])
+    line = {**last, "type": "user", "uuid": str(uuid.uuid4()), "isSidechain": False}
+    line["message"] = {"role": "user", "content": "one more"}
+    with main.open("ab") as fh:
+        fh.write(json.dumps(line).encode() + b"\n")
+    after, modules = listed()
+    assert "duckdb" in modules
+    assert after[main.stem] == before[main.stem] + 1
+    assert listed()[1] == set()  # and kept again
+    # a new session file
+    new = main.with_name(f"{uuid.uuid4()}.jsonl")
+    shutil.copyfile(main, new)
+    after, modules = listed()
+    assert "duckdb" in modules and new.stem in after
+    # a /rename: Claude Code's process file beside the projects folder names the session
+    sessions_dir = root.parent / "sessions"
+    sessions_dir.mkdir()
+    assert listed()[1] == set()
+    (sessions_dir / "123.json").write_text(
+        json.dumps({"name": "renamed here", "sessionId": new.stem, "startedAt": "2099"})
+    )
+    code, stdout, modules = run_cli("sessions", "--json", "--limit", "500", *common)
+    assert "duckdb" in modules
+    titles = {s["sessionId"]: s["title"] for s in json.loads(stdout)["sessions"]}
+    assert titles[new.stem] == "renamed here"

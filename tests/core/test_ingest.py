@@ -14,7 +14,7 @@ from pathlib import Path
 from claude_code_tracer import bytesource
 from claude_code_tracer.archive import Archive
 from claude_code_tracer.ingest import Chunk, Sink
-from claude_code_tracer.models import SessionsListParams
+from claude_code_tracer.models import SearchParams, SessionsListParams
 from claude_code_tracer.tracer import Tracer
 
 from .test_real_transcripts import copy_projects
@@ -138,3 +138,108 @@ def test_a_sink_gets_every_chunk_read_with_its_records_once(
     assert [r.entry["uuid"] for r in recorder.chunks[0].records] == [
         json.loads(x)["uuid"] for x in extra.splitlines()
     ]
+
+
+def test_with_the_index_on_appended_bytes_are_read_once_in_total_counted_per_consumer(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The search index is a sink of the catalog's pass: a refresh (a search's, or a listing's)
+    that finds N appended bytes reads N bytes in total, all of them by the pass, none by the
+    index, the archive or anyone else; and the appended lines are found by the next search."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    tracer = make_tracer(root)
+    assert tracer.archive is not None
+    word = "zygomorphic"  # in no sample
+    assert tracer.search(SearchParams(query=word)).total == 0
+    # appended lines holding the word: found by the next search, read once
+    for via_listing in (False, True):
+        lines = [json.loads(x) for x in appended_lines(main, 30).splitlines()]
+        lines[-1]["message"] = {"role": "user", "content": f"a {word} flower"}
+        extra = b"".join(json.dumps(e).encode() + b"\n" for e in lines)
+        with main.open("ab") as fh:
+            fh.write(extra)
+        tracer.changes_for({main: "modified"})
+        with bytesource.counting() as count:
+            if via_listing:  # a listing's refresh feeds the index too: the search reads nothing
+                tracer.list_sessions(SessionsListParams())
+                tracer._index_fresh_until = 0.0
+            page = tracer.search(SearchParams(query=word, limit=10))
+        n = len(extra)
+        assert n > 10_000
+        # the pass: the appended bytes, and tail probes (of the main file and of the
+        # session's unchanged subagent files); no other consumer read a byte of a transcript
+        # (the search reads its hits' lines again to cut snippets: not ingest)
+        assert set(count.by_consumer) <= {bytesource.PASS, "snippets"}, count.by_consumer
+        agents = len(count.by_path) - 1
+        assert n <= count.by_consumer[bytesource.PASS] <= n + PROBES + 3 * 64 * agents
+        snippets = count.by_consumer.get("snippets", 0)
+        assert n <= count.by_path[str(main)] - snippets <= n + PROBES
+        uuids = sorted(h.uuid or "" for g in page.groups for h in g.hits)
+        assert lines[-1]["uuid"] in uuids
+        assert len(uuids) == 1 + int(via_listing)
+
+
+def test_an_index_opened_beside_a_built_catalog_catches_up_reading_each_file_once(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The first search of an archive the catalog already lists (the index opened later) reads
+    every file once more, for the index only (its catch-up), and finds every hit; the next
+    search reads nothing."""
+    root = copy_projects(tmp_path, "irr-13-")
+    files = sorted(root.rglob("*.jsonl"))
+    word = "function"
+    expected = 0
+    for path in files:
+        for line in path.read_bytes().splitlines():
+            entry = json.loads(line)
+            if entry.get("type") in ("user", "assistant") and word in json.dumps(
+                (entry.get("message") or {}).get("content")
+            ).lower():
+                expected += 1
+    assert expected > 0
+    tracer = make_tracer(root)
+    tracer.list_sessions(SessionsListParams())
+    with bytesource.counting() as count:
+        page = tracer.search(SearchParams(query=word, limit=1))
+    sizes = sum(p.stat().st_size for p in files)
+    assert count.by_consumer.get("textindex", 0) == sizes
+    assert count.by_consumer.get(bytesource.PASS, 0) <= PROBES * len(files)
+    assert page.total is not None and page.total <= expected
+    tracer._index_fresh_until = 0.0
+    with bytesource.counting() as again:
+        assert tracer.search(SearchParams(query=word, limit=1)).total == page.total
+    assert again.by_consumer.get("textindex", 0) == 0
+
+
+def test_a_session_parsed_anew_after_a_subagent_rewrite_is_not_indexed_twice(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """A rewritten subagent file makes the catalog's pass read the whole session again, its
+    main file included, in the same refresh: the index checks those bytes against what it holds
+    and indexes each line once (counted from the raw lines)."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    agent = sorted(main.parent.glob(f"{main.stem}/subagents/agent-*.jsonl"))[0]
+    tracer = make_tracer(root)
+    word = "zygomorphic"
+    lines = [json.loads(x) for x in appended_lines(main, 3).splitlines()]
+    for e in lines:
+        e["type"], e["message"] = "user", {"role": "user", "content": f"a {word} flower"}
+    with main.open("ab") as fh:
+        fh.write(b"".join(json.dumps(e).encode() + b"\n" for e in lines))
+    assert tracer.search(SearchParams(query=word, limit=50)).total == 3
+    # the subagent file rewritten (its first line dropped), and the main file grown too
+    kept = agent.read_bytes().splitlines(keepends=True)[1:]
+    agent.write_bytes(b"".join(kept))
+    more = [json.loads(x) for x in appended_lines(main, 2).splitlines()]
+    for e in more:
+        e["type"], e["message"] = "user", {"role": "user", "content": f"another {word}"}
+    with main.open("ab") as fh:
+        fh.write(b"".join(json.dumps(e).encode() + b"\n" for e in more))
+    tracer.changes_for({main: "modified", agent: "modified"})
+    page = tracer.search(SearchParams(query=word, limit=50))
+    assert page.total == 5
+    assert sorted(h.uuid or "" for g in page.groups for h in g.hits) == sorted(
+        e["uuid"] for e in lines + more
+    )

@@ -498,3 +498,31 @@ def test_every_format_entry_type_is_a_row_or_metadata_never_unknown(
             1 for m in all_messages(tracer, sid, includeSidechains=True) if m.kind == "unknown"
         )
     assert unknown == 0, types
+
+
+def test_progress_and_hook_lines_name_the_tool_call_they_report_on(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Issue 22: a reader folds hook and progress lines into the row of their tool call; the
+    summary names that call (progress: parentToolUseID; a hook attachment: its toolUseID),
+    counted here from the raw lines of spotter-dov (hook, bash and agent progress) and irr-10
+    (a SessionStart hook's attachment, whose id is the hook's own)."""
+    root = copy_projects(tmp_path, "-home-USER-projects-spotter-worktrees-spotter-dov", "irr-10-")
+    tracer = make_tracer(root)
+    checked = 0
+    for path in sorted(root.glob("*/*.jsonl")):
+        want: dict[str, list[str]] = {}
+        for e in raw_entries(path):
+            if e.get("type") == "progress":
+                tid = e.get("parentToolUseID")
+                want[e["uuid"]] = [tid] if isinstance(tid, str) and tid else []
+            elif e.get("type") == "attachment":
+                tid = e["attachment"].get("toolUseID")
+                want[e["uuid"]] = [tid] if isinstance(tid, str) and tid else []
+        got = {
+            m.uuid: m.tool_use_ids
+            for m in all_messages(tracer, path.stem, kinds=["progress", "attachment"])
+        }
+        assert got == want
+        checked += sum(1 for ids in want.values() if ids)
+    assert checked > 1000  # spotter-dov's progress lines nearly all name their call

@@ -105,6 +105,15 @@ class RawServer:
             if msg.get("id") == msg_id:
                 return msg
 
+    def client_log(self) -> str:
+        """The window/logMessage texts the server sent: where its records go while a client
+        listens (stderr does not repeat them)."""
+        return "\n".join(
+            str(m["params"]["message"])
+            for m in self.messages
+            if m.get("method") == "window/logMessage"
+        )
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 
@@ -124,6 +133,9 @@ class RawServer:
             self.proc.wait()
             code = None
         if self.proc.stdout is not None:
+            # what the server wrote before it ended (its last logMessages) is still to be read
+            while self._next_message(time.monotonic() + 1.0) is not None:
+                pass
             self.proc.stdout.close()
         self._stderr.seek(0)
         err = self._stderr.read().decode(errors="replace")

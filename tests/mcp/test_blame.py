@@ -85,7 +85,8 @@ def blame_answers(got: dict[str, Any], lines: int) -> list[Any]:
     for run in got["runs"]:
         for line in range(run["startLine"], run["endLine"] + 1):
             if line <= lines:
-                out[line - 1] = (run["sessionId"], run["uuid"], run["toolUseId"])
+                t = run["touch"]  # the core's FileTouch, as the hover has it
+                out[line - 1] = (t["sessionId"], t["uuid"], t["toolUseId"])
     return out
 
 
@@ -122,16 +123,18 @@ async def test_blame_names_the_prompt_and_every_session_of_the_file(
     writers = {c.session_id for c in g.writes(path)}
     assert writers <= {s["sessionId"] for s in got["sessions"]}
     newest = g.writes(path)[-1]
-    run = next(r for r in got["runs"] if r["toolUseId"] == newest.tool_use_id)
-    assert run["tool"] == newest.name and run["citation"] == f"{newest.session_id}#{newest.uuid}"
-    assert run["prompt"]  # the human prompt that led to the write
+    run = next(r for r in got["runs"] if r["touch"]["toolUseId"] == newest.tool_use_id)
+    touch = run["touch"]
+    assert touch["tool"] == newest.name
+    assert run["citation"] == f"{newest.session_id}#{newest.uuid}"
+    assert touch["prompt"]  # the human prompt that led to the write
     one = await ok(
         agent,
         "blame",
         {"path": str(path), "startLine": run["startLine"], "endLine": run["startLine"]},
     )
-    assert [(r["startLine"], r["endLine"], r["uuid"]) for r in one["runs"]] == [
-        (run["startLine"], run["startLine"], run["uuid"])
+    assert [(r["startLine"], r["endLine"], r["touch"]["uuid"]) for r in one["runs"]] == [
+        (run["startLine"], run["startLine"], touch["uuid"])
     ]
 
 
@@ -181,6 +184,6 @@ async def test_a_blame_cut_by_max_chars_continues_from_its_next_start_line(
             break
         assert f"startLine={got['nextStartLine']}" in got["note"]
         start = got["nextStartLine"]
-    assert [(r["startLine"], r["endLine"], r["uuid"]) for r in runs] == [
-        (r["startLine"], r["endLine"], r["uuid"]) for r in whole["runs"]
+    assert [(r["startLine"], r["endLine"], r["citation"]) for r in runs] == [
+        (r["startLine"], r["endLine"], r["citation"]) for r in whole["runs"]
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_code_tracer.mcpserver.params import MESSAGE_MIN_CHARS
 from mcp import ClientSession
 
 from .support import call, ok, raw_lines
@@ -148,11 +149,12 @@ async def test_read_session_walks_forward_back_and_around_a_message(
         server, "read_session", {"sessionId": ASK, "cursor": around["nextCursor"], "limit": 5}
     )
     assert [m["uuid"] for m in ahead["messages"]] == walk[64:69]
-    # under the default maxChars a window holds at most 16,000 / 600 = 26 messages
+    # under the default maxChars a window holds at most 16,000 / MESSAGE_MIN_CHARS messages
+    most = 16_000 // MESSAGE_MIN_CHARS
     some = await ok(
         server, "read_session", {"sessionId": ASK, "cursor": back["prevCursor"], "limit": 100}
     )
-    assert [m["uuid"] for m in some["messages"]] == walk[26:52] and some["hasBefore"]
+    assert [m["uuid"] for m in some["messages"]] == walk[52 - most : 52] and some["hasBefore"]
     first = await ok(
         server,
         "read_session",

@@ -191,6 +191,7 @@ export interface MessageSummary {
     /** The reasoning effort of an assistant message (filled with expand and messages/get). */
     effort: string | null;
     toolNames: string[];
+    /** The tool calls an assistant line makes, a tool result answers, or a progress or hook line reports on. */
     toolUseIds: string[];
     isError: boolean;
     isSidechain: boolean;

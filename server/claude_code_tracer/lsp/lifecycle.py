@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pydantic import ValidationError
 
+from ..errors import describe_validation_error
 from ..models import ServerOptions
 from ..tracer import Tracer
-from .params import describe_validation_error
 
 if TYPE_CHECKING:
     from .host import Host
@@ -59,9 +59,9 @@ def read_options(
                 break
             continue
         if problems:
-            _report(ls, "; ".join(problems), fallback, whole=False)
+            _report(ls, " ".join(problems), fallback, whole=False)
         return options
-    _report(ls, "; ".join(problems), fallback, whole=True)
+    _report(ls, " ".join(problems), fallback, whole=True)
     return fallback or ServerOptions()
 
 
@@ -111,7 +111,7 @@ def _report(ls: Host, problems: str, fallback: ServerOptions | None, *, whole: b
         keep = (
             "keeping their current values" if fallback else "using their defaults"
         ) + "; the other options apply"
-    message = f"{problems}; {keep}"
+    message = f"{problems} {keep[0].upper()}{keep[1:]}."  # each problem is a sentence
     log.warning("%s", message)
     ls.show_error(message)
 

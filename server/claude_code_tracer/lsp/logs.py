@@ -1,5 +1,6 @@
 """Where the server's log records go: the client's window/logMessage (INFO and up) and stderr
-(warnings, or the level in $CLAUDE_CODE_TRACER_LOG), without pygls' routine tracebacks."""
+(warnings, or the level in $CLAUDE_CODE_TRACER_LOG), without pygls' routine tracebacks. A
+record goes one way only: while a client gets the package's records, stderr does not repeat them."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ class ClientLogHandler(logging.Handler):
         super().__init__(logging.INFO)
         self.server = server
         self.setFormatter(logging.Formatter("%(message)s"))
+
+    @property
+    def forwarding(self) -> bool:
+        """The client gets what this handler emits (else stderr must keep it)."""
+        loop = self.server.loop
+        return loop is not None and not loop.is_closed() and not self.server.closing
 
     def emit(self, record: logging.LogRecord) -> None:
         loop = self.server.loop
@@ -77,6 +84,21 @@ class _QuietExpectedErrors(logging.Filter):
         return True
 
 
+class _NotForwarded(logging.Filter):
+    """Leaves out of stderr what the client already gets as window/logMessage.
+
+    The client writes the server's stderr into the same log as its logMessages (VS Code's
+    language client, at level error): a record sent both ways showed up twice, once as an
+    error. Records of other libraries (pygls), and the package's while no client listens
+    (before initialize, after shutdown), still go to stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.INFO or not record.name.startswith("claude_code_tracer"):
+            return True
+        handlers = logging.getLogger("claude_code_tracer").handlers
+        return not any(isinstance(h, ClientLogHandler) and h.forwarding for h in handlers)
+
+
 def log_to_stderr() -> None:
     """stderr gets warnings (or $CLAUDE_CODE_TRACER_LOG); the client gets INFO via logMessage."""
     name = os.environ.get("CLAUDE_CODE_TRACER_LOG", "WARNING").upper()
@@ -85,6 +107,7 @@ def log_to_stderr() -> None:
     stderr.setLevel(level)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     stderr.addFilter(_QuietExpectedErrors())
+    stderr.addFilter(_NotForwarded())
     root = logging.getLogger()
     root.addHandler(stderr)
     root.setLevel(level)

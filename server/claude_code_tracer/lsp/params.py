@@ -13,45 +13,13 @@ from pydantic import ValidationError
 from pygls import uris
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 
-from ..errors import InvalidRequest, SourceUnavailable, TracerError
-from ..models import METHOD_PARAMS, SAFE_NAME, Params
+from ..errors import InvalidRequest, SourceUnavailable, TracerError, describe_validation_error
+from ..models import METHOD_PARAMS, Params
 
 log = logging.getLogger(__name__)
 
 # LSP's RequestFailed: the request was valid but the server could not do it (I/O trouble).
 REQUEST_FAILED = types.LSPErrorCodes.RequestFailed.value
-
-
-def describe_validation_error(method: str, error: ValidationError) -> str:
-    """One sentence a person can act on, naming each bad parameter by its wire (camelCase) name."""
-    parts: list[str] = []
-    for item in error.errors(include_url=False):
-        loc = ".".join(str(part) for part in item["loc"])
-        kind = item["type"]
-        value = item.get("input")
-        if kind == "extra_forbidden":
-            parts.append(f"unknown parameter '{loc}'")
-        elif (
-            kind == "string_pattern_mismatch"
-            and (item.get("ctx") or {}).get("pattern") == SAFE_NAME
-        ):
-            parts.append(
-                f"{loc} must be a plain name (one path segment: no '/', not '.' or '..'), "
-                f"got {_short(value)}"
-            )
-        elif kind == "model_type" and not loc:
-            parts.append(f"params must be an object, got {type(value).__name__}")
-        else:
-            where = f"{loc}: " if loc else ""
-            parts.append(f"{where}{item['msg']} (got {_short(value)})")
-    if len(parts) > 5:
-        parts = [*parts[:5], f"and {len(parts) - 5} more"]
-    return f"{method}: invalid params: " + "; ".join(parts)
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def to_rpc_error(method: str, exc: BaseException) -> JsonRpcException:

@@ -105,6 +105,7 @@ class TracerServer(LanguageServer):
             archive=options.archive,
             archive_dir=Path(options.archive_dir).expanduser() if options.archive_dir else None,
             prices=dict(options.prices),
+            max_line_bytes=options.max_line_bytes,
         )
 
     def open_failed(self, exc: Exception) -> None:

@@ -1,11 +1,11 @@
 """The arguments of each MCP tool: camelCase like the LSP methods, unknown keys refused, bounds
-declared (they are the tools' input schemas). Most fields are the core params' own; what only
-the MCP face has is the output bound (``maxChars``) and the masking of secrets (``redact``)."""
+declared (they are the tools' input schemas). Each is the core's params model where the tool
+is one core call (narrower limits where an agent's context asks for it); what only the MCP face
+has is the output bound (``maxChars``), the masking of secrets (``redact``), and citations."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -13,16 +13,28 @@ from ..models import (
     CURSOR_MAX_CHARS,
     SAFE_NAME,
     UUID_MAX_CHARS,
+    BlameParams,
     Kind,
+    MessageFilter,
+    MessagesWindowParams,
     Params,
+    SessionRef,
+    SessionsListParams,
+    UsageParams,
 )
 
+# The least a message of a window is given, whatever maxChars / limit says, and what of it its
+# fields and heading take (the rest is its text's share).
+MESSAGE_MIN_CHARS = 750
+MESSAGE_OVERHEAD = 600
 # About 4,000 tokens: a result an agent can take into its context without crowding it.
 DEFAULT_MAX_CHARS = 16_000
 MIN_MAX_CHARS = 2_000
 MAX_MAX_CHARS = 200_000
 # "<sessionId>#<uuid>": what search hits carry and read_session / get_message accept.
 CITATION_MAX_CHARS = 200 + 1 + UUID_MAX_CHARS
+
+P = TypeVar("P", bound=Params)
 
 
 class ToolParams(Params):
@@ -36,8 +48,20 @@ class ToolParams(Params):
         default=True, description="mask API keys, tokens and passwords (false: show them)"
     )
 
+    def core(self, params: type[P], **given: Any) -> P:
+        """The core's params of the one ``Tracer`` call: the fields they share with these
+        arguments, by name, and ``given`` (what the tool decides); checked by the core's model."""
+        shared = {
+            name: getattr(self, name)
+            for name in params.model_fields
+            if name in type(self).model_fields and name not in given
+        }
+        return params(**shared, **given)
+
 
 class SearchArgs(ToolParams):
+    """``SearchParams`` but its language server's progress tokens (MCP has its own)."""
+
     query: str = Field(
         min_length=1,
         max_length=1000,
@@ -57,17 +81,8 @@ class SearchArgs(ToolParams):
     include_deleted: bool = False
 
 
-class ListSessionsArgs(ToolParams):
-    query: str | None = Field(
-        default=None, max_length=1000, description="text in the title or first prompt"
-    )
-    project: str | None = Field(default=None, pattern=SAFE_NAME)
-    workspace: str | None = Field(default=None, max_length=4096)
-    since: datetime | None = Field(default=None, description="active at or after (ISO 8601)")
-    until: datetime | None = Field(default=None, description="started at or before (ISO 8601)")
+class ListSessionsArgs(ToolParams, SessionsListParams):
     limit: int = Field(default=20, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=CURSOR_MAX_CHARS)
-    include_deleted: bool = False
     with_cost: bool = Field(
         default=True, description="each row's dollars (reads each listed session once)"
     )
@@ -118,6 +133,25 @@ class ReadSessionArgs(_Addressed):
             raise ValueError("give a citation or a cursor, not both")
         return self
 
+    def window(self) -> MessagesWindowParams:
+        """The core's window (``Tracer.window`` decides from where): the citation's session and
+        message, and no more messages than ``maxChars`` can give each a readable share of."""
+        sid, cited_uuid = self.cited()
+        around = self.around or cited_uuid
+        room = self.max_chars // MESSAGE_MIN_CHARS
+        limit = max(1, min(self.limit, room))
+        return self.core(
+            MessagesWindowParams,
+            session_id=self.session_id or sid,
+            around=around,
+            before=min(self.before, max(0, room - limit)) if around else 0,
+            limit=limit,
+            filter=MessageFilter(
+                kinds=self.kinds, include_sidechains=self.include_sidechains, agent_id=self.agent_id
+            ),
+            expand=True,
+        )
+
 
 class GetMessageArgs(_Addressed):
     uuid: str | None = Field(default=None, min_length=1, max_length=UUID_MAX_CHARS)
@@ -133,27 +167,16 @@ class GetMessageArgs(_Addressed):
         return self
 
 
-class BlameArgs(ToolParams):
-    path: str = Field(
-        min_length=1, max_length=4096, description="absolute, or relative to workspace"
-    )
+class BlameArgs(ToolParams, BlameParams):
     workspace: str | None = Field(
         default=None,
-        max_length=4096,
         description="the folder the path must stay inside (default: the server's workspace)",
     )
-    start_line: int | None = Field(default=None, ge=1, description="1-based")
-    end_line: int | None = Field(default=None, ge=1, description="1-based, inclusive")
 
 
-class SessionSummaryArgs(ToolParams):
-    session_id: str = Field(pattern=SAFE_NAME)
-    project: str | None = Field(default=None, pattern=SAFE_NAME)
+class SessionSummaryArgs(ToolParams, SessionRef):
+    pass
 
 
-class UsageArgs(ToolParams):
-    group_by: Literal["day", "model", "project"] = "day"
-    since: datetime | None = Field(default=None, description="ISO 8601; default: all time")
-    until: datetime | None = None
-    project: str | None = Field(default=None, pattern=SAFE_NAME)
-    workspace: str | None = Field(default=None, max_length=4096)
+class UsageArgs(ToolParams, UsageParams):
+    pass

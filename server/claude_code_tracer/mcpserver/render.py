@@ -20,7 +20,8 @@ import json
 import re
 import secrets
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from ..models import Model
 from ..redaction import redact
@@ -34,6 +35,16 @@ _NEUTRAL = str.maketrans({OPEN: "[", CLOSE: "]"})
 # A private key's block can be longer than the margin: one cut before its END line is masked to
 # the end of the piece (a whole block was masked already by the redaction rules).
 _OPEN_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*\Z")
+# A name a transcript supplied (a model, a tool, a tag, a path): made visible, cut to this.
+NAME_CHARS = 600
+# Fields of the core's models that are ids an agent passes back as they are (SAFE_NAME checked
+# where they come in); every other string field of a view is quoted.
+IDS = frozenset(
+    {"session_id", "project", "uuid", "parent_uuid", "tool_use_id", "tool_use_ids", "agent_id",
+     "spawned_agent_id", "message_id", "parent_session_id", "citation", "file"}
+)  # fmt: skip
+
+M = TypeVar("M", bound=Model)
 
 
 class Quoter:
@@ -64,6 +75,45 @@ class Quoter:
 
     def opt(self, text: str | None, cap: int) -> str | None:
         return None if text is None else self.s(text, cap)[0]
+
+    def name(self, value: Any) -> Any:
+        """A short string a transcript supplied that is not prose (a model, a tool's name, a tag,
+        a path; in a list or as a dict's keys): its control characters made visible and the
+        delimiter's brackets neutral, cut to ``NAME_CHARS``; not masked (a secret is prose's,
+        and masking costs ~35 us a string where cleaning costs ~0.6). Anything else is left as
+        it is (numbers, times, the core's nested models, which their own views quote)."""
+        if type(value) is str:  # not a Kind: an enum's values are the core's own
+            piece = clean(value)[:NAME_CHARS]
+            return piece.translate(_NEUTRAL) if OPEN in piece or CLOSE in piece else piece
+        if type(value) is list and value and type(value[0]) is str:
+            return [self.name(v) for v in value]
+        if type(value) is dict and value and type(next(iter(value))) is str:
+            return {self.name(k): v for k, v in value.items()}
+        return value
+
+    def view(self, cls: type[M], core: Model, prose: Mapping[str, int], **extra: Any) -> M:
+        """``core`` seen as ``cls`` (a view of its model, results.py), every transcript string
+        quoted: the fields named in ``prose`` are free text, masked and cut to their cap; every
+        other string but the ids is a name (``name``). ``extra`` sets the view's own fields (and
+        may replace a core field outright); a field the view does not send is not copied."""
+        data: dict[str, Any] = {}
+        sent = cls.model_fields
+        for field in type(core).model_fields:
+            if field in extra or field not in sent or sent[field].exclude:
+                continue
+            value = getattr(core, field)
+            if field in prose:
+                value = self.opt(value, prose[field])
+            elif field not in IDS:
+                value = self.name(value)
+            data[field] = value
+        return cls(**data, **extra)
+
+    def fields(self, **values: str | None) -> str:
+        """A data block of ``name: value`` lines (values already quoted)."""
+        return self.block(
+            "\n".join(f"{k.replace('_', ' ')}: {v or '-'}" for k, v in values.items())
+        )
 
     def block(self, text: str, label: str = "") -> str:
         """Quoted data in the text rendering (``text`` already went through ``s``)."""

@@ -17,9 +17,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -32,18 +31,19 @@ from mcp.server.stdio import stdio_server
 from pydantic import ValidationError
 
 from .. import __version__
-from ..errors import SourceUnavailable, TracerError
-from ..models import PriceOverride, SessionsListParams, TeamOptions
+from ..errors import SourceUnavailable, TracerError, describe_validation_error
+from ..models import SessionsListParams, TeamOptions
+from ..redaction import redact
 from ..termsafe import CleanFormatter
 from ..tracer import ProgressFn, Tracer, TracerOptions
-from ..transcripts import default_roots
 from .results import output_schema
 from .tools import TOOLS, TOOLS_BY_NAME, ToolContext, ToolSpec
-from .validation import describe_validation_error
 
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "claude-code-tracer"
+# Seconds a closing server waits for its catalog warm-up to finish.
+CLOSE_WAIT = 60.0
 # Calls running the core at once (as the language server's worker threads); more wait their turn.
 WORKER_THREADS = 4
 INSTRUCTIONS = (
@@ -55,38 +55,25 @@ INSTRUCTIONS = (
 )
 
 
+def _default_tracer() -> Tracer:
+    return Tracer(TracerOptions())
+
+
 @dataclass
 class McpOptions:
-    """How the server opens the archive, and the workspace relative paths are read against.
-    New server-wide options go here (and into ``cli.py``'s ``mcp`` command)."""
+    """How the server opens its tracer, and the workspace relative paths are read against.
 
-    projects_roots: list[Path] = field(default_factory=list)
-    cache_dir: Path | None = None
-    archive: bool = True
-    archive_dir: Path | None = None
-    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    The tracer is opened by the caller's function, at the server's start, inside the server: the
+    CLI passes the one that opens every command's tracer (``cli._tracer``: roots, cache,
+    archive, prices, a team's sessions), so a tracer option added there reaches this face too,
+    and a failure to open becomes each call's error rather than a server that never starts.
+    A server-wide option of this face's own is a field here."""
+
+    open_tracer: Callable[[], Tracer] = _default_tracer
     # blame's default folder: paths must stay inside it (the folder Claude Code started us in)
     workspace: str | None = None
     # a team database whose sessions are read beside this machine's (team/attach.py)
     team: TeamOptions | None = None
-
-    def tracer_options(self) -> TracerOptions:
-        from ..team.attach import team_view
-
-        roots = list(self.projects_roots)
-        team = team_view(self.cache_dir, self.team)  # the teammates' sessions pulled so far
-        if team.roots:
-            roots = (roots or default_roots()) + team.roots
-        return TracerOptions(
-            projects_roots=roots,
-            unarchived_roots=team.roots,
-            annotate=team.annotate,
-            path_aliases=team.aliases,
-            cache_dir=self.cache_dir,
-            archive=self.archive,
-            archive_dir=self.archive_dir,
-            prices=dict(self.prices),
-        )
 
 
 def error_result(message: str) -> types.CallToolResult:
@@ -105,15 +92,16 @@ class TracerMcp:
         self.open_error: str | None = None
         self.team_sync: Any = None  # the team option's background pull (and push)
         try:
-            self.tracer = Tracer(options.tracer_options())
+            self.tracer = options.open_tracer()
         except Exception as exc:  # the server still answers: each call says why it cannot
             self.open_error = f"cannot open the session archive: {exc}"
             log.error("%s", self.open_error)
         if self.tracer is not None and options.team is not None:
             from ..team.attach import start_sync
 
-            self.team_sync = start_sync(self.tracer, options.cache_dir, options.team)
+            self.team_sync = start_sync(self.tracer, self.tracer.options.cache_dir, options.team)
         self.context = ToolContext(workspace=options.workspace)
+        self._warming: threading.Thread | None = None
         self._limiter: anyio.CapacityLimiter | None = None  # made on the event loop
         self.tools = [self._tool(spec) for spec in TOOLS]
         self.server: Server[Any] = Server(
@@ -157,7 +145,7 @@ class TracerMcp:
         try:
             args = spec.args.model_validate_json(json.dumps(params.arguments or {}), strict=True)
         except ValidationError as exc:
-            return error_result(describe_validation_error(spec.name, exc))
+            return error_result(describe_validation_error(spec.name, exc, "argument", "arguments"))
         tracer = self.tracer
         if tracer is None:
             return error_result(f"{spec.name}: {self.open_error}")
@@ -182,7 +170,7 @@ class TracerMcp:
                 work, abandon_on_cancel=True, limiter=self._limiter
             )
         except ValidationError as exc:  # a core params model refused what the face passed on
-            return error_result(describe_validation_error(spec.name, exc))
+            return error_result(describe_validation_error(spec.name, exc, "argument", "arguments"))
         except (TracerError, OSError) as exc:
             kind = "cannot read the transcripts: " if isinstance(exc, SourceUnavailable) else ""
             return error_result(f"{spec.name}: {kind}{exc}")
@@ -195,9 +183,9 @@ class TracerMcp:
         )
 
     def warm_up(self) -> None:
-        """Pay the first-use costs and bring the session catalog up to date in the background
-        (search hits take their titles from it, every listing reads it), so the first calls
-        find both ready."""
+        """Pay the first-use costs (models, DuckDB, the redaction rules) and bring the session
+        catalog up to date in the background (search hits take their titles from it, every
+        listing reads it), so the first calls find both ready."""
         tracer = self.tracer
         if tracer is None:
             return
@@ -205,11 +193,15 @@ class TracerMcp:
         def run() -> None:
             try:
                 tracer.warm_up()  # the first DuckDB statement and the lazily built models
+                # the redaction rules (~200 patterns) compile on first use: 0.4-2 s that the
+                # first read_session of a big session paid on a loaded machine (measured)
+                redact("warm-up: password=x")
                 tracer.list_sessions(SessionsListParams(limit=1))
             except Exception as exc:  # the calls that need it will say why
                 log.info("catalog warm-up: %s", exc)
 
-        threading.Thread(target=run, name="catalog-warm-up", daemon=True).start()
+        self._warming = threading.Thread(target=run, name="catalog-warm-up", daemon=True)
+        self._warming.start()
 
     async def serve_stdio(self) -> None:
         self.warm_up()
@@ -219,8 +211,17 @@ class TracerMcp:
             )
 
     def close(self) -> None:
+        """Stop the team sync, then close the tracer once the warm-up is done with it (a client
+        that quits at once must not leave a catalog half written); a warm-up stuck past
+        ``CLOSE_WAIT`` seconds is left to the process's exit."""
         if self.team_sync is not None:
             self.team_sync.stop(timeout=5)
+        warming = self._warming
+        if warming is not None:
+            warming.join(CLOSE_WAIT)
+            if warming.is_alive():
+                log.warning("the catalog warm-up is still running: exiting without closing")
+                return
         if self.tracer is not None:
             self.tracer.close()
 

@@ -1,6 +1,9 @@
 """The seven tools: each validates its arguments (params.py), calls one ``Tracer`` method, and
-returns its answer twice, as structured content (results.py) and as readable text, both cut to
-``maxChars`` and saying where to continue. Transcript strings go through ``render.Quoter``."""
+returns its answer twice, as structured content (the core's models seen through results.py's
+views) and as readable text, both cut to ``maxChars`` and saying where to continue. Transcript
+strings go through ``render.Quoter``; ``Answer`` is the one shape every tool fills: a header
+line or two, then items that each go in whole (both renderings within the bound) or end the
+result as cut."""
 
 from __future__ import annotations
 
@@ -16,10 +19,8 @@ from ..errors import InvalidRequest, TracerError
 from ..models import (
     BlameParams,
     MessageDetail,
-    MessageFilter,
     MessageGetParams,
     MessageSummary,
-    MessagesWindowParams,
     Model,
     SearchParams,
     SessionRef,
@@ -29,15 +30,18 @@ from ..models import (
 from ..tracer import ProgressFn, Tracer
 from . import params as p
 from . import results as r
-from .render import Budget, Quoter
+from .render import Budget, Quoter, json_len
 
 # Caps on single strings: a title, a prompt shown by blame, a search snippet.
 TITLE_CHARS = 200
 PROMPT_CHARS = 1_500
 SNIPPET_CHARS = 600
 PATH_CHARS = 600
-# The least a message of a window is given, whatever maxChars / limit says.
-MESSAGE_MIN_CHARS = 600
+# The prose of the core's models, and its caps, by view.
+SESSION_TEXT = {"title": TITLE_CHARS, "first_prompt": PROMPT_CHARS // 3, "cwd": PATH_CHARS,
+                "git_branch": TITLE_CHARS, "tag": TITLE_CHARS}  # fmt: skip
+TOUCH_TEXT = {"prompt": PROMPT_CHARS, "session_title": TITLE_CHARS}
+SUBAGENT_TEXT = {"description": TITLE_CHARS, "agent_type": TITLE_CHARS}
 
 
 @dataclass
@@ -79,138 +83,101 @@ def _citation(session_id: str, uuid: str | None) -> str | None:
     return f"{session_id}#{uuid}" if uuid else None
 
 
-def _finish(q: Quoter, lines: list[str], result: r.Bounded) -> tuple[r.Bounded, str]:
-    result.redactions = dict(q.counts)
-    if result.note:
-        lines.append("")
-        lines.append(result.note)
-    return result, "\n".join([q.header(), "", *lines])
+class Answer:
+    """One result being filled: its quoter (one nonce, one count of secrets), its budget, and
+    its text lines."""
+
+    def __init__(self, a: p.ToolParams, reserve: int = 800) -> None:
+        self.q = Quoter(a.redact)
+        self.budget = Budget(a.max_chars, reserve)
+        self.lines: list[str] = []
+
+    def add(self, result: r.Bounded, into: list[Any], item: Any, text: str) -> bool:
+        """``item`` into ``into`` and ``text`` into the lines, if both fit; otherwise the result
+        is cut (``truncated``) and nothing goes in."""
+        if not self.budget.take(text, item):
+            result.truncated = True
+            return False
+        into.append(item)
+        self.lines.append(text)
+        return True
+
+    def finish(self, result: r.Bounded) -> tuple[r.Bounded, str]:
+        result.redactions = dict(self.q.counts)
+        if result.note:
+            self.lines += ["", result.note]
+        return result, "\n".join([self.q.header(), "", *self.lines])
 
 
 # --- search ---------------------------------------------------------------------------------------
 def search(tracer: Tracer, a: p.SearchArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
-    page = tracer.search(
-        SearchParams(
-            query=a.query,
-            limit=a.limit,
-            cursor=a.cursor,
-            sort=a.sort,
-            project=a.project,
-            workspace=a.workspace,
-            include_deleted=a.include_deleted,
-        ),
-        ctx.progress,
+    page = tracer.search(a.core(SearchParams), ctx.progress)
+    ans = Answer(a)
+    q = ans.q
+    out = r.SearchResult(
+        query=a.query, total=page.total, indexing=page.indexing, has_more=page.has_more
     )
-    q = Quoter(a.redact)
-    budget = Budget(a.max_chars)
-    out = r.SearchResult(query=a.query, total=page.total, hits=[], indexing=page.indexing)
-    lines = [f"{page.total} matching message(s) for the query (showing up to {a.limit})."]
+    ans.lines.append(f"{page.total} matching message(s) for the query (showing up to {a.limit}).")
     if page.indexing:
-        lines.append("The index is still being built: results cover part of the archive.")
-    shown = 0
+        ans.lines.append("The index is still being built: results cover part of the archive.")
     all_hits = [(g, h) for g in page.groups for h in g.hits]
     for group, hit in all_hits:
-        snippet, _ = q.s(hit.snippet, SNIPPET_CHARS)
-        item = r.Hit(
-            session_id=group.session_id,
-            project=group.project,
-            title=q.opt(group.title, TITLE_CHARS),
-            uuid=hit.uuid,
-            kind=hit.kind,
-            timestamp=hit.timestamp,
-            tool_names=hit.tool_names,
-            is_error=hit.is_error,
-            is_sidechain=hit.is_sidechain,
-            snippet=snippet,
-            # the ranges hold while masking left the snippet as it was
-            highlights=hit.highlights if snippet == hit.snippet else [],
-            citation=_citation(group.session_id, hit.uuid),
-        )
-        tools = f" · {', '.join(hit.tool_names)}" if hit.tool_names else ""
+        item = q.view(
+            r.Hit, hit, {"snippet": SNIPPET_CHARS},
+            session_id=group.session_id, project=group.project,
+            title=q.opt(group.title, TITLE_CHARS), citation=_citation(group.session_id, hit.uuid),
+        )  # fmt: skip
+        if item.snippet != hit.snippet:  # the ranges hold while masking left the snippet as it was
+            item.highlights = []
+        tools = f" · {', '.join(item.tool_names)}" if item.tool_names else ""
         text = (
-            f"{shown + 1}. session {group.session_id} · {hit.kind.value}{tools} · "
+            f"{len(out.hits) + 1}. session {group.session_id} · {hit.kind.value}{tools} · "
             f"{_when(hit.timestamp)} · citation {item.citation}\n"
-            + q.block(f"title: {item.title or '-'}\n{snippet}")
+            + q.block(f"title: {item.title or '-'}\n{item.snippet}")
         )
-        if not budget.take(text, item):
-            out.truncated = True
+        if not ans.add(out, out.hits, item, text):
             break
-        out.hits.append(item)
-        lines.append(text)
-        shown += 1
     out.has_more = page.has_more or out.truncated
+    if out.has_more:
+        out.next_cursor = page.next_cursor
     if out.truncated:
         out.note = (
-            f"Cut to maxChars after {shown} of {len(all_hits)} hits on this page: ask again with "
-            f"a lower limit or a higher maxChars to see the rest."
+            f"Cut to maxChars after {len(out.hits)} of {len(all_hits)} hits on this page: ask "
+            f"again with a lower limit or a higher maxChars to see the rest."
         )
-        out.next_cursor = page.next_cursor
     elif page.has_more:
-        out.next_cursor = page.next_cursor
         out.note = "More hits: call search again with this nextCursor: " + str(page.next_cursor)
-    return _finish(q, lines, out)
+    return ans.finish(out)
 
 
 # --- list_sessions --------------------------------------------------------------------------------
+def _cost(tracer: Tracer, s: Any) -> float | None:
+    try:
+        return tracer.cost(SessionRef(session_id=s.session_id, project=s.project)).cost_usd
+    except TracerError:
+        return None  # gone since the listing, and not archived
+
+
 def list_sessions(tracer: Tracer, a: p.ListSessionsArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
-    page = tracer.list_sessions(
-        SessionsListParams(
-            query=a.query,
-            project=a.project,
-            workspace=a.workspace,
-            since=a.since,
-            until=a.until,
-            limit=a.limit,
-            cursor=a.cursor,
-            include_deleted=a.include_deleted,
-        ),
-        ctx.progress,
-    )
-    q = Quoter(a.redact)
-    budget = Budget(a.max_chars)
-    out = r.SessionList(sessions=[], next_cursor=page.next_cursor, has_more=page.has_more)
-    lines = [f"{len(page.sessions)} session(s), newest first."]
+    page = tracer.list_sessions(a.core(SessionsListParams), ctx.progress)
+    ans = Answer(a)
+    q = ans.q
+    out = r.SessionList(next_cursor=page.next_cursor, has_more=page.has_more)
+    ans.lines.append(f"{len(page.sessions)} session(s), newest first.")
     for s in page.sessions:
-        cost: float | None = None
-        if a.with_cost and not (s.deleted and not s.archived):
-            try:
-                cost = tracer.cost(SessionRef(session_id=s.session_id, project=s.project)).cost_usd
-            except TracerError:
-                cost = None  # gone since the listing, and not archived
-        row = r.SessionRow(
-            session_id=s.session_id,
-            project=s.project,
-            title=q.opt(s.title, TITLE_CHARS),
-            first_prompt=q.opt(s.first_prompt, PROMPT_CHARS // 3),
-            cwd=q.opt(s.cwd, PATH_CHARS),
-            git_branch=q.opt(s.git_branch, TITLE_CHARS),
-            first_timestamp=s.first_timestamp,
-            last_timestamp=s.last_timestamp,
-            message_count=s.message_count,
-            tool_call_count=s.tool_call_count,
-            error_count=s.error_count,
-            tokens=s.tokens,
-            cost_usd=cost,
-            deleted=s.deleted,
-            archived=s.archived,
-            author=q.opt(s.author, TITLE_CHARS),
-            remote=q.opt(s.remote, PATH_CHARS),
-        )
-        dollars = f" · ${cost:.2f}" if cost is not None else ""
+        readable = a.with_cost and not (s.deleted and not s.archived)
+        row = q.view(r.SessionRow, s, SESSION_TEXT, cost_usd=_cost(tracer, s) if readable else None)
+        dollars = f" · ${row.cost_usd:.2f}" if row.cost_usd is not None else ""
         gone = " · deleted" + (" (archived)" if s.archived else "") if s.deleted else ""
+        if not s.complete:
+            gone += " · its archived copy is damaged: only these messages can be read"
         text = (
             f"- {s.session_id} · project {s.project} · {_when(s.last_timestamp)} · "
             f"{s.message_count} messages · {s.tokens.total:,} tokens{dollars}{gone}\n"
-            + q.block(
-                f"title: {row.title or '-'}\ncwd: {row.cwd or '-'}\n"
-                f"first prompt: {row.first_prompt or '-'}"
-            )
+            + q.fields(title=row.title, cwd=row.cwd, first_prompt=row.first_prompt)
         )
-        if not budget.take(text, row):
-            out.truncated = True
+        if not ans.add(out, out.sessions, row, text):
             break
-        out.sessions.append(row)
-        lines.append(text)
     if out.truncated:
         out.has_more = True
         out.next_cursor = None
@@ -220,7 +187,7 @@ def list_sessions(tracer: Tracer, a: p.ListSessionsArgs, ctx: ToolContext) -> tu
         )
     elif page.has_more:
         out.note = "More sessions: call list_sessions again with this nextCursor."
-    return _finish(q, lines, out)
+    return ans.finish(out)
 
 
 # --- read_session ---------------------------------------------------------------------------------
@@ -259,6 +226,16 @@ def message_parts(content: list[Any] | None) -> tuple[str, list[tuple[str | None
     return "\n".join(t for t in texts if t), calls
 
 
+def _head(m: MessageSummary | r.Message | r.MessageText, where: str = "") -> str:
+    """A message's first line: its kind, uuid and time, and what it says of itself."""
+    return (
+        f"[{m.kind.value}] {m.uuid}{where} · {_when(m.timestamp)}"
+        + (f" · {m.model}" if m.model else "")
+        + (" · error" if m.is_error else "")
+        + (f" · subagent {m.agent_id}" if m.agent_id else "")
+    )
+
+
 def _message(q: Quoter, sid: str, m: MessageSummary, cap: int) -> tuple[r.Message, str]:
     text, calls = message_parts(m.content)
     if m.content is None:
@@ -270,31 +247,14 @@ def _message(q: Quoter, sid: str, m: MessageSummary, cap: int) -> tuple[r.Messag
         shown_inp, inp_cut = q.s(inp, max(20, share))
         cut = cut or inp_cut
         tool_calls.append(
-            r.ToolCall(id=bid, name=q.s(name, 200)[0], input=shown_inp, input_chars=len(inp))
+            r.ToolCall(id=bid, name=q.name(name), input=shown_inp, input_chars=len(inp))
         )
-    item = r.Message(
-        uuid=m.uuid,
-        kind=m.kind,
-        timestamp=m.timestamp,
-        model=m.model,
-        is_error=m.is_error,
-        is_sidechain=m.is_sidechain,
-        agent_id=m.agent_id,
-        tool_use_ids=m.tool_use_ids,
-        text=shown,
-        text_chars=len(text),
-        tool_calls=tool_calls,
-        cut=cut,
+    item = q.view(
+        r.Message, m, {},
+        text=shown, text_chars=len(text), tool_calls=tool_calls, cut=cut,
         citation=f"{sid}#{m.uuid}",
-    )
-    head = f"[{m.kind.value}] {m.uuid} · {_when(m.timestamp)}"
-    if m.model:
-        head += f" · {m.model}"
-    if m.is_error:
-        head += " · error"
-    if m.agent_id:
-        head += f" · subagent {m.agent_id}"
-    body = [head]
+    )  # fmt: skip
+    body = [_head(item)]
     if shown:
         body.append(q.block(shown))
     for call in tool_calls:
@@ -310,69 +270,39 @@ def _message(q: Quoter, sid: str, m: MessageSummary, cap: int) -> tuple[r.Messag
 
 
 def read_session(tracer: Tracer, a: p.ReadSessionArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
-    sid, cited_uuid = a.cited()
-    session_id = a.session_id or sid
-    assert session_id is not None
-    around = a.around or cited_uuid
-    # Each message gets an equal share of the bound; fewer messages than asked when the bound
-    # cannot give each one a readable share.
-    limit = max(1, min(a.limit, a.max_chars // MESSAGE_MIN_CHARS))
-    before = min(a.before, max(0, a.max_chars // MESSAGE_MIN_CHARS - limit)) if around else 0
-    window = tracer.window(
-        MessagesWindowParams(
-            session_id=session_id,
-            project=a.project,
-            around=around,
-            cursor=a.cursor,
-            before=before,
-            limit=limit,
-            filter=MessageFilter(
-                kinds=a.kinds, include_sidechains=a.include_sidechains, agent_id=a.agent_id
-            ),
-            expand=True,
-        )
-    )
-    q = Quoter(a.redact)
-    budget = Budget(a.max_chars)
-    n = max(1, len(window.messages))
-    cap = max(100, (a.max_chars - 800) // n - 450)
+    params = a.window()
+    session_id, around = params.session_id, params.around
+    window = tracer.window(params)
+    ans = Answer(a)
+    q = ans.q
+    cap = max(100, (a.max_chars - 800) // max(1, len(window.messages)) - p.MESSAGE_OVERHEAD)
     out = r.SessionWindow(
-        session_id=session_id,
-        project=a.project,
-        messages=[],
-        prev_cursor=window.prev_cursor,
-        next_cursor=window.next_cursor,
-        has_before=window.has_before,
-        has_more=window.has_more,
-        total=window.total,
-        anchor_found=window.anchor_found,
-        complete=window.complete,
+        **window.model_dump(exclude={"messages"}), session_id=session_id, project=a.project
     )
     where = f"around {around}" if around else ("from the cursor" if a.cursor else "from the start")
-    lines = [
+    ans.lines.append(
         f"Session {session_id}: {len(window.messages)} message(s) {where}"
         + (f" of {window.total}" if window.total is not None else "")
         + ("" if window.complete else " (still being read: more will come)")
         + "."
-    ]
+    )
     if window.anchor_found is False:
-        lines.append(f"Message {around} does not pass the filter: the window is where it stands.")
+        ans.lines.append(
+            f"Message {around} does not pass the filter: the window is where it stands."
+        )
     for m in window.messages:
         item, text = _message(q, session_id, m, cap)
         # The first message always goes in, cut smaller until it fits (escapes in its JSON can
         # outgrow the share): a window never comes back empty for want of room.
         smaller = cap
-        while not out.messages and not budget.fits(text, item) and smaller > 20:
+        while not out.messages and not ans.budget.fits(text, item) and smaller > 20:
             smaller //= 2
             item, text = _message(q, session_id, m, smaller)
-        if not budget.take(text, item):
-            out.truncated = True
+        if not ans.add(out, out.messages, item, text):
             out.continue_around = m.uuid
             out.next_cursor = None
             out.has_more = True
             break
-        out.messages.append(item)
-        lines.append(text)
     notes = []
     if out.truncated:
         notes.append(
@@ -385,10 +315,10 @@ def read_session(tracer: Tracer, a: p.ReadSessionArgs, ctx: ToolContext) -> tupl
     if notes:
         out.note = " ".join(notes)
         if out.next_cursor:
-            lines.append(f"nextCursor: {out.next_cursor}")
+            ans.lines.append(f"nextCursor: {out.next_cursor}")
         if out.prev_cursor:
-            lines.append(f"prevCursor: {out.prev_cursor}")
-    return _finish(q, lines, out)
+            ans.lines.append(f"prevCursor: {out.prev_cursor}")
+    return ans.finish(out)
 
 
 # --- get_message ----------------------------------------------------------------------------------
@@ -433,216 +363,146 @@ def get_message(tracer: Tracer, a: p.GetMessageArgs, ctx: ToolContext) -> tuple[
     whole, counts = cached
     if a.offset > len(whole):
         raise InvalidRequest(f"offset {a.offset} is past the message's {len(whole)} characters")
-    q = Quoter(a.redact)
-    piece = fit_json(whole[a.offset : a.offset + a.max_chars - 600], a.max_chars - 600)
+    ans = Answer(a)
+    ans.q.counts.update(counts)
+    out = ans.q.view(
+        r.MessageText, detail, {},
+        session_id=session_id, text="", offset=a.offset, total_chars=len(whole),
+        next_offset=a.offset,
+    )  # fmt: skip
+    # what the slice leaves room for: the result's other fields, its header and note (~200)
+    head = _head(out, f" of session {session_id}") + " · characters {:,}-{:,} of {:,}"
+    text_room = a.max_chars - len(ans.q.header()) - len(head) - 260
+    json_room = a.max_chars - json_len(out) - 260 - 40 * len(counts)
+    piece = fit_json(whole[a.offset : a.offset + min(text_room, json_room)], json_room)
     end = a.offset + len(piece)
-    out = r.MessageText(
-        session_id=session_id,
-        uuid=uuid,
-        kind=detail.kind,
-        timestamp=detail.timestamp,
-        model=detail.model,
-        tool_names=detail.tool_names,
-        text=piece,
-        offset=a.offset,
-        total_chars=len(whole),
-        next_offset=end if end < len(whole) else None,
-    )
-    q.counts.update(counts)
-    lines = [
-        f"[{detail.kind.value}] {uuid} of session {session_id} · {_when(detail.timestamp)}"
-        + (f" · {detail.model}" if detail.model else "")
-        + f" · characters {a.offset:,}-{end:,} of {len(whole):,}",
-        q.block(piece),
-    ]
+    out.text = piece
+    out.next_offset = end if end < len(whole) else None
+    ans.lines += [head.format(a.offset, end, len(whole)), ans.q.block(piece)]
     if out.next_offset is not None:
         out.truncated = True
         out.note = f"More of this message: get_message with offset={out.next_offset}."
-    return _finish(q, lines, out)
+    return ans.finish(out)
 
 
 # --- blame ----------------------------------------------------------------------------------------
 def blame(tracer: Tracer, a: p.BlameArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
-    found = tracer.blame(
-        BlameParams(
-            path=a.path,
-            workspace=a.workspace or ctx.workspace,
-            start_line=a.start_line,
-            end_line=a.end_line,
-        )
-    )
-    q = Quoter(a.redact)
-    budget = Budget(a.max_chars)
-    out = r.BlameResult(
-        path=found.path,
-        line_count=found.line_count,
-        start_line=found.start_line,
-        end_line=found.end_line,
-        attributed_lines=found.attributed_lines,
-        runs=[],
-        sessions=[],
-    )
-    lines = [
+    found = tracer.blame(a.core(BlameParams, workspace=a.workspace or ctx.workspace))
+    ans = Answer(a)
+    q = ans.q
+    out = q.view(r.BlameResult, found, {}, runs=[], sessions=[])
+    ans.lines.append(
         f"{found.path}: lines {found.start_line}-{found.end_line} of {found.line_count}; "
         f"{found.attributed_lines} written by a session as they stand now."
-    ]
+    )
     for run in found.runs:
-        t = run.touch
-        item = r.BlameLines(
-            start_line=run.start_line,
-            end_line=run.end_line,
-            session_id=t.session_id,
-            project=t.project,
-            session_title=q.opt(t.session_title, TITLE_CHARS),
-            uuid=t.uuid,
-            tool_use_id=t.tool_use_id,
-            tool=t.tool,
-            timestamp=t.timestamp,
-            prompt=q.opt(t.prompt, PROMPT_CHARS),
+        t = q.view(type(run.touch), run.touch, TOUCH_TEXT)
+        item = r.CitedRun(
+            start_line=run.start_line, end_line=run.end_line, touch=t,
             citation=f"{t.session_id}#{t.uuid}",
-            author=q.opt(t.author, TITLE_CHARS),
-        )
+        )  # fmt: skip
         text = (
             f"lines {run.start_line}-{run.end_line}: {t.tool} in session {t.session_id} at "
             f"{_when(t.timestamp)} · citation {item.citation}\n"
-            + q.block(f"title: {item.session_title or '-'}\nprompt: {item.prompt or '-'}")
+            + q.fields(title=t.session_title, prompt=t.prompt)
         )
-        if not budget.take(text, item):
-            out.truncated = True
+        if not ans.add(out, out.runs, item, text):
             out.next_start_line = run.start_line
             break
-        out.runs.append(item)
-        lines.append(text)
     if not found.runs:
-        lines.append("No line of this range stands as a session wrote it.")
-    lines.append("")
-    lines.append(f"{len(found.sessions)} session(s) read, searched or wrote this file:")
+        ans.lines.append("No line of this range stands as a session wrote it.")
+    ans.lines += ["", f"{len(found.sessions)} session(s) read, searched or wrote this file:"]
     for s in found.sessions:
-        title = q.opt(s.title, TITLE_CHARS)
-        s_item = s.model_copy(update={"title": title})
-        tools = ", ".join(f"{k} {v}" for k, v in sorted(s.by_tool.items()))
+        s_item = q.view(type(s), s, {"title": TITLE_CHARS})
+        tools = ", ".join(f"{k} {v}" for k, v in sorted(s_item.by_tool.items()))
         text = (
             f"- {s.session_id} · {_when(s.last_timestamp)} · {tools}"
             + (" · deleted" if s.deleted else "")
             + "\n"
-            + q.block(f"title: {title or '-'}")
+            + q.fields(title=s_item.title)
         )
-        if not budget.take(text, s_item):
-            out.truncated = True
+        if not ans.add(out, out.sessions, s_item, text):
             break
-        out.sessions.append(s_item)
-        lines.append(text)
     if out.truncated:
         more = f" (blame again with startLine={out.next_start_line})" if out.next_start_line else ""
         out.note = f"Cut to maxChars{more}; a narrower line range or a higher maxChars shows all."
-    return _finish(q, lines, out)
+    return ans.finish(out)
 
 
 # --- session_summary ------------------------------------------------------------------------------
 def session_summary(
     tracer: Tracer, a: p.SessionSummaryArgs, ctx: ToolContext
 ) -> tuple[r.Bounded, str]:
-    s = tracer.session_summary(SessionRef(session_id=a.session_id, project=a.project), ctx.progress)
-    q = Quoter(a.redact)
-    out = r.SummaryResult(
-        **s.model_dump(exclude={"files_written", "files_read", "subagents", "tools", "deleted",
-                                "archived", "title", "cwd", "git_branch", "resume_command"}),
-        title=q.opt(s.title, TITLE_CHARS),
-        cwd=q.opt(s.cwd, PATH_CHARS),
-        git_branch=q.opt(s.git_branch, TITLE_CHARS),
-        resume_command=q.s(s.resume_command, PATH_CHARS + 100)[0],
+    s = tracer.session_summary(a.core(SessionRef), ctx.progress)
+    ans = Answer(a, reserve=2000)
+    q = ans.q
+    out = q.view(
+        r.SummaryResult, s, {**SESSION_TEXT, "resume_command": PATH_CHARS + 100},
+        tools=[], subagents=[], files_written=[], files_read=[],
     )  # fmt: skip
-    budget = Budget(a.max_chars, reserve=2000)
     dur = f"{s.duration_seconds / 60:.1f} min" if s.duration_seconds is not None else "unknown"
-    lines = [
+    ans.lines += [
         f"Session {s.session_id} (project {s.project})",
-        q.block(
-            f"title: {out.title or '-'}\ncwd: {out.cwd or '-'}\nbranch: {out.git_branch or '-'}"
-        ),
+        q.fields(title=out.title, cwd=out.cwd, branch=out.git_branch),
         f"from {_when(s.first_timestamp)} to {_when(s.last_timestamp)} ({dur})",
         f"{s.message_count} messages, {s.tool_calls} tool calls, {s.errors} errors",
         f"tokens {s.tokens.total:,} (subagents {s.subagent_tokens.total:,}); "
         f"cost ${s.cost_usd:.2f} (subagents ${s.subagent_cost_usd:.2f})"
-        + ("" if s.cost_complete else f"; unpriced: {', '.join(s.unpriced_models)}"),
-        f"models: {', '.join(s.models) or '-'}",
+        + ("" if s.cost_complete else f"; unpriced: {', '.join(out.unpriced_models)}"),
+        f"models: {', '.join(out.models) or '-'}",
         "resume: " + q.block(out.resume_command),
     ]
     if s.deleted:
-        lines.append(
+        ans.lines.append(
             "its transcript is deleted" + (" (read from the archive)" if s.archived else "")
         )
+    items: list[tuple[list[Any], Model, str]] = []
     for stat in s.tools:
-        text = f"tool {stat.name}: {stat.calls} calls, {stat.errors} errors"
-        if not budget.take(text, stat):
-            out.truncated = True
-            break
-        out.tools.append(stat)
-        lines.append(text)
-    for agent in s.subagents:
-        a_item = agent.model_copy(
-            update={"description": q.opt(agent.description, TITLE_CHARS),
-                    "agent_type": q.opt(agent.agent_type, TITLE_CHARS)}
-        )  # fmt: skip
-        text = f"subagent {agent.agent_id}: {agent.message_count} messages\n" + q.block(
-            f"{a_item.agent_type or '-'}: {a_item.description or '-'}"
+        shown = q.view(type(stat), stat, {})
+        items.append(
+            (out.tools, shown, f"tool {shown.name}: {stat.calls} calls, {stat.errors} errors")
         )
-        if not budget.take(text, a_item):
-            out.truncated = True
-            break
-        out.subagents.append(a_item)
-        lines.append(text)
-    for label, files, target in (
+    for agent in s.subagents:
+        sub = q.view(type(agent), agent, SUBAGENT_TEXT)
+        items.append(
+            (
+                out.subagents,
+                sub,
+                f"subagent {agent.agent_id}: {agent.message_count} "
+                f"messages\n" + q.block(f"{sub.agent_type or '-'}: {sub.description or '-'}"),
+            )
+        )
+    for label, files, into in (
         ("written", s.files_written, out.files_written),
         ("read", s.files_read, out.files_read),
     ):
         for f in files:
-            shown = f.model_copy(update={"path": q.s(f.path, PATH_CHARS)[0]})
-            text = f"{label} {f.count}x: " + q.block(shown.path)
-            if not budget.take(text, shown):
-                out.truncated = True
-                break
-            target.append(shown)
-            lines.append(text)
+            shown_f = f.model_copy(update={"path": q.s(f.path, PATH_CHARS)[0]})
+            items.append((into, shown_f, f"{label} {f.count}x: " + q.block(shown_f.path)))
+    for into, item, text in items:
+        if not ans.add(out, into, item, text):
+            break
     if out.truncated:
         out.note = "Lists cut to maxChars (tools, subagents, files): a higher maxChars shows more."
-    return _finish(q, lines, out)
+    return ans.finish(out)
 
 
 # --- usage ----------------------------------------------------------------------------------------
 def usage(tracer: Tracer, a: p.UsageArgs, ctx: ToolContext) -> tuple[r.Bounded, str]:
-    report = tracer.usage(
-        UsageParams(
-            group_by=a.group_by,
-            since=a.since,
-            until=a.until,
-            project=a.project,
-            workspace=a.workspace,
-        ),
-        ctx.progress,
-    )
-    q = Quoter(a.redact)
-    budget = Budget(a.max_chars)
-    out = r.UsageResult(
-        group_by=report.group_by,
-        since=report.since,
-        until=report.until,
-        rows=[],
-        total=report.total,
-        sessions=report.sessions,
-        skipped_sessions=report.skipped_sessions,
-        unpriced_models=report.unpriced_models,
-        prices_as_of=report.prices_as_of,
-    )
+    report = tracer.usage(a.core(UsageParams), ctx.progress)
+    ans = Answer(a)
+    q = ans.q
+    out = q.view(r.UsageResult, report, {}, rows=[])
     period = f"{_when(report.since) if report.since else 'the start'} to " + (
         _when(report.until) if report.until else "now"
     )
-    lines = [
+    ans.lines.append(
         f"Usage by {report.group_by} from {period}: {report.total.api_calls:,} API calls in "
         f"{report.sessions} session(s), {report.total.tokens.total:,} tokens, "
         f"${report.total.cost_usd:.2f} (prices as of {report.prices_as_of})"
-    ]
-    if report.unpriced_models:
-        lines.append(f"unpriced models (no dollars): {', '.join(report.unpriced_models)}")
+    )
+    if out.unpriced_models:
+        ans.lines.append(f"unpriced models (no dollars): {', '.join(out.unpriced_models)}")
     for row in report.rows:
         shown = row.model_copy(update={"key": q.s(row.key, TITLE_CHARS)[0]})
         text = (
@@ -651,17 +511,14 @@ def usage(tracer: Tracer, a: p.UsageArgs, ctx: ToolContext) -> tuple[r.Bounded, 
             f"cache read {row.tokens.cache_read:,}, cache write {row.tokens.cache_creation:,}) · "
             f"{row.sessions} session(s)"
         )
-        if not budget.take(text, shown):
-            out.truncated = True
+        if not ans.add(out, out.rows, shown, text):
             break
-        out.rows.append(shown)
-        lines.append(text)
     if out.truncated:
         out.note = (
             f"Cut to maxChars after {len(out.rows)} of {len(report.rows)} rows: a shorter period "
             "or a higher maxChars shows the rest."
         )
-    return _finish(q, lines, out)
+    return ans.finish(out)
 
 
 @dataclass(frozen=True)

@@ -1036,6 +1036,32 @@ describe('claude-code-tracer in code-server', { timeout: 15 * 60_000 }, () => {
         assert.equal(await frame2.evaluate(() => typeof window.__cctPwned), 'undefined');
     });
 
+    step('folds hook and progress lines into the tool call they report on: a count that opens them in place', async () => {
+        await runCommand(page, 'View: Show Claude Code Traces');
+        const frame = await openSessionFromTree(SAMPLE_TITLE);
+        await setView(frame, 'conversation');
+        // spotter-dov has ~1,100 progress lines (hooks, Bash, subagent): none is a row of its own.
+        const badge = frame.locator('.conv-tool .tool-line .hooks-badge').first();
+        await badge.waitFor({ timeout: 30_000 });
+        assert.equal(await frame.locator('.row.kind-progress, .row.kind-attachment').count(), 0, 'no progress row');
+        assert.match((await badge.textContent()) ?? '', /^\d+ (hooks?|progress|hooks and progress)$/);
+        const count = Number(((await badge.textContent()) ?? '').split(' ')[0]);
+        const tool = frame.locator('.conv-tool', { has: frame.locator('.hooks-badge[aria-expanded="false"]') }).first();
+        const name = await tool.locator('.tool-name').first().textContent();
+        await badge.click();
+        const list = frame.locator('.conv-tool .conv-hook-list').first();
+        await list.waitFor({ timeout: 15_000 });
+        assert.equal(await list.locator('.conv-hook').count(), count, 'the list holds what the count says');
+        const labels = await list.locator('.conv-hook .label').allTextContents();
+        assert.ok(labels.some((l) => /^(Pre|Post)ToolUse:/.test(l) || /_progress$/.test(l)), `hook lines: ${labels.join(', ')}`);
+        // In place: the call's own output stays closed, the badge says it is open.
+        assert.equal(await frame.locator('.hooks-badge[aria-expanded="true"]').count(), 1);
+        console.log(`hooks folded into a ${name} call: ${count} (${labels.slice(0, 4).join(', ')})`);
+        await shot('conversation-hooks.png');
+        await badge.click();
+        await list.waitFor({ state: 'detached', timeout: 15_000 });
+    });
+
     step('reads a session as a conversation: a long answer whole, a Bash output in one click, a failed call marked', async () => {
         await runCommand(page, 'View: Show Claude Code Traces');
         const frame = await openSessionFromTree(TWIN_TITLE);

@@ -2,8 +2,9 @@
  * A message drawn as part of the conversation: a head (who, when, the response's cost) when the
  * speaker changes, then its prose rendered whole (markdown through the sanitizer), each thought
  * folded, each tool call as one line that opens in place to its input and output (one click),
- * images inline. A failed call is marked on its line (icon, colour, "failed"). Compactions are a
- * divider; hook and other harness lines shrink to one muted line. Transcript text reaches the DOM
+ * images inline. A failed call is marked on its line (icon, colour, "failed"). Hook and progress
+ * lines are not rows: a count on the call (or message) they report on opens their list in place
+ * (conversation/hooks.ts). Compactions are a divider; other harness lines shrink to one muted line. Transcript text reaches the DOM
  * as text nodes or through render/markdown's sanitizer, never as HTML.
  */
 import { totalTokens, type MessageSummary } from '../../protocol';
@@ -17,6 +18,7 @@ import { renderMarkdown } from '../render/markdown';
 import { diffButton } from '../render/tool';
 import { mcpName } from '../render/tools';
 import { oneLine, stripAnsi } from '../state/tree';
+import { hookCountLabel, hookLabel } from './hooks';
 import { conversationParts, isThoughtOnly, type ConvPart } from './model';
 import type { ConversationState } from './state';
 
@@ -114,6 +116,51 @@ function thinkingPart(rowKey: string, m: MessageSummary, p: Extract<ConvPart, { 
     return box;
 }
 
+/** The count of folded hook and progress lines on a row: a button that opens their list in place. */
+function hooksBadge(m: MessageSummary, part: string, lines: readonly MessageSummary[], open: boolean): HTMLButtonElement {
+    const b = el('button', 'hooks-badge');
+    b.type = 'button';
+    b.dataset.action = 'part';
+    b.dataset.part = part;
+    b.dataset.uuid = m.uuid;
+    b.setAttribute('aria-expanded', String(open));
+    const text = hookCountLabel(lines);
+    const failed = lines.some((l) => l.isError);
+    if (failed) b.classList.add('error');
+    b.title = `${open ? 'Hide' : 'Show'} ${text}${failed ? ' (one failed)' : ''}`;
+    b.append(icon(failed ? 'error' : 'zap'), el('span', '', text));
+    return b;
+}
+
+/** The folded lines, one muted line each: what ran, its detail, its time. */
+function hooksList(lines: readonly MessageSummary[], ctx: ConversationContext): HTMLElement {
+    const list = el('div', 'conv-hook-list');
+    list.setAttribute('role', 'list');
+    for (const h of lines) {
+        const line = el('div', `conv-line conv-hook${h.isError ? ' error' : ''}`);
+        line.setAttribute('role', 'listitem');
+        const { label, detail } = hookLabel(h);
+        line.append(icon(h.isError ? 'error' : h.kind === 'attachment' ? 'file' : 'zap'), el('span', 'label', label));
+        if (detail) line.append(el('span', 'detail', oneLine(stripAnsi(detail), 200)));
+        const time = el('span', 'time', formatTime(h.timestamp, ctx.showDates));
+        line.append(time);
+        line.title = `${h.kind}${h.subtype ? `/${h.subtype}` : ''} · ${h.file}:${h.line}`;
+        list.append(line);
+    }
+    return list;
+}
+
+/** A message's own folded lines (hooks that name no tool call): a count after its body. */
+function messageHooks(rowKey: string, m: MessageSummary, ctx: ConversationContext): HTMLElement | undefined {
+    const lines = ctx.state.hooksOfMessage(m);
+    if (!lines.length) return undefined;
+    const open = ctx.state.isOpen(rowKey, 'hooks');
+    const box = el('div', 'conv-hooks');
+    box.append(hooksBadge(m, 'hooks', lines, open));
+    if (open) box.append(hooksList(lines, ctx));
+    return box;
+}
+
 function toolPart(rowKey: string, m: MessageSummary, p: Extract<ConvPart, { type: 'tool' }>, ctx: ConversationContext): HTMLElement {
     const box = el('div', 'conv-tool');
     const open = ctx.state.isOpen(rowKey, `tool:${p.id}`);
@@ -142,7 +189,11 @@ function toolPart(rowKey: string, m: MessageSummary, p: Extract<ConvPart, { type
     }
     if (p.name === 'Edit' || p.name === 'MultiEdit' || p.name === 'Write') line.append(diffButton(m.uuid, p.id));
     if (isError) line.append(el('span', 'badge error', 'failed'));
+    const hooks = ctx.state.hooksOfTool(p.id);
+    const hooksOpen = hooks.length > 0 && ctx.state.isOpen(rowKey, `hooks:${p.id}`);
+    if (hooks.length) line.append(hooksBadge(m, `hooks:${p.id}`, hooks, hooksOpen));
     box.append(line);
+    if (hooksOpen) box.append(hooksList(hooks, ctx));
     if (!open) return box;
     const body = el('div', 'conv-tool-body');
     const entry = ctx.state.detailOf(m.uuid);
@@ -207,6 +258,8 @@ export function conversationRow(e: HTMLDivElement, rowKey: string, m: MessageSum
         if (detail && detail !== label) line.append(el('span', 'detail', detail));
         line.title = `${m.kind}${m.subtype ? `/${m.subtype}` : ''} · ${m.file}:${m.line}`;
         e.append(line, actionButton('raw', 'json', 'Show raw line', m.uuid));
+        const hooks = messageHooks(rowKey, m, ctx);
+        if (hooks) e.append(hooks);
         return;
     }
     // The response's cost and the row's buttons float at the right of its first line.
@@ -237,6 +290,8 @@ export function conversationRow(e: HTMLDivElement, rowKey: string, m: MessageSum
         } else body.append(el('div', 'conv-note', `[${p.label}]`));
     });
     if (!parts.length) body.append(el('div', 'conv-note', m.kind === 'assistant' ? '(no text)' : '(empty)'));
+    const hooks = messageHooks(rowKey, m, ctx);
+    if (hooks) body.append(hooks);
     const raw = rawPart(rowKey, m, ctx);
     if (raw) body.append(raw);
     e.append(body);
