@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     # argument error cost the interpreter and argparse, not DuckDB, pyarrow, tantivy or pydantic
     # (the whole stack took 1.5-2.6 s to import on a loaded 2-core machine).
     from .models import MessageDetail, Model, PriceOverride, SearchPage, SessionCost
-    from .tracer import Tracer
     from .team.attach import TeamView
+    from .tracer import Tracer
 
 SAMPLES = Path(__file__).parent / "samples" / "projects"
 
