@@ -255,33 +255,9 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
         sys.stdout.write(json_text(payload) + "\n")
         return
 
-    def render() -> str:
-        rows = [
-            [
-                s.session_id,
-                _ago(s.last_timestamp),
-                str(s.message_count) + ("!" if not s.complete else ""),
-                f"{s.tokens.total:,}",
-                *([_dollars(costs[s.path])] if args.cost else []),
-                *([s.author or "(this machine)"] if team is not None else []),
-                (s.remote if s.remote else (s.cwd or s.project))
-                + (" (deleted)" if s.deleted else ""),
-                (f"[{s.tag}] " if s.tag else "") + (s.title or ""),
-            ]
-            for s in page.sessions
-        ]
-        headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS"]
-        headers += ["COST"] * args.cost + ["AUTHOR"] * (team is not None) + ["FOLDER", "TITLE"]
-        text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
-        if page.next_cursor:
-            text += f"\nmore: --cursor {page.next_cursor}"
-        if any(not s.complete for s in page.sessions):
-            text += "\n!: its archived copy is damaged; the messages that can still be read"
-        if args.cost and any(c is None or not c.complete for c in costs.values()):
-            text += "\n+: a model without a price (its tokens are not in the dollars); ?: unread"
-        return text if rows else "no sessions found under " + ", ".join(map(str, tracer.roots))
-
-    out(render() + "\n")
+    cells = [_dollars(costs[s.path]) for s in page.sessions] if args.cost else None
+    note = args.cost and any(c is None or not c.complete for c in costs.values())
+    _print_sessions(args, page.dump(), tracer.roots, cells, team is not None, note)
 
 
 def _plain_listing(args: argparse.Namespace) -> bool:
@@ -311,13 +287,22 @@ def _answer_from_cache(args: argparse.Namespace) -> bool:
     return True
 
 
-def _print_sessions(args: argparse.Namespace, page: dict[str, Any], roots: list[Path]) -> None:
-    """A page of sessions in its wire form (``SessionsPage.dump``), as JSON or as the table."""
+def _print_sessions(
+    args: argparse.Namespace,
+    page: dict[str, Any],
+    roots: list[Path],
+    costs: list[str] | None = None,
+    authors: bool = False,
+    cost_note: bool = False,
+) -> None:
+    """A page of sessions in its wire form (``SessionsPage.dump``), as JSON or as the table: the
+    one printer of both paths (the kept answer's and the full one), so they print alike.
+    ``costs``: a dollars cell per row (``--cost``); ``authors``: a team's AUTHOR column."""
     if args.json:
         sys.stdout.write(json_text(page) + "\n")
         return
     rows = []
-    for s in page["sessions"]:
+    for i, s in enumerate(page["sessions"]):
         ts = s.get("lastTimestamp")
         tokens = s.get("tokens") or {}
         folder = s.get("remote") or s.get("cwd") or s.get("project") or ""
@@ -325,16 +310,23 @@ def _print_sessions(args: argparse.Namespace, page: dict[str, Any], roots: list[
             [
                 s["sessionId"],
                 ts[:16].replace("T", " ") if isinstance(ts, str) else "-",
-                str(s.get("messageCount", 0)),
+                str(s.get("messageCount", 0)) + ("" if s.get("complete", True) else "!"),
                 f"{sum(int(v) for v in tokens.values()):,}",
+                *([costs[i]] if costs is not None else []),
+                *([s.get("author") or "(this machine)"] if authors else []),
                 folder + (" (deleted)" if s.get("deleted") else ""),
                 (f"[{s['tag']}] " if s.get("tag") else "") + (s.get("title") or ""),
             ]
         )
-    headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS", "FOLDER", "TITLE"]
+    headers = ["SESSION", "LAST ACTIVITY", "MSGS", "TOKENS"]
+    headers += ["COST"] * (costs is not None) + ["AUTHOR"] * authors + ["FOLDER", "TITLE"]
     text = _table(headers, rows, len(headers) - 1, caps={len(headers) - 2: 30})
     if page.get("nextCursor"):
         text += f"\nmore: --cursor {page['nextCursor']}"
+    if any(not s.get("complete", True) for s in page["sessions"]):
+        text += "\n!: its archived copy is damaged; the messages that can still be read"
+    if cost_note:
+        text += "\n+: a model without a price (its tokens are not in the dollars); ?: unread"
     out((text if rows else "no sessions found under " + ", ".join(map(str, roots))) + "\n")
 
 

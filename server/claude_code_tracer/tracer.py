@@ -299,6 +299,12 @@ class Tracer:
             listcache.forget(cache)
             return
         rows = self.catalog.query(self._roots, SessionsListParams(limit=listcache.KEEP), None)
+        if any(s.deleted for s in rows[: listcache.KEEP]):
+            # a deleted session is read from the archive, whose copy the refresh verifies when
+            # it changed on disk (a segment damaged since): the stat loop of transcripts alone
+            # would not see it, so such a listing is not kept
+            listcache.forget(cache)
+            return
 
         def key(s: SessionInfo) -> tuple[datetime | None, str]:
             return s.last_timestamp, s.path

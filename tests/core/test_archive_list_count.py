@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,6 +176,30 @@ def test_the_cli_lists_the_corrected_count(
     assert text.returncode == 0, text.stderr
     [row] = [line for line in text.stdout.splitlines() if line.startswith(BIG)]
     assert f" {messages_in(one)}! " in row and "archived copy is damaged" in text.stdout
+
+
+def test_a_segment_damaged_after_a_listing_is_seen_by_the_next_listing(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The CLI answers a plain listing from its kept answer while no transcript changed; a
+    deleted session's archive may change without any transcript changing."""
+    root, gen, one, _ = archived_in_two_parts(tmp_path, make_tracer)
+
+    def listed() -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "claude_code_tracer", "sessions", "--json",
+             "--root", str(root), "--cache-dir", str(tmp_path / "cache")],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        [info] = [s for s in json.loads(done.stdout)["sessions"] if s["sessionId"] == BIG]
+        return info
+
+    assert listed()["complete"] is True
+    _remove(segments(gen)[1])
+    info = listed()
+    assert info["complete"] is False and info["messageCount"] == messages_in(one)
 
 
 def test_a_catalog_of_the_previous_release_keeps_its_deleted_sessions(
