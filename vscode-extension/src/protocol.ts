@@ -150,6 +150,8 @@ export interface ServerOptions {
     cacheDir?: string | null;
     sessionTtlSeconds?: number;
     maxLoadedBytes?: number;
+    /** A transcript line longer than this (bytes) is served cut, with a marker (64 MB). */
+    maxLineBytes?: number;
     watch?: boolean;
     /** Keep every transcript read, so sessions outlive Claude Code's cleanup. */
     archive?: boolean;
@@ -262,6 +264,10 @@ export interface SessionInfo {
     parentSessionId: string | null;
     /** Its files are gone: it is read from the tracer's archive. */
     archived: boolean;
+    /** False when its archived copy is damaged: messageCount is what the verified part holds. */
+    complete: boolean;
+    /** What is wrong with the archived copy (when complete is false). */
+    warning: string | null;
     /** A teammate's session (team archive): who pushed it, the repository remote and commit. */
     author?: string | null;
     remote?: string | null;

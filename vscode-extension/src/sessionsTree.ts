@@ -70,7 +70,7 @@ export function sessionDescription(info: SessionInfo, now = Date.now()): string 
     // The warning colour of the icon says there were failures; this says how many.
     if (info.errorCount) parts.push(`${compactNumber(info.errorCount)} error${info.errorCount === 1 ? '' : 's'}`);
     // Claude Code deleted its files; the tracer reads it from its archive.
-    if (info.archived) parts.push('archived');
+    if (info.archived) parts.push(info.complete === false ? 'archived copy damaged' : 'archived');
     else if (info.deleted) parts.push('deleted');
     if (info.orphan) parts.push('subagent, session gone');
     return parts.filter(Boolean).join(' · ');
@@ -204,7 +204,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
             ['Folder', info.cwd ?? info.project],
             ['Branch', info.gitBranch ?? ''],
             ['Last activity', info.lastTimestamp ? new Date(info.lastTimestamp.endsWith('Z') ? info.lastTimestamp : `${info.lastTimestamp}Z`).toLocaleString() : ''],
-            ['Messages', String(info.messageCount)],
+            ['Messages', String(info.messageCount) + (info.complete === false ? ' (what can still be read)' : '')],
+            ['Archive', info.complete === false ? info.warning ?? 'the archived copy is damaged' : ''],
             ['Tool calls', `${info.toolCallCount}${info.errorCount ? ` (${info.errorCount} errors)` : ''}`],
             ['Tokens', compactNumber(totalTokens(info.tokens))],
             ['Subagents', String(info.subagentCount)],
