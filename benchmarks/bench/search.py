@@ -170,7 +170,8 @@ def section(ix: Any) -> list[str]:
 def _body(ix: Any, build: dict[str, Any]) -> list[str]:
     e = build["extra"]
     L = [
-        f"Index build over the archive ({build['params']['sessions']} sessions, "
+        "Index build over the archive, in the one pass that also builds the catalog and the "
+        f"archive ({build['params']['sessions']} sessions, "
         f"{build['params']['mb']} MB of transcripts): {build['samples_ms'][0] / 1000:.1f} s, "
         f"**{e['mb_per_s']} MB/s**; {e['documents']:,} messages; the index takes "
         f"{e['index_bytes'] / 1e6:.1f} MB, **{100 * e['index_share']:.0f}%** of the transcript "

@@ -373,6 +373,9 @@ class Catalog:
         self._flat_owners: dict[str, tuple[int, int, str | None]] = {}
         # Changes whenever a refresh wrote something: what callers cached from it may be stale.
         self.generation = next(_GENERATIONS)
+        # search results' titles by (generation, roots, keys): a search per keystroke, or the
+        # next page of one, asks the same again (the query and its cursor cost ~2.4 ms a search)
+        self._titles_cache: dict[tuple[Any, ...], dict[tuple[str, str], str]] = {}
         # What the last full refresh's stat loop saw: the roots, and (size, mtime_ns, ctime_ns)
         # per transcript (a cached listing is served while the same loop sees the same).
         self.last_seen: tuple[list[str], dict[str, list[int]]] | None = None
@@ -1374,6 +1377,10 @@ class Catalog:
         """The listed title of each (project, session id), in one query (search results)."""
         if not keys:
             return {}
+        memo = (self.generation, tuple(str(r) for r in roots), tuple(keys))
+        hit = self._titles_cache.get(memo)
+        if hit is not None:
+            return dict(hit)
         sql = (
             f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
             "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
@@ -1392,7 +1399,11 @@ class Catalog:
             )
         finally:
             self._lock.release()
-        return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
+        found = {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
+        if len(self._titles_cache) >= 64:
+            self._titles_cache.clear()
+        self._titles_cache[memo] = found
+        return dict(found)
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:
         """Every file a session's tool calls named (its subagents' included), in time order."""

@@ -257,3 +257,28 @@ def test_each_group_is_titled_as_the_sessions_list_titles_its_session(
     assert " ".join(prompt.split()).startswith(" ".join(group.title.split())[:60])
     # The same title sessions/list gives (the tree's).
     assert [s.title for s in listed if s.session_id == sid] == [group.title]
+
+
+def test_a_rename_after_a_search_titles_the_next_search(
+    samples_root: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Search titles are kept per catalog generation (a search per keystroke asks the same
+    again); a /rename appended to the transcript is a new generation, so the next search has it."""
+    import json
+
+    from claude_code_tracer.models import SessionsListParams
+
+    tracer = make_tracer(samples_root)
+    sid = "4d5611e5-241a-462a-8d15-5122611a9569"
+    path = next(samples_root.rglob(f"{sid}.jsonl"))
+    tracer.list_sessions(SessionsListParams(limit=100))
+    params = SearchParams(query="spotter-dov", limit=100)
+    before = next(g for g in tracer.search(params).groups if g.session_id == sid).title
+    assert before is not None and "renamed by the test" not in before
+    line = {"type": "custom-title", "customTitle": "renamed by the test", "sessionId": sid}
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line) + "\n")
+    tracer.changes_for({path: "modified"})  # what the watcher says
+    tracer.list_sessions(SessionsListParams(limit=100))
+    after = next(g for g in tracer.search(params).groups if g.session_id == sid).title
+    assert after == "renamed by the test"
