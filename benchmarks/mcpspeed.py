@@ -88,24 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         ds = prepare(work, [1000], 10.0, 100, quick=True)
         big = big_session(work, args.big_mb, ds.sessions[0]) if args.big_mb else ds.big
-    deep = max(ds.sessions, key=lambda s: s.messages)
-    plan = side.Plan(
-        archive_root=Path(ds.archive_root),
-        archive_sessions=len(ds.archive),
-        archive_bytes=ds.archive_bytes,
-        sized_root=Path(ds.root),
-        deep_session=deep.session_id,
-        deep_project=deep.project,
-        deep_path=Path(deep.path),
-        deep_messages=deep.messages,
-        big_root=Path(big.path).parent.parent,
-        big_session=big.session_id,
-        big_mb=big.mb,
-        reps=args.reps or (300 if args.full else 30),
-        budget_s=600.0 if args.full else 60.0,
-        big_rounds=args.big_rounds or (3 if args.full else 1),
-        cli_reps=10 if args.full else 3,
+    plan = side.plan_of(
+        ds,
         work=work / ("mcp-full" if args.full else "mcp-quick") / "tmp",
+        quick=not args.full,
+        budget_s=600.0 if args.full else 60.0,
+        big=big,
+        reps=args.reps or (300 if args.full else 30),
+        big_rounds=args.big_rounds or (3 if args.full else 1),
     )
     load = os.getloadavg()[0]
     got = side.measure(plan)

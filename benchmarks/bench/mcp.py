@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import Config, Result, child_env, log, now, titled_section
-from .data import DataSet
+from .data import DataSet, SessionSpec
 
 SIDE = "mcp"
 WORD = "error"
@@ -258,8 +258,21 @@ def measure(plan: Plan) -> dict[str, Any]:
         shutil.rmtree(plan.work, ignore_errors=True)
 
 
-def plan_of(ds: DataSet, cfg: Config) -> Plan:
+def plan_of(
+    ds: DataSet,
+    *,
+    work: Path,
+    quick: bool,
+    budget_s: float,
+    big: SessionSpec | None = None,
+    reps: int | None = None,
+    big_rounds: int = 1,
+) -> Plan:
+    """What to measure on ``ds``: its archive, its deepest session and a big one (``ds.big``
+    unless another is given, e.g. mcpspeed.py's 1 GB session). One place for run.py and
+    mcpspeed.py, so the two reports measure the same things."""
     deep = max(ds.sessions, key=lambda s: s.messages)
+    big = big or ds.big
     return Plan(
         archive_root=Path(ds.archive_root),
         archive_sessions=len(ds.archive),
@@ -269,14 +282,14 @@ def plan_of(ds: DataSet, cfg: Config) -> Plan:
         deep_project=deep.project,
         deep_path=Path(deep.path),
         deep_messages=deep.messages,
-        big_root=Path(ds.root),
-        big_session=ds.big.session_id,
-        big_mb=ds.big.mb,
-        reps=30 if cfg.quick else 200,
-        budget_s=cfg.budget_s * 4,
-        big_rounds=1,
-        cli_reps=3 if cfg.quick else 10,
-        work=Path(cfg.scratch) / "mcp",
+        big_root=Path(big.path).parent.parent,
+        big_session=big.session_id,
+        big_mb=big.mb,
+        reps=reps or (30 if quick else 200),
+        budget_s=budget_s,
+        big_rounds=big_rounds,
+        cli_reps=3 if quick else 10,
+        work=work,
     )
 
 
@@ -299,7 +312,7 @@ def results(plan: Plan, got: dict[str, Any]) -> list[Result]:
 
 def run(ds: DataSet, cfg: Config) -> list[Result]:
     """``run.py``'s ``mcp`` side, on its data set."""
-    plan = plan_of(ds, cfg)
+    plan = plan_of(ds, work=Path(cfg.scratch) / "mcp", quick=cfg.quick, budget_s=cfg.budget_s * 4)
     return results(plan, measure(plan))
 
 
