@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from .test_archive_integrity import (
     archived_in_two_parts,
     segments,
 )
+from .test_cli import run
 
 METADATA = {
     "summary", "atis-latch", "worktree-state", "ai-title", "custom-title", "agent-name",
@@ -157,22 +156,13 @@ def test_the_cli_lists_the_corrected_count(
 ) -> None:
     root, gen, one, _ = archived_in_two_parts(tmp_path, make_tracer)
     _remove(segments(gen)[1])
-    done = subprocess.run(
-        [sys.executable, "-m", "claude_code_tracer", "sessions", "--json",
-         "--root", str(root), "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )  # fmt: skip
+    common = ["--root", str(root), "--cache-dir", str(tmp_path / "cache")]
+    done = run("sessions", "--json", *common)
     assert done.returncode == 0, done.stderr
     [info] = [s for s in json.loads(done.stdout)["sessions"] if s["sessionId"] == BIG]
     assert info["messageCount"] == messages_in(one)
     assert info["complete"] is False and "0001" in info["warning"]
-    text = subprocess.run(
-        [sys.executable, "-m", "claude_code_tracer", "sessions",
-         "--root", str(root), "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )  # fmt: skip
+    text = run("sessions", *common)
     assert text.returncode == 0, text.stderr
     [row] = [line for line in text.stdout.splitlines() if line.startswith(BIG)]
     assert f" {messages_in(one)}! " in row and "archived copy is damaged" in text.stdout
@@ -184,14 +174,10 @@ def test_a_segment_damaged_after_a_listing_is_seen_by_the_next_listing(
     """The CLI answers a plain listing from its kept answer while no transcript changed; a
     deleted session's archive may change without any transcript changing."""
     root, gen, one, _ = archived_in_two_parts(tmp_path, make_tracer)
+    cache = tmp_path / "cache"  # the tracer's own, where its archive is
 
     def listed() -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-m", "claude_code_tracer", "sessions", "--json",
-             "--root", str(root), "--cache-dir", str(tmp_path / "cache")],
-            capture_output=True, text=True, timeout=120,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-        )  # fmt: skip
+        done = run("sessions", "--json", "--root", str(root), "--cache-dir", str(cache))
         assert done.returncode == 0, done.stderr
         [info] = [s for s in json.loads(done.stdout)["sessions"] if s["sessionId"] == BIG]
         return info
