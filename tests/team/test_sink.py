@@ -141,6 +141,13 @@ def test_with_push_on_a_refresh_that_finds_n_appended_bytes_reads_n_bytes_in_all
     pushed_to, ranges, _data = _copies(team_db, "me@x")[main.relative_to(root).as_posix()]
     assert pushed_to == size + n and _one_copy(ranges, size + n)
     assert ranges[-1] == (size, size + n)
+    # the sync's own listing queued those bytes and its push took them: no second sync asked
+    assert not sync._kicked.is_set()
+    with main.open("ab") as fh:
+        fh.write(_appended(main, 1))
+    tracer._catalog_fresh_until = 0.0
+    tracer.list_sessions(SessionsListParams())  # another refresh's bytes: sync soon
+    assert sync._kicked.is_set()
     sync.stop()
     tracer.close()
 
@@ -297,4 +304,46 @@ def test_lines_appended_while_the_database_is_away_reach_it_when_it_is_back(
     for path in root.rglob("*.jsonl"):
         pushed_to, ranges, data = copies[path.relative_to(root).as_posix()]
         assert data == path.read_bytes() and _one_copy(ranges, pushed_to)
+    tracer.close()
+
+
+def test_a_file_rewritten_after_an_append_was_queued_is_stored_as_rewritten(
+    team_db: str, tmp_path: Path
+) -> None:
+    """A piece queued from a file's old copy (an append) must not be stored under the copy a
+    rewrite starts: the rewrite's chunk from byte 0 drops what was queued of that file. Here the
+    rewrite has the old copy's length, so the stale append would continue it exactly."""
+    init_schema(team_db)
+    root = _copy(tmp_path, "-path-to-Demo")
+    main = max(root.glob("*/*.jsonl"), key=lambda p: p.stat().st_size)
+    tracer = _tracer(root, tmp_path)
+    sink = TeamSink()
+    tracer.add_sink(sink)
+    push_sessions(tracer, team_db, "me@x", redact=False, feed=sink)
+    original = main.read_bytes()
+    with main.open("ab") as fh:
+        fh.write(_appended(main, 3))
+    tracer._catalog_fresh_until = 0.0
+    tracer.list_sessions(SessionsListParams())  # the append is queued
+    assert sink.queued_bytes > 0
+    lines = original.splitlines(keepends=True)
+    rewritten = b"".join(reversed(lines))  # other bytes, the old copy's length
+    assert len(rewritten) == len(original) and rewritten != original
+    main.write_bytes(rewritten)
+    tracer._catalog_fresh_until = 0.0
+    push_sessions(tracer, team_db, "me@x", redact=False, feed=sink, catch_up=False)
+    rel = main.relative_to(root / main.parent.name).as_posix()
+    with psycopg.connect(team_db) as con:
+        [(generation, pushed_to)] = con.execute(
+            "SELECT generation, pushed_to FROM cct.files WHERE author = %s AND project = %s"
+            " AND path = %s ORDER BY generation DESC LIMIT 1",
+            ("me@x", main.parent.name, rel),
+        ).fetchall()
+        rows = con.execute(
+            "SELECT src_start, data FROM cct.chunks WHERE author = %s AND project = %s AND"
+            " path = %s AND generation = %s ORDER BY src_start",
+            ("me@x", main.parent.name, rel, generation),
+        ).fetchall()
+    data = b"".join(zstandard.ZstdDecompressor().decompress(bytes(r[1])) for r in rows)
+    assert (pushed_to, data) == (len(rewritten), rewritten)
     tracer.close()

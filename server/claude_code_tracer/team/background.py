@@ -62,11 +62,12 @@ class TeamSync:
         self._catch_up = True
         self.last_push: PushReport | None = None
         self._told: set[str] = set()
+        self._syncing: int | None = None  # the thread running sync_once
         if push:
             archive = getattr(tracer, "archive", None)
             self.sink = TeamSink(
                 skip_roots=lambda: getattr(archive, "skip_roots", frozenset()),
-                on_finish=self.kick,
+                on_finish=self._queued,
             )
             tracer.add_sink(self.sink)
 
@@ -77,6 +78,13 @@ class TeamSync:
     def kick(self) -> None:
         """Sync soon: a transcript changed."""
         self._kicked.set()
+
+    def _queued(self) -> None:
+        """A refresh queued new bytes for the push: sync soon, unless the refresh is this sync's
+        own listing, whose bytes the same push takes (it kicked the loop into syncing again and
+        again while a session was live)."""
+        if threading.get_ident() != self._syncing:
+            self.kick()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.sink is not None:
@@ -128,6 +136,13 @@ class TeamSync:
 
     def sync_once(self) -> None:
         """One pull (and push): what the database has that the local copy lacks, and back."""
+        self._syncing = threading.get_ident()
+        try:
+            self._sync()
+        finally:
+            self._syncing = None
+
+    def _sync(self) -> None:
         report = pull(self.cache, self.url, exclude_author=self.author)
         self.tracer.add_copied_roots(list(self.cache.roots()))
         if report.changed and self.on_pulled is not None:

@@ -106,6 +106,14 @@ class TeamSink:
         fid = (chunk.project, rel)
         with self._lock:
             self._fresh = True
+            if chunk.start == 0 and self._pieces:
+                # read from byte 0: the file is new or was rewritten, and what is queued of it
+                # belongs to its old copy (drain names every piece by the archive's current
+                # generation: an old append would be stored as the new copy's continuation)
+                old = [p for p in self._pieces if (p.project, p.path) == fid]
+                if old:
+                    self._pieces = [p for p in self._pieces if (p.project, p.path) != fid]
+                    self._bytes -= sum(len(p.data) for p in old)
             if self.paused or self._bytes + len(chunk.data) > self.max_bytes:
                 self._behind.add(fid)
                 return
