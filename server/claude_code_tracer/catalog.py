@@ -719,7 +719,8 @@ class Catalog:
             report.deleted = len(gone)
             if gone:
                 self._check_archived(cur, gone)  # the deletion noticed: verify what is kept
-                self._tell_gone([k for k in gone if k not in set(adopted)])
+                taken = set(adopted)
+                self._tell_gone([k for k in gone if k not in taken])
         return report
 
     # -- deleted sessions read from the archive ---------------------------------------------------
@@ -888,7 +889,7 @@ class Catalog:
                     continue
                 hashes = array("Q")
                 hashes.frombytes(blob)
-                for h in wanted.keys() & set(hashes):
+                for h in (h for h in hashes if h in wanted):
                     found.setdefault((root, project, wanted[h]), path)
                 if all((root, project, leaf) in found for leaf in leaves):
                     break

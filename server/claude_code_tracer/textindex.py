@@ -377,6 +377,7 @@ class TextIndex:
         self._pending_bytes = 0  # -1: over PENDING_BYTES, dropped (the catch-up reads them)
         self._pending_lock = threading.Lock()
         self._cached_version: int | None = None
+        self._dirty = False  # documents added or deleted since the writer's last commit
         self.builder: BuilderLock | None = (
             BuilderLock(cache_dir / "textindex.lock") if cache_dir is not None else None
         )
@@ -711,6 +712,7 @@ class TextIndex:
         assert self.writer is not None
         fid = prev.fid if prev is not None else self._next_fid()
         self.writer.delete_documents_by_term("fid", fid)
+        self._dirty = True
         return FileRow(
             fid=fid, path=path, root=str(root), project=project, session=session,
             agent=agent, size=0, mtime_ns=0, ino=0, offset=0, line=0,
@@ -721,6 +723,7 @@ class TextIndex:
         """Lines past the offset may have been indexed by a refresh that died before its state
         was saved: drop them so they are not indexed twice."""
         assert self.writer is not None
+        self._dirty = True
         self.writer.delete_documents_by_query(
             tantivy.Query.boolean_query(
                 [
@@ -963,6 +966,7 @@ class TextIndex:
             fields["tools"] = named
         try:
             writer.add_json(orjson.dumps(fields).decode())  # measured faster than add_document
+            self._dirty = True
         except ValueError as exc:  # a line tantivy refuses is left out, not the whole file
             log.warning("cannot index line %d of %s: %s", row.line, row.path, exc)
 
@@ -989,8 +993,14 @@ class TextIndex:
         return False
 
     def _commit(self) -> None:
+        """Commit what was added or deleted since the last commit. With nothing to commit it
+        costs nothing: a search's refresh that found nothing new committed and reloaded four
+        times (~0.7 ms each), at the pending chunks, the pass's end, the catch-up and the end."""
         assert self.writer is not None
+        if not self._dirty:
+            return
         self.writer.commit()
+        self._dirty = False
         self.index.reload()
 
     def _phrase(self, words: list[str]) -> tantivy.Query:
@@ -1242,15 +1252,6 @@ def _flat(text: str) -> str:
 
 
 _FLAT = {ord(c): " " for c in "\n\r\t\x0b\x0c"}
-
-
-def _probe(fh: Any, offset: int) -> str:
-    """The 64 bytes before ``offset``: what tail_matches compares on the next refresh."""
-    here = fh.tell()
-    fh.seek(max(0, offset - 64))
-    probe = fh.read(min(64, offset))
-    fh.seek(here)
-    return bytes(probe).hex()
 
 
 class _Batch:
