@@ -33,7 +33,6 @@ CLI, waits for the builder (``refresh(wait=...)``). Only the builder may reset o
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -53,6 +52,7 @@ import tantivy
 from . import bytesource
 from .bytesource import open_source
 from .ingest import Chunk, lines_in, read_record, records_of
+from .locks import BuilderLock
 from .persisted import persisted_name, saved_output_text
 from .safefs import regular_stat
 from .searchquery import Clause, InvalidQuery, ParsedQuery
@@ -310,48 +310,6 @@ class Hit:
 class Matches:
     hits: list[Hit]
     total: int
-
-
-class BuilderLock:
-    """One process at a time builds the index: an exclusive ``flock`` on a file beside it, held
-    for a refresh. The OS releases it when its holder exits or dies: no stale lock to clean."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def try_acquire(self) -> bool:
-        if self._fd is not None:
-            return True
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-        except OSError as exc:
-            log.warning("cannot open the index lock %s (%s)", self.path, exc)
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def acquire(self, wait: float) -> bool:
-        """Try for up to ``wait`` seconds (a CLI waits for another process's build)."""
-        deadline = time.monotonic() + wait
-        while not self.try_acquire():
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)  # the holder is building; polled, as flock has no timeout
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            finally:
-                os.close(fd)
 
 
 class TextIndex:

@@ -347,3 +347,18 @@ def test_a_file_rewritten_after_an_append_was_queued_is_stored_as_rewritten(
     data = b"".join(zstandard.ZstdDecompressor().decompress(bytes(r[1])) for r in rows)
     assert (pushed_to, data) == (len(rewritten), rewritten)
     tracer.close()
+
+
+def test_without_the_archive_the_sync_pulls_only_and_queues_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = _copy(tmp_path, "-path-to-Demo")
+    tracer = Tracer(
+        TracerOptions(projects_roots=[root], cache_dir=tmp_path / "cache", archive=False)
+    )
+    url = "postgresql:///team?host=/nonexistent"
+    sync = TeamSync(tracer, TeamCache.for_url(tmp_path / "cache", url), url, "me@x", push=True)
+    assert not sync.push and sync.sink is None
+    assert not any(isinstance(s, TeamSink) for s in tracer.catalog.sinks)
+    assert "needs the archive" in caplog.text
+    tracer.close()

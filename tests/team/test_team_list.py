@@ -45,3 +45,22 @@ def test_sessions_list_team_gives_only_teammates_sessions_with_their_author(
     alone = Tracer(TracerOptions(projects_roots=[me.root], cache_dir=tmp_path / "alone"))
     assert alone.list_sessions(SessionsListParams(team=True)).sessions == []
     alone.close()
+
+
+def test_a_pull_from_a_stale_cache_state_does_not_fetch_again_what_another_pull_wrote(
+    tmp_path: Path, team_db: str
+) -> None:
+    """Two processes share one team cache (a language server, an MCP server, a CLI command):
+    a pull waits for the other's and starts from the state it left, so the files the other
+    wrote are neither truncated nor fetched again."""
+    init_schema(team_db)
+    alice = make_machine(tmp_path, "a", "alice@a", PROJECTS_A[:1])
+    me = make_machine(tmp_path, "m", "me@m", PROJECTS_B[:1])
+    alice.push(team_db)
+    stale = TeamCache.for_url(me.cache, team_db)  # loaded before the other pull ran
+    first = pull(TeamCache.for_url(me.cache, team_db), team_db, exclude_author=me.author)
+    assert first.bytes > 0 and first.changed
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in first.changed}
+    second = pull(stale, team_db, exclude_author=me.author)
+    assert (second.bytes, second.changed) == (0, [])
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in first.changed} == before

@@ -63,8 +63,13 @@ class TeamSync:
         self.last_push: PushReport | None = None
         self._told: set[str] = set()
         self._syncing: int | None = None  # the thread running sync_once
-        if push:
-            archive = getattr(tracer, "archive", None)
+        archive = getattr(tracer, "archive", None)
+        if push and archive is None:
+            # the push sends what the archive keeps: without it there is nothing to send from
+            # (a sink would queue up to QUEUE_BYTES that no push ever takes)
+            log.warning("team push is off: it needs the archive, which is turned off")
+            self.push = False
+        if self.push:
             self.sink = TeamSink(
                 skip_roots=lambda: getattr(archive, "skip_roots", frozenset()),
                 on_finish=self._queued,

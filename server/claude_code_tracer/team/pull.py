@@ -27,6 +27,7 @@ from typing import Any
 
 import zstandard
 
+from ..locks import BuilderLock
 from ..models import SessionInfo
 from .db import TeamUnavailable, _psycopg, check_schema, connect, display_url, url_key
 
@@ -104,6 +105,7 @@ class TeamCache:
         for key in ("authors", "files", "sessions"):
             if not isinstance(self.state.get(key), dict):
                 self.state[key] = {}
+        self.forget_index()
 
     def save(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -186,21 +188,41 @@ class TeamCache:
         )
 
 
+# how long a pull waits for another process's pull into the same cache
+PULL_LOCK_WAIT = 120.0
+
+
 def pull(cache: TeamCache, url: str, exclude_author: str | None = None) -> PullReport:
-    """Bring the cache up to date with the database (all authors but ``exclude_author``)."""
+    """Bring the cache up to date with the database (all authors but ``exclude_author``).
+
+    One pull at a time per cache: the language server, MCP servers and CLI commands of one user
+    share it, and a pull from a state another process has since moved on from would truncate
+    and fetch again files that process wrote. A second pull waits for the first, then starts
+    from the state it left."""
     psycopg = _psycopg()
     report = PullReport()
-    with connect(url) as con:
-        check_schema(con, url)
-        try:
-            _pull(con, cache, exclude_author, report)
-        except psycopg.OperationalError as exc:
-            raise TeamUnavailable(
-                f"lost the team database {display_url(url)} during a pull (what was pulled "
-                f"stays): {str(exc).splitlines()[0]}"
-            ) from None
-        finally:
-            cache.save()
+    cache.directory.mkdir(parents=True, exist_ok=True)
+    lock = BuilderLock(cache.directory / "pull.lock")
+    if not lock.acquire(PULL_LOCK_WAIT):
+        raise TeamUnavailable(
+            f"another process has been pulling into {cache.directory} for "
+            f"{PULL_LOCK_WAIT:.0f} s; reading the team's sessions as last pulled"
+        )
+    try:
+        cache.load()
+        with connect(url) as con:
+            check_schema(con, url)
+            try:
+                _pull(con, cache, exclude_author, report)
+            except psycopg.OperationalError as exc:
+                raise TeamUnavailable(
+                    f"lost the team database {display_url(url)} during a pull (what was pulled "
+                    f"stays): {str(exc).splitlines()[0]}"
+                ) from None
+            finally:
+                cache.save()
+    finally:
+        lock.release()
     return report
 
 
