@@ -37,6 +37,7 @@ def test_close_waits_for_the_refresh_and_keeps_the_catalog(tmp_path: Path) -> No
     closer = threading.Thread(target=tracer.close)
     closer.start()
     closer.join(1.0)  # time for close() to begin: it must wait, not tear things down
+    assert closer.is_alive()  # waiting for the refresh held mid-way
     go.set()
     worker.join(60)
     closer.join(60)
