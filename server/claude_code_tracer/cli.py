@@ -226,11 +226,6 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
     finally:
         bar.close()
     team = getattr(args, "team_cache", None)
-    if not args.cost and team is None:
-        # the plainest listing prints as its kept answer does (``_answer_from_cache``)
-        _print_sessions(args, page.dump(), tracer.roots)
-        return
-
     # The catalog keeps a session's tokens, not its tokens per model and cache lifetime: a cost
     # reads each listed session (pricing.session_cost), so it is asked for, not a default.
     costs: dict[str, SessionCost | None] = {}
@@ -241,23 +236,20 @@ def cmd_sessions(args: argparse.Namespace, tracer: Tracer) -> None:
                 costs[s.path] = tracer.cost(ref)
             except TracerError:  # gone since the listing, and not archived: no cost, the rest stand
                 costs[s.path] = None
-    if args.json:
-        payload = page.dump()
-        if args.cost:
-            for s, row in zip(page.sessions, payload["sessions"], strict=True):
-                cost = costs[s.path]
-                # per response belongs to one session's view (stats --json), not to a list
-                row["cost"] = (
-                    cost.model_dump(mode="json", by_alias=True, exclude={"response_costs"})
-                    if cost
-                    else None
-                )
-        sys.stdout.write(json_text(payload) + "\n")
-        return
-
+    # printed as the kept answer is (``_answer_from_cache``): one printer
+    payload = page.dump()
+    if args.json and args.cost:
+        for s, row in zip(page.sessions, payload["sessions"], strict=True):
+            cost = costs[s.path]
+            # per response belongs to one session's view (stats --json), not to a list
+            row["cost"] = (
+                cost.model_dump(mode="json", by_alias=True, exclude={"response_costs"})
+                if cost
+                else None
+            )
     cells = [_dollars(costs[s.path]) for s in page.sessions] if args.cost else None
     note = args.cost and any(c is None or not c.complete for c in costs.values())
-    _print_sessions(args, page.dump(), tracer.roots, cells, team is not None, note)
+    _print_sessions(args, payload, tracer.roots, cells, team is not None, note)
 
 
 def _plain_listing(args: argparse.Namespace) -> bool:

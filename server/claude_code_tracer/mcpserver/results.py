@@ -14,7 +14,6 @@ from pydantic import Field
 from ..models import (
     Blame,
     BlameRun,
-    Kind,
     MessageSummary,
     MessagesWindow,
     Model,
@@ -125,5 +124,3 @@ def output_schema(model: type[Model]) -> dict[str, Any]:
     """The JSON schema of a result as it is serialised (camelCase, times as strings)."""
     return model.model_json_schema(by_alias=True, mode="serialization")
 
-
-__all__ = ["Kind"]
