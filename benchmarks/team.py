@@ -177,7 +177,7 @@ def run(copies: int, idle_sessions: int, reps: int) -> list[tuple[str, str, str]
                     "first push, --no-redact",
                     f"{plain:.2f} s",
                     f"{plain / local:.2f}x the local first listing: the same push as another "
-                    "author without masking",
+                    "author without masking, run after the masked one (files and database warm)",
                 )
             )
 

@@ -371,7 +371,8 @@ def table(
         )
     if search and around:
         L.append(
-            f"The first search (the index built over the archive): "
+            f"The first search (the one pass that builds catalog, archive and index, beside "
+            f"the server's warm-up listing): "
             f"{search['extra']['build_s']:.1f} s; the first read_session around the deep uuid "
             f"(the session parsed): {around['extra']['cold_ms'] / 1000:.1f} s."
         )
