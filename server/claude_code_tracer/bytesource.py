@@ -135,7 +135,8 @@ class ReadCount:
     """Bytes read from transcripts while counting (``counting``): by path, by consumer and in
     total. The test and the benchmark that check a refresh reads each appended byte once,
     whatever consumers are on, use it. A consumer that reads for itself says so
-    (``reading_for``); every other read is the ingest pass's (``PASS``), shared by all sinks."""
+    (``reading_for``), as the ingest pass does (``PASS``, shared by all sinks): a read nobody
+    named is counted as ``OTHER``, so a new reader cannot pass for the pass."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -144,7 +145,7 @@ class ReadCount:
         self._lock = threading.Lock()
 
     def add(self, path: str, n: int) -> None:
-        who = getattr(_reader, "name", PASS)
+        who = getattr(_reader, "name", OTHER)
         with self._lock:
             self.total += n
             self.by_path[path] = self.by_path.get(path, 0) + n
@@ -152,14 +153,15 @@ class ReadCount:
 
 
 PASS = "pass"
+OTHER = "other"
 _reader = threading.local()
 
 
 @contextlib.contextmanager
 def reading_for(name: str) -> Iterator[None]:
     """Reads made on this thread inside the block are counted for the consumer ``name`` (the
-    text index catching up, the archive checking a file, a session's store), not the pass."""
-    before = getattr(_reader, "name", PASS)
+    text index catching up, the archive checking a file, a session's store, the pass itself)."""
+    before = getattr(_reader, "name", OTHER)
     _reader.name = name
     try:
         yield

@@ -538,7 +538,7 @@ class Catalog:
         to the catalog's metadata, the archive and every sink (``add_sink``). ``only``: the
         main transcripts of the sessions to look at (a loaded session's text filter), instead
         of every transcript under the roots; nothing is marked deleted then."""
-        with self._lock:
+        with self._lock, bytesource.reading_for(bytesource.PASS):
             try:
                 return self._refresh_once(roots, progress, only)
             finally:
