@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import Config, Result, child_env, log, now, titled_section
+from .common import Budget, Config, Result, child_env, log, now, timed, titled_section
 from .data import DataSet, SessionSpec
 
 SIDE = "mcp"
@@ -91,12 +91,6 @@ async def call(session: Any, tool: str, args: dict[str, Any]) -> tuple[float, di
     return ms, result.structured_content or {}
 
 
-def _ms(fn: Callable[[], Any]) -> float:
-    t0 = now()
-    fn()
-    return (now() - t0) * 1000
-
-
 async def paired(
     session: Any,
     tool: str,
@@ -112,12 +106,9 @@ async def paired(
     for fn in (core, in_process):  # warm both in-process paths
         fn()
     await call(session, tool, args)
-    t_end = now() + budget_s
-    for i in range(reps):
-        if i >= 10 and now() > t_end:
-            break
-        c = _ms(core)
-        t = _ms(in_process)
+    for _ in Budget(reps, budget_s, min_count=10):
+        c = timed(core)[0]
+        t = timed(in_process)[0]
         m, _ = await call(session, tool, args)
         out["core"].append(c)
         out["tool"].append(t)
