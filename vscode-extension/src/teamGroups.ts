@@ -136,7 +136,7 @@ export function teamRow(node: TeamNode): TeamRow {
         case 'team': {
             const { listing } = node;
             const authors = new Set(listing.groups.flatMap((g) => g.authors.map((a) => a.author)));
-            const count = listing.more ? `latest ${listing.count} sessions` : plural(listing.count, 'session');
+            const count = listing.more ? `latest ${plural(listing.count, 'session')}` : plural(listing.count, 'session');
             return {
                 id: 'team',
                 label: 'Team',

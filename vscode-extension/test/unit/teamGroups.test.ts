@@ -74,7 +74,7 @@ describe('the Team section', () => {
         expect(listing.more).toBe(false);
         const cut = await loadTeam(async () => ({ sessions: SESSIONS.slice(0, 1), nextCursor: 'x', hasMore: true }), 1, 1);
         expect(cut).toMatchObject({ count: 1, more: true });
-        expect(teamRow({ type: 'team', listing: cut }).description).toBe('latest 1 sessions · 1 author');
+        expect(teamRow({ type: 'team', listing: cut }).description).toBe('latest 1 session · 1 author');
     });
 
     it('walks from the section to the sessions, each a session row of its own id', async () => {
