@@ -85,7 +85,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     private readonly team: TeamSection;
 
     constructor(private readonly client: TracerClient) {
-        this.team = new TeamSection(client);
+        this.team = new TeamSection(client, () => this.emitter.fire(undefined));
         this.disposables.push(
             client.onDidChangeSessions(() => this.refreshSoon()),
             client.onDidChangeState(() => this.refresh()),
@@ -256,7 +256,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
             ];
         }
         const folders = vscode.workspace.workspaceFolders ?? [];
-        const team = await this.team.root(); // only with the server's `team` option
+        const team = this.team.root(); // only with the server's `team` option; never waited for
         return [...folders.map((folder): Node => ({ type: 'workspace', folder })), { type: 'all' }, ...(team ? [team] : [])];
     }
 

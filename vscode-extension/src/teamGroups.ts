@@ -91,6 +91,53 @@ export async function loadTeam(list: ListSessions, limit = 1000, pages = 5): Pro
     return { groups: teamGroups(sessions), count: sessions.length, more };
 }
 
+/**
+ * The team's listing as the tree shows it: the last one read, at once, while the next is read
+ * (up to `pages` requests of 1,000 sessions, after every `sessions/didChange` of a live
+ * session). The tree's top level never waits for it; `loaded` is called when a read lands, for
+ * the tree to show it. A failed read keeps the last listing and is tried again next time.
+ */
+export class TeamListingCache {
+    private last: TeamListing | undefined;
+    private reading: Promise<void> | undefined;
+    private stale = true;
+
+    constructor(
+        private readonly load: () => Promise<TeamListing>,
+        private readonly loaded: () => void,
+    ) {}
+
+    /** The next `current` reads the listing again (the server's sessions changed). */
+    invalidate(): void {
+        this.stale = true;
+    }
+
+    /** The last listing read (undefined before the first lands); starts a read when one is due. */
+    current(): TeamListing | undefined {
+        if (this.stale && !this.reading) {
+            this.stale = false;
+            const reading = this.load().then(
+                (listing) => {
+                    this.last = listing;
+                    this.loaded();
+                },
+                () => {
+                    this.stale = true; // the local sections say what is wrong with the server
+                },
+            );
+            this.reading = reading.finally(() => {
+                this.reading = undefined;
+            });
+        }
+        return this.last;
+    }
+
+    /** The read under way, if any (for tests). */
+    settled(): Promise<void> {
+        return this.reading ?? Promise.resolve();
+    }
+}
+
 export type TeamNode =
     | { type: 'team'; listing: TeamListing }
     | { type: 'teamRepo'; repo: RepoGroup }

@@ -6,31 +6,28 @@
  */
 import * as vscode from 'vscode';
 import type { TracerClient } from './client';
-import { isTeamNode, loadTeam, teamChildren, teamRow, type TeamListing, type TeamNode, type TeamSessionLeaf } from './teamGroups';
+import { loadTeam, TeamListingCache, teamChildren, teamRow, type TeamNode, type TeamSessionLeaf } from './teamGroups';
 
 export { isTeamNode, type TeamNode } from './teamGroups';
 
 export class TeamSection {
-    private listing: Promise<TeamListing> | undefined;
+    private readonly cache: TeamListingCache;
 
-    constructor(private readonly client: Pick<TracerClient, 'request'>) {}
-
-    /** Forget the listing: the next expansion asks the server again. */
-    invalidate(): void {
-        this.listing = undefined;
+    /** `loaded`: a new listing landed (the tree redraws; it must not invalidate again). */
+    constructor(client: Pick<TracerClient, 'request'>, loaded: () => void) {
+        this.cache = new TeamListingCache(() => loadTeam((params) => client.request('sessions/list', params)), loaded);
     }
 
-    /** The section's root node, or nothing when the team has no session here (no option set). */
-    async root(): Promise<TeamNode | undefined> {
-        this.listing ??= loadTeam((params) => this.client.request('sessions/list', params));
-        let listing: TeamListing;
-        try {
-            listing = await this.listing;
-        } catch {
-            this.listing = undefined;
-            return undefined; // the local sections say what is wrong with the server
-        }
-        return listing.count ? { type: 'team', listing } : undefined;
+    /** The server's sessions changed: the next draw reads the team's listing again. */
+    invalidate(): void {
+        this.cache.invalidate();
+    }
+
+    /** The section's root node from the last listing read, or nothing when the team has no
+     * session here (no option set, or not read yet): the tree's top level never waits. */
+    root(): TeamNode | undefined {
+        const listing = this.cache.current();
+        return listing?.count ? { type: 'team', listing } : undefined;
     }
 
     children(node: TeamNode): (TeamNode | TeamSessionLeaf)[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo, SessionsListParams, SessionsPage } from '../../src/protocol';
-import { isTeamNode, loadTeam, NO_REPOSITORY, repoLabel, teamChildren, teamGroups, teamRow, type TeamNode } from '../../src/teamGroups';
+import { isTeamNode, loadTeam, NO_REPOSITORY, repoLabel, teamChildren, teamGroups, TeamListingCache, teamRow, type TeamListing, type TeamNode } from '../../src/teamGroups';
 
 function session(id: string, author: string | null, remote: string | null, last: string): SessionInfo {
     return {
@@ -98,3 +98,54 @@ describe('the Team section', () => {
         expect(new Set(ids).size).toBe(ids.length);
     });
 });
+
+describe('the Team listing as the tree reads it', () => {
+    function listing(count: number): TeamListing {
+        return { groups: teamGroups(SESSIONS.slice(0, count)), count, more: false };
+    }
+
+    it('never waits: the last listing at once, the next one announced when it lands', async () => {
+        const reads: ((l: TeamListing) => void)[] = [];
+        let announced = 0;
+        const cache = new TeamListingCache(
+            () => new Promise<TeamListing>((resolve) => reads.push(resolve)),
+            () => announced++,
+        );
+        expect(cache.current()).toBeUndefined(); // nothing read yet: no section, no wait
+        expect(reads).toHaveLength(1);
+        expect(cache.current()).toBeUndefined();
+        expect(reads).toHaveLength(1); // one read at a time
+        reads[0]!(listing(2));
+        await cache.settled();
+        expect(announced).toBe(1);
+        expect(cache.current()?.count).toBe(2);
+        expect(reads).toHaveLength(1); // not stale: no new read
+        cache.invalidate();
+        expect(cache.current()?.count).toBe(2); // the last listing while the next is read
+        expect(reads).toHaveLength(2);
+        reads[1]!(listing(3));
+        await cache.settled();
+        expect(announced).toBe(2);
+        expect(cache.current()?.count).toBe(3);
+    });
+
+    it('keeps the last listing when a read fails, and reads again next time', async () => {
+        let fail = false;
+        let reads = 0;
+        const cache = new TeamListingCache(async () => {
+            reads++;
+            if (fail) throw new Error('server gone');
+            return listing(1);
+        }, () => undefined);
+        cache.current();
+        await cache.settled();
+        expect(cache.current()?.count).toBe(1);
+        fail = true;
+        cache.invalidate();
+        cache.current();
+        await cache.settled();
+        expect(cache.current()?.count).toBe(1);
+        expect(reads).toBe(3); // failed, so the draw after it read again
+    });
+});
+
