@@ -24,7 +24,7 @@ import os
 import stat
 import threading
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +57,9 @@ from .transcripts import (
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "9"
+# At most this many bytes of appended lines parked by requests for the next pass (``park``):
+# the records decoded from them are held too, several times their size.
+PARK_BYTES = 4 << 20
 CATALOG_FILE = "catalog.duckdb"
 
 _COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -321,6 +324,13 @@ class RefreshReport:
     deleted: int = 0
 
 
+def _wants(sink: Sink, path: Path) -> bool:
+    """Whether a sink takes this file's chunks: all of them unless it says (``wants``), as the
+    store does (only its loaded sessions' files)."""
+    wants = getattr(sink, "wants", None)
+    return wants is None or bool(wants(path))
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -364,6 +374,10 @@ class Catalog:
         # more consumers of the bytes a refresh reads (ingest.Sink): each gets every chunk
         self.sinks: list[Sink] = []
         self._lock = threading.Lock()
+        # appended lines a request read before the pass did, by path (``park``)
+        self._park_lock = threading.Lock()
+        self._parked_chunks: dict[str, list[Chunk]] = {}
+        self._parked_bytes = 0
         # Why the catalog is in memory although a file was asked for (None: it is not, or it
         # was not asked for): what the log said, for a status line or a test.
         self.degraded: str | None = None
@@ -1086,9 +1100,11 @@ class Catalog:
         archive cannot continue where this read starts (a rewrite, an archive behind), it
         reads and checks the file itself (``Archive.append``)."""
         sink = self.archive.appender(root, path, state.offset) if self.archive else None
-        sinks = list(self.sinks)
+        sinks = [s for s in self.sinks if _wants(s, path)]
 
-        def each(offset: int, block: bytes, records: list[Record], lines: int) -> None:
+        def each(
+            offset: int, block: bytes, records: Sequence[Record], lines: int, bad: int
+        ) -> None:
             if sink is not None:
                 sink.accept(offset, block)
             if not sinks:
@@ -1096,7 +1112,7 @@ class Catalog:
             chunk = Chunk(
                 root=root, project=project, session_id=session_id, path=path,
                 agent_id=agent_id, start=offset, end=offset + len(block), data=block,
-                records=records, restart=offset == 0, lines=lines, orphan=orphan,
+                records=records, restart=offset == 0, malformed=bad, lines=lines, orphan=orphan,
             )  # fmt: skip
             for consumer in sinks:
                 try:
@@ -1105,6 +1121,11 @@ class Catalog:
                     log.exception("sink %s failed on %s", consumer.name, path)
 
         try:
+            # what a request already read of this append (the store's, ``park``): taken from
+            # there, not read again; the rest, if any, from the file
+            for chunk in self._parked(path, state.offset):
+                parser.parse_chunk(chunk, file_id, state, None, agent_id)
+                each(chunk.start, chunk.data, chunk.records, chunk.lines, chunk.malformed)
             parser.parse_file(
                 path,
                 file_id,
@@ -1127,6 +1148,35 @@ class Catalog:
             if not failed:
                 return
         self.archive.append(root, path, state.offset)
+
+    def park(self, chunk: Chunk) -> None:
+        """Appended lines a request read before the pass did (the store's own refresh of a
+        loaded session): the next pass takes them from here, with their records, instead of
+        reading the bytes again. Bounded (``PARK_BYTES``): past it, the pass reads for itself."""
+        key = str(chunk.path)
+        with self._park_lock:
+            held = self._parked_chunks.setdefault(key, [])
+            if held and held[-1].end != chunk.start:
+                self._parked_bytes -= sum(len(c.data) for c in held)
+                held.clear()  # not a continuation: the older ones are of no use
+            if self._parked_bytes + len(chunk.data) > PARK_BYTES:
+                return
+            held.append(chunk)
+            self._parked_bytes += len(chunk.data)
+
+    def _parked(self, path: Path, offset: int) -> list[Chunk]:
+        """The parked chunks of ``path`` that continue a read from ``offset``, when the file
+        still holds them (the bytes before their end are the ones parked: a 64-byte probe);
+        none otherwise. Whatever is parked for the file is let go either way."""
+        with self._park_lock:
+            held = self._parked_chunks.pop(str(path), None)
+            if not held:
+                return []
+            self._parked_bytes -= sum(len(c.data) for c in held)
+        if held[0].start != offset:
+            return []
+        probe = b"".join(c.data for c in held[-2:])[-64:]
+        return held if tail_matches(path, held[-1].end, probe) else []
 
     @staticmethod
     def _probe_ok(path: Path, saved: dict[str, Any]) -> bool:

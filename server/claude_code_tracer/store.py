@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +39,7 @@ import pyarrow.compute as pc
 from . import bytesource
 from .bytesource import ArchivedStat, stat_source
 from .errors import SessionNotFound, SourceUnavailable
+from .ingest import Chunk, Record
 from .models import ALL_KINDS, Kind
 from .pageorder import Orders
 from .queries import SUMMARY_COLUMNS, TABLE_NAME
@@ -395,6 +397,57 @@ class SessionStore:
         # True while a watcher calls ``changed`` for every transcript change under the roots.
         self.watched = False
         self._owners: dict[str, LoadedSession] = {}
+        # The store is a sink of the ingest pass (``accept``); what it reads of an append on
+        # its own (a request came before the pass) goes to ``on_append``: the pass takes those
+        # bytes from there instead of reading them again (``Catalog.park``).
+        self.on_append: Callable[[Chunk], None] | None = None
+        self.sink_parses = 0  # appends taken from the pass's chunks (tests)
+
+    # -- a sink of the ingest pass -----------------------------------------------------------------
+    name = "store"
+
+    def wants(self, path: Path) -> bool:
+        """Only a loaded session's files: the pass decodes records for the store only then."""
+        return str(path) in self._owners
+
+    def accept(self, chunk: Chunk) -> None:
+        """Rows of a loaded session from the pass's chunk, when it continues where the
+        session's last parse of that file stopped: the store then does not read those bytes
+        again. Anything else (a session not loaded, being loaded, or used by a request right
+        now; a chunk before or after the store's offset; a rewrite) is left to the store's own
+        refresh, which reads what it lacks."""
+        key = str(chunk.path)
+        with self._lock:
+            sess = self._owners.get(key)
+        if sess is None or not sess.lock.acquire(blocking=False):
+            return
+        try:
+            lf = sess.by_path.get(key)
+            if (
+                lf is None
+                or not sess.loaded
+                or sess.loader is not None
+                or sess.tableset is None
+                or lf.state.offset != chunk.start
+                or (chunk.restart and chunk.start > 0)
+            ):
+                return
+            buf = RowBuffer()
+            try:
+                sess.parser.parse_chunk(chunk, lf.file_id, lf.state, buf, lf.agent_id)
+                if len(buf):
+                    self._insert(sess, sess.tableset.name, buf, self.db.cursor())
+            except BaseException:
+                self._reset(sess, sess.files)  # the next request loads it anew
+                raise
+            sess.count_bytes()
+            sess.view = None
+            self.sink_parses += 1
+        finally:
+            sess.lock.release()
+
+    def finish(self) -> None:
+        """Nothing to flush: every chunk is in the tables when ``accept`` returns."""
 
     # -- lifecycle ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -758,7 +811,14 @@ class SessionStore:
             try:
                 with bytesource.reading_for("store"):
                     done += sess.parser.parse_file(
-                        lf.path, lf.file_id, lf.state, buf, lf.agent_id, report, flush
+                        lf.path,
+                        lf.file_id,
+                        lf.state,
+                        buf,
+                        lf.agent_id,
+                        report,
+                        flush,
+                        **self._parked_blocks(sess, lf),
                     )
             except FileNotFoundError as exc:
                 if lf.file_id == 0:
@@ -772,6 +832,24 @@ class SessionStore:
         release_free_memory()
         if progress is not None:
             progress(total, total)
+
+    def _parked_blocks(self, sess: LoadedSession, lf: LoadedFile) -> dict[str, Any]:
+        """For an append the store reads itself (its offset past 0), the ``parse_file``
+        arguments that hand each block read, with its records, to ``on_append``."""
+        park = self.on_append
+        if park is None or lf.state.offset == 0:
+            return {}
+        files = sess.files
+
+        def blocks(start: int, data: bytes, records: list[Record], lines: int, bad: int) -> None:
+            chunk = Chunk(
+                root=files.root, project=files.project, session_id=files.session_id,
+                path=lf.path, agent_id=lf.agent_id, start=start, end=start + len(data),
+                data=data, records=records, malformed=bad, lines=lines,
+            )  # fmt: skip
+            park(chunk)
+
+        return {"blocks": blocks, "records": True}
 
     def _insert(
         self,

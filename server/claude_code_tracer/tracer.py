@@ -28,7 +28,7 @@ from .cache import ResultCache
 from .catalog import Catalog, default_cache_dir
 from .errors import InvalidRequest, SessionNotFound, SourceUnavailable, StaleRow
 from .files import locate
-from .ingest import DEFAULT_MAX_LINE_BYTES, set_max_line_bytes
+from .ingest import DEFAULT_MAX_LINE_BYTES, Chunk, set_max_line_bytes
 from .models import (
     ALL_KINDS,
     Blame,
@@ -250,8 +250,19 @@ class Tracer:
                         self.options.max_loaded_bytes,
                         head_first_bytes=self.options.head_first_bytes,
                     )
+                    # one more sink of the ingest pass: a loaded session's appended lines come
+                    # from the pass's read; what a request reads first is parked for the pass
+                    self._store.on_append = self._park
+                    self.catalog.add_sink(self._store)
                 store = self._store
         return store
+
+    def _park(self, chunk: Chunk) -> None:
+        """Appended lines the store read for a request: the catalog's next pass takes them
+        instead of reading them again. Not for a session served from the archive or a copy
+        the catalog does not list."""
+        if chunk.root in self._roots:
+            self.catalog.park(chunk)
 
     @property
     def db(self) -> Database:

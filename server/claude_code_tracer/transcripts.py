@@ -31,7 +31,15 @@ from .discovery import (  # noqa: F401  (re-exported: the names other modules im
 )
 from .errors import OutsideRoot, SessionNotFound
 from .files import Touch, touches_of_tool_use
-from .ingest import Record, decode_lines, is_whole_record, lines_in, loads_line, read_record
+from .ingest import (
+    Chunk,
+    Record,
+    decode_lines,
+    is_whole_record,
+    lines_in,
+    loads_line,
+    read_record,
+)
 from .models import SAFE_NAME, UUID_MAX_CHARS, Kind
 from .safefs import inside, read_bounded, regular_stat
 from .tokencounts import USAGE_KEYS, usage_counts
@@ -668,17 +676,18 @@ class Parser:
         agent_id: str | None = None,
         progress: Any = None,
         flush: Any = None,
-        blocks: Callable[[int, bytes, list[Record], int], None] | None = None,
+        blocks: Callable[[int, bytes, list[Record], int, int], None] | None = None,
         records: bool = False,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
         ``out`` None gathers only the metadata (the catalog's cheaper pass). ``flush(out)`` is
         called between chunks so that rows leave Python memory as the parse goes. ``blocks``
-        is handed each block of complete lines read, ``(offset, bytes, records, lines)``, after
-        it is parsed: the other consumers of the same bytes (the archive, ``ingest.Sink``s) take
-        them from this one read; ``records`` (with ``records=True``, else empty) are the
-        records the one decoder made of the block, ``lines`` the file's line count at its end."""
+        is handed each block of complete lines read, ``(offset, bytes, records, lines,
+        malformed)``, after it is parsed: the other consumers of the same bytes (the archive,
+        ``ingest.Sink``s) take them from this one read; ``records`` (with ``records=True``, else
+        empty) are the records the one decoder made of the block, ``lines`` the file's line
+        count at its end, ``malformed`` the block's lines no record explains."""
         self._undated = []
         first = state.offset
         with open_source(path) as fh:
@@ -688,9 +697,10 @@ class Parser:
                     reader.continues_line = False
                     state.line -= 1
                 found: list[Record] | None = [] if records else None
+                bad = state.malformed
                 self._parse_block(block, start, file_id, state, out, agent_id, found)
                 if blocks is not None:
-                    blocks(start, block, found or [], state.line)
+                    blocks(start, block, found or [], state.line, state.malformed - bad)
                 if (
                     flush is not None
                     and out is not None
@@ -709,6 +719,33 @@ class Parser:
         if self._undated and out is not None:
             self._date_from_file(path, out)
         return state.offset - first
+
+    def parse_chunk(
+        self,
+        chunk: Chunk,
+        file_id: int,
+        state: FileState,
+        out: RowBuffer | None,
+        agent_id: str | None = None,
+    ) -> None:
+        """What ``parse_file`` makes of the lines ``[chunk.start, chunk.end)``, from the
+        records another reader already decoded (the ingest pass): the same rows and metadata,
+        and ``state`` where a read of those bytes would leave it. The caller checks that the
+        chunk continues ``state`` (``chunk.start == state.offset``). Whether the file holds a
+        line still being written after ``chunk.end`` is not known from a chunk: the next
+        ``parse_file`` from ``state`` tells it."""
+        self._undated = []
+        for rec in chunk.records:
+            state.line = rec.line
+            self._entry(rec.entry, rec.offset, rec.length, file_id, state, out, agent_id)
+        state.line = chunk.lines
+        state.malformed += chunk.malformed
+        state.offset = chunk.end
+        state.torn_tail = False
+        # the bytes just before the new offset: the last 64 of the file up to chunk.end
+        state.tail_probe = (state.tail_probe + chunk.data)[-64:]
+        if self._undated and out is not None:
+            self._date_from_file(chunk.path, out)
 
     def _date_from_file(self, path: Path, out: RowBuffer) -> None:
         """Rows of a file without a single valid timestamp: dated by the file's mtime so that

@@ -14,7 +14,13 @@ from pathlib import Path
 from claude_code_tracer import bytesource
 from claude_code_tracer.archive import Archive
 from claude_code_tracer.ingest import Chunk, Sink
-from claude_code_tracer.models import SearchParams, SessionsListParams
+from claude_code_tracer.models import (
+    MessagesPageParams,
+    MessagesStreamParams,
+    SearchParams,
+    SessionRef,
+    SessionsListParams,
+)
 from claude_code_tracer.tracer import Tracer
 
 from .search_oracle import read_archive
@@ -67,6 +73,17 @@ def test_a_refresh_reads_the_appended_bytes_once_for_catalog_and_archive(
     restored = tmp_path / "restored.jsonl"
     assert Archive(tracer.archive.directory).restore(main.relative_to(root), restored)
     assert restored.read_bytes() == main.read_bytes()
+
+
+def new_messages(path: Path, count: int) -> bytes:
+    """``appended_lines`` as new API messages too (a fresh ``message.id``): a copy of an old
+    message id would have its usage counted again by an incremental read (only the last
+    message's usage is carried across reads, as only consecutive lines repeat one)."""
+    entries = [json.loads(x) for x in appended_lines(path, count).splitlines()]
+    for e in entries:
+        if isinstance(e.get("message"), dict) and "id" in e["message"]:
+            e["message"]["id"] = f"msg_{uuid.uuid4().hex}"
+    return b"".join(json.dumps(e).encode() + b"\n" for e in entries)
 
 
 class Recorder:
@@ -237,3 +254,99 @@ def test_a_session_parsed_anew_after_a_subagent_rewrite_is_not_indexed_twice(
     assert sorted(h.uuid or "" for g in page.groups for h in g.hits) == sorted(
         e["uuid"] for e in lines + more
     )
+
+
+def test_a_loaded_sessions_appended_bytes_are_read_once_whoever_reads_first(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The store of a loaded session is a sink of the pass too. A listing's pass that finds N
+    appended bytes hands them to the store, which reads none of them for the next page; and a
+    page that comes first reads them for the store and parks them, so the next pass reads
+    none of them either. Each order: N bytes read in total (plus tail probes), every appended
+    line on the page (counted from the raw lines), the catalog's count as a fresh build
+    makes it, and the archive holding every byte."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    tracer = make_tracer(root)
+    assert tracer.archive is not None
+    ref = {"sessionId": main.stem}
+    tracer.list_sessions(SessionsListParams())
+    total = tracer.page(MessagesPageParams.model_validate({**ref, "limit": 1})).total
+    assert total is not None and total > 0
+    for pass_first in (True, False):
+        extra = new_messages(main, 40)
+        added = len(extra.splitlines())  # one message per line: fresh uuids, no replay
+        with main.open("ab") as fh:
+            fh.write(extra)
+        tracer._catalog_fresh_until = 0.0
+        tracer.changes_for({main: "modified"})
+        taken = tracer.store.sink_parses
+        with bytesource.counting() as count:
+            if pass_first:
+                tracer.list_sessions(SessionsListParams())
+            page = tracer.page(MessagesPageParams.model_validate({**ref, "limit": 1}))
+            if not pass_first:
+                listed = tracer.list_sessions(SessionsListParams())
+        n = len(extra)
+        assert n > 10_000
+        assert n <= count.by_path[str(main)] <= n + 2 * PROBES
+        # who read first read the appended bytes; the other one, tail probes only
+        first, then = (bytesource.PASS, "store") if pass_first else ("store", bytesource.PASS)
+        probes = 2 * PROBES * len(count.by_path)
+        assert count.by_consumer.get(then, 0) <= probes, count.by_consumer
+        assert count.by_consumer[first] >= n
+        assert tracer.store.sink_parses == taken + int(pass_first)
+        total += added
+        assert page.total == total
+    fresh = make_tracer(root, cache_dir=tmp_path / "fresh-cache")
+    expected = fresh.list_sessions(SessionsListParams())
+    by_id = {s.session_id: s for s in expected.sessions}
+    for info in listed.sessions:  # the parked bytes made the same row as a whole read
+        assert info.model_dump() == by_id[info.session_id].model_dump()
+    restored = tmp_path / "restored.jsonl"
+    assert Archive(tracer.archive.directory).restore(main.relative_to(root), restored)
+    assert restored.read_bytes() == main.read_bytes()
+
+
+def test_rows_taken_from_the_pass_are_the_rows_a_load_makes_damage_and_subagents_included(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Appends to a loaded session's main file (new lines, a garbage line, a replayed line)
+    and to one of its subagent files, taken by the store from the pass's chunks, then the
+    same again read by the store first and parked for the pass: the session's metrics and its
+    messages are those of a fresh load, and the listing that of a fresh catalog."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    agent = sorted(main.parent.glob(f"{main.stem}/subagents/agent-*.jsonl"))[0]
+    raw_main = [json.loads(x) for x in main.read_bytes().splitlines() if x.strip()]
+    replay = json.dumps(next(e for e in raw_main if e.get("type") == "user")).encode() + b"\n"
+    tracer = make_tracer(root)
+    ref = SessionRef(session_id=main.stem)
+    tracer.list_sessions(SessionsListParams())
+    before = tracer.metrics(ref)
+    garbage = replays = 0
+    batches = [(new_messages(main, 7), new_messages(agent, 5)) for _ in range(2)]
+    for pass_first, (to_main, to_agent) in zip((True, False), batches, strict=True):
+        with main.open("ab") as fh:
+            fh.write(to_main + b"not json at all\n" + replay)
+        with agent.open("ab") as fh:
+            fh.write(to_agent)
+        garbage, replays = garbage + 1, replays + 1
+        tracer._catalog_fresh_until = 0.0
+        tracer.changes_for({main: "modified", agent: "modified"})
+        if pass_first:
+            tracer.list_sessions(SessionsListParams())
+        got = tracer.metrics(ref)
+        listed = tracer.list_sessions(SessionsListParams())
+    assert got.malformed_lines == before.malformed_lines + garbage
+    assert got.replayed_lines == before.replayed_lines + replays
+    assert tracer.store.sink_parses >= 2  # main and agent, from the first pass
+    fresh = make_tracer(root, cache_dir=tmp_path / "fresh-cache")
+    assert got == fresh.metrics(ref)
+    params = MessagesStreamParams(session_id=main.stem)
+    mine = [m.uuid for p in tracer.stream_pages(params, 500) for m in p.messages]
+    theirs = [m.uuid for p in fresh.stream_pages(params, 500) for m in p.messages]
+    assert mine == theirs and len(mine) == got.message_count
+    expected = {s.session_id: s for s in fresh.list_sessions(SessionsListParams()).sessions}
+    for info in listed.sessions:
+        assert info.model_dump() == expected[info.session_id].model_dump()
