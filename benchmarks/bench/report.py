@@ -540,7 +540,7 @@ def markdown(meta_: dict[str, Any], ds: DataSet, runs: list[dict[str, Any]],
              "client in another process; cold = the first request after the server started.")
     L.append("- **core**: `claude_code_tracer.tracer.Tracer` called in-process; cold = a new "
              "Tracer (new DuckDB database) per repetition; warm = once the session is wholly "
-             "parsed (a session of 64 MB or more answers its cold first page from its head and "
+             "parsed (a session of 16 MB or more answers its cold first page from its head and "
              "parses the rest on a thread; warm pages are measured after that parse, the LSP "
              "side waiting on `session/metrics`).")
     L.append("- **LSP**: `python -m claude_code_tracer serve` over stdio, driven by a small "

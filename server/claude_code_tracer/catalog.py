@@ -574,9 +574,10 @@ class Catalog:
         return self._refresh(roots, progress)
 
     def add_sink(self, sink: Sink) -> None:
-        """One more consumer of the bytes every refresh reads (``ingest.Sink``)."""
-        with self._lock:
-            self.sinks.append(sink)
+        """One more consumer of the bytes every refresh reads (``ingest.Sink``). The list is
+        replaced, not changed in place, and without the refresh lock: a pass under way reads
+        the list it started with, and adding a sink never waits for a whole pass."""
+        self.sinks = [*self.sinks, sink]
 
     def _transcripts(
         self, cur: duckdb.DuckDBPyConnection, roots: list[Path], only: list[Path] | None
@@ -644,6 +645,8 @@ class Catalog:
                     [[key for _, _, key, _, _ in changed if key in known]],
                 ).fetchall()
             }
+        if self._parked_chunks:
+            self._unpark_unchanged({key for _, _, key, _, _ in changed}, only)
         work = [
             (root, project, Path(key), st, rows.get(key), parent)
             for root, project, key, st, parent in changed
@@ -1154,26 +1157,46 @@ class Catalog:
         loaded session): the next pass takes them from here, with their records, instead of
         reading the bytes again. Bounded (``PARK_BYTES``): past it, the pass reads for itself."""
         key = str(chunk.path)
+        size = len(chunk.data)
+        if size > PARK_BYTES:
+            return
         with self._park_lock:
-            held = self._parked_chunks.setdefault(key, [])
+            held = self._parked_chunks.get(key)
             if held and held[-1].end != chunk.start:
-                self._parked_bytes -= sum(len(c.data) for c in held)
-                held.clear()  # not a continuation: the older ones are of no use
-            if self._parked_bytes + len(chunk.data) > PARK_BYTES:
-                return
+                self._unpark(key)  # not a continuation: the older ones are of no use
+                held = None
+            # over the bound: the files parked longest ago are let go first
+            while self._parked_bytes + size > PARK_BYTES and self._parked_chunks:
+                self._unpark(next(iter(self._parked_chunks)))
+            if key not in self._parked_chunks:
+                held = self._parked_chunks[key] = []
+            assert held is not None
             held.append(chunk)
-            self._parked_bytes += len(chunk.data)
+            self._parked_bytes += size
+
+    def _unpark(self, key: str) -> list[Chunk]:
+        held = self._parked_chunks.pop(key, [])
+        self._parked_bytes -= sum(len(c.data) for c in held)
+        return held
+
+    def _unpark_unchanged(self, changed: set[str], only: list[Path] | None) -> None:
+        """Let go of what is parked for files this pass saw unchanged: the pass already read
+        those bytes (a request read them again while the pass's chunk could not be taken)."""
+        scope = None if only is None else {str(p) for p in only}
+        with self._park_lock:
+            for key in [k for k in self._parked_chunks if k not in changed]:
+                if scope is None or key in scope:
+                    self._unpark(key)
 
     def _parked(self, path: Path, offset: int) -> list[Chunk]:
         """The parked chunks of ``path`` that continue a read from ``offset``, when the file
         still holds them (the bytes before their end are the ones parked: a 64-byte probe);
         none otherwise. Whatever is parked for the file is let go either way."""
         with self._park_lock:
-            held = self._parked_chunks.pop(str(path), None)
-            if not held:
-                return []
-            self._parked_bytes -= sum(len(c.data) for c in held)
-        if held[0].start != offset:
+            held = self._unpark(str(path))
+        # a chunk this pass had read already (the request read it again): skipped
+        held = [c for c in held if c.end > offset]
+        if not held or held[0].start != offset:
             return []
         probe = b"".join(c.data for c in held[-2:])[-64:]
         return held if tail_matches(path, held[-1].end, probe) else []

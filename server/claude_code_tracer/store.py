@@ -379,7 +379,7 @@ class SessionStore:
         ttl_seconds: float = 300.0,
         max_loaded_bytes: int = 1 << 30,
         clock: Callable[[], float] = time.monotonic,
-        head_first_bytes: int = 64 << 20,
+        head_first_bytes: int = 16 << 20,
     ) -> None:
         self.db = db
         self.ttl = ttl_seconds
@@ -429,7 +429,9 @@ class SessionStore:
                 or sess.loader is not None
                 or sess.tableset is None
                 or lf.state.offset != chunk.start
-                or (chunk.restart and chunk.start > 0)
+                or chunk.start == 0
+                # rows without a time wait for the next dated line, maybe in a later chunk
+                or lf.state.last_ts is None
             ):
                 return
             buf = RowBuffer()
@@ -596,10 +598,13 @@ class SessionStore:
     # -- internals ---------------------------------------------------------------------------------
     @staticmethod
     def _size(files: SessionFiles) -> int:
-        try:
-            return stat_source(files.main).st_size
-        except OSError:
-            return 0
+        """What a load of the session reads: its main file and its subagent files (620 of
+        them weigh more than many a big main file)."""
+        total = 0
+        for path in files.all_files:
+            with contextlib.suppress(OSError):
+                total += stat_source(path).st_size
+        return total
 
     def _drop(self, sess: LoadedSession, only_if_idle_since: float | None = None) -> bool:
         with sess.lock:
@@ -695,6 +700,8 @@ class SessionStore:
         """Parse every file of the session into a new generation of tables; the previous
         generation is retired (readers holding views of it finish undisturbed)."""
         self._reset(sess, files)
+        if publish is not None:
+            sess.parser.flush_rows = 1  # the head published after the first block
         tableset = self._new_table(sess, cur)
         sess.tableset = tableset
         try:
@@ -805,6 +812,7 @@ class SessionStore:
             def flush(rows: RowBuffer) -> None:
                 self._insert(sess, table, rows, cur)
                 rows.clear()
+                sess.parser.flush_rows = FLUSH_ROWS
                 if publish is not None:
                     publish()
 

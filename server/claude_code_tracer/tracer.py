@@ -121,8 +121,8 @@ class TracerOptions:
     # the same file elsewhere (a teammate's clone of its repository, team/pull.py): its
     # sessions, history and written lines count with the file's own
     path_aliases: Callable[[str], list[str]] | None = None
-    # Sessions this big (bytes of the main file) are parsed in the background, head first.
-    head_first_bytes: int = 64 * 1024 * 1024
+    # Sessions this big (bytes of all their files) are parsed in the background, head first.
+    head_first_bytes: int = 16 * 1024 * 1024
     # the user's own prices over the shipped table (pricing.py), model family -> rates
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
     # DuckDB's memory bound for the session tables: explicit, not DuckDB's 80 % of the RAM (a
@@ -425,9 +425,13 @@ class Tracer:
         # A big session not loaded yet answers with its head while the rest is parsed; a page
         # that reaches past the parsed head waits for the rest (never an empty "more to come").
         page: MessagesPage | None = None
+        # A head holds the main file's first lines: it answers the trunk's first page, and any
+        # page of a session that is one file; a page with subagents' lines waits for them.
+        flt = params.filter
+        head_first = not (flt.include_sidechains or flt.agent_id) or not self._files(params).agents
         try:
             page = self._with_view(
-                params, lambda sess: self._page(sess, params, count=True), head_first=True
+                params, lambda sess: self._page(sess, params, count=True), head_first=head_first
             )
         except SessionNotFound:
             if params.start_at is None:  # else: the message may be past the parsed head

@@ -666,6 +666,9 @@ class Parser:
         # file 0 rows are the trunk even when their lines say isSidechain (an orphan subagent
         # transcript listed as a session of its own)
         self.trunk_file_is_agent = False
+        # rows gathered before ``parse_file`` hands them to ``flush``: a head-first load asks
+        # for its first flush after the first block, to answer from the head at once
+        self.flush_rows = FLUSH_ROWS
 
     def parse_file(
         self,
@@ -704,7 +707,7 @@ class Parser:
                 if (
                     flush is not None
                     and out is not None
-                    and len(out) >= FLUSH_ROWS
+                    and len(out) >= self.flush_rows
                     and not self._undated
                 ):
                     flush(out)

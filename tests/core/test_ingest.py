@@ -350,3 +350,56 @@ def test_rows_taken_from_the_pass_are_the_rows_a_load_makes_damage_and_subagents
     expected = {s.session_id: s for s in fresh.list_sessions(SessionsListParams()).sessions}
     for info in listed.sessions:
         assert info.model_dump() == expected[info.session_id].model_dump()
+
+
+def test_bytes_parked_after_the_pass_read_them_are_let_go_and_the_next_append_is_read_once(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """A pass whose chunk the store could not take (a request held the session) reads the
+    append, and the store then reads it for itself and parks it: the next pass, seeing the
+    file unchanged, lets the parked bytes go; the append after that is read once again."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    tracer = make_tracer(root)
+    ref = {"sessionId": main.stem, "limit": 1}
+    tracer.list_sessions(SessionsListParams())
+    before = tracer.page(MessagesPageParams.model_validate(ref)).total
+    assert before is not None
+    sess = next(s for s in tracer.store.loaded_sessions() if s.files.main == main)
+    with main.open("ab") as fh:
+        fh.write(new_messages(main, 10))
+    tracer._catalog_fresh_until = 0.0
+    with sess.lock:  # a request holds the session while the pass goes by
+        tracer.list_sessions(SessionsListParams())
+    tracer.page(MessagesPageParams.model_validate(ref))  # reads the append itself, parks it
+    assert tracer.catalog._parked_bytes > 0
+    tracer._catalog_fresh_until = 0.0
+    tracer.list_sessions(SessionsListParams())  # nothing changed: what is parked is let go
+    assert tracer.catalog._parked_bytes == 0 and not tracer.catalog._parked_chunks
+    extra = new_messages(main, 10)
+    with main.open("ab") as fh:
+        fh.write(extra)
+    tracer._catalog_fresh_until = 0.0
+    with bytesource.counting() as count:
+        page = tracer.page(MessagesPageParams.model_validate(ref))
+        tracer.list_sessions(SessionsListParams())
+    assert len(extra) <= count.by_path[str(main)] <= len(extra) + 2 * PROBES
+    assert page.total == before + 20  # both appends, each line once (fresh uuids)
+
+
+def test_the_store_joins_the_pass_without_waiting_for_a_pass_under_way(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """The store, made on first use, becomes a sink of the pass: while a pass holds the
+    catalog (a first build of a big archive), making it does not wait for the pass to end."""
+    import threading
+
+    root = copy_projects(tmp_path, "irr-13-")
+    tracer = make_tracer(root)
+    made: list[object] = []
+    with tracer.catalog._lock:  # a pass under way
+        maker = threading.Thread(target=lambda: made.append(tracer.store))
+        maker.start()
+        maker.join(30)
+        assert made, "the store waited for the pass"
+    assert made[0] in tracer.catalog.sinks

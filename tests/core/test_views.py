@@ -214,3 +214,56 @@ def test_a_page_at_a_message_past_the_parsed_head_finds_it(
     page = tracer.page(MessagesPageParams(session_id=SID, limit=5, start_at=f"u-{n - 3:06d}"))
     assert [m.uuid for m in page.messages] == [f"u-{i:06d}" for i in range(n - 3, n)]
     assert page.has_more is False and page.complete is True
+
+
+def test_a_session_with_subagents_answers_its_trunk_from_the_head_and_waits_for_sidechains(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """Head first counts every file of the session (620 subagent files weigh more than many a
+    big main file) and parses the main file first. The trunk's first page is answered from the
+    head, the rows a whole load gives; a page that shows subagents' lines waits for their
+    files, so it is whole (its total counted by a load that did not answer head first)."""
+    from .test_real_transcripts import copy_projects
+
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    agents = sorted(main.parent.glob(f"{main.stem}/subagents/agent-*.jsonl"))
+    assert agents
+    sid = main.stem
+    whole = make_tracer(root, head_first_bytes=1 << 40, cache_dir=tmp_path / "whole")
+    trunk = whole.page(MessagesPageParams(session_id=sid, limit=10))
+    with_side = MessagesPageParams.model_validate(
+        {"sessionId": sid, "limit": 5, "filter": {"includeSidechains": True}}
+    )
+    expected = whole.page(with_side)
+    assert expected.total is not None and trunk.total is not None
+    assert expected.total > trunk.total  # the subagents' lines are on it
+    tracer = make_tracer(root, head_first_bytes=main.stat().st_size + 1)  # only with agents
+    store = tracer.store
+    go_on = threading.Event()
+    inserts = 0
+    real_insert = store._insert
+
+    def gated_insert(*args: Any) -> None:  # the subagent files' rows wait for the test
+        nonlocal inserts
+        inserts += 1
+        if inserts == 2:
+            assert go_on.wait(WAIT)
+        real_insert(*args)
+
+    store._insert = gated_insert  # type: ignore[method-assign]
+    try:
+        head = tracer.page(MessagesPageParams(session_id=sid, limit=10))
+        assert head.complete is False  # answered while the subagent files are not parsed
+        assert [m.uuid for m in head.messages] == [m.uuid for m in trunk.messages]
+        got: list[Any] = []
+        asker = threading.Thread(target=lambda: got.append(tracer.page(with_side)))
+        asker.start()
+        asker.join(0.5)  # time to answer from the head, were it allowed to
+        assert not got, "a page with subagents' lines answered before their files were parsed"
+    finally:
+        go_on.set()
+    asker.join(WAIT)
+    page = got[0]
+    assert page.complete is True and page.total == expected.total
+    assert [m.uuid for m in page.messages] == [m.uuid for m in expected.messages]
