@@ -241,9 +241,9 @@ def _compare(
     ref = SessionRef(session_id=shape["sid"], project=shape["project"])
     for t in sides.values():
         t.page(first)
-        # a session over 64 MB answers its first page from its head and parses the rest on a
-        # thread: warm pages are timed once every side holds the whole session (else they time
-        # the GIL shared with that parse)
+        # a session of 16 MB or more (all its files) answers its first page from its head and
+        # parses the rest on a thread: warm pages are timed once every side holds the whole
+        # session (else they time the GIL shared with that parse)
         t.ensure_loaded(ref)
     for _ in range(reps * 3):
         for key, t in sides.items():
@@ -396,11 +396,11 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
     lines += [
         "",
         "cold first page: a fresh tracer's first `messages/page` (it parses the session; a "
-        "session over 64 MB answers with its head, marked `(head)`). core parse: until the "
-        "whole session is in its tables. crowded / alone: the warm page of the session with its "
-        "surroundings against the same main file alone in a folder (its subagent rows are "
-        "then absent too, so a nested shape also pays for scanning them; p1, watched and alone "
-        "are measured interleaved in one process); watched: with "
+        "session of 16 MB or more, all its files, answers with its head, marked `(head)`). "
+        "core parse: until the whole session is in its tables. crowded / alone: the warm page "
+        "of the session with its surroundings against the same main file alone in a folder "
+        "(its subagent rows are then absent too, so a nested shape also pays for scanning "
+        "them; p1, watched and alone are measured interleaved in one process); watched: with "
         "`Tracer.set_watched(True)`, as the language server runs with its watcher on (a warm "
         "request stats the main file only). peak RSS core: after "
         "the session is parsed and open. stream: a whole-session `messages/stream` (sidechains "
