@@ -35,6 +35,7 @@ import orjson
 
 from . import bytesource
 from .archive import Archive
+from .cache import ResultCache
 from .cursor import fingerprint
 from .discovery import default_cache_dir
 from .ingest import Chunk, FileEntry, Record, Sink
@@ -324,6 +325,19 @@ class RefreshReport:
     deleted: int = 0
 
 
+class _CatalogBusy(Exception):
+    """A refresh holds the catalog: an answer made now would be missing what it adds."""
+
+
+def _head(path: Path) -> bytes:
+    """A file's first 64 bytes: whether a grown file is the same file appended to."""
+    try:
+        with bytesource.open_source(path) as fh:
+            return fh.read(64)
+    except OSError:
+        return b""
+
+
 def _wants(sink: Sink, path: Path) -> bool:
     """Whether a sink takes this file's chunks: all of them unless it says (``wants``), as the
     store does (only its loaded sessions' files)."""
@@ -373,6 +387,7 @@ class Catalog:
         self.archive = archive
         # more consumers of the bytes a refresh reads (ingest.Sink): each gets every chunk
         self.sinks: list[Sink] = []
+        self._sinks_lock = threading.Lock()  # two sinks added at once: both kept
         self._lock = threading.Lock()
         # appended lines a request read before the pass did, by path (``park``)
         self._park_lock = threading.Lock()
@@ -383,13 +398,14 @@ class Catalog:
         self.degraded: str | None = None
         self.con = self._open(cache_dir, persistent)
         self.total_parses = 0
-        # flat agent file -> (size, mtime_ns, owning session id): read once per file version
-        self._flat_owners: dict[str, tuple[int, int, str | None]] = {}
+        # flat agent file -> (size, mtime_ns, owning session id, inode, first 64 bytes): its first
+        # line read once per file, again only when it was not just appended to
+        self._flat_owners: dict[str, tuple[int, int, str | None, int, bytes]] = {}
         # Changes whenever a refresh wrote something: what callers cached from it may be stale.
         self.generation = next(_GENERATIONS)
         # search results' titles by (generation, roots, keys): a search per keystroke, or the
         # next page of one, asks the same again (the query and its cursor cost ~2.4 ms a search)
-        self._titles_cache: dict[tuple[Any, ...], dict[tuple[str, str], str]] = {}
+        self._titles_cache = ResultCache(64)
         # What the last full refresh's stat loop saw: the roots, and (size, mtime_ns, ctime_ns)
         # per transcript (a cached listing is served while the same loop sees the same).
         self.last_seen: tuple[list[str], dict[str, list[int]]] | None = None
@@ -576,8 +592,11 @@ class Catalog:
     def add_sink(self, sink: Sink) -> None:
         """One more consumer of the bytes every refresh reads (``ingest.Sink``). The list is
         replaced, not changed in place, and without the refresh lock: a pass under way reads
-        the list it started with, and adding a sink never waits for a whole pass."""
-        self.sinks = [*self.sinks, sink]
+        the list it started with, and adding a sink never waits for a whole pass. A sink
+        already there is not added twice."""
+        with self._sinks_lock:
+            if sink not in self.sinks:
+                self.sinks = [*self.sinks, sink]
 
     def _transcripts(
         self, cur: duckdb.DuckDBPyConnection, roots: list[Path], only: list[Path] | None
@@ -646,7 +665,7 @@ class Catalog:
                 ).fetchall()
             }
         if self._parked_chunks:
-            self._unpark_unchanged({key for _, _, key, _, _ in changed}, only)
+            self._unpark_unchanged(seen.difference(key for _, _, key, _, _ in changed))
         work = [
             (root, project, Path(key), st, rows.get(key), parent)
             for root, project, key, st, parent in changed
@@ -868,7 +887,7 @@ class Catalog:
     def flat_owners(self) -> dict[str, list[Any]]:
         """The flat agent files' owners as the stat loop knows them: path -> [size, mtime_ns,
         session id or None]."""
-        return {k: list(v) for k, v in self._flat_owners.items()}
+        return {k: list(v[:3]) for k, v in self._flat_owners.items()}
 
     def _flat_owner(self, path: Path, st: os.stat_result) -> str | None:
         """The session a flat 2.0.x ``agent-*.jsonl`` belongs to (its first line's sessionId),
@@ -877,8 +896,19 @@ class Catalog:
         hit = self._flat_owners.get(key)
         if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
             return hit[2]
+        if (
+            hit is not None
+            and hit[2] is not None
+            and hit[3] == st.st_ino
+            and st.st_size > hit[0]
+            and _head(path) == hit[4]
+        ):
+            # appended to (same file, grown, same first bytes): the same session, without
+            # reading its first line again
+            self._flat_owners[key] = (st.st_size, st.st_mtime_ns, hit[2], hit[3], hit[4])
+            return hit[2]
         owner = first_session_id(path)
-        self._flat_owners[key] = (st.st_size, st.st_mtime_ns, owner)
+        self._flat_owners[key] = (st.st_size, st.st_mtime_ns, owner, st.st_ino, _head(path))
         return owner
 
     def _resolve_summaries(
@@ -1179,14 +1209,14 @@ class Catalog:
         self._parked_bytes -= sum(len(c.data) for c in held)
         return held
 
-    def _unpark_unchanged(self, changed: set[str], only: list[Path] | None) -> None:
-        """Let go of what is parked for files this pass saw unchanged: the pass already read
-        those bytes (a request read them again while the pass's chunk could not be taken)."""
-        scope = None if only is None else {str(p) for p in only}
+    def _unpark_unchanged(self, unchanged: set[str]) -> None:
+        """Let go of what is parked for transcripts this pass's stat loop saw unchanged: the
+        pass already read those bytes (a request read them again while the pass's chunk could
+        not be taken). A session's subagent files are not in the stat loop (they are read with
+        their session): theirs wait for the session's next read, within the park's bound."""
         with self._park_lock:
-            for key in [k for k in self._parked_chunks if k not in changed]:
-                if scope is None or key in scope:
-                    self._unpark(key)
+            for key in [k for k in self._parked_chunks if k in unchanged]:
+                self._unpark(key)
 
     def _parked(self, path: Path, offset: int) -> list[Chunk]:
         """The parked chunks of ``path`` that continue a read from ``offset``, when the file
@@ -1452,18 +1482,24 @@ class Catalog:
         if not keys:
             return {}
         memo = (self.generation, tuple(str(r) for r in roots), tuple(keys))
-        hit = self._titles_cache.get(memo)
-        if hit is not None:
-            return dict(hit)
+        try:
+            found = self._titles_cache.get_or_compute(memo, lambda: self._query_titles(roots, keys))
+        except _CatalogBusy:
+            # not while a refresh holds the catalog (a first build, whose progress may search):
+            # titles are then missing, as for sessions it has not listed yet
+            return {}
+        return dict(found)
+
+    def _query_titles(
+        self, roots: list[Path], keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
         sql = (
             f"SELECT s.project, s.session_id, {_TITLE} FROM {_LIST_FROM} "
             "WHERE list_contains(?, s.root) AND list_contains(?, s.project || '/' || s.session_id)"
         )
         wanted = [f"{p}/{sid}" for p, sid in keys]
-        # not while a refresh holds the catalog (a first build, whose progress may search):
-        # titles are then missing, as for sessions it has not listed yet
         if not self._lock.acquire(blocking=False):
-            return {}
+            raise _CatalogBusy
         try:
             rows = self._guarded(
                 roots,
@@ -1473,11 +1509,7 @@ class Catalog:
             )
         finally:
             self._lock.release()
-        found = {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
-        if len(self._titles_cache) >= 64:
-            self._titles_cache.clear()
-        self._titles_cache[memo] = found
-        return dict(found)
+        return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
     def session_touches(self, session_path: str) -> list[dict[str, Any]]:
         """Every file a session's tool calls named (its subagents' included), in time order."""

@@ -413,8 +413,10 @@ class SessionStore:
     name = "store"
 
     def wants(self, path: Path) -> bool:
-        """Only a loaded session's files: the pass decodes records for the store only then."""
-        return str(path) in self._owners
+        """Only a loaded session's files, and not while it is loaded in the background (its
+        loader reads them): the pass decodes records for the store only then."""
+        sess = self._owners.get(str(path))
+        return sess is not None and sess.loaded and sess.loader is None
 
     def accept(self, chunk: Chunk) -> None:
         """Rows of a loaded session from the pass's chunk, when it continues where the
@@ -451,6 +453,12 @@ class SessionStore:
             sess.count_bytes()
             sess.view = None
             self.sink_parses += 1
+            # The file as the pass left it (no line being written after the chunk): the next
+            # request's stat finds it fresh and reads nothing, not even a tail probe.
+            with contextlib.suppress(OSError):
+                st = stat_source(lf.spath)
+                if st.st_size == chunk.end and st.st_ino == lf.ident[2]:
+                    lf.ident = identity(st)
         finally:
             sess.lock.release()
 
@@ -706,8 +714,6 @@ class SessionStore:
         """Parse every file of the session into a new generation of tables; the previous
         generation is retired (readers holding views of it finish undisturbed)."""
         self._reset(sess, files)
-        if publish is not None:
-            sess.parser.flush_rows = 1  # the head published after the first block
         tableset = self._new_table(sess, cur)
         sess.tableset = tableset
         try:
@@ -818,7 +824,6 @@ class SessionStore:
             def flush(rows: RowBuffer) -> None:
                 self._insert(sess, table, rows, cur)
                 rows.clear()
-                sess.parser.flush_rows = FLUSH_ROWS
                 if publish is not None:
                     publish()
 
@@ -832,6 +837,8 @@ class SessionStore:
                         lf.agent_id,
                         report,
                         flush,
+                        # a head-first load publishes the main file's first block at once
+                        first_flush_rows=1 if publish and lf.file_id == 0 else FLUSH_ROWS,
                         **self._parked_blocks(sess, lf),
                     )
             except FileNotFoundError as exc:
@@ -840,6 +847,8 @@ class SessionStore:
                 continue
             except OSError as exc:
                 raise SourceUnavailable(f"cannot read {lf.path}: {exc}") from exc
+            if publish is not None and lf.file_id == 0 and len(buf):
+                flush(buf)  # the whole main file is a head: the trunk's pages need no more
         if len(buf):
             self._insert(sess, table, buf, cur)
         sess.count_bytes()

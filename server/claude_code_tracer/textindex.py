@@ -521,8 +521,7 @@ class TextIndex:
         process's refresh holds the index (the caller then searches what is committed).
         ``wait``: seconds to wait for another process's build first (the CLI waits). ``only``:
         the main transcripts of the sessions to bring up to date (a loaded session's filter)."""
-        if self not in catalog.sinks:
-            catalog.add_sink(self)
+        catalog.add_sink(self)  # once: a sink already there is not added again
         if not self._write_lock.acquire(blocking=False):
             return False
         try:

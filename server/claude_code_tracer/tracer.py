@@ -428,10 +428,11 @@ class Tracer:
         # A head holds the main file's first lines: it answers the trunk's first page, and any
         # page of a session that is one file; a page with subagents' lines waits for them.
         flt = params.filter
-        head_first = not (flt.include_sidechains or flt.agent_id) or not self._files(params).agents
+        files = self._files(params)
+        head_first = not (flt.include_sidechains or flt.agent_id) or not files.agents
         try:
             page = self._with_view(
-                params, lambda sess: self._page(sess, params, count=True), head_first=head_first
+                params, lambda sess: self._page(sess, params, count=True), head_first, files
             )
         except SessionNotFound:
             if params.start_at is None:  # else: the message may be past the parsed head
@@ -596,7 +597,11 @@ class Tracer:
                 yield from page.messages
 
     def _with_view(
-        self, ref: SessionRef, run: Callable[[SessionView], Any], head_first: bool = False
+        self,
+        ref: SessionRef,
+        run: Callable[[SessionView], Any],
+        head_first: bool = False,
+        files: SessionFiles | None = None,
     ) -> Any:
         # The view holds the session's tables until released: a concurrent refresh or full
         # reload changes nothing this request reads. A file rewritten in place makes a re-read
@@ -604,7 +609,10 @@ class Tracer:
         # reads the file anew.
         for attempt in (1, 2):
             try:
-                with self.store.use(self._files(ref), head_first=head_first) as sess:
+                # ``files``: the caller's, resolved for this request already
+                if files is None or attempt == 2:
+                    files = self._files(ref)
+                with self.store.use(files, head_first=head_first) as sess:
                     return run(sess)
             except StaleRow:
                 if attempt == 2:

@@ -666,9 +666,6 @@ class Parser:
         # file 0 rows are the trunk even when their lines say isSidechain (an orphan subagent
         # transcript listed as a session of its own)
         self.trunk_file_is_agent = False
-        # rows gathered before ``parse_file`` hands them to ``flush``: a head-first load asks
-        # for its first flush after the first block, to answer from the head at once
-        self.flush_rows = FLUSH_ROWS
 
     def parse_file(
         self,
@@ -681,6 +678,7 @@ class Parser:
         flush: Any = None,
         blocks: Callable[[int, bytes, list[Record], int, int], None] | None = None,
         records: bool = False,
+        first_flush_rows: int = FLUSH_ROWS,
     ) -> int:
         """Parse ``path`` from ``state.offset`` to its last complete line; returns bytes read.
 
@@ -690,9 +688,12 @@ class Parser:
         malformed)``, after it is parsed: the other consumers of the same bytes (the archive,
         ``ingest.Sink``s) take them from this one read; ``records`` (with ``records=True``, else
         empty) are the records the one decoder made of the block, ``lines`` the file's line
-        count at its end, ``malformed`` the block's lines no record explains."""
+        count at its end, ``malformed`` the block's lines no record explains.
+        ``first_flush_rows``: rows gathered before the first ``flush`` (FLUSH_ROWS after it);
+        a head-first load asks for 1, to answer from the first block at once."""
         self._undated = []
         first = state.offset
+        flush_rows = first_flush_rows
         with open_source(path) as fh:
             reader = LineBlocks(fh, first)
             for start, block in reader:
@@ -707,10 +708,11 @@ class Parser:
                 if (
                     flush is not None
                     and out is not None
-                    and len(out) >= self.flush_rows
+                    and len(out) >= flush_rows
                     and not self._undated
                 ):
                     flush(out)
+                    flush_rows = FLUSH_ROWS
                 if progress is not None:
                     progress(reader.end - first)
             state.offset = reader.end

@@ -29,12 +29,18 @@ from .test_real_transcripts import copy_projects
 PROBES = 4 * 64  # tail probes of a refresh: before the read and after it
 
 
-def appended_lines(path: Path, count: int) -> bytes:
-    """``count`` new lines made from the file's own (fresh uuids, so none is a replay)."""
+def appended_lines(path: Path, count: int, new_message_ids: bool = False) -> bytes:
+    """``count`` new lines made from the file's own (fresh uuids, so none is a replay).
+    ``new_message_ids``: new API messages too (a fresh ``message.id``): a copy of an old
+    message id would have its usage counted again by an incremental read (only the last
+    message's usage is carried across reads, as only consecutive lines repeat one)."""
     lines = [json.loads(x) for x in path.read_bytes().splitlines() if x.strip()]
     out = []
     for entry in [e for e in lines if "uuid" in e][-count:]:
         entry = {**entry, "uuid": str(uuid.uuid4())}
+        msg = entry.get("message")
+        if new_message_ids and isinstance(msg, dict) and "id" in msg:
+            entry["message"] = {**msg, "id": f"msg_{uuid.uuid4().hex}"}
         out.append(json.dumps(entry).encode() + b"\n")
     return b"".join(out)
 
@@ -73,17 +79,6 @@ def test_a_refresh_reads_the_appended_bytes_once_for_catalog_and_archive(
     restored = tmp_path / "restored.jsonl"
     assert Archive(tracer.archive.directory).restore(main.relative_to(root), restored)
     assert restored.read_bytes() == main.read_bytes()
-
-
-def new_messages(path: Path, count: int) -> bytes:
-    """``appended_lines`` as new API messages too (a fresh ``message.id``): a copy of an old
-    message id would have its usage counted again by an incremental read (only the last
-    message's usage is carried across reads, as only consecutive lines repeat one)."""
-    entries = [json.loads(x) for x in appended_lines(path, count).splitlines()]
-    for e in entries:
-        if isinstance(e.get("message"), dict) and "id" in e["message"]:
-            e["message"]["id"] = f"msg_{uuid.uuid4().hex}"
-    return b"".join(json.dumps(e).encode() + b"\n" for e in entries)
 
 
 class Recorder:
@@ -264,9 +259,11 @@ def test_a_loaded_sessions_appended_bytes_are_read_once_whoever_reads_first(
     page that comes first reads them for the store and parks them, so the next pass reads
     none of them either. Each order: N bytes read in total (plus tail probes), every appended
     line on the page (counted from the raw lines), the catalog's count as a fresh build
-    makes it, and the archive holding every byte."""
+    makes it, and the archive holding every byte. A subagent file's append too: the pass
+    reads it with its session, not in its stat loop, and still takes what the store parked."""
     root = copy_projects(tmp_path, "irr-13-")
     main = next(root.glob("*/*.jsonl"))
+    agent = sorted(main.parent.glob(f"{main.stem}/subagents/agent-*.jsonl"))[0]
     tracer = make_tracer(root)
     assert tracer.archive is not None
     ref = {"sessionId": main.stem}
@@ -274,28 +271,34 @@ def test_a_loaded_sessions_appended_bytes_are_read_once_whoever_reads_first(
     total = tracer.page(MessagesPageParams.model_validate({**ref, "limit": 1})).total
     assert total is not None and total > 0
     for pass_first in (True, False):
-        extra = new_messages(main, 40)
+        extra = appended_lines(main, 40, new_message_ids=True)
         added = len(extra.splitlines())  # one message per line: fresh uuids, no replay
         with main.open("ab") as fh:
             fh.write(extra)
+        to_agent = appended_lines(agent, 5, new_message_ids=True)
+        with agent.open("ab") as fh:
+            fh.write(to_agent)
         tracer._catalog_fresh_until = 0.0
-        tracer.changes_for({main: "modified"})
+        tracer.changes_for({main: "modified", agent: "modified"})
         taken = tracer.store.sink_parses
         with bytesource.counting() as count:
             if pass_first:
                 tracer.list_sessions(SessionsListParams())
+                # the store took it all, and knows the files as the pass left them
+                assert tracer.is_loaded(SessionRef(session_id=main.stem))
             page = tracer.page(MessagesPageParams.model_validate({**ref, "limit": 1}))
             if not pass_first:
                 listed = tracer.list_sessions(SessionsListParams())
         n = len(extra)
         assert n > 10_000
         assert n <= count.by_path[str(main)] <= n + 2 * PROBES
+        assert len(to_agent) <= count.by_path[str(agent)] <= len(to_agent) + 2 * PROBES
         # who read first read the appended bytes; the other one, tail probes only
         first, then = (bytesource.PASS, "store") if pass_first else ("store", bytesource.PASS)
         probes = 2 * PROBES * len(count.by_path)
         assert count.by_consumer.get(then, 0) <= probes, count.by_consumer
         assert count.by_consumer[first] >= n
-        assert tracer.store.sink_parses == taken + int(pass_first)
+        assert tracer.store.sink_parses == taken + 2 * int(pass_first)
         total += added
         assert page.total == total
     fresh = make_tracer(root, cache_dir=tmp_path / "fresh-cache")
@@ -325,7 +328,10 @@ def test_rows_taken_from_the_pass_are_the_rows_a_load_makes_damage_and_subagents
     tracer.list_sessions(SessionsListParams())
     before = tracer.metrics(ref)
     garbage = replays = 0
-    batches = [(new_messages(main, 7), new_messages(agent, 5)) for _ in range(2)]
+    batches = [
+        (appended_lines(main, 7, new_message_ids=True), appended_lines(agent, 5, True))
+        for _ in range(2)
+    ]
     for pass_first, (to_main, to_agent) in zip((True, False), batches, strict=True):
         with main.open("ab") as fh:
             fh.write(to_main + b"not json at all\n" + replay)
@@ -367,7 +373,7 @@ def test_bytes_parked_after_the_pass_read_them_are_let_go_and_the_next_append_is
     assert before is not None
     sess = next(s for s in tracer.store.loaded_sessions() if s.files.main == main)
     with main.open("ab") as fh:
-        fh.write(new_messages(main, 10))
+        fh.write(appended_lines(main, 10, new_message_ids=True))
     tracer._catalog_fresh_until = 0.0
     with sess.lock:  # a request holds the session while the pass goes by
         tracer.list_sessions(SessionsListParams())
@@ -376,7 +382,7 @@ def test_bytes_parked_after_the_pass_read_them_are_let_go_and_the_next_append_is
     tracer._catalog_fresh_until = 0.0
     tracer.list_sessions(SessionsListParams())  # nothing changed: what is parked is let go
     assert tracer.catalog._parked_bytes == 0 and not tracer.catalog._parked_chunks
-    extra = new_messages(main, 10)
+    extra = appended_lines(main, 10, new_message_ids=True)
     with main.open("ab") as fh:
         fh.write(extra)
     tracer._catalog_fresh_until = 0.0
@@ -403,3 +409,32 @@ def test_the_store_joins_the_pass_without_waiting_for_a_pass_under_way(
         maker.join(30)
         assert made, "the store waited for the pass"
     assert made[0] in tracer.catalog.sinks
+
+
+def test_an_appended_flat_agent_file_is_read_once_its_first_line_not_again(
+    tmp_path: Path, make_tracer: Callable[..., Tracer]
+) -> None:
+    """A 2.0 flat ``agent-*.jsonl`` is matched to its session by its first line, read when the
+    file is first seen. An append (same file, grown, same first bytes) keeps that match: the
+    refresh reads the appended bytes and tail probes, not the first line again."""
+    root = copy_projects(tmp_path, "irr-13-")
+    main = next(root.glob("*/*.jsonl"))
+    nested = sorted(main.parent.glob(f"{main.stem}/subagents/agent-*.jsonl"))
+    for path in nested:  # the 2.0 layout: agent files beside the session's
+        path.rename(main.parent / path.name)
+    flat = main.parent / nested[0].name
+    first_line = len(flat.read_bytes().split(b"\n", 1)[0])
+    assert first_line > 2 * PROBES  # a second read of it would show
+    tracer = make_tracer(root)
+    listed = tracer.list_sessions(SessionsListParams())
+    assert [s.subagent_count for s in listed.sessions] == [len(nested)]
+    extra = appended_lines(flat, 4, new_message_ids=True)
+    with flat.open("ab") as fh:
+        fh.write(extra)
+    with main.open("ab") as fh:  # the catalog reads a session's agent files with it
+        fh.write(appended_lines(main, 1, new_message_ids=True))
+    tracer._catalog_fresh_until = 0.0
+    with bytesource.counting() as count:
+        again = tracer.list_sessions(SessionsListParams())
+    assert len(extra) <= count.by_path[str(flat)] <= len(extra) + 2 * PROBES
+    assert [s.subagent_count for s in again.sessions] == [len(nested)]

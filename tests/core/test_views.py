@@ -125,6 +125,24 @@ def timed(i: int) -> dict[str, Any]:
     return entry(i, timestamp=f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z")
 
 
+def gate_second_insert(store: Any) -> threading.Event:
+    """Hold the store's second insert of rows until the event is set: the loader stops after
+    publishing its head, and the test sees what a client sees while the rest is parsed."""
+    go_on = threading.Event()
+    inserts = 0
+    real_insert = store._insert
+
+    def gated_insert(*args: Any) -> None:
+        nonlocal inserts
+        inserts += 1
+        if inserts == 2:
+            assert go_on.wait(WAIT)
+        real_insert(*args)
+
+    store._insert = gated_insert
+    return go_on
+
+
 def test_a_big_session_serves_its_head_while_the_rest_is_parsed(
     tmp_path: Path, make_tracer: Callable[..., Tracer]
 ) -> None:
@@ -138,18 +156,7 @@ def test_a_big_session_serves_its_head_while_the_rest_is_parsed(
     store = tracer.store
     # The parse stops before its second batch of rows until the test lets it go on: what the
     # test sees in between is what a client sees while a big file is parsed.
-    go_on = threading.Event()
-    inserts = 0
-    real_insert = store._insert
-
-    def gated_insert(*args: Any) -> None:
-        nonlocal inserts
-        inserts += 1
-        if inserts == 2:
-            assert go_on.wait(WAIT)
-        real_insert(*args)
-
-    store._insert = gated_insert  # type: ignore[method-assign]
+    go_on = gate_second_insert(store)
     try:
         head = tracer.page(MessagesPageParams(session_id=SID, limit=50))
         assert head.complete is False and head.has_more is True
@@ -239,19 +246,7 @@ def test_a_session_with_subagents_answers_its_trunk_from_the_head_and_waits_for_
     assert expected.total is not None and trunk.total is not None
     assert expected.total > trunk.total  # the subagents' lines are on it
     tracer = make_tracer(root, head_first_bytes=main.stat().st_size + 1)  # only with agents
-    store = tracer.store
-    go_on = threading.Event()
-    inserts = 0
-    real_insert = store._insert
-
-    def gated_insert(*args: Any) -> None:  # the subagent files' rows wait for the test
-        nonlocal inserts
-        inserts += 1
-        if inserts == 2:
-            assert go_on.wait(WAIT)
-        real_insert(*args)
-
-    store._insert = gated_insert  # type: ignore[method-assign]
+    go_on = gate_second_insert(tracer.store)  # the subagent files' rows wait for the test
     try:
         head = tracer.page(MessagesPageParams(session_id=sid, limit=10))
         assert head.complete is False  # answered while the subagent files are not parsed

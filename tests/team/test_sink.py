@@ -5,9 +5,7 @@ and never pushed."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from claude_code_tracer.team.push import TeamPush, push_sessions
 from claude_code_tracer.team.sink import Piece, TeamSink, drain
 from claude_code_tracer.tracer import Tracer, TracerOptions
 
+from ..core.test_ingest import appended_lines
 from .machines import MORE_SAMPLES, SERVER_SAMPLES
 from .pgserver import PgServer
 
@@ -51,11 +50,17 @@ def _tracer(root: Path, tmp_path: Path, copied: list[Path] | None = None) -> Tra
     )
 
 
-def _appended(path: Path, count: int) -> bytes:
-    """``count`` new lines made from the file's own last ones (fresh uuids)."""
-    entries = [json.loads(x) for x in path.read_bytes().splitlines() if x.strip()]
-    lines = [{**e, "uuid": str(uuid.uuid4())} for e in entries if "uuid" in e][-count:]
-    return b"".join(json.dumps(e).encode() + b"\n" for e in lines)
+def _pushed(team_db: str, tmp_path: Path) -> tuple[Path, Path, Tracer, TeamSink]:
+    """A copy of the Demo project pushed once, with a team sink on its tracer: its root, its
+    largest session file, the tracer and the sink."""
+    init_schema(team_db)
+    root = _copy(tmp_path, "-path-to-Demo")
+    main = max(root.glob("*/*.jsonl"), key=lambda p: p.stat().st_size)
+    tracer = _tracer(root, tmp_path)
+    sink = TeamSink()
+    tracer.add_sink(sink)
+    push_sessions(tracer, team_db, "me@x", redact=False, feed=sink)
+    return root, main, tracer, sink
 
 
 def _copies(url: str, author: str) -> dict[str, tuple[int, list[tuple[int, int]], bytes]]:
@@ -124,7 +129,7 @@ def test_with_push_on_a_refresh_that_finds_n_appended_bytes_reads_n_bytes_in_all
     assert sum(archive_reads) == 0
 
     size = main.stat().st_size
-    extra = _appended(main, 30)
+    extra = appended_lines(main, 30)
     with main.open("ab") as fh:
         fh.write(extra)
     tracer._catalog_fresh_until = 0.0
@@ -144,7 +149,7 @@ def test_with_push_on_a_refresh_that_finds_n_appended_bytes_reads_n_bytes_in_all
     # the sync's own listing queued those bytes and its push took them: no second sync asked
     assert not sync._kicked.is_set()
     with main.open("ab") as fh:
-        fh.write(_appended(main, 1))
+        fh.write(appended_lines(main, 1))
     tracer._catalog_fresh_until = 0.0
     tracer.list_sessions(SessionsListParams())  # another refresh's bytes: sync soon
     assert sync._kicked.is_set()
@@ -166,7 +171,7 @@ def test_bytes_the_sink_never_saw_are_caught_up_from_the_archive_once(
     sync = TeamSync(
         tracer, TeamCache.for_url(tmp_path / "cache", team_db), team_db, "me@x", push=True
     )
-    extra = _appended(main, 5)
+    extra = appended_lines(main, 5)
     with main.open("ab") as fh:
         fh.write(extra)
     tracer._catalog_fresh_until = 0.0
@@ -192,7 +197,7 @@ def test_a_damaged_archived_segment_is_reported_and_never_pushed(
     tracer = _tracer(root, tmp_path)
     tracer.list_sessions(SessionsListParams())
     size = main.stat().st_size
-    extra = _appended(main, 10)
+    extra = appended_lines(main, 10)
     with main.open("ab") as fh:
         fh.write(extra)
     tracer._catalog_fresh_until = 0.0
@@ -279,14 +284,8 @@ def test_a_teammates_pulled_copy_is_never_queued_and_a_full_queue_marks_files_be
 def test_lines_appended_while_the_database_is_away_reach_it_when_it_is_back(
     team_db: str, pg: PgServer, tmp_path: Path, archive_reads: list[int]
 ) -> None:
-    init_schema(team_db)
-    root = _copy(tmp_path, "-path-to-Demo")
-    main = max(root.glob("*/*.jsonl"), key=lambda p: p.stat().st_size)
-    tracer = _tracer(root, tmp_path)
-    sink = TeamSink()
-    tracer.add_sink(sink)
-    push_sessions(tracer, team_db, "me@x", redact=False, feed=sink)
-    extra = _appended(main, 3)
+    root, main, tracer, sink = _pushed(team_db, tmp_path)
+    extra = appended_lines(main, 3)
     pg.stop()
     try:
         with main.open("ab") as fh:
@@ -313,16 +312,10 @@ def test_a_file_rewritten_after_an_append_was_queued_is_stored_as_rewritten(
     """A piece queued from a file's old copy (an append) must not be stored under the copy a
     rewrite starts: the rewrite's chunk from byte 0 drops what was queued of that file. Here the
     rewrite has the old copy's length, so the stale append would continue it exactly."""
-    init_schema(team_db)
-    root = _copy(tmp_path, "-path-to-Demo")
-    main = max(root.glob("*/*.jsonl"), key=lambda p: p.stat().st_size)
-    tracer = _tracer(root, tmp_path)
-    sink = TeamSink()
-    tracer.add_sink(sink)
-    push_sessions(tracer, team_db, "me@x", redact=False, feed=sink)
+    root, main, tracer, sink = _pushed(team_db, tmp_path)
     original = main.read_bytes()
     with main.open("ab") as fh:
-        fh.write(_appended(main, 3))
+        fh.write(appended_lines(main, 3))
     tracer._catalog_fresh_until = 0.0
     tracer.list_sessions(SessionsListParams())  # the append is queued
     assert sink.queued_bytes > 0

@@ -94,8 +94,8 @@ export async function loadTeam(list: ListSessions, limit = 1000, pages = 5): Pro
 /**
  * The team's listing as the tree shows it: the last one read, at once, while the next is read
  * (up to `pages` requests of 1,000 sessions, after every `sessions/didChange` of a live
- * session). The tree's top level never waits for it; `loaded` is called when a read lands, for
- * the tree to show it. A failed read keeps the last listing and is tried again next time.
+ * session). The tree's top level never waits for it; `loaded` is called when a read lands with
+ * a listing other than the last, for the tree to show it. A failed read keeps the last listing and is tried again next time.
  */
 export class TeamListingCache {
     private last: TeamListing | undefined;
@@ -118,8 +118,12 @@ export class TeamListingCache {
             this.stale = false;
             const reading = this.load().then(
                 (listing) => {
+                    // a listing like the last one redraws nothing (a live session's changes
+                    // come up to twice a second; the tree's other sections are read anew on
+                    // every redraw)
+                    const same = this.last !== undefined && JSON.stringify(this.last) === JSON.stringify(listing);
                     this.last = listing;
-                    this.loaded();
+                    if (!same) this.loaded();
                 },
                 () => {
                     this.stale = true; // the local sections say what is wrong with the server

@@ -123,4 +123,3 @@ class UsageResult(Bounded, UsageReport):
 def output_schema(model: type[Model]) -> dict[str, Any]:
     """The JSON schema of a result as it is serialised (camelCase, times as strings)."""
     return model.model_json_schema(by_alias=True, mode="serialization")
-

@@ -49,6 +49,8 @@ class ChunkLike(Protocol):
     def start(self) -> int: ...
     @property
     def data(self) -> bytes: ...
+    @property
+    def restart(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class TeamSink:
         self.paused = False  # the database is away: mark files behind, queue nothing
         self._lock = threading.Lock()
         self._pieces: list[Piece] = []
+        self._queued: dict[FileId, int] = {}  # pieces queued per file
         self._bytes = 0
         self._behind: set[FileId] = set()
         self._fresh = False
@@ -92,6 +95,7 @@ class TeamSink:
         with self._lock:
             self.closed = True
             self._pieces, self._behind, self._bytes = [], set(), 0
+            self._queued = {}
 
     def accept(self, chunk: ChunkLike) -> None:
         if self.closed:
@@ -106,14 +110,13 @@ class TeamSink:
         fid = (chunk.project, rel)
         with self._lock:
             self._fresh = True
-            if chunk.start == 0 and self._pieces:
-                # read from byte 0: the file is new or was rewritten, and what is queued of it
-                # belongs to its old copy (drain names every piece by the archive's current
+            if chunk.restart and self._queued.pop(fid, 0):
+                # read from byte 0: the file was rewritten, and what is queued of it belongs
+                # to its old copy (drain names every piece by the archive's current
                 # generation: an old append would be stored as the new copy's continuation)
                 old = [p for p in self._pieces if (p.project, p.path) == fid]
-                if old:
-                    self._pieces = [p for p in self._pieces if (p.project, p.path) != fid]
-                    self._bytes -= sum(len(p.data) for p in old)
+                self._pieces = [p for p in self._pieces if (p.project, p.path) != fid]
+                self._bytes -= sum(len(p.data) for p in old)
             if self.paused or self._bytes + len(chunk.data) > self.max_bytes:
                 self._behind.add(fid)
                 return
@@ -121,6 +124,7 @@ class TeamSink:
                 Piece(chunk.project, rel, chunk.session_id, chunk.start, chunk.data)
             )
             self._bytes += len(chunk.data)
+            self._queued[fid] = self._queued.get(fid, 0) + 1
 
     def finish(self) -> None:
         """The refresh is over: wake the sync when it brought something."""
@@ -138,6 +142,7 @@ class TeamSink:
         with self._lock:
             pieces, behind = self._pieces, self._behind
             self._pieces, self._behind, self._bytes = [], set(), 0
+            self._queued = {}
         return pieces, behind
 
     @property

@@ -127,6 +127,12 @@ describe('the Team listing as the tree reads it', () => {
         await cache.settled();
         expect(announced).toBe(2);
         expect(cache.current()?.count).toBe(3);
+        cache.invalidate();
+        cache.current();
+        reads[2]!(listing(3)); // the same listing again: nothing to redraw
+        await cache.settled();
+        expect(announced).toBe(2);
+        expect(cache.current()?.count).toBe(3);
     });
 
     it('keeps the last listing when a read fails, and reads again next time', async () => {
